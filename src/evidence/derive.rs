@@ -1,0 +1,708 @@
+//! Derived facts about a node, computed once and handed to the rules as fields.
+
+use super::catalog;
+use super::settings::{default_value, DefaultContext, SettingValue, DEFAULT_AUDIT_EVENTS};
+use super::{EsNode, EsVersion, VersionSource};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+
+/// Node-wide settings whose default a rule may read.
+const DEFAULTED_KEYS: &[&str] = &[
+    "xpack.security.enabled",
+    "xpack.security.http.ssl.enabled",
+    "xpack.security.transport.ssl.enabled",
+    "xpack.security.autoconfiguration.enabled",
+    "xpack.security.enrollment.enabled",
+    "xpack.security.fips_mode.enabled",
+    "xpack.security.audit.enabled",
+    "xpack.security.audit.logfile.events.include",
+    "xpack.security.audit.logfile.events.exclude",
+    "xpack.security.audit.logfile.events.emit_request_body",
+    "xpack.security.transport.filter.enabled",
+    "xpack.security.http.filter.enabled",
+    "xpack.security.filter.always_allow_bound_address",
+    "xpack.security.authc.anonymous.roles",
+    "xpack.security.authc.anonymous.authz_exception",
+    "xpack.security.authc.token.enabled",
+    "xpack.security.authc.api_key.enabled",
+    "xpack.security.authc.password_hashing.algorithm",
+    "xpack.security.authc.api_key.hashing.algorithm",
+    "xpack.security.authc.service_token_hashing.algorithm",
+    "xpack.security.authc.api_key.cache.hash_algo",
+    "xpack.security.remote_cluster_server.ssl.enabled",
+    "xpack.security.remote_cluster_client.ssl.enabled",
+    "remote_cluster_server.enabled",
+    "http.cors.enabled",
+    "http.cors.allow-credentials",
+    "http.compression",
+    "network.host",
+    "discovery.type",
+];
+
+/// The node as the `es_node` rules see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeFacts {
+    pub name: String,
+    pub cluster: String,
+    pub version: String,
+    pub major: i64,
+    pub minor: i64,
+    pub version_assumed: bool,
+    /// Security is on (explicitly, or by the version's default).
+    pub security_enabled: bool,
+    /// `xpack.security.enabled` is written in the config.
+    pub security_explicit: bool,
+    pub fips: bool,
+    /// Effective settings: every explicit one, plus the defaults rules read.
+    pub settings: BTreeMap<String, SettingValue>,
+    /// Keys written in the config (all `true`), for `is_set`.
+    pub explicit: BTreeMap<String, bool>,
+    /// Keys whose value needs an environment variable that has no default.
+    pub unresolved: BTreeMap<String, Vec<String>>,
+    /// Effective bind addresses of the HTTP and transport layers.
+    pub http_hosts: Vec<String>,
+    pub transport_hosts: Vec<String>,
+    pub http_exposed: bool,
+    pub http_all_interfaces: bool,
+    pub transport_exposed: bool,
+    /// Bootstrap checks are enforced (transport bound beyond loopback, not single-node).
+    pub production_mode: bool,
+    /// Some `xpack.security.{http,transport}.ssl.*` key is written.
+    pub tls_configured: bool,
+    pub audit: AuditFacts,
+    pub jvm: JvmFacts,
+    pub log4j_present: bool,
+    pub log4j_audit_appender: bool,
+    pub users_file_present: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditFacts {
+    pub enabled: bool,
+    /// Event types recorded: include (with `_all` expanded) minus exclude.
+    pub recorded: Vec<String>,
+    /// Key event types that are not recorded.
+    pub missing_key_events: Vec<String>,
+    /// Names in include/exclude that are not audit event types.
+    pub invalid_events: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct JvmFacts {
+    /// Any `jvm.options` file was found beside the config.
+    pub present: bool,
+    pub args: Vec<String>,
+    /// The file named by `-Djava.security.properties`, or empty.
+    pub security_properties: String,
+    /// `-Djava.security.properties==file` replaces the JDK's security file entirely.
+    pub security_properties_replace: bool,
+    /// The named security file re-enables a legacy protocol or weak algorithm (false when unread).
+    pub security_properties_weaken_tls: bool,
+    /// The named security file lists a FIPS provider first (false when unread).
+    pub fips_provider_first: bool,
+    pub tls_debug: bool,
+    pub enforce_bootstrap_checks: bool,
+}
+
+pub fn node_facts(node: &EsNode) -> NodeFacts {
+    let s = &node.settings;
+    let ctx = DefaultContext {
+        version: node.version,
+        settings: s,
+    };
+    let mut settings: BTreeMap<String, SettingValue> = s
+        .keys()
+        .filter_map(|k| s.value(k).map(|v| (k.clone(), v.clone())))
+        .collect();
+    for key in DEFAULTED_KEYS {
+        if !settings.contains_key(*key)
+            && let Some(v) = default_value(key, &ctx)
+        {
+            settings.insert(key.to_string(), v);
+        }
+    }
+    let explicit = s.keys().map(|k| (k.clone(), true)).collect();
+    let unresolved = s
+        .entries
+        .iter()
+        .filter(|e| !e.unresolved.is_empty())
+        .map(|e| (e.key.clone(), e.unresolved.clone()))
+        .collect();
+    let bool_of = |k: &str| settings.get(k).and_then(SettingValue::as_bool).unwrap_or(false);
+    let http_hosts = bind_hosts(&settings, "http");
+    let transport_hosts = bind_hosts(&settings, "transport");
+    let transport_exposed = transport_hosts.iter().any(|h| !is_loopback(h));
+    let single_node = settings
+        .get("discovery.type")
+        .is_some_and(|v| v.to_string() == "single-node");
+    let jvm = jvm_facts(node);
+    NodeFacts {
+        name: node.name.clone(),
+        cluster: node.cluster.clone(),
+        version: node.version.to_string(),
+        major: node.version.major.into(),
+        minor: node.version.minor.into(),
+        version_assumed: node.version_source == VersionSource::Assumed,
+        security_enabled: bool_of("xpack.security.enabled"),
+        security_explicit: s.get("xpack.security.enabled").is_some(),
+        fips: bool_of("xpack.security.fips_mode.enabled"),
+        http_exposed: http_hosts.iter().any(|h| !is_loopback(h)),
+        http_all_interfaces: http_hosts.iter().any(|h| is_all_interfaces(h)),
+        http_hosts,
+        transport_hosts,
+        transport_exposed,
+        production_mode: transport_exposed && !single_node,
+        tls_configured: s.any_with_prefix("xpack.security.http.ssl.")
+            || s.any_with_prefix("xpack.security.transport.ssl."),
+        audit: audit_facts(&settings, node.version),
+        jvm,
+        log4j_present: node.log4j.is_some(),
+        log4j_audit_appender: node
+            .log4j
+            .as_ref()
+            .is_some_and(|l| l.audit_appender && l.audit_logger),
+        users_file_present: node.file_users.is_some(),
+        settings,
+        explicit,
+        unresolved,
+    }
+}
+
+/// Effective bind addresses of a layer: its own bind/host setting, else the network-wide one.
+fn bind_hosts(settings: &BTreeMap<String, SettingValue>, layer: &str) -> Vec<String> {
+    [
+        format!("{layer}.bind_host"),
+        format!("{layer}.host"),
+        "network.bind_host".to_string(),
+        "network.host".to_string(),
+    ]
+    .iter()
+    .find_map(|k| settings.get(k))
+    .map(SettingValue::as_list)
+    .unwrap_or_else(|| vec!["_local_".to_string()])
+}
+
+/// Whether a bind address is loopback only (special values as Elasticsearch names them).
+pub fn is_loopback(host: &str) -> bool {
+    let h = host.trim().trim_matches(|c| c == '[' || c == ']');
+    if h.is_empty() {
+        return true;
+    }
+    if h.starts_with('_') {
+        return matches!(
+            h,
+            "_local_" | "_local:ipv4_" | "_local:ipv6_" | "_lo_" | "_lo:ipv4_" | "_lo:ipv6_"
+        );
+    }
+    if h.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    h.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+pub fn is_all_interfaces(host: &str) -> bool {
+    let h = host.trim().trim_matches(|c| c == '[' || c == ']');
+    matches!(h, "0.0.0.0" | "::" | "0" | "_global_" | "0:0:0:0:0:0:0:0")
+}
+
+fn audit_facts(settings: &BTreeMap<String, SettingValue>, version: EsVersion) -> AuditFacts {
+    let list = |k: &str| settings.get(k).map(SettingValue::as_list).unwrap_or_default();
+    let include = list("xpack.security.audit.logfile.events.include");
+    let exclude = list("xpack.security.audit.logfile.events.exclude");
+    let expand = |names: &[String]| -> BTreeSet<String> {
+        names
+            .iter()
+            .flat_map(|n| {
+                if n == "_all" {
+                    catalog::AUDIT_EVENT_TYPES
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect::<Vec<_>>()
+                } else {
+                    vec![n.clone()]
+                }
+            })
+            .collect()
+    };
+    let excluded = expand(&exclude);
+    let recorded: Vec<String> = expand(&include)
+        .into_iter()
+        .filter(|e| !excluded.contains(e))
+        .collect();
+    let has_config_change = version >= EsVersion { major: 7, minor: 11 };
+    let missing_key_events = catalog::KEY_AUDIT_EVENTS
+        .iter()
+        .filter(|e| **e != "security_config_change" || has_config_change)
+        .filter(|e| !recorded.iter().any(|r| r == *e))
+        .map(|e| e.to_string())
+        .collect();
+    let invalid_events = include
+        .iter()
+        .chain(&exclude)
+        .filter(|n| *n != "_all" && !catalog::AUDIT_EVENT_TYPES.contains(&n.as_str()))
+        .cloned()
+        .collect();
+    debug_assert!(DEFAULT_AUDIT_EVENTS.iter().all(|e| catalog::AUDIT_EVENT_TYPES.contains(e)));
+    AuditFacts {
+        enabled: settings
+            .get("xpack.security.audit.enabled")
+            .and_then(SettingValue::as_bool)
+            .unwrap_or(false),
+        recorded,
+        missing_key_events,
+        invalid_events,
+    }
+}
+
+fn jvm_facts(node: &EsNode) -> JvmFacts {
+    let args: Vec<String> = node.jvm_options.iter().map(|o| o.arg.clone()).collect();
+    let props = args
+        .iter()
+        .rev()
+        .find_map(|a| a.strip_prefix("-Djava.security.properties="));
+    let (security_properties, replace) = match props {
+        Some(p) => match p.strip_prefix('=') {
+            Some(rest) => (rest.to_string(), true),
+            None => (p.to_string(), false),
+        },
+        None => (String::new(), false),
+    };
+    let file_text = (!security_properties.is_empty())
+        .then(|| {
+            let path = node.config_dir.join(&security_properties);
+            std::fs::read_to_string(path).ok()
+        })
+        .flatten()
+        .unwrap_or_default();
+    JvmFacts {
+        present: !node.jvm_options.is_empty(),
+        security_properties_weaken_tls: security_file_weakens_tls(&file_text),
+        fips_provider_first: file_text.lines().any(|l| {
+            let l = l.trim();
+            l.starts_with("security.provider.1=")
+                && (l.contains("BouncyCastleFipsProvider") || l.contains("BCFIPS"))
+        }),
+        tls_debug: args.iter().any(|a| a.starts_with("-Djavax.net.debug")),
+        enforce_bootstrap_checks: args
+            .iter()
+            .any(|a| a == "-Des.enforce.bootstrap.checks=true"),
+        security_properties,
+        security_properties_replace: replace,
+        args,
+    }
+}
+
+/// A `jdk.tls.disabledAlgorithms` line that no longer disables every legacy protocol.
+fn security_file_weakens_tls(text: &str) -> bool {
+    let mut value = String::new();
+    let mut in_value = false;
+    for line in text.lines() {
+        let line = line.trim();
+        if let Some(rest) = line.strip_prefix("jdk.tls.disabledAlgorithms") {
+            value = rest.trim_start_matches([' ', '=', ':']).to_string();
+            in_value = value.ends_with('\\');
+        } else if in_value {
+            value.push_str(line);
+            in_value = line.ends_with('\\');
+        }
+    }
+    if value.is_empty() {
+        return false;
+    }
+    let entries: Vec<String> = value
+        .replace('\\', "")
+        .split(',')
+        .map(|e| e.trim().to_string())
+        .collect();
+    ["SSLv3", "TLSv1", "TLSv1.1", "RC4", "3DES_EDE_CBC"]
+        .iter()
+        .any(|needed| !entries.iter().any(|e| e == needed))
+}
+
+/// An authentication realm declared in the node's settings.
+#[derive(Debug, Clone, Serialize)]
+pub struct RealmFacts {
+    #[serde(rename = "type")]
+    pub realm_type: String,
+    pub name: String,
+    pub prefix: String,
+    pub enabled: bool,
+    /// Explicit sub-settings of the realm (relative keys).
+    pub settings: BTreeMap<String, SettingValue>,
+    pub explicit: BTreeMap<String, bool>,
+    pub urls: Vec<String>,
+    /// URLs that are not encrypted (`ldap://`, `http://`); for an Active Directory realm with no
+    /// `url`, the implied `ldap://<domain>:389`.
+    pub plaintext_urls: Vec<String>,
+}
+
+pub fn realms(node: &EsNode) -> Vec<RealmFacts> {
+    let s = &node.settings;
+    let prefix = "xpack.security.authc.realms.";
+    let mut found: BTreeSet<(String, String)> = BTreeSet::new();
+    for key in s.keys_with_prefix(prefix) {
+        let parts: Vec<&str> = key[prefix.len()..].splitn(3, '.').collect();
+        if parts.len() == 3 && catalog::REALM_TYPES.contains(&parts[0]) {
+            found.insert((parts[0].to_string(), parts[1].to_string()));
+        }
+    }
+    found
+        .into_iter()
+        .map(|(realm_type, name)| {
+            let realm_prefix = format!("{prefix}{realm_type}.{name}");
+            let settings: BTreeMap<String, SettingValue> = s
+                .keys_with_prefix(&format!("{realm_prefix}."))
+                .filter_map(|k| {
+                    let rel = k[realm_prefix.len() + 1..].to_string();
+                    s.value(k).map(|v| (rel, v.clone()))
+                })
+                .collect();
+            let urls = settings.get("url").map(SettingValue::as_list).unwrap_or_default();
+            let mut plaintext_urls: Vec<String> = urls
+                .iter()
+                .filter(|u| {
+                    let l = u.to_ascii_lowercase();
+                    l.starts_with("ldap://") || l.starts_with("http://")
+                })
+                .cloned()
+                .collect();
+            if realm_type == "active_directory" && urls.is_empty() {
+                let domain = settings
+                    .get("domain_name")
+                    .map(|d| d.to_string())
+                    .unwrap_or_default();
+                plaintext_urls.push(format!("ldap://{domain}:389"));
+            }
+            RealmFacts {
+                enabled: settings
+                    .get("enabled")
+                    .and_then(SettingValue::as_bool)
+                    .unwrap_or(true),
+                explicit: settings.keys().map(|k| (k.clone(), true)).collect(),
+                prefix: realm_prefix,
+                realm_type,
+                name,
+                settings,
+                urls,
+                plaintext_urls,
+            }
+        })
+        .collect()
+}
+
+/// One IP-filtered listener: transport, http, remote_cluster, or a transport profile.
+#[derive(Debug, Clone, Serialize)]
+pub struct FilterFacts {
+    /// `transport`, `http`, `remote_cluster` or `profile`.
+    pub layer: String,
+    pub name: String,
+    /// The prefix whose `.allow` / `.deny` hold this listener's own rules.
+    pub prefix: String,
+    pub enabled: bool,
+    pub allow: Vec<String>,
+    pub deny: Vec<String>,
+    /// The rules come by fallback from another listener's settings (named here), or empty.
+    pub inherited_from: String,
+    /// The listener binds beyond loopback.
+    pub exposed: bool,
+    /// Deny entries that an allow entry also matches (allow wins, so they deny nothing).
+    pub shadowed: Vec<String>,
+}
+
+pub fn ip_filters(node: &EsNode, facts: &NodeFacts) -> Vec<FilterFacts> {
+    let s = &node.settings;
+    let list = |k: String| s.value(&k).map(SettingValue::as_list);
+    let rules = |prefix: &str| (list(format!("{prefix}.allow")), list(format!("{prefix}.deny")));
+    let enabled = |k: &str| s.bool(k).unwrap_or(true);
+    let transport_prefix = "xpack.security.transport.filter";
+    let (t_allow, t_deny) = rules(transport_prefix);
+    let mut out = vec![make_filter(
+        "transport",
+        "transport",
+        transport_prefix,
+        enabled("xpack.security.transport.filter.enabled"),
+        (t_allow.clone(), t_deny.clone()),
+        "",
+        facts.transport_exposed,
+    )];
+    // HTTP falls back to the default profile's lists, then to the transport lists.
+    let http_prefix = "xpack.security.http.filter";
+    let own = rules(http_prefix);
+    let default_profile = "transport.profiles.default.xpack.security.filter";
+    let (http_rules, from) = if own.0.is_some() || own.1.is_some() {
+        (own, "")
+    } else if let (a, d) = rules(default_profile)
+        && (a.is_some() || d.is_some())
+    {
+        ((a, d), default_profile)
+    } else {
+        ((t_allow.clone(), t_deny.clone()), transport_prefix)
+    };
+    let from = if http_rules.0.is_none() && http_rules.1.is_none() {
+        ""
+    } else {
+        from
+    };
+    out.push(make_filter(
+        "http",
+        "http",
+        http_prefix,
+        enabled("xpack.security.http.filter.enabled"),
+        http_rules,
+        from,
+        facts.http_exposed,
+    ));
+    if s.bool("remote_cluster_server.enabled") == Some(true) {
+        let rc_prefix = "xpack.security.remote_cluster.filter";
+        let own = rules(rc_prefix);
+        let (rc_rules, from) = if own.0.is_some() || own.1.is_some() {
+            (own, "")
+        } else {
+            ((t_allow, t_deny), transport_prefix)
+        };
+        out.push(make_filter(
+            "remote_cluster",
+            "remote_cluster",
+            rc_prefix,
+            enabled("xpack.security.transport.filter.enabled"),
+            rc_rules,
+            from,
+            true,
+        ));
+    }
+    for profile in super::tls::transport_profiles(node) {
+        let base = format!("transport.profiles.{profile}");
+        let hosts: Vec<String> = [format!("{base}.bind_host"), format!("{base}.host")]
+            .iter()
+            .find_map(|k| s.value(k))
+            .map(SettingValue::as_list)
+            .unwrap_or_else(|| facts.transport_hosts.clone());
+        let prefix = format!("{base}.xpack.security.filter");
+        out.push(make_filter(
+            "profile",
+            &format!("profile {profile}"),
+            &prefix,
+            enabled("xpack.security.transport.filter.enabled"),
+            rules(&prefix),
+            "",
+            hosts.iter().any(|h| !is_loopback(h)),
+        ));
+    }
+    out
+}
+
+fn make_filter(
+    layer: &str,
+    name: &str,
+    prefix: &str,
+    enabled: bool,
+    (allow, deny): (Option<Vec<String>>, Option<Vec<String>>),
+    inherited_from: &str,
+    exposed: bool,
+) -> FilterFacts {
+    let allow = allow.unwrap_or_default();
+    let deny = deny.unwrap_or_default();
+    let shadowed = deny
+        .iter()
+        .filter(|d| allow.iter().any(|a| rule_covers(a, d)))
+        .cloned()
+        .collect();
+    FilterFacts {
+        layer: layer.into(),
+        name: name.into(),
+        prefix: prefix.into(),
+        enabled,
+        allow,
+        deny,
+        inherited_from: inherited_from.into(),
+        exposed,
+        shadowed,
+    }
+}
+
+/// Whether filter entry `outer` matches every address `inner` matches (addresses and CIDR ranges;
+/// host names only when written identically).
+fn rule_covers(outer: &str, inner: &str) -> bool {
+    if outer == inner || outer == "_all" {
+        return true;
+    }
+    let (Some((o_net, o_len)), Some((i_net, i_len))) = (parse_cidr(outer), parse_cidr(inner))
+    else {
+        return false;
+    };
+    if o_len > i_len {
+        return false;
+    }
+    match (o_net, i_net) {
+        (IpAddr::V4(o), IpAddr::V4(i)) => {
+            let mask = if o_len == 0 { 0 } else { u32::MAX << (32 - o_len) };
+            u32::from(o) & mask == u32::from(i) & mask
+        }
+        (IpAddr::V6(o), IpAddr::V6(i)) => {
+            let mask = if o_len == 0 { 0 } else { u128::MAX << (128 - o_len) };
+            u128::from(o) & mask == u128::from(i) & mask
+        }
+        _ => false,
+    }
+}
+
+fn parse_cidr(text: &str) -> Option<(IpAddr, u32)> {
+    let (addr, len) = match text.split_once('/') {
+        Some((a, l)) => (a, Some(l.parse::<u32>().ok()?)),
+        None => (text, None),
+    };
+    let ip: IpAddr = addr.parse().ok()?;
+    let max = if ip.is_ipv4() { 32 } else { 128 };
+    let len = len.unwrap_or(max);
+    (len <= max).then_some((ip, len))
+}
+
+/// A named audit ignore policy (`…events.ignore_filters.<name>.*`).
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditPolicyFacts {
+    pub name: String,
+    pub prefix: String,
+    pub users: Vec<String>,
+    pub realms: Vec<String>,
+    pub actions: Vec<String>,
+    pub roles: Vec<String>,
+    pub indices: Vec<String>,
+    /// Every field the policy sets is a bare `*`: it drops nearly every event.
+    pub matches_everything: bool,
+    /// The policy silences the `elastic` user, the `superuser` role, or every user or role.
+    pub covers_privileged: bool,
+}
+
+pub fn audit_policies(node: &EsNode) -> Vec<AuditPolicyFacts> {
+    let s = &node.settings;
+    let prefix = "xpack.security.audit.logfile.events.ignore_filters.";
+    let names: BTreeSet<String> = s
+        .keys_with_prefix(prefix)
+        .filter_map(|k| k[prefix.len()..].split('.').next().map(String::from))
+        .collect();
+    names
+        .into_iter()
+        .map(|name| {
+            let p = format!("{prefix}{name}");
+            let field = |f: &str| {
+                s.value(&format!("{p}.{f}"))
+                    .map(SettingValue::as_list)
+                    .unwrap_or_default()
+            };
+            let (users, realms, actions, roles, indices) = (
+                field("users"),
+                field("realms"),
+                field("actions"),
+                field("roles"),
+                field("indices"),
+            );
+            let all_fields = [&users, &realms, &actions, &roles, &indices];
+            let matches_everything = all_fields
+                .iter()
+                .filter(|f| !f.is_empty())
+                .all(|f| f.iter().all(|v| v == "*"));
+            let covers_privileged = users.iter().any(|u| u == "elastic" || u == "*")
+                || roles.iter().any(|r| r == "superuser" || r == "*");
+            AuditPolicyFacts {
+                name,
+                prefix: p,
+                users,
+                realms,
+                actions,
+                roles,
+                indices,
+                matches_everything,
+                covers_privileged,
+            }
+        })
+        .collect()
+}
+
+/// One written setting, as the `es_setting` rules see it. Secret values are never included.
+#[derive(Debug, Clone, Serialize)]
+pub struct SettingFacts {
+    pub key: String,
+    /// The value, or empty for secret settings.
+    pub value: String,
+    pub occurrence: i64,
+    /// The key is written more than once (in any mix of flat and nested forms).
+    pub duplicate: bool,
+    pub unresolved: Vec<String>,
+    pub from_placeholder: bool,
+    pub known: bool,
+    /// The nearest known key when this one looks misspelled, or empty.
+    pub suggestion: String,
+    pub removed: bool,
+    pub secure_only: bool,
+    pub secret: bool,
+    /// The 6.x realm form `xpack.security.authc.realms.<name>.type`.
+    pub legacy_realm: bool,
+}
+
+pub fn setting_facts(node: &EsNode) -> Vec<SettingFacts> {
+    let s = &node.settings;
+    s.entries
+        .iter()
+        .map(|e| {
+            let secret = catalog::is_secret(&e.key);
+            let legacy_realm = e
+                .key
+                .strip_prefix("xpack.security.authc.realms.")
+                .is_some_and(|rest| {
+                    let parts: Vec<&str> = rest.split('.').collect();
+                    parts.len() == 2 && parts[1] == "type"
+                });
+            SettingFacts {
+                key: e.key.clone(),
+                value: if secret { String::new() } else { e.value.to_string() },
+                occurrence: e.occurrence as i64,
+                duplicate: s.entries.iter().filter(|o| o.key == e.key).count() > 1,
+                unresolved: e.unresolved.clone(),
+                from_placeholder: e.from_placeholder,
+                known: catalog::is_known(&e.key),
+                suggestion: catalog::suggestion(&e.key).unwrap_or_default(),
+                removed: catalog::removed_setting(&e.key),
+                secure_only: catalog::is_secure_only(&e.key),
+                secret,
+                legacy_realm,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_and_all_interfaces() {
+        assert!(is_loopback("_local_"));
+        assert!(is_loopback("127.0.0.1"));
+        assert!(is_loopback("[::1]"));
+        assert!(!is_loopback("0.0.0.0"));
+        assert!(!is_loopback("_site_"));
+        assert!(!is_loopback("10.0.0.4"));
+        assert!(is_all_interfaces("0.0.0.0"));
+    }
+
+    #[test]
+    fn cidr_cover() {
+        assert!(rule_covers("10.0.0.0/8", "10.1.2.3"));
+        assert!(rule_covers("10.0.0.0/8", "10.1.0.0/16"));
+        assert!(!rule_covers("10.1.0.0/16", "10.0.0.0/8"));
+        assert!(!rule_covers("192.168.0.0/16", "10.0.0.1"));
+        assert!(rule_covers("_all", "10.0.0.1"));
+    }
+
+    #[test]
+    fn weakened_security_file() {
+        assert!(security_file_weakens_tls(
+            "jdk.tls.disabledAlgorithms=SSLv3, RC4, DES\n"
+        ));
+        assert!(!security_file_weakens_tls(
+            "jdk.tls.disabledAlgorithms=SSLv3, TLSv1, TLSv1.1, RC4, DES, \\\n  3DES_EDE_CBC, NULL\n"
+        ));
+        assert!(!security_file_weakens_tls("security.provider.1=X\n"));
+    }
+}

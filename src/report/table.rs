@@ -1,0 +1,158 @@
+//! The terminal report: failures and errors grouped by target, worst first, then the score.
+
+use crate::results::Status;
+use crate::rules::{Rule, Severity};
+use crate::Scan;
+use comfy_table::{presets, Attribute, Cell, Color, ContentArrangement, Table};
+use std::fmt::Write;
+
+fn severity_color(s: Severity) -> Color {
+    match s {
+        Severity::Critical => Color::Magenta,
+        Severity::High => Color::Red,
+        Severity::Medium => Color::Yellow,
+        Severity::Low => Color::Cyan,
+        Severity::Info => Color::Grey,
+    }
+}
+
+fn new_table(color: bool) -> Table {
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if !color {
+        t.force_no_tty();
+    } else {
+        t.enforce_styling();
+    }
+    t
+}
+
+fn header(t: &mut Table, names: &[&str]) {
+    t.set_header(names.iter().map(|n| Cell::new(n).add_attribute(Attribute::Bold)));
+}
+
+pub fn render(scan: &Scan, color: bool) -> String {
+    let mut out = String::new();
+    for target in &scan.targets {
+        let shown: Vec<_> = scan
+            .results
+            .iter()
+            .filter(|r| r.target == target.id && matches!(r.status, Status::Fail | Status::Error))
+            .collect();
+        let version = match (&target.version, &target.version_source) {
+            (Some(v), Some(src)) => format!(", Elasticsearch {v} ({src})"),
+            _ => String::new(),
+        };
+        let _ = writeln!(out, "{} — {}{}", target.id, target.source, version);
+        if shown.is_empty() {
+            let _ = writeln!(out, "  no failures\n");
+            continue;
+        }
+        let mut t = new_table(color);
+        header(&mut t, &["Severity", "Rule", "Status", "Line", "Finding"]);
+        for r in shown {
+            let sev = Cell::new(r.severity.as_str());
+            let sev = if color { sev.fg(severity_color(r.severity)) } else { sev };
+            let line = r.location.line.map(|l| l.to_string()).unwrap_or_else(|| "-".into());
+            let mut finding = r.message.clone();
+            if r.status == Status::Fail {
+                let _ = write!(finding, "\n→ {}", r.remediation);
+            }
+            t.add_row(vec![
+                sev,
+                Cell::new(&r.rule),
+                Cell::new(r.status.as_str()),
+                Cell::new(line),
+                Cell::new(finding),
+            ]);
+        }
+        let _ = writeln!(out, "{t}\n");
+    }
+    if !scan.input_errors.is_empty() {
+        let _ = writeln!(out, "Input errors:");
+        for e in &scan.input_errors {
+            let _ = writeln!(out, "  {}: {}", e.path, e.message);
+        }
+        out.push('\n');
+    }
+    let mut t = new_table(color);
+    header(&mut t, &["Category", "Score", "Passed", "Failed"]);
+    for (name, c) in &scan.score.categories {
+        t.add_row(vec![
+            Cell::new(name),
+            Cell::new(format!("{:.1}", c.value)),
+            Cell::new(c.passed),
+            Cell::new(c.failed),
+        ]);
+    }
+    let _ = writeln!(out, "{t}");
+    let c = &scan.score.coverage;
+    let _ = writeln!(
+        out,
+        "Score {:.1} / 100, grade {}  ({} targets; {} rules: {} passed, {} failed, {} could not be judged, {} not applicable, {} waived)",
+        scan.score.value,
+        scan.score.grade,
+        scan.targets.len(),
+        c.rules,
+        c.passed,
+        c.failed,
+        c.errors,
+        c.not_applicable,
+        c.waived
+    );
+    out
+}
+
+/// `esaudit rules`: the catalog as a table.
+pub fn rules<'a>(rules: impl Iterator<Item = &'a Rule>, color: bool) -> String {
+    let mut t = new_table(color);
+    header(&mut t, &["Rule", "Severity", "Category", "Title"]);
+    for r in rules {
+        t.add_row(vec![
+            Cell::new(&r.id),
+            Cell::new(r.severity.as_str()),
+            Cell::new(r.category.as_str()),
+            Cell::new(&r.title),
+        ]);
+    }
+    format!("{t}\n")
+}
+
+/// `esaudit explain`: one rule's documentation.
+pub fn explain(r: &Rule) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{} — {}", r.id, r.title);
+    let _ = writeln!(
+        out,
+        "severity: {}   category: {}   scope: {:?}   restart: {:?}",
+        r.severity.as_str(),
+        r.category.as_str(),
+        r.scope,
+        r.restart
+    );
+    let profiles: Vec<String> = r.profiles.iter().map(|p| format!("{p:?}").to_lowercase()).collect();
+    let _ = writeln!(out, "profiles: {}", profiles.join(", "));
+    if let Some(v) = &r.versions {
+        let _ = writeln!(out, "versions: {v}");
+    }
+    let _ = writeln!(out, "\nWhy it matters\n  {}", r.rationale.trim());
+    let _ = writeln!(out, "\nHow to fix\n  {}", r.remediation.trim());
+    let _ = writeln!(out, "\nCheck (CEL)\n  {}", r.check.trim());
+    if let Some(w) = &r.when {
+        let _ = writeln!(out, "  applies when: {}", w.trim());
+    }
+    if !r.references.is_empty() {
+        let _ = writeln!(out, "\nReferences");
+        for link in &r.references {
+            let _ = writeln!(out, "  {link}");
+        }
+    }
+    if !r.frameworks.is_empty() {
+        let _ = writeln!(out, "\nFrameworks");
+        for (name, ids) in &r.frameworks {
+            let _ = writeln!(out, "  {name}: {}", ids.join(", "));
+        }
+    }
+    out
+}

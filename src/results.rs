@@ -1,0 +1,99 @@
+//! A result is one rule judged on one item. Scoring and every report read the same list.
+
+use crate::rules::{Category, Severity};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Fail,
+    Error,
+    Waived,
+    Pass,
+    NotApplicable,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Error => "error",
+            Status::Waived => "waived",
+            Status::NotApplicable => "not_applicable",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Target {
+    pub id: String,
+    pub kind: String,
+    pub source: String,
+    /// The Elasticsearch version the target was judged against, and where it came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version_source: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResultLocation {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+    /// What was judged: `setting:<key>`, `user:<name>`, …
+    pub object: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    pub actual: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleResult {
+    pub rule: String,
+    pub title: String,
+    pub category: Category,
+    pub severity: Severity,
+    pub status: Status,
+    pub target: String,
+    pub location: ResultLocation,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Evidence>,
+    pub remediation: String,
+    pub fingerprint: String,
+}
+
+/// FNV-1a, 64 bits: a stable, dependency-free fingerprint of a result's identity.
+pub fn fingerprint(parts: &[&str]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for byte in part.bytes().chain(std::iter::once(0x1f)) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
+
+/// Orders results for output: by target, then worst status and severity first, then rule id.
+pub fn sort(results: &mut [RuleResult]) {
+    results.sort_by(|a, b| {
+        (&a.target, a.status, std::cmp::Reverse(a.severity), &a.rule, &a.location.object, &a.fingerprint).cmp(&(
+            &b.target,
+            b.status,
+            std::cmp::Reverse(b.severity),
+            &b.rule,
+            &b.location.object,
+            &b.fingerprint,
+        ))
+    });
+}

@@ -1,0 +1,497 @@
+//! Compiles every rule's CEL once and judges each rule on every item of its scope, in parallel.
+
+use super::{LoadedRule, Profile, Rule, RuleError, Scope, VersionReq};
+use crate::evidence::catalog;
+use crate::evidence::derive::{self, NodeFacts};
+use crate::evidence::{tls, Deployment, EsNode, Location, VersionSource};
+use crate::results::{fingerprint, Evidence, ResultLocation, RuleResult, Status, Target};
+use cel::extractors::This;
+use cel::objects::Key;
+use cel::{Context, Env, ExecutionError, FunctionContext, Program, ResolveResult, Value};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+struct Compiled {
+    rule: Rule,
+    when: Option<Program>,
+    check: Program,
+    versions: Option<VersionReq>,
+}
+
+/// Which rules run: the profile, and `--select` / `--ignore` ids or prefixes.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    pub profile: Profile,
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+}
+
+impl Selection {
+    fn matches(patterns: &[String], id: &str) -> bool {
+        patterns.iter().any(|p| id.starts_with(p.as_str()))
+    }
+
+    fn wants(&self, rule: &Rule) -> bool {
+        (self.select.is_empty() || Self::matches(&self.select, &rule.id))
+            && !Self::matches(&self.ignore, &rule.id)
+    }
+}
+
+pub struct Engine {
+    env: Arc<Env>,
+    rules: Vec<Compiled>,
+}
+
+impl Engine {
+    /// Compiles the `when` and `check` expressions of every rule; a syntax error names the file
+    /// and the rule.
+    pub fn compile(rules: Vec<LoadedRule>) -> Result<Engine, RuleError> {
+        let env = Arc::new(Env::stdlib());
+        let mut compiled = Vec::with_capacity(rules.len());
+        for LoadedRule { rule, file } in rules {
+            let cel = |what: &str, src: &str| {
+                env.compile(src).map_err(|e| RuleError::Invalid {
+                    file: file.clone(),
+                    id: rule.id.clone(),
+                    message: format!("{what} is not valid CEL: {e}"),
+                })
+            };
+            let check = cel("check", &rule.check)?;
+            let when = rule.when.as_deref().map(|w| cel("when", w)).transpose()?;
+            let versions = rule
+                .versions
+                .as_deref()
+                .map(VersionReq::parse)
+                .transpose()
+                .map_err(|message| RuleError::Invalid {
+                    file: file.clone(),
+                    id: rule.id.clone(),
+                    message,
+                })?;
+            compiled.push(Compiled {
+                rule,
+                when,
+                check,
+                versions,
+            });
+        }
+        compiled.sort_by(|a, b| a.rule.id.cmp(&b.rule.id));
+        Ok(Engine {
+            env,
+            rules: compiled,
+        })
+    }
+
+    pub fn rules(&self) -> impl Iterator<Item = &Rule> {
+        self.rules.iter().map(|c| &c.rule)
+    }
+
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules().find(|r| r.id.eq_ignore_ascii_case(id))
+    }
+
+    /// Judges every selected rule on every item of the deployment.
+    pub fn run(&self, deployment: &Deployment, selection: &Selection) -> (Vec<Target>, Vec<RuleResult>) {
+        let targets = deployment
+            .nodes
+            .iter()
+            .map(|n| Target {
+                id: n.id.clone(),
+                kind: "es_node".into(),
+                source: n.config_path.clone(),
+                version: Some(n.version.to_string()),
+                version_source: Some(match &n.version_source {
+                    VersionSource::CommandLine => "--es-version".to_string(),
+                    VersionSource::Distribution(jar) => jar.clone(),
+                    VersionSource::Assumed => "assumed: newest supported major line".to_string(),
+                }),
+            })
+            .collect();
+        let results = deployment
+            .nodes
+            .par_iter()
+            .flat_map_iter(|node| self.judge_node(node, selection))
+            .collect();
+        (targets, results)
+    }
+
+    fn judge_node(&self, node: &EsNode, selection: &Selection) -> Vec<RuleResult> {
+        let facts = derive::node_facts(node);
+        let items = items(node, &facts);
+        let mut root = Context::with_env(Arc::clone(&self.env));
+        register_functions(&mut root);
+        let node_value = to_cel(&facts);
+        let mut out = Vec::new();
+        for item in &items {
+            let mut ctx = root.new_inner_scope();
+            ctx.add_variable_from_value("node", node_value.clone());
+            if item.scope != Scope::EsNode {
+                ctx.add_variable_from_value(item.scope.variable(), item.value.clone());
+            }
+            for c in self.rules.iter().filter(|c| c.rule.scope == item.scope) {
+                let active = selection.wants(&c.rule)
+                    && (c.rule.in_profile(selection.profile)
+                        || (facts.fips && c.rule.profiles.contains(&Profile::Fips)));
+                if active {
+                    out.push(self.judge(c, &ctx, item, node));
+                }
+            }
+        }
+        out
+    }
+
+    fn judge(&self, c: &Compiled, ctx: &Context, item: &Item, node: &EsNode) -> RuleResult {
+        let rule = &c.rule;
+        let located = item.locate(rule, node);
+        let (status, message) = if let Some(req) = c.versions.as_ref().filter(|r| !r.matches(node.version)) {
+            let _ = req;
+            (
+                Status::NotApplicable,
+                format!(
+                    "applies to Elasticsearch {}; this node is {}",
+                    rule.versions.as_deref().unwrap_or_default(),
+                    node.version
+                ),
+            )
+        } else {
+            match c.when.as_ref().map(|w| w.execute(ctx)) {
+                Some(Ok(Value::Bool(false))) => (
+                    Status::NotApplicable,
+                    rule.unless
+                        .clone()
+                        .unwrap_or_else(|| format!("does not apply: {}", rule.when.as_deref().unwrap_or_default())),
+                ),
+                Some(Ok(Value::Bool(true))) | None => self.check(c, ctx, item, &located),
+                Some(Ok(other)) => (
+                    Status::Error,
+                    format!("the rule's `when` gave {other:?}, not a boolean"),
+                ),
+                Some(Err(e)) => (Status::Error, cel_error_message(&e)),
+            }
+        };
+        let fp_occurrence = item.occurrence.to_string();
+        RuleResult {
+            rule: rule.id.clone(),
+            title: rule.title.clone(),
+            category: rule.category,
+            severity: rule.severity,
+            status,
+            target: node.id.clone(),
+            fingerprint: fingerprint(&[&rule.id, &node.id, &located.object, &fp_occurrence]),
+            evidence: (status == Status::Fail).then(|| Evidence {
+                actual: located.actual.clone(),
+                expected: rule.expected.clone(),
+            }),
+            location: ResultLocation {
+                path: Some(located.location.path.clone()),
+                line: located.location.line,
+                column: located.location.column,
+                object: located.object,
+            },
+            message,
+            remediation: rule.remediation.clone(),
+        }
+    }
+
+    fn check(&self, c: &Compiled, ctx: &Context, item: &Item, located: &Located) -> (Status, String) {
+        if item.scope != Scope::EsSetting && !located.unresolved.is_empty() {
+            return (
+                Status::Error,
+                format!(
+                    "cannot judge: {} takes its value from environment variable {}, which has no default",
+                    located.key,
+                    located.unresolved.iter().map(|v| format!("${{{v}}}")).collect::<Vec<_>>().join(", ")
+                ),
+            );
+        }
+        match c.check.execute(ctx) {
+            Ok(Value::Bool(true)) => (Status::Pass, c.rule.title.clone()),
+            Ok(Value::Bool(false)) => (Status::Fail, fail_message(&c.rule, item, located)),
+            Ok(other) => (
+                Status::Error,
+                format!("the rule's check gave {other:?}, not a boolean"),
+            ),
+            Err(e) => (Status::Error, cel_error_message(&e)),
+        }
+    }
+}
+
+fn fail_message(rule: &Rule, item: &Item, located: &Located) -> String {
+    let mut message = match &rule.message {
+        Some(m) => m
+            .replace("{key}", &located.key)
+            .replace("{value}", &located.actual)
+            .replace("{item}", &item.name),
+        None if located.key.is_empty() => rule.title.clone(),
+        None => format!("{}: {} = {}", rule.title, located.key, located.actual),
+    };
+    if let Some(s) = &item.suggestion {
+        message.push_str(&format!(" (did you mean {s}?)"));
+    }
+    message
+}
+
+fn cel_error_message(e: &ExecutionError) -> String {
+    format!("could not evaluate the rule: {e}")
+}
+
+/// One thing a rule is judged on.
+struct Item {
+    scope: Scope,
+    value: Value,
+    /// Shown as `{item}` in messages.
+    name: String,
+    /// Prefix that relative `locate` keys are joined to.
+    prefix: Option<String>,
+    /// For TLS contexts: the full key each effective sub-setting was read from.
+    sources: BTreeMap<String, String>,
+    /// For settings and users: the item's own object and location.
+    own: Option<Located>,
+    occurrence: usize,
+    suggestion: Option<String>,
+}
+
+/// Where a result points, and the value found there.
+#[derive(Debug, Clone)]
+struct Located {
+    key: String,
+    object: String,
+    location: Location,
+    actual: String,
+    unresolved: Vec<String>,
+}
+
+impl Item {
+    fn new(scope: Scope, value: Value, name: String) -> Item {
+        Item {
+            scope,
+            value,
+            name,
+            prefix: None,
+            sources: BTreeMap::new(),
+            own: None,
+            occurrence: 1,
+            suggestion: None,
+        }
+    }
+
+    fn locate(&self, rule: &Rule, node: &EsNode) -> Located {
+        if let Some(own) = &self.own {
+            return own.clone();
+        }
+        let keys = rule.locate.keys();
+        if let Some(arg) = keys.first().filter(|k| k.starts_with("-D") || k.starts_with("-X")) {
+            return locate_jvm(node, arg);
+        }
+        if let Some(file) = keys.first().and_then(|k| k.strip_prefix("file:")) {
+            let path = match file {
+                "log4j2.properties" => node.log4j.as_ref().map(|l| l.path.clone()),
+                "users" => node.file_users.as_ref().map(|u| u.path.clone()),
+                _ => None,
+            };
+            return Located {
+                key: String::new(),
+                object: format!("file:{file}"),
+                location: Location::file(&path.unwrap_or_else(|| node.config_path.clone())),
+                actual: String::new(),
+                unresolved: vec![],
+            };
+        }
+        let full = |k: &str| match &self.prefix {
+            Some(p) => self.sources.get(k).cloned().unwrap_or_else(|| format!("{p}.{k}")),
+            None => k.to_string(),
+        };
+        let candidates: Vec<String> = keys.iter().map(|k| full(k)).collect();
+        let written = candidates.iter().find_map(|k| node.settings.get(k));
+        match written {
+            Some(s) => Located {
+                key: s.key.clone(),
+                object: format!("setting:{}", s.key),
+                location: s.location.clone(),
+                actual: if catalog::is_secret(&s.key) {
+                    "(secret, not shown)".into()
+                } else {
+                    s.value.to_string()
+                },
+                unresolved: s.unresolved.clone(),
+            },
+            None => {
+                let key = candidates
+                    .first()
+                    .cloned()
+                    .or_else(|| self.prefix.clone())
+                    .unwrap_or_default();
+                let object = if key.is_empty() {
+                    format!("node:{}", node.name)
+                } else {
+                    format!("setting:{key}")
+                };
+                Located {
+                    actual: if key.is_empty() { String::new() } else { "not set".into() },
+                    key,
+                    object,
+                    location: Location::file(&node.config_path),
+                    unresolved: vec![],
+                }
+            }
+        }
+    }
+}
+
+fn locate_jvm(node: &EsNode, arg: &str) -> Located {
+    let found = node.jvm_options.iter().find(|o| o.arg.starts_with(arg));
+    let location = match found {
+        Some(o) => o.location.clone(),
+        None => node
+            .jvm_options
+            .first()
+            .map(|o| Location::file(&o.location.path))
+            .unwrap_or_else(|| Location::file(&node.config_path)),
+    };
+    Located {
+        key: arg.to_string(),
+        object: format!("jvm:{arg}"),
+        location,
+        actual: found.map(|o| o.arg.clone()).unwrap_or_else(|| "not set".into()),
+        unresolved: vec![],
+    }
+}
+
+fn to_cel<T: Serialize>(value: &T) -> Value {
+    // The evidence types only hold strings, booleans, i64 and collections of them, which always
+    // convert; a failure here is a programming error caught by the tests.
+    cel::to_value(value).expect("evidence converts to CEL")
+}
+
+fn items(node: &EsNode, facts: &NodeFacts) -> Vec<Item> {
+    let mut items = vec![Item::new(Scope::EsNode, Value::Null, node.name.clone())];
+    for ctx in tls::contexts(node) {
+        let mut item = Item::new(Scope::EsTlsContext, to_cel(&ctx), ctx.name.clone());
+        item.prefix = Some(ctx.prefix.clone());
+        item.sources = ctx.sources.clone();
+        items.push(item);
+    }
+    for realm in derive::realms(node) {
+        let mut item = Item::new(
+            Scope::EsRealm,
+            to_cel(&realm),
+            format!("{}.{}", realm.realm_type, realm.name),
+        );
+        item.prefix = Some(realm.prefix.clone());
+        items.push(item);
+    }
+    for filter in derive::ip_filters(node, facts) {
+        let mut item = Item::new(Scope::EsIpFilter, to_cel(&filter), filter.name.clone());
+        item.prefix = Some(filter.prefix.clone());
+        items.push(item);
+    }
+    for policy in derive::audit_policies(node) {
+        let mut item = Item::new(Scope::EsAuditPolicy, to_cel(&policy), policy.name.clone());
+        item.prefix = Some(policy.prefix.clone());
+        items.push(item);
+    }
+    for (facts, setting) in derive::setting_facts(node).iter().zip(&node.settings.entries) {
+        let mut item = Item::new(Scope::EsSetting, to_cel(facts), setting.key.clone());
+        item.occurrence = setting.occurrence;
+        item.suggestion = (!facts.suggestion.is_empty() && !facts.known).then(|| facts.suggestion.clone());
+        item.own = Some(Located {
+            key: setting.key.clone(),
+            object: format!("setting:{}", setting.key),
+            location: setting.location.clone(),
+            actual: if facts.secret {
+                "(secret, not shown)".into()
+            } else {
+                facts.value.clone()
+            },
+            unresolved: setting.unresolved.clone(),
+        });
+        items.push(item);
+    }
+    if let Some(users) = &node.file_users {
+        for user in &users.users {
+            let mut item = Item::new(Scope::EsFileUser, to_cel(user), user.name.clone());
+            item.own = Some(Located {
+                key: user.name.clone(),
+                object: format!("user:{}", user.name),
+                location: user.location.clone(),
+                actual: format!("password stored as {}", user.scheme),
+                unresolved: vec![],
+            });
+            items.push(item);
+        }
+    }
+    items
+}
+
+fn map_get<'a>(map: &'a Value, field: &str) -> Option<&'a Value> {
+    match map {
+        Value::Map(m) => m.get(&Key::String(Arc::new(field.to_string()))),
+        _ => None,
+    }
+}
+
+/// `x.setting(key)`: the effective value of a setting, or null. A value that depends on an
+/// environment variable with no default is an evaluation error, so the rule reports `error`
+/// rather than guessing.
+fn setting(ftx: &FunctionContext, This(this): This<Value>, key: Arc<String>) -> ResolveResult {
+    if let Some(Value::List(vars)) = map_get(&this, "unresolved").and_then(|u| map_get(u, &key)) {
+        let names: Vec<String> = vars
+            .iter()
+            .map(|v| match v {
+                Value::String(s) => format!("${{{s}}}"),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        return Err(ftx.error(format!(
+            "{key} takes its value from environment variable {}, which has no default",
+            names.join(", ")
+        )));
+    }
+    Ok(map_get(&this, "settings")
+        .and_then(|s| map_get(s, &key))
+        .cloned()
+        .unwrap_or(Value::Null))
+}
+
+fn is_set(This(this): This<Value>, key: Arc<String>) -> bool {
+    map_get(&this, "explicit").and_then(|e| map_get(e, &key)).is_some()
+}
+
+fn any_set(This(this): This<Value>, prefix: Arc<String>) -> bool {
+    match map_get(&this, "explicit") {
+        Some(Value::Map(m)) => m.map.keys().any(|k| match k {
+            Key::String(s) => s.starts_with(prefix.as_str()),
+            _ => false,
+        }),
+        _ => false,
+    }
+}
+
+fn list(ftx: &FunctionContext, this: This<Value>, key: Arc<String>) -> ResolveResult {
+    Ok(match setting(ftx, this, key)? {
+        Value::List(l) => Value::List(l),
+        Value::String(s) => Value::List(Arc::new(
+            s.split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(|p| Value::String(Arc::new(p.to_string())))
+                .collect(),
+        )),
+        Value::Null => Value::List(Arc::new(vec![])),
+        other => Value::List(Arc::new(vec![other])),
+    })
+}
+
+fn register_functions(ctx: &mut Context) {
+    // The names are not part of CEL's standard library, so registration cannot conflict.
+    let _ = ctx.add_function("setting", setting);
+    let _ = ctx.add_function("is_set", is_set);
+    let _ = ctx.add_function("any_set", any_set);
+    let _ = ctx.add_function("list", list);
+    let _ = ctx.add_function("legacy_protocol", |p: Arc<String>| catalog::is_legacy_protocol(&p));
+    let _ = ctx.add_function("broken_suite", |s: Arc<String>| catalog::is_broken_suite(&s));
+    let _ = ctx.add_function("weak_suite", |s: Arc<String>| catalog::is_weak_suite(&s));
+    let _ = ctx.add_function("loopback", |h: Arc<String>| derive::is_loopback(&h));
+}
