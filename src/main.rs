@@ -11,7 +11,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "esaudit", version, about = "Audit the security of Elastic Stack deployments")]
+#[command(
+    name = "esaudit",
+    version,
+    about = "Audit the security of Elastic Stack deployments"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -47,7 +51,10 @@ fn parse_version(s: &str) -> Result<EsVersion, String> {
 }
 
 fn parse_list(s: &str) -> Result<Vec<String>, String> {
-    Ok(s.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect())
+    Ok(s.split(',')
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect())
 }
 
 #[derive(Subcommand)]
@@ -191,7 +198,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 return Ok(ExitCode::from(2));
             }
             let failing = scan.results.iter().any(|r| {
-                r.status == Status::Fail && fail_on.0.is_some_and(|threshold| r.severity >= threshold)
+                r.status == Status::Fail
+                    && fail_on.0.is_some_and(|threshold| r.severity >= threshold)
             });
             let under = min_score.is_some_and(|min| scan.score.value < min);
             Ok(if failing || under {

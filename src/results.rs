@@ -87,13 +87,21 @@ pub fn fingerprint(parts: &[&str]) -> String {
 /// Orders results for output: by target, then worst status and severity first, then rule id.
 pub fn sort(results: &mut [RuleResult]) {
     results.sort_by(|a, b| {
-        (&a.target, a.status, std::cmp::Reverse(a.severity), &a.rule, &a.location.object, &a.fingerprint).cmp(&(
-            &b.target,
-            b.status,
-            std::cmp::Reverse(b.severity),
-            &b.rule,
-            &b.location.object,
-            &b.fingerprint,
-        ))
+        (
+            &a.target,
+            a.status,
+            std::cmp::Reverse(a.severity),
+            &a.rule,
+            &a.location.object,
+            &a.fingerprint,
+        )
+            .cmp(&(
+                &b.target,
+                b.status,
+                std::cmp::Reverse(b.severity),
+                &b.rule,
+                &b.location.object,
+                &b.fingerprint,
+            ))
     });
 }

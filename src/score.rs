@@ -1,10 +1,12 @@
 //! Scores: per category and overall, 0–100, with a grade.
 //!
-//! Each judged result (pass or fail) weighs by its severity: critical 10, high 5, medium 3,
-//! low 1, info 0. A category's score is the weight that passed over the weight judged, × 100.
-//! The overall score is the same ratio over every category. Grades: A ≥ 90, B ≥ 80, C ≥ 70,
-//! D ≥ 60, else F; any critical failure makes the grade F, and any high failure caps it at C.
-//! Errors, waivers and not-applicable results do not count towards the score; coverage says
+//! A *check* is one rule on one target: it fails when any of the rule's results on that target
+//! fails (a rule judged on ten TLS contexts is still one check). Each judged check (passed or
+//! failed) weighs by its severity: critical 10, high 5, medium 3, low 1, info 0. A category's
+//! score is the weight that passed over the weight judged, × 100; the overall score is the same
+//! ratio over every category. Grades: A ≥ 90, B ≥ 80, C ≥ 70, D ≥ 60, else F; any critical
+//! failure makes the grade F, and any high failure caps it at C. Checks that could not be
+//! judged (error), were waived or do not apply do not count towards the score; coverage says
 //! how many there were.
 
 use crate::results::{RuleResult, Status};
@@ -33,12 +35,15 @@ pub struct CategoryScore {
 pub struct Coverage {
     /// Distinct rules that produced a result.
     pub rules: usize,
-    pub results: usize,
+    /// Checks (rule × target) by outcome.
+    pub checks: usize,
     pub passed: usize,
     pub failed: usize,
     pub errors: usize,
     pub waived: usize,
     pub not_applicable: usize,
+    /// Individual results (rule × item).
+    pub results: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -57,17 +62,39 @@ fn ratio(passed: f64, failed: f64) -> f64 {
     }
 }
 
+/// The outcome of a check from its results: any failure fails it; otherwise an error leaves it
+/// unjudged; otherwise any pass passes it.
+fn check_status(statuses: &[Status]) -> Status {
+    [Status::Fail, Status::Error, Status::Pass, Status::Waived]
+        .into_iter()
+        .find(|s| statuses.contains(s))
+        .unwrap_or(Status::NotApplicable)
+}
+
 pub fn score(results: &[RuleResult]) -> Score {
-    let mut weights: BTreeMap<&str, (f64, f64, usize, usize)> = BTreeMap::new();
+    let mut checks: BTreeMap<(&str, &str), (Vec<Status>, &RuleResult)> = BTreeMap::new();
+    for r in results {
+        checks
+            .entry((r.target.as_str(), r.rule.as_str()))
+            .or_insert_with(|| (Vec::new(), r))
+            .0
+            .push(r.status);
+    }
     let mut coverage = Coverage {
         results: results.len(),
+        checks: checks.len(),
+        rules: checks
+            .keys()
+            .map(|(_, rule)| *rule)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
         ..Coverage::default()
     };
-    let mut rules = std::collections::BTreeSet::new();
+    let mut weights: BTreeMap<&str, (f64, f64, usize, usize)> = BTreeMap::new();
     let (mut critical_fail, mut high_fail) = (false, false);
-    for r in results {
-        rules.insert(r.rule.as_str());
-        match r.status {
+    for (statuses, r) in checks.values() {
+        let status = check_status(statuses);
+        match status {
             Status::Pass => coverage.passed += 1,
             Status::Fail => coverage.failed += 1,
             Status::Error => coverage.errors += 1,
@@ -75,7 +102,7 @@ pub fn score(results: &[RuleResult]) -> Score {
             Status::NotApplicable => coverage.not_applicable += 1,
         }
         let entry = weights.entry(r.category.as_str()).or_default();
-        match r.status {
+        match status {
             Status::Pass => {
                 entry.0 += weight(r.severity);
                 entry.2 += 1;
@@ -89,7 +116,6 @@ pub fn score(results: &[RuleResult]) -> Score {
             _ => {}
         }
     }
-    coverage.rules = rules.len();
     let categories = weights
         .iter()
         .filter(|(_, (_, _, p, f))| p + f > 0)
@@ -135,8 +161,10 @@ mod tests {
     use crate::rules::Category;
 
     fn result(sev: Severity, status: Status, cat: Category) -> RuleResult {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         RuleResult {
-            rule: format!("ES-X-{:03}", sev as u8),
+            rule: format!("ES-X-{n:03}"),
             title: String::new(),
             category: cat,
             severity: sev,
@@ -174,7 +202,11 @@ mod tests {
         let mut all: Vec<_> = (0..50)
             .map(|_| result(Severity::High, Status::Pass, Category::Tls))
             .collect();
-        all.push(result(Severity::Critical, Status::Fail, Category::Enablement));
+        all.push(result(
+            Severity::Critical,
+            Status::Fail,
+            Category::Enablement,
+        ));
         let s = score(&all);
         assert!(s.value > 90.0);
         assert_eq!(s.grade, "F");
@@ -187,5 +219,20 @@ mod tests {
             .collect();
         all.push(result(Severity::High, Status::Fail, Category::Tls));
         assert_eq!(score(&all).grade, "C");
+    }
+
+    #[test]
+    fn a_rule_on_many_items_is_one_check() {
+        let mut fail = result(Severity::Medium, Status::Fail, Category::Tls);
+        let mut pass = fail.clone();
+        pass.status = Status::Pass;
+        let pass2 = pass.clone();
+        fail.location.object = "b".into();
+        let s = score(&[pass, fail, pass2]);
+        assert_eq!(
+            (s.coverage.checks, s.coverage.failed, s.coverage.passed),
+            (1, 1, 0)
+        );
+        assert_eq!(s.value, 0.0);
     }
 }

@@ -32,7 +32,10 @@ impl Pos {
 #[derive(Debug, Clone, PartialEq)]
 pub enum NodeKind {
     /// A scalar as written: its text, and whether it was quoted (quoted text is never a bool or null).
-    Scalar { text: String, quoted: bool },
+    Scalar {
+        text: String,
+        quoted: bool,
+    },
     Seq(Vec<Node>),
     /// Entries in file order; repeated keys are kept.
     Map(Vec<(Node, Node)>),

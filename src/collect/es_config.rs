@@ -1,6 +1,6 @@
 //! `elasticsearch.yml`: flat and nested keys, lists in every form, placeholders, repeated keys.
 
-use super::{display, node_files, CollectOptions, MAX_CONFIG_BYTES};
+use super::{CollectOptions, MAX_CONFIG_BYTES, display, node_files};
 use crate::evidence::settings::substitute_placeholders;
 use crate::evidence::{
     EsNode, EsVersion, InputError, Location, Setting, SettingValue, Settings, VersionSource,
@@ -29,7 +29,12 @@ pub fn parse_settings(text: &str, path: &str) -> Result<Settings, String> {
     match docs.as_slice() {
         [] => {}
         [root] if root.is_null() => {}
-        [root @ Node { kind: NodeKind::Map(_), .. }] => flatten("", root, None, path, &mut settings)?,
+        [
+            root @ Node {
+                kind: NodeKind::Map(_),
+                ..
+            },
+        ] => flatten("", root, None, path, &mut settings)?,
         [_] => return Err("expected a mapping of settings at the top level".into()),
         _ => return Err("holds several YAML documents; elasticsearch.yml has one".into()),
     }
@@ -72,12 +77,9 @@ fn flatten(
         value
     };
     let value = match &node.kind {
-        NodeKind::Seq(items) => SettingValue::List(
-            items
-                .iter()
-                .map(|i| resolve(&scalar_text(i)))
-                .collect(),
-        ),
+        NodeKind::Seq(items) => {
+            SettingValue::List(items.iter().map(|i| resolve(&scalar_text(i))).collect())
+        }
         NodeKind::Scalar { text, .. } => SettingValue::from_text(&resolve(text)),
         NodeKind::Map(_) => SettingValue::Text(String::new()),
     };
@@ -209,7 +211,11 @@ mod tests {
             "a: [TLSv1.2, TLSv1.3]\nb:\n  - TLSv1.2\n  - TLSv1.3\nc: \"TLSv1.2,TLSv1.3\"\n",
         );
         for k in ["a", "b", "c"] {
-            assert_eq!(s.value(k).unwrap().as_list(), vec!["TLSv1.2", "TLSv1.3"], "{k}");
+            assert_eq!(
+                s.value(k).unwrap().as_list(),
+                vec!["TLSv1.2", "TLSv1.3"],
+                "{k}"
+            );
         }
     }
 

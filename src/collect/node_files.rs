@@ -3,7 +3,9 @@
 
 use super::display;
 use super::es_config::read_text;
-use crate::evidence::{EsVersion, FileUser, FileUsers, InputError, JvmOption, Location, Log4jConfig};
+use crate::evidence::{
+    EsVersion, FileUser, FileUsers, InputError, JvmOption, Location, Log4jConfig,
+};
 use std::path::Path;
 
 /// `jvm.options` then `jvm.options.d/*.options` in lexicographic order, as the JVM reads them.
@@ -127,7 +129,10 @@ pub fn parse_users(text: &str, path: &str) -> Vec<FileUser> {
 /// compared as plain text by Elasticsearch.
 fn hash_scheme(hash: &str) -> (&'static str, Option<i64>) {
     let number = |s: &str| s.split('$').next().and_then(|n| n.parse().ok());
-    if let Some(rest) = ["$2a$", "$2b$", "$2y$"].iter().find_map(|p| hash.strip_prefix(p)) {
+    if let Some(rest) = ["$2a$", "$2b$", "$2y$"]
+        .iter()
+        .find_map(|p| hash.strip_prefix(p))
+    {
         ("bcrypt", number(rest))
     } else if let Some(rest) = hash.strip_prefix("{PBKDF2_STRETCH}") {
         ("pbkdf2_stretch", number(rest))
@@ -167,7 +172,13 @@ pub fn distribution_version(config_dir: &Path) -> Option<(EsVersion, String)> {
                 continue;
             };
             if ver.chars().next().is_some_and(|c| c.is_ascii_digit())
-                && let Some(v) = EsVersion::parse(ver.split(['-', '.']).take(2).collect::<Vec<_>>().join(".").as_str())
+                && let Some(v) = EsVersion::parse(
+                    ver.split(['-', '.'])
+                        .take(2)
+                        .collect::<Vec<_>>()
+                        .join(".")
+                        .as_str(),
+                )
             {
                 return Some((v, display(&entry.path())));
             }

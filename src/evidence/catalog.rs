@@ -180,22 +180,24 @@ const OTHER_KNOWN_KEYS: &[&str] = &[
     "xpack.license.self_generated.type",
 ];
 
-/// All exact keys the registry knows, for "did you mean" suggestions.
-pub fn known_keys() -> impl Iterator<Item = String> {
-    let security = SECURITY_KEYS
-        .iter()
-        .map(|k| format!("xpack.security.{k}"));
-    let tls = [
-        "xpack.security.http.ssl",
-        "xpack.security.transport.ssl",
-        "xpack.security.remote_cluster_server.ssl",
-        "xpack.security.remote_cluster_client.ssl",
-    ]
-    .into_iter()
-    .flat_map(|p| SSL_KEYS.iter().map(move |k| format!("{p}.{k}")));
-    security
-        .chain(tls)
-        .chain(OTHER_KNOWN_KEYS.iter().map(|k| k.to_string()))
+/// All exact keys the registry knows, for "did you mean" suggestions (built once).
+pub fn known_keys() -> &'static [String] {
+    static KEYS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| {
+        let security = SECURITY_KEYS.iter().map(|k| format!("xpack.security.{k}"));
+        let tls = [
+            "xpack.security.http.ssl",
+            "xpack.security.transport.ssl",
+            "xpack.security.remote_cluster_server.ssl",
+            "xpack.security.remote_cluster_client.ssl",
+        ]
+        .into_iter()
+        .flat_map(|p| SSL_KEYS.iter().map(move |k| format!("{p}.{k}")));
+        security
+            .chain(tls)
+            .chain(OTHER_KNOWN_KEYS.iter().map(|k| k.to_string()))
+            .collect()
+    })
 }
 
 /// Whether Elasticsearch (with its bundled modules) accepts `key`. Only the security namespace
@@ -236,7 +238,8 @@ pub fn tls_sub_key(key: &str) -> Option<&str> {
             | "xpack.security.remote_cluster_client"
             | "xpack.http"
             | "reindex"
-    ) || (prefix.starts_with("transport.profiles.") && prefix.ends_with(".xpack.security"))
+    ) || (prefix.starts_with("transport.profiles.")
+        && prefix.ends_with(".xpack.security"))
         || (prefix.starts_with("xpack.security.authc.realms.") && prefix.split('.').count() == 6)
         || (prefix.starts_with("xpack.monitoring.exporters.") && prefix.split('.').count() == 4);
     is_context.then(|| &key[idx + 5..])
@@ -267,7 +270,7 @@ pub fn suggestion(key: &str) -> Option<String> {
         let d = strsim::osa_distance(want, got);
         let close = d == 1 || (d == 2 && want.len() >= 6);
         if close && best.as_ref().is_none_or(|(bd, _)| d < *bd) {
-            best = Some((d, known));
+            best = Some((d, known.clone()));
         }
     }
     best.map(|(_, k)| k)
@@ -288,7 +291,8 @@ pub fn is_secure_only(key: &str) -> bool {
             && (key.ends_with(".access_key")
                 || key.ends_with(".secret_key")
                 || key.ends_with(".session_token")))
-        || (key.starts_with("azure.client.") && (key.ends_with(".key") || key.ends_with(".sas_token")))
+        || (key.starts_with("azure.client.")
+            && (key.ends_with(".key") || key.ends_with(".sas_token")))
         || (key.starts_with("gcs.client.") && key.ends_with(".credentials_file"))
 }
 
@@ -351,19 +355,20 @@ mod tests {
         assert!(!is_known("xpack.securty.enabled"));
         assert!(is_known("indices.query.bool.max_clause_count"));
         assert!(!is_known("xpack.security.audit.outputs"));
-        assert_eq!(
-            suggestion("network.hots").as_deref(),
-            Some("network.host")
-        );
+        assert_eq!(suggestion("network.hots").as_deref(), Some("network.host"));
     }
 
     #[test]
     fn secrets() {
-        assert!(is_secure_only("xpack.security.http.ssl.keystore.secure_password"));
+        assert!(is_secure_only(
+            "xpack.security.http.ssl.keystore.secure_password"
+        ));
         assert!(is_secure_only("bootstrap.password"));
         assert!(!is_secure_only("xpack.security.http.ssl.keystore.password"));
         assert!(is_secret("xpack.security.http.ssl.keystore.password"));
-        assert!(is_secret("xpack.security.authc.realms.ldap.corp.bind_password"));
+        assert!(is_secret(
+            "xpack.security.authc.realms.ldap.corp.bind_password"
+        ));
         assert!(!is_secret("xpack.security.authc.token.enabled"));
         assert!(!is_secret("xpack.security.enabled"));
     }

@@ -1,7 +1,7 @@
 //! Derived facts about a node, computed once and handed to the rules as fields.
 
 use super::catalog;
-use super::settings::{default_value, DefaultContext, SettingValue, DEFAULT_AUDIT_EVENTS};
+use super::settings::{DEFAULT_AUDIT_EVENTS, DefaultContext, SettingValue, default_value};
 use super::{EsNode, EsVersion, VersionSource};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -129,7 +129,12 @@ pub fn node_facts(node: &EsNode) -> NodeFacts {
         .filter(|e| !e.unresolved.is_empty())
         .map(|e| (e.key.clone(), e.unresolved.clone()))
         .collect();
-    let bool_of = |k: &str| settings.get(k).and_then(SettingValue::as_bool).unwrap_or(false);
+    let bool_of = |k: &str| {
+        settings
+            .get(k)
+            .and_then(SettingValue::as_bool)
+            .unwrap_or(false)
+    };
     let http_hosts = bind_hosts(&settings, "http");
     let transport_hosts = bind_hosts(&settings, "transport");
     let transport_exposed = transport_hosts.iter().any(|h| !is_loopback(h));
@@ -207,7 +212,12 @@ pub fn is_all_interfaces(host: &str) -> bool {
 }
 
 fn audit_facts(settings: &BTreeMap<String, SettingValue>, version: EsVersion) -> AuditFacts {
-    let list = |k: &str| settings.get(k).map(SettingValue::as_list).unwrap_or_default();
+    let list = |k: &str| {
+        settings
+            .get(k)
+            .map(SettingValue::as_list)
+            .unwrap_or_default()
+    };
     let include = list("xpack.security.audit.logfile.events.include");
     let exclude = list("xpack.security.audit.logfile.events.exclude");
     let expand = |names: &[String]| -> BTreeSet<String> {
@@ -230,7 +240,11 @@ fn audit_facts(settings: &BTreeMap<String, SettingValue>, version: EsVersion) ->
         .into_iter()
         .filter(|e| !excluded.contains(e))
         .collect();
-    let has_config_change = version >= EsVersion { major: 7, minor: 11 };
+    let has_config_change = version
+        >= EsVersion {
+            major: 7,
+            minor: 11,
+        };
     let missing_key_events = catalog::KEY_AUDIT_EVENTS
         .iter()
         .filter(|e| **e != "security_config_change" || has_config_change)
@@ -243,7 +257,11 @@ fn audit_facts(settings: &BTreeMap<String, SettingValue>, version: EsVersion) ->
         .filter(|n| *n != "_all" && !catalog::AUDIT_EVENT_TYPES.contains(&n.as_str()))
         .cloned()
         .collect();
-    debug_assert!(DEFAULT_AUDIT_EVENTS.iter().all(|e| catalog::AUDIT_EVENT_TYPES.contains(e)));
+    debug_assert!(
+        DEFAULT_AUDIT_EVENTS
+            .iter()
+            .all(|e| catalog::AUDIT_EVENT_TYPES.contains(e))
+    );
     AuditFacts {
         enabled: settings
             .get("xpack.security.audit.enabled")
@@ -358,7 +376,10 @@ pub fn realms(node: &EsNode) -> Vec<RealmFacts> {
                     s.value(k).map(|v| (rel, v.clone()))
                 })
                 .collect();
-            let urls = settings.get("url").map(SettingValue::as_list).unwrap_or_default();
+            let urls = settings
+                .get("url")
+                .map(SettingValue::as_list)
+                .unwrap_or_default();
             let mut plaintext_urls: Vec<String> = urls
                 .iter()
                 .filter(|u| {
@@ -413,7 +434,12 @@ pub struct FilterFacts {
 pub fn ip_filters(node: &EsNode, facts: &NodeFacts) -> Vec<FilterFacts> {
     let s = &node.settings;
     let list = |k: String| s.value(&k).map(SettingValue::as_list);
-    let rules = |prefix: &str| (list(format!("{prefix}.allow")), list(format!("{prefix}.deny")));
+    let rules = |prefix: &str| {
+        (
+            list(format!("{prefix}.allow")),
+            list(format!("{prefix}.deny")),
+        )
+    };
     let enabled = |k: &str| s.bool(k).unwrap_or(true);
     let transport_prefix = "xpack.security.transport.filter";
     let (t_allow, t_deny) = rules(transport_prefix);
@@ -536,11 +562,19 @@ fn rule_covers(outer: &str, inner: &str) -> bool {
     }
     match (o_net, i_net) {
         (IpAddr::V4(o), IpAddr::V4(i)) => {
-            let mask = if o_len == 0 { 0 } else { u32::MAX << (32 - o_len) };
+            let mask = if o_len == 0 {
+                0
+            } else {
+                u32::MAX << (32 - o_len)
+            };
             u32::from(o) & mask == u32::from(i) & mask
         }
         (IpAddr::V6(o), IpAddr::V6(i)) => {
-            let mask = if o_len == 0 { 0 } else { u128::MAX << (128 - o_len) };
+            let mask = if o_len == 0 {
+                0
+            } else {
+                u128::MAX << (128 - o_len)
+            };
             u128::from(o) & mask == u128::from(i) & mask
         }
         _ => false,
@@ -655,9 +689,14 @@ pub fn setting_facts(node: &EsNode) -> Vec<SettingFacts> {
                 });
             SettingFacts {
                 key: e.key.clone(),
-                value: if secret { String::new() } else { e.value.to_string() },
+                value: if secret {
+                    String::new()
+                } else {
+                    e.value.to_string()
+                },
                 occurrence: e.occurrence as i64,
-                duplicate: s.entries.iter().filter(|o| o.key == e.key).count() > 1,
+                duplicate: e.occurrence > 1
+                    || s.get(&e.key).is_some_and(|last| last.occurrence > 1),
                 unresolved: e.unresolved.clone(),
                 from_placeholder: e.from_placeholder,
                 known: catalog::is_known(&e.key),

@@ -92,12 +92,7 @@ pub struct Settings {
 
 impl Settings {
     pub fn push(&mut self, mut setting: Setting) {
-        setting.occurrence = self
-            .entries
-            .iter()
-            .filter(|s| s.key == setting.key)
-            .count()
-            + 1;
+        setting.occurrence = self.entries.iter().filter(|s| s.key == setting.key).count() + 1;
         self.last.insert(setting.key.clone(), self.entries.len());
         self.entries.push(setting);
     }
@@ -220,7 +215,13 @@ pub fn default_value(key: &str, ctx: &DefaultContext) -> Option<SettingValue> {
         "xpack.security.audit.logfile.events.include" => List(
             DEFAULT_AUDIT_EVENTS
                 .iter()
-                .filter(|e| **e != "security_config_change" || v >= EsVersion { major: 7, minor: 11 })
+                .filter(|e| {
+                    **e != "security_config_change"
+                        || v >= EsVersion {
+                            major: 7,
+                            minor: 11,
+                        }
+                })
                 .map(|s| s.to_string())
                 .collect(),
         ),
@@ -234,9 +235,14 @@ pub fn default_value(key: &str, ctx: &DefaultContext) -> Option<SettingValue> {
         "xpack.security.authc.anonymous.authz_exception" => Bool(true),
         "xpack.security.authc.token.enabled" => Bool(ctx.http_tls()),
         "xpack.security.authc.api_key.enabled" => Bool(v.major >= 8 || ctx.http_tls()),
-        "xpack.security.authc.password_hashing.algorithm" => {
-            Text(if ctx.fips() && v.major >= 8 { "pbkdf2_stretch" } else { "bcrypt" }.into())
-        }
+        "xpack.security.authc.password_hashing.algorithm" => Text(
+            if ctx.fips() && v.major >= 8 {
+                "pbkdf2_stretch"
+            } else {
+                "bcrypt"
+            }
+            .into(),
+        ),
         "xpack.security.authc.api_key.hashing.algorithm" => {
             Text(if v.major >= 9 { "ssha256" } else { "pbkdf2" }.into())
         }
@@ -267,7 +273,10 @@ mod tests {
             substitute_placeholders("https://${HOST}:${PORT:9200}"),
             ("https://:9200".into(), vec!["HOST".to_string()], true)
         );
-        assert_eq!(substitute_placeholders("plain"), ("plain".into(), vec![], false));
+        assert_eq!(
+            substitute_placeholders("plain"),
+            ("plain".into(), vec![], false)
+        );
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! TLS contexts of a node: every place `*.ssl.*` settings apply, with effective values
 //! (explicit, inherited from the transport context for profiles, or the version's default).
 
-use super::catalog::{self, SSL_KEYS, SSL_PLAIN_PASSWORD_KEYS};
-use super::settings::{default_protocols, SettingValue};
 use super::EsNode;
+use super::catalog::{self, SSL_KEYS, SSL_PLAIN_PASSWORD_KEYS};
+use super::settings::{SettingValue, default_protocols};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -124,7 +124,10 @@ pub fn contexts(node: &EsNode) -> Vec<TlsContext> {
         } else if let Some(rest) = prefix.strip_prefix("xpack.security.authc.realms.") {
             ("realm", format!("realm {}", rest.trim_end_matches(".ssl")))
         } else if let Some(rest) = prefix.strip_prefix("xpack.monitoring.exporters.") {
-            ("monitoring", format!("monitoring exporter {}", rest.trim_end_matches(".ssl")))
+            (
+                "monitoring",
+                format!("monitoring exporter {}", rest.trim_end_matches(".ssl")),
+            )
         } else {
             continue;
         };
@@ -252,7 +255,10 @@ fn build(node: &EsNode, spec: &Spec) -> TlsContext {
             .map(|t| t.to_ascii_lowercase())
             .unwrap_or_else(|| {
                 let lower = path.to_ascii_lowercase();
-                if [".p12", ".pfx", ".pkcs12"].iter().any(|e| lower.ends_with(e)) {
+                if [".p12", ".pfx", ".pkcs12"]
+                    .iter()
+                    .any(|e| lower.ends_with(e))
+                {
                     "pkcs12".into()
                 } else {
                     "jks".into()

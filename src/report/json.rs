@@ -1,9 +1,9 @@
 //! The JSON report: a versioned public contract (see README, "JSON report").
 
+use crate::Scan;
 use crate::evidence::InputError;
 use crate::results::{RuleResult, Target};
 use crate::score::Score;
-use crate::Scan;
 use serde::Serialize;
 
 /// Bumped when a field changes meaning or disappears; new fields do not bump it.

@@ -1,9 +1,9 @@
 //! The terminal report: failures and errors grouped by target, worst first, then the score.
 
+use crate::Scan;
 use crate::results::Status;
 use crate::rules::{Rule, Severity};
-use crate::Scan;
-use comfy_table::{presets, Attribute, Cell, Color, ContentArrangement, Table};
+use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table, presets};
 use std::fmt::Write;
 
 fn severity_color(s: Severity) -> Color {
@@ -20,16 +20,21 @@ fn new_table(color: bool) -> Table {
     let mut t = Table::new();
     t.load_style(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic);
-    if !color {
-        t.force_no_tty();
-    } else {
+    if color {
         t.enforce_styling();
+    } else {
+        // Not a terminal: no colour, and a fixed width so long findings still wrap.
+        t.force_no_tty().set_width(120);
     }
     t
 }
 
 fn header(t: &mut Table, names: &[&str]) {
-    t.set_header(names.iter().map(|n| Cell::new(n).add_attribute(Attribute::Bold)));
+    t.set_header(
+        names
+            .iter()
+            .map(|n| Cell::new(n).add_attribute(Attribute::Bold)),
+    );
 }
 
 pub fn render(scan: &Scan, color: bool) -> String {
@@ -53,8 +58,16 @@ pub fn render(scan: &Scan, color: bool) -> String {
         header(&mut t, &["Severity", "Rule", "Status", "Line", "Finding"]);
         for r in shown {
             let sev = Cell::new(r.severity.as_str());
-            let sev = if color { sev.fg(severity_color(r.severity)) } else { sev };
-            let line = r.location.line.map(|l| l.to_string()).unwrap_or_else(|| "-".into());
+            let sev = if color {
+                sev.fg(severity_color(r.severity))
+            } else {
+                sev
+            };
+            let line = r
+                .location
+                .line
+                .map(|l| l.to_string())
+                .unwrap_or_else(|| "-".into());
             let mut finding = r.message.clone();
             if r.status == Status::Fail {
                 let _ = write!(finding, "\n→ {}", r.remediation);
@@ -88,14 +101,15 @@ pub fn render(scan: &Scan, color: bool) -> String {
     }
     let _ = writeln!(out, "{t}");
     let c = &scan.score.coverage;
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let _ = writeln!(
         out,
-        "Score {:.1} / 100, grade {}  ({} targets; {} rules: {} passed, {} failed, {} could not be judged, {} not applicable, {} waived)",
+        "Score {:.1} / 100, grade {}. {} on {}: {} passed, {} failed, {} could not be judged, {} not applicable, {} waived.",
         scan.score.value,
         scan.score.grade,
-        scan.targets.len(),
-        c.rules,
-        c.passed,
+        plural(c.rules, "rule"),
+        plural(scan.targets.len(), "target"),
+        plural(c.passed, "check"),
         c.failed,
         c.errors,
         c.not_applicable,
@@ -131,7 +145,11 @@ pub fn explain(r: &Rule) -> String {
         r.scope,
         r.restart
     );
-    let profiles: Vec<String> = r.profiles.iter().map(|p| format!("{p:?}").to_lowercase()).collect();
+    let profiles: Vec<String> = r
+        .profiles
+        .iter()
+        .map(|p| format!("{p:?}").to_lowercase())
+        .collect();
     let _ = writeln!(out, "profiles: {}", profiles.join(", "));
     if let Some(v) = &r.versions {
         let _ = writeln!(out, "versions: {v}");

@@ -3,8 +3,8 @@
 use super::{LoadedRule, Profile, Rule, RuleError, Scope, VersionReq};
 use crate::evidence::catalog;
 use crate::evidence::derive::{self, NodeFacts};
-use crate::evidence::{tls, Deployment, EsNode, Location, VersionSource};
-use crate::results::{fingerprint, Evidence, ResultLocation, RuleResult, Status, Target};
+use crate::evidence::{Deployment, EsNode, Location, VersionSource, tls};
+use crate::results::{Evidence, ResultLocation, RuleResult, Status, Target, fingerprint};
 use cel::extractors::This;
 use cel::objects::Key;
 use cel::{Context, Env, ExecutionError, FunctionContext, Program, ResolveResult, Value};
@@ -93,7 +93,11 @@ impl Engine {
     }
 
     /// Judges every selected rule on every item of the deployment.
-    pub fn run(&self, deployment: &Deployment, selection: &Selection) -> (Vec<Target>, Vec<RuleResult>) {
+    pub fn run(
+        &self,
+        deployment: &Deployment,
+        selection: &Selection,
+    ) -> (Vec<Target>, Vec<RuleResult>) {
         let targets = deployment
             .nodes
             .iter()
@@ -134,8 +138,14 @@ impl Engine {
                 let active = selection.wants(&c.rule)
                     && (c.rule.in_profile(selection.profile)
                         || (facts.fips && c.rule.profiles.contains(&Profile::Fips)));
-                if active {
-                    out.push(self.judge(c, &ctx, item, node));
+                if !active {
+                    continue;
+                }
+                let result = self.judge(c, &ctx, item, node);
+                // A per-setting rule aimed at other keys says nothing about this one: keep the
+                // report to the settings it does judge.
+                if !(item.scope == Scope::EsSetting && result.status == Status::NotApplicable) {
+                    out.push(result);
                 }
             }
         }
@@ -145,8 +155,11 @@ impl Engine {
     fn judge(&self, c: &Compiled, ctx: &Context, item: &Item, node: &EsNode) -> RuleResult {
         let rule = &c.rule;
         let located = item.locate(rule, node);
-        let (status, message) = if let Some(req) = c.versions.as_ref().filter(|r| !r.matches(node.version)) {
-            let _ = req;
+        let (status, message) = if c
+            .versions
+            .as_ref()
+            .is_some_and(|r| !r.matches(node.version))
+        {
             (
                 Status::NotApplicable,
                 format!(
@@ -159,9 +172,12 @@ impl Engine {
             match c.when.as_ref().map(|w| w.execute(ctx)) {
                 Some(Ok(Value::Bool(false))) => (
                     Status::NotApplicable,
-                    rule.unless
-                        .clone()
-                        .unwrap_or_else(|| format!("does not apply: {}", rule.when.as_deref().unwrap_or_default())),
+                    rule.unless.clone().unwrap_or_else(|| {
+                        format!(
+                            "does not apply: {}",
+                            rule.when.as_deref().unwrap_or_default()
+                        )
+                    }),
                 ),
                 Some(Ok(Value::Bool(true))) | None => self.check(c, ctx, item, &located),
                 Some(Ok(other)) => (
@@ -195,14 +211,25 @@ impl Engine {
         }
     }
 
-    fn check(&self, c: &Compiled, ctx: &Context, item: &Item, located: &Located) -> (Status, String) {
+    fn check(
+        &self,
+        c: &Compiled,
+        ctx: &Context,
+        item: &Item,
+        located: &Located,
+    ) -> (Status, String) {
         if item.scope != Scope::EsSetting && !located.unresolved.is_empty() {
             return (
                 Status::Error,
                 format!(
                     "cannot judge: {} takes its value from environment variable {}, which has no default",
                     located.key,
-                    located.unresolved.iter().map(|v| format!("${{{v}}}")).collect::<Vec<_>>().join(", ")
+                    located
+                        .unresolved
+                        .iter()
+                        .map(|v| format!("${{{v}}}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             );
         }
@@ -282,7 +309,10 @@ impl Item {
             return own.clone();
         }
         let keys = rule.locate.keys();
-        if let Some(arg) = keys.first().filter(|k| k.starts_with("-D") || k.starts_with("-X")) {
+        if let Some(arg) = keys
+            .first()
+            .filter(|k| k.starts_with("-D") || k.starts_with("-X"))
+        {
             return locate_jvm(node, arg);
         }
         if let Some(file) = keys.first().and_then(|k| k.strip_prefix("file:")) {
@@ -300,11 +330,20 @@ impl Item {
             };
         }
         let full = |k: &str| match &self.prefix {
-            Some(p) => self.sources.get(k).cloned().unwrap_or_else(|| format!("{p}.{k}")),
+            Some(p) => self
+                .sources
+                .get(k)
+                .cloned()
+                .unwrap_or_else(|| format!("{p}.{k}")),
             None => k.to_string(),
         };
         let candidates: Vec<String> = keys.iter().map(|k| full(k)).collect();
-        let written = candidates.iter().find_map(|k| node.settings.get(k));
+        // A key written under the item's own prefix says more than one it inherits.
+        let own = self.prefix.as_ref().and_then(|p| {
+            keys.iter()
+                .find_map(|k| node.settings.get(&format!("{p}.{k}")))
+        });
+        let written = own.or_else(|| candidates.iter().find_map(|k| node.settings.get(k)));
         match written {
             Some(s) => Located {
                 key: s.key.clone(),
@@ -329,13 +368,39 @@ impl Item {
                     format!("setting:{key}")
                 };
                 Located {
-                    actual: if key.is_empty() { String::new() } else { "not set".into() },
+                    actual: if key.is_empty() {
+                        String::new()
+                    } else {
+                        "not set".into()
+                    },
                     key,
                     object,
-                    location: Location::file(&node.config_path),
+                    location: self
+                        .declaration(node)
+                        .unwrap_or_else(|| Location::file(&node.config_path)),
                     unresolved: vec![],
                 }
             }
+        }
+    }
+}
+
+impl Item {
+    /// Where the item itself is declared, for a failure caused by a key that is not written:
+    /// the first key under the item's prefix, or under its parent prefixes down to three
+    /// segments (a transport profile with no filter rules points at the profile).
+    fn declaration(&self, node: &EsNode) -> Option<Location> {
+        let mut prefix = self.prefix.clone()?;
+        loop {
+            let probe = format!("{prefix}.");
+            if let Some(k) = node.settings.keys_with_prefix(&probe).next() {
+                return node.settings.get(k).map(|s| s.location.clone());
+            }
+            let (parent, _) = prefix.rsplit_once('.')?;
+            if parent.split('.').count() < 3 {
+                return None;
+            }
+            prefix = parent.to_string();
         }
     }
 }
@@ -354,7 +419,9 @@ fn locate_jvm(node: &EsNode, arg: &str) -> Located {
         key: arg.to_string(),
         object: format!("jvm:{arg}"),
         location,
-        actual: found.map(|o| o.arg.clone()).unwrap_or_else(|| "not set".into()),
+        actual: found
+            .map(|o| o.arg.clone())
+            .unwrap_or_else(|| "not set".into()),
         unresolved: vec![],
     }
 }
@@ -392,10 +459,14 @@ fn items(node: &EsNode, facts: &NodeFacts) -> Vec<Item> {
         item.prefix = Some(policy.prefix.clone());
         items.push(item);
     }
-    for (facts, setting) in derive::setting_facts(node).iter().zip(&node.settings.entries) {
+    for (facts, setting) in derive::setting_facts(node)
+        .iter()
+        .zip(&node.settings.entries)
+    {
         let mut item = Item::new(Scope::EsSetting, to_cel(facts), setting.key.clone());
         item.occurrence = setting.occurrence;
-        item.suggestion = (!facts.suggestion.is_empty() && !facts.known).then(|| facts.suggestion.clone());
+        item.suggestion =
+            (!facts.suggestion.is_empty() && !facts.known).then(|| facts.suggestion.clone());
         item.own = Some(Located {
             key: setting.key.clone(),
             object: format!("setting:{}", setting.key),
@@ -456,7 +527,9 @@ fn setting(ftx: &FunctionContext, This(this): This<Value>, key: Arc<String>) -> 
 }
 
 fn is_set(This(this): This<Value>, key: Arc<String>) -> bool {
-    map_get(&this, "explicit").and_then(|e| map_get(e, &key)).is_some()
+    map_get(&this, "explicit")
+        .and_then(|e| map_get(e, &key))
+        .is_some()
 }
 
 fn any_set(This(this): This<Value>, prefix: Arc<String>) -> bool {
@@ -490,8 +563,12 @@ fn register_functions(ctx: &mut Context) {
     let _ = ctx.add_function("is_set", is_set);
     let _ = ctx.add_function("any_set", any_set);
     let _ = ctx.add_function("list", list);
-    let _ = ctx.add_function("legacy_protocol", |p: Arc<String>| catalog::is_legacy_protocol(&p));
-    let _ = ctx.add_function("broken_suite", |s: Arc<String>| catalog::is_broken_suite(&s));
+    let _ = ctx.add_function("legacy_protocol", |p: Arc<String>| {
+        catalog::is_legacy_protocol(&p)
+    });
+    let _ = ctx.add_function("broken_suite", |s: Arc<String>| {
+        catalog::is_broken_suite(&s)
+    });
     let _ = ctx.add_function("weak_suite", |s: Arc<String>| catalog::is_weak_suite(&s));
     let _ = ctx.add_function("loopback", |h: Arc<String>| derive::is_loopback(&h));
 }

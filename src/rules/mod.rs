@@ -8,14 +8,38 @@ use std::path::Path;
 
 /// The built-in catalog, embedded in the binary (one file per area).
 pub const BUILTIN: &[(&str, &str)] = &[
-    ("checks/es-enablement.yaml", include_str!("../../checks/es-enablement.yaml")),
-    ("checks/es-network.yaml", include_str!("../../checks/es-network.yaml")),
-    ("checks/es-tls.yaml", include_str!("../../checks/es-tls.yaml")),
-    ("checks/es-fips.yaml", include_str!("../../checks/es-fips.yaml")),
-    ("checks/es-ip-filtering.yaml", include_str!("../../checks/es-ip-filtering.yaml")),
-    ("checks/es-audit.yaml", include_str!("../../checks/es-audit.yaml")),
-    ("checks/es-authentication.yaml", include_str!("../../checks/es-authentication.yaml")),
-    ("checks/es-config.yaml", include_str!("../../checks/es-config.yaml")),
+    (
+        "checks/es-enablement.yaml",
+        include_str!("../../checks/es-enablement.yaml"),
+    ),
+    (
+        "checks/es-network.yaml",
+        include_str!("../../checks/es-network.yaml"),
+    ),
+    (
+        "checks/es-tls.yaml",
+        include_str!("../../checks/es-tls.yaml"),
+    ),
+    (
+        "checks/es-fips.yaml",
+        include_str!("../../checks/es-fips.yaml"),
+    ),
+    (
+        "checks/es-ip-filtering.yaml",
+        include_str!("../../checks/es-ip-filtering.yaml"),
+    ),
+    (
+        "checks/es-audit.yaml",
+        include_str!("../../checks/es-audit.yaml"),
+    ),
+    (
+        "checks/es-authentication.yaml",
+        include_str!("../../checks/es-authentication.yaml"),
+    ),
+    (
+        "checks/es-config.yaml",
+        include_str!("../../checks/es-config.yaml"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -54,7 +78,17 @@ impl Category {
 
 /// Ordered from least to most severe, so `>=` compares as a gate does.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -113,7 +147,17 @@ impl Scope {
 }
 
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Profile {
@@ -256,10 +300,7 @@ pub fn load(extra_dirs: &[impl AsRef<Path>]) -> Result<Vec<LoadedRule>, RuleErro
         let mut files: Vec<_> = std::fs::read_dir(dir)
             .map_err(io)?
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.extension()
-                    .is_some_and(|e| e == "yaml" || e == "yml")
-            })
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
             .collect();
         files.sort();
         for path in files {
@@ -282,7 +323,9 @@ pub fn validate(rules: &[LoadedRule]) -> Result<(), RuleError> {
             message,
         };
         if let Some(first) = seen.insert(&r.rule.id, &r.file) {
-            return Err(invalid(format!("duplicate rule id (first defined in {first})")));
+            return Err(invalid(format!(
+                "duplicate rule id (first defined in {first})"
+            )));
         }
         let parts: Vec<&str> = r.rule.id.split('-').collect();
         let shaped = parts.len() == 3
@@ -321,7 +364,9 @@ impl VersionReq {
             let (op, ver) = raw.split_at(op_len);
             let op = op.trim();
             if !matches!(op, ">=" | ">" | "<=" | "<" | "=" | "") {
-                return Err(format!("bad operator '{op}' in version constraint '{text}'"));
+                return Err(format!(
+                    "bad operator '{op}' in version constraint '{text}'"
+                ));
             }
             let ver = crate::evidence::EsVersion::parse(ver)
                 .ok_or_else(|| format!("bad version in constraint '{text}'"))?;
@@ -372,6 +417,9 @@ mod tests {
         let mut rules = parse_file("a.yaml", one).unwrap();
         rules.extend(parse_file("b.yaml", one).unwrap());
         let err = validate(&rules).unwrap_err().to_string();
-        assert!(err.contains("duplicate rule id") && err.contains("a.yaml"), "{err}");
+        assert!(
+            err.contains("duplicate rule id") && err.contains("a.yaml"),
+            "{err}"
+        );
     }
 }

@@ -1,0 +1,433 @@
+//! The binary run on the bundled fixtures: planted problems, lines, exit codes, secrets.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::Path;
+
+fn esaudit() -> Command {
+    let mut cmd = Command::cargo_bin("esaudit").unwrap();
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+/// Runs a JSON scan and returns (exit code, report).
+fn scan_json(args: &[&str]) -> (i32, Value) {
+    let out = esaudit()
+        .arg("scan")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap(), report)
+}
+
+fn results(report: &Value) -> &Vec<Value> {
+    report["results"].as_array().unwrap()
+}
+
+fn failures(report: &Value) -> Vec<&Value> {
+    results(report)
+        .iter()
+        .filter(|r| r["status"] == "fail")
+        .collect()
+}
+
+/// `# expect: RULE[, RULE]` markers in a fixture: (line, rule id).
+fn planted(file: &str) -> Vec<(u64, String)> {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(file)).unwrap();
+    text.lines()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            l.split_once("# expect: ")
+                .map(|(_, ids)| (i as u64 + 1, ids))
+        })
+        .flat_map(|(line, ids)| ids.split(',').map(move |id| (line, id.trim().to_string())))
+        .collect()
+}
+
+/// Every planted problem comes out as a failing result of that rule at that line.
+fn assert_planted_found(fixture: &str, profile: &str) {
+    let file = format!("fixtures/{fixture}/config/elasticsearch.yml");
+    let (code, report) = scan_json(&[
+        &format!("fixtures/{fixture}"),
+        "--profile",
+        profile,
+        "--fail-on",
+        "low",
+    ]);
+    assert_eq!(code, 1, "{fixture}: the gate must fail");
+    let fails = failures(&report);
+    let expected = planted(&file);
+    assert!(!expected.is_empty(), "{file} has no expect markers");
+    for (line, rule) in expected {
+        let hit = fails.iter().any(|r| {
+            r["rule"] == rule.as_str()
+                && r["location"]["path"] == file.as_str()
+                && r["location"]["line"] == line
+        });
+        assert!(
+            hit,
+            "{file}:{line}: expected a failing {rule}; failures were:\n{}",
+            fails
+                .iter()
+                .map(|r| format!(
+                    "  {} line {} {}",
+                    r["rule"], r["location"]["line"], r["message"]
+                ))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+}
+
+#[test]
+fn open_demo_node() {
+    assert_planted_found("insecure-node", "baseline");
+}
+
+#[test]
+fn weak_tls() {
+    assert_planted_found("weak-tls", "baseline");
+}
+
+#[test]
+fn weak_audit() {
+    assert_planted_found("weak-audit", "baseline");
+    let (_, report) = scan_json(&["fixtures/weak-audit"]);
+    let appender = failures(&report)
+        .into_iter()
+        .find(|r| r["rule"] == "ES-AUD-006")
+        .expect("missing audit appender is reported");
+    assert_eq!(
+        appender["location"]["path"],
+        "fixtures/weak-audit/config/log4j2.properties"
+    );
+}
+
+#[test]
+fn weak_ip_filtering() {
+    assert_planted_found("weak-ip-filtering", "baseline");
+    let (_, report) = scan_json(&["fixtures/weak-ip-filtering"]);
+    assert!(
+        failures(&report).iter().any(|r| r["rule"] == "ES-IPF-003"
+            && r["location"]["object"]
+                .as_str()
+                .unwrap()
+                .contains("transport.profiles.clients")),
+        "profile without its own filter rules"
+    );
+}
+
+#[test]
+fn broken_fips_under_fips_profile() {
+    assert_planted_found("broken-fips", "fips");
+    let (_, report) = scan_json(&["fixtures/broken-fips", "--profile", "fips"]);
+    let fails = failures(&report);
+    for rule in ["ES-FIPS-008", "ES-FIPS-009", "ES-FIPS-010", "ES-FIPS-012"] {
+        assert!(fails.iter().any(|r| r["rule"] == rule), "{rule} must fail");
+    }
+    let jvm = fails.iter().find(|r| r["rule"] == "ES-FIPS-008").unwrap();
+    assert_eq!(
+        jvm["location"]["path"],
+        "fixtures/broken-fips/config/jvm.options"
+    );
+    let users = fails.iter().find(|r| r["rule"] == "ES-FIPS-012").unwrap();
+    assert_eq!(users["location"]["object"], "user:fips_admin");
+    assert_eq!(users["location"]["line"], 1);
+}
+
+#[test]
+fn fips_rules_follow_fips_mode_whatever_the_profile() {
+    let (_, report) = scan_json(&["fixtures/broken-fips", "--profile", "baseline"]);
+    assert!(failures(&report).iter().any(|r| r["rule"] == "ES-FIPS-003"));
+    let (_, report) = scan_json(&["fixtures/hardened-node", "--profile", "baseline"]);
+    assert!(
+        !results(&report)
+            .iter()
+            .any(|r| r["rule"].as_str().unwrap().starts_with("ES-FIPS"))
+    );
+}
+
+#[test]
+fn weak_authentication() {
+    assert_planted_found("weak-auth", "baseline");
+    let (_, report) = scan_json(&["fixtures/weak-auth"]);
+    let fails = failures(&report);
+    let user = |name: &str| {
+        fails
+            .iter()
+            .filter(|r| r["location"]["object"] == format!("user:{name}").as_str())
+            .map(|r| {
+                (
+                    r["rule"].as_str().unwrap().to_string(),
+                    r["severity"].clone(),
+                    r["location"]["line"].clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let alice = user("alice");
+    assert!(
+        alice
+            .iter()
+            .any(|(_, sev, line)| sev == "critical" && line == 2),
+        "{alice:?}"
+    );
+    let bob = user("bob");
+    assert!(
+        bob.iter().any(|(_, sev, line)| sev == "high" && line == 3),
+        "{bob:?}"
+    );
+    assert!(user("carol").is_empty());
+}
+
+#[test]
+fn mixed_yaml_syntax() {
+    assert_planted_found("mixed-syntax", "baseline");
+    let (_, report) = scan_json(&["fixtures/mixed-syntax"]);
+    // Values from `${VAR:default}` are judged by their default; the cluster name came from one.
+    assert_eq!(report["targets"][0]["id"], "node:mixed/mixed-1");
+    // A rule reading a value that needs an unset variable says so instead of guessing.
+    assert!(
+        results(&report).iter().any(|r| r["status"] == "error"
+            && r["message"].as_str().unwrap().contains("${NETWORK_HOST}"))
+    );
+}
+
+#[test]
+fn hardened_node_is_clean_at_medium_and_above() {
+    let (code, report) = scan_json(&["fixtures/hardened-node", "--fail-on", "medium"]);
+    let serious: Vec<_> = failures(&report)
+        .into_iter()
+        .filter(|r| ["medium", "high", "critical"].contains(&r["severity"].as_str().unwrap()))
+        .collect();
+    assert!(serious.is_empty(), "{serious:#?}");
+    assert_eq!(code, 0);
+    assert_eq!(report["targets"][0]["version"], "8.15");
+    assert!(report["score"]["value"].as_f64().unwrap() >= 90.0);
+    let (strict_code, _) = scan_json(&[
+        "fixtures/hardened-node",
+        "--profile",
+        "strict",
+        "--fail-on",
+        "high",
+    ]);
+    assert_eq!(strict_code, 0);
+}
+
+#[test]
+fn exit_codes_follow_the_gate() {
+    let (code, _) = scan_json(&["fixtures/insecure-node"]);
+    assert_eq!(code, 1);
+    let (code, _) = scan_json(&["fixtures/insecure-node", "--fail-on", "none"]);
+    assert_eq!(code, 0);
+    let (code, _) = scan_json(&["fixtures/hardened-node", "--min-score", "100.1"]);
+    assert_eq!(code, 1);
+    let (code, _) = scan_json(&["fixtures/hardened-node", "--fail-on", "critical"]);
+    assert_eq!(code, 0);
+    esaudit()
+        .args(["scan", "--bogus-flag", "fixtures"])
+        .assert()
+        .code(2);
+    esaudit()
+        .args(["scan", "fixtures/hardened-node", "--fail-on", "urgent"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn malformed_file_is_named_and_the_rest_is_still_scanned() {
+    let out = esaudit()
+        .args([
+            "scan",
+            "fixtures/malformed-node",
+            "fixtures/insecure-node",
+            "no/such/path",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("fixtures/malformed-node/config/elasticsearch.yml")
+            && stderr.contains("line"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("no/such/path"), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["errors"].as_array().unwrap().len(), 2);
+    assert!(failures(&report).iter().any(|r| r["rule"] == "ES-SEC-001"));
+}
+
+#[test]
+fn output_is_deterministic() {
+    let run = || {
+        esaudit()
+            .args(["scan", "fixtures", "--format", "json"])
+            .output()
+            .unwrap()
+            .stdout
+    };
+    assert_eq!(run(), run());
+}
+
+#[test]
+fn secrets_never_appear_in_any_output() {
+    let secrets = [
+        "changeme",
+        "not-really-the-bind-password",
+        "not-really-the-client-secret",
+        "not-really-alices-password",
+        "bm90LWEtcmVhbC1zaGExLWhhc2g",
+    ];
+    for format in ["json", "table"] {
+        let out = esaudit()
+            .args([
+                "scan",
+                "fixtures/weak-auth",
+                "fixtures/weak-tls",
+                "--format",
+                format,
+            ])
+            .output()
+            .unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for s in secrets {
+            assert!(!all.contains(s), "{format} output leaks {s}");
+        }
+    }
+}
+
+#[test]
+fn report_file_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.json");
+    esaudit()
+        .args([
+            "scan",
+            "fixtures/hardened-node",
+            "--format",
+            "json",
+            "--output",
+        ])
+        .arg(&path)
+        .assert()
+        .code(0)
+        .stdout("");
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(report["version"], 1);
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temporary file left"
+    );
+}
+
+#[test]
+fn select_and_ignore() {
+    let (_, report) = scan_json(&["fixtures/weak-tls", "--select", "ES-TLS"]);
+    assert!(
+        results(&report)
+            .iter()
+            .all(|r| r["rule"].as_str().unwrap().starts_with("ES-TLS"))
+    );
+    let (_, report) = scan_json(&["fixtures/weak-tls", "--ignore", "ES-TLS-003,ES-NET"]);
+    assert!(!results(&report).iter().any(|r| r["rule"] == "ES-TLS-003"
+        || r["rule"].as_str().unwrap().starts_with("ES-NET")));
+}
+
+#[test]
+fn rule_catalog_and_explain() {
+    let out = esaudit()
+        .args(["rules", "--format", "json"])
+        .output()
+        .unwrap();
+    let rules: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(rules.len() >= 60, "only {} rules", rules.len());
+    for r in &rules {
+        for field in ["rationale", "remediation", "restart", "references"] {
+            assert!(!r[field].is_null(), "{} lacks {field}", r["id"]);
+        }
+        assert!(
+            !r["references"].as_array().unwrap().is_empty(),
+            "{} has no reference",
+            r["id"]
+        );
+    }
+    let text = esaudit()
+        .args(["explain", "ES-TLS-002"])
+        .output()
+        .unwrap()
+        .stdout;
+    let text = String::from_utf8(text).unwrap();
+    for section in [
+        "ES-TLS-002",
+        "Why it matters",
+        "How to fix",
+        "restart",
+        "References",
+    ] {
+        assert!(text.contains(section), "explain lacks {section}:\n{text}");
+    }
+    esaudit().args(["explain", "ES-NOPE-999"]).assert().code(2);
+}
+
+#[test]
+fn user_rules_are_validated() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = |id: &str, check: &str| {
+        format!(
+            "- id: {id}\n  title: t\n  category: config\n  severity: low\n  scope: es_node\n  check: '{check}'\n  profiles: [baseline]\n  rationale: r\n  remediation: m\n  restart: none\n  references: [https://example.org]\n"
+        )
+    };
+    std::fs::write(dir.path().join("bad.yaml"), rule("MY-CEL-001", "node.(")).unwrap();
+    let out = esaudit()
+        .args(["scan", "fixtures/hardened-node", "--checks"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.yaml") && err.contains("MY-CEL-001"),
+        "{err}"
+    );
+
+    std::fs::write(dir.path().join("bad.yaml"), rule("ES-TLS-002", "true")).unwrap();
+    let out = esaudit()
+        .args(["rules", "--checks"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("duplicate rule id"));
+
+    std::fs::write(
+        dir.path().join("bad.yaml"),
+        rule("MY-NET-001", "node.setting(\"http.port\") == \"9200\""),
+    )
+    .unwrap();
+    let (code, report) = scan_json(&[
+        "fixtures/hardened-node",
+        "--checks",
+        dir.path().to_str().unwrap(),
+        "--select",
+        "MY-",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(failures(&report)[0]["rule"], "MY-NET-001");
+}
