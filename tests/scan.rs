@@ -99,6 +99,23 @@ fn weak_tls() {
 }
 
 #[test]
+fn weak_jvm_options() {
+    let (_, report) = scan_json(&["fixtures/weak-tls"]);
+    let fails = failures(&report);
+    for (rule, line) in [("ES-JVM-001", 3), ("ES-JVM-002", 4)] {
+        let hit = fails
+            .iter()
+            .find(|r| r["rule"] == rule)
+            .unwrap_or_else(|| panic!("{rule}"));
+        assert_eq!(
+            hit["location"]["path"],
+            "fixtures/weak-tls/config/jvm.options"
+        );
+        assert_eq!(hit["location"]["line"], line, "{rule}");
+    }
+}
+
+#[test]
 fn weak_audit() {
     assert_planted_found("weak-audit", "baseline");
     let (_, report) = scan_json(&["fixtures/weak-audit"]);
@@ -187,6 +204,67 @@ fn weak_authentication() {
         "{bob:?}"
     );
     assert!(user("carol").is_empty());
+}
+
+#[test]
+fn implicit_security_on_7x() {
+    assert_planted_found("implicit-security-7x", "baseline");
+    let (_, report) = scan_json(&["fixtures/implicit-security-7x"]);
+    let fails: Vec<_> = failures(&report)
+        .iter()
+        .map(|r| r["rule"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        fails.contains(&"ES-SEC-001".to_string()) && fails.contains(&"ES-SEC-002".to_string()),
+        "{fails:?}"
+    );
+}
+
+#[test]
+fn default_trust_and_reopened_protocols() {
+    assert_planted_found("default-trust-8x", "baseline");
+}
+
+#[test]
+fn no_tls_on_8x() {
+    assert_planted_found("no-tls-8x", "strict");
+}
+
+/// Every built-in rule fails on at least one fixture, and no rule errors except where a value
+/// needs an unset environment variable: no rule is dead or broken.
+#[test]
+fn every_rule_fails_somewhere() {
+    let out = esaudit()
+        .args(["rules", "--format", "json"])
+        .output()
+        .unwrap();
+    let ids: Vec<String> = serde_json::from_slice::<Vec<Value>>(&out.stdout)
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    let mut failed = std::collections::BTreeSet::new();
+    for profile in ["baseline", "strict", "fips"] {
+        let (_, report) = scan_json(&["fixtures", "--profile", profile]);
+        for r in results(&report) {
+            let rule = r["rule"].as_str().unwrap().to_string();
+            if r["status"] == "error" {
+                assert!(
+                    r["message"]
+                        .as_str()
+                        .unwrap()
+                        .contains("environment variable"),
+                    "{rule} errors: {}",
+                    r["message"]
+                );
+            }
+            if r["status"] == "fail" {
+                failed.insert(rule);
+            }
+        }
+    }
+    let never: Vec<_> = ids.iter().filter(|id| !failed.contains(*id)).collect();
+    assert!(never.is_empty(), "rules no fixture makes fail: {never:?}");
 }
 
 #[test]

@@ -429,6 +429,9 @@ pub struct FilterFacts {
     pub exposed: bool,
     /// Deny entries that an allow entry also matches (allow wins, so they deny nothing).
     pub shadowed: Vec<String>,
+    /// Allow entries that match every address (`_all`, `0.0.0.0/0`, `::/0`, `*`): with them the
+    /// filter accepts everyone, whatever the deny list says.
+    pub allow_everything: Vec<String>,
 }
 
 pub fn ip_filters(node: &EsNode, facts: &NodeFacts) -> Vec<FilterFacts> {
@@ -534,7 +537,13 @@ fn make_filter(
         .filter(|d| allow.iter().any(|a| rule_covers(a, d)))
         .cloned()
         .collect();
+    let allow_everything = allow
+        .iter()
+        .filter(|a| matches!(a.trim(), "_all" | "*" | "0.0.0.0/0" | "::/0" | "0::0/0"))
+        .cloned()
+        .collect();
     FilterFacts {
+        allow_everything,
         layer: layer.into(),
         name: name.into(),
         prefix: prefix.into(),
@@ -670,7 +679,8 @@ pub struct SettingFacts {
     pub removed: bool,
     pub secure_only: bool,
     pub secret: bool,
-    /// The 6.x realm form `xpack.security.authc.realms.<name>.type`.
+    /// The 6.x realm form `xpack.security.authc.realms.<name>.<setting>` (the 7.0+ form puts
+    /// the realm type first).
     pub legacy_realm: bool,
 }
 
@@ -683,10 +693,8 @@ pub fn setting_facts(node: &EsNode) -> Vec<SettingFacts> {
             let legacy_realm = e
                 .key
                 .strip_prefix("xpack.security.authc.realms.")
-                .is_some_and(|rest| {
-                    let parts: Vec<&str> = rest.split('.').collect();
-                    parts.len() == 2 && parts[1] == "type"
-                });
+                .and_then(|rest| rest.split('.').next())
+                .is_some_and(|first| !catalog::REALM_TYPES.contains(&first));
             SettingFacts {
                 key: e.key.clone(),
                 value: if secret {

@@ -387,14 +387,20 @@ impl Item {
 
 impl Item {
     /// Where the item itself is declared, for a failure caused by a key that is not written:
-    /// the first key under the item's prefix, or under its parent prefixes down to three
+    /// the first key written under the item's prefix, or under its parent prefixes down to three
     /// segments (a transport profile with no filter rules points at the profile).
     fn declaration(&self, node: &EsNode) -> Option<Location> {
         let mut prefix = self.prefix.clone()?;
         loop {
             let probe = format!("{prefix}.");
-            if let Some(k) = node.settings.keys_with_prefix(&probe).next() {
-                return node.settings.get(k).map(|s| s.location.clone());
+            let first_written = node
+                .settings
+                .keys_with_prefix(&probe)
+                .filter_map(|k| node.settings.get(k))
+                .map(|s| &s.location)
+                .min_by_key(|l| (l.line, l.column));
+            if let Some(location) = first_written {
+                return Some(location.clone());
             }
             let (parent, _) = prefix.rsplit_once('.')?;
             if parent.split('.').count() < 3 {
