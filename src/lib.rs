@@ -25,6 +25,10 @@ pub struct ScanOptions {
     pub select: Vec<String>,
     pub ignore: Vec<String>,
     pub es_version: Option<EsVersion>,
+    /// A password to try on PKCS#12 stores (from `ESAUDIT_STORE_PASSWORD`, never a flag).
+    pub store_password: Option<String>,
+    /// Certificates expiring within this many days fail the expiry-warning rule.
+    pub expiry_warning_days: i64,
 }
 
 /// Everything a report needs: no report recomputes anything.
@@ -49,12 +53,14 @@ pub fn scan(options: &ScanOptions) -> Result<Scan, RuleError> {
         &options.paths,
         &collect::CollectOptions {
             es_version: options.es_version,
+            store_password: options.store_password.clone(),
         },
     );
     let selection = Selection {
         profile: options.profile,
         select: options.select.clone(),
         ignore: options.ignore.clone(),
+        expiry_warning_days: options.expiry_warning_days,
     };
     let (targets, mut results) = engine.run(&deployment, &selection);
     results::sort(&mut results);

@@ -91,6 +91,9 @@ enum Command {
         /// Judge against this Elasticsearch version (X.Y) instead of the one found or assumed.
         #[arg(long, value_parser = parse_version, value_name = "X.Y")]
         es_version: Option<EsVersion>,
+        /// Certificates expiring within this many days are reported.
+        #[arg(long, default_value_t = 30, value_name = "DAYS")]
+        expiry_warning_days: i64,
         /// Worker threads (default: one per core).
         #[arg(long, value_name = "N")]
         jobs: Option<usize>,
@@ -162,6 +165,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             fail_on,
             min_score,
             es_version,
+            expiry_warning_days,
             jobs,
             no_color,
         } => {
@@ -178,6 +182,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 select: select.into_iter().flatten().collect(),
                 ignore: ignore.into_iter().flatten().collect(),
                 es_version,
+                store_password: std::env::var("ESAUDIT_STORE_PASSWORD").ok(),
+                expiry_warning_days,
             };
             let scan = esaudit::scan(&options).map_err(|e| e.to_string())?;
             for e in &scan.input_errors {

@@ -231,16 +231,22 @@ fn no_tls_on_8x() {
 }
 
 /// Every built-in rule fails on at least one fixture, and no rule errors except where a value
-/// needs an unset environment variable: no rule is dead or broken.
+/// needs an unset environment variable or a certificate file the fixtures do not ship: no rule
+/// is dead or broken.
 #[test]
 fn every_rule_fails_somewhere() {
     let out = esaudit()
         .args(["rules", "--format", "json"])
         .output()
         .unwrap();
+    // Rules on certificate, key and keystore files are covered by tests/certs.rs, which
+    // generates those files.
     let ids: Vec<String> = serde_json::from_slice::<Vec<Value>>(&out.stdout)
         .unwrap()
         .iter()
+        .filter(|r| {
+            !["certificate", "security_file", "es_keystore"].contains(&r["scope"].as_str().unwrap())
+        })
         .map(|r| r["id"].as_str().unwrap().to_string())
         .collect();
     let mut failed = std::collections::BTreeSet::new();
@@ -249,13 +255,10 @@ fn every_rule_fails_somewhere() {
         for r in results(&report) {
             let rule = r["rule"].as_str().unwrap().to_string();
             if r["status"] == "error" {
+                let message = r["message"].as_str().unwrap();
                 assert!(
-                    r["message"]
-                        .as_str()
-                        .unwrap()
-                        .contains("environment variable"),
-                    "{rule} errors: {}",
-                    r["message"]
+                    message.contains("environment variable") || message.contains("does not exist"),
+                    "{rule} errors: {message}"
                 );
             }
             if r["status"] == "fail" {

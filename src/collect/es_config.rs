@@ -149,6 +149,10 @@ pub fn load_node(
             jvm_options,
             log4j,
             file_users,
+            file_refs: vec![],
+            keystore: None,
+            loose_files: vec![],
+            files_only: false,
         },
         errors,
     ))

@@ -1,9 +1,12 @@
 //! Turns the paths a user named into evidence, and only that.
 
 pub mod es_config;
+pub mod es_keystore;
+pub mod jks;
 pub mod node_files;
+pub mod security_files;
 
-use crate::evidence::{Deployment, EsNode, EsVersion, InputError};
+use crate::evidence::{Deployment, EsNode, EsVersion, FileKind, FileRef, InputError, SecurityFile};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
@@ -18,51 +21,204 @@ const SKIPPED_DIRS: &[&str] = &[".git", "node_modules", "target", ".terraform"];
 pub struct CollectOptions {
     /// `--es-version`: overrides what the files say.
     pub es_version: Option<EsVersion>,
+    /// A password to try on PKCS#12 stores besides the empty one and the keystore's
+    /// (from `ESAUDIT_STORE_PASSWORD`).
+    pub store_password: Option<String>,
 }
 
 /// Reads every node configuration found under `paths` (files or folders, searched recursively).
 /// Unreadable or malformed inputs become [`InputError`]s; everything else is still collected.
 pub fn collect(paths: &[PathBuf], options: &CollectOptions) -> Deployment {
     let mut deployment = Deployment::default();
-    let mut configs: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut found = Found::default();
     for path in paths {
-        let before = configs.len();
-        if let Err(message) = discover(path, &mut configs) {
+        let before = found.configs.len() + found.security_files.len();
+        if let Err(message) = discover(path, &mut found) {
             deployment.input_errors.push(InputError {
                 path: display(path),
                 message,
             });
             continue;
         }
-        if configs.len() == before {
+        if found.configs.len() + found.security_files.len() == before {
             deployment.input_errors.push(InputError {
                 path: display(path),
-                message: "no Elasticsearch configuration (elasticsearch.yml) found here".into(),
+                message: "no Elasticsearch configuration (elasticsearch.yml) or certificate files found here".into(),
             });
         }
     }
-    for config in configs {
-        match es_config::load_node(&config, options) {
-            Ok((node, mut errors)) => {
+    let mut files = FileTable::default();
+    for config in &found.configs {
+        match es_config::load_node(config, options) {
+            Ok((mut node, mut errors)) => {
                 deployment.input_errors.append(&mut errors);
+                attach_files(&mut node, &found.security_files, &mut files, options);
                 deployment.nodes.push(node);
             }
             Err(e) => deployment.input_errors.push(e),
         }
     }
+    // Certificate files outside every node folder are judged on their own, per folder.
+    let mut loose: std::collections::BTreeMap<PathBuf, Vec<usize>> = Default::default();
+    for path in &found.security_files {
+        if !files.index.contains_key(path) {
+            let i = files.add(path, display(path), None, &default_passwords(options));
+            let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+            loose.entry(dir).or_default().push(i);
+        }
+    }
+    for (dir, loose_files) in loose {
+        deployment.nodes.push(EsNode::files_only(&dir, loose_files));
+    }
+    deployment.files = files.files;
     make_ids_unique(&mut deployment.nodes);
     deployment.input_errors.sort();
     deployment
 }
 
-fn discover(path: &Path, found: &mut BTreeSet<PathBuf>) -> Result<(), String> {
+#[derive(Default)]
+struct Found {
+    configs: BTreeSet<PathBuf>,
+    security_files: BTreeSet<PathBuf>,
+}
+
+/// Every file read once: the index maps the path as joined to its place in `files`.
+#[derive(Default)]
+struct FileTable {
+    files: Vec<SecurityFile>,
+    index: std::collections::HashMap<PathBuf, usize>,
+}
+
+impl FileTable {
+    fn add(
+        &mut self,
+        path: &Path,
+        shown: String,
+        hint: Option<FileKind>,
+        passwords: &[security_files::StorePassword],
+    ) -> usize {
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        if let Some(&i) = self.index.get(&key) {
+            return i;
+        }
+        let file = security_files::read(path, shown, hint, passwords);
+        self.files.push(file);
+        self.index.insert(key.clone(), self.files.len() - 1);
+        if key != path {
+            self.index.insert(path.to_path_buf(), self.files.len() - 1);
+        }
+        self.files.len() - 1
+    }
+}
+
+fn default_passwords(options: &CollectOptions) -> Vec<security_files::StorePassword> {
+    let mut out = vec![security_files::StorePassword {
+        source: "the empty password".into(),
+        value: String::new(),
+    }];
+    if let Some(p) = &options.store_password {
+        out.push(security_files::StorePassword {
+            source: "ESAUDIT_STORE_PASSWORD".into(),
+            value: p.clone(),
+        });
+    }
+    out
+}
+
+/// Reads the node's keystore and every file its TLS settings name, and notes the certificate
+/// files in its config folder that no setting names.
+fn attach_files(
+    node: &mut EsNode,
+    discovered: &BTreeSet<PathBuf>,
+    files: &mut FileTable,
+    options: &CollectOptions,
+) {
+    let mut passwords = default_passwords(options);
+    let keystore_path = node.config_dir.join("elasticsearch.keystore");
+    if keystore_path.is_file() {
+        let (file, found) = security_files::read_keystore(&keystore_path, display(&keystore_path));
+        passwords.extend(found);
+        let key = std::fs::canonicalize(&keystore_path).unwrap_or(keystore_path.clone());
+        files.files.push(file);
+        files.index.insert(key, files.files.len() - 1);
+        files.index.insert(keystore_path, files.files.len() - 1);
+        node.keystore = Some(files.files.len() - 1);
+    }
+    let mut refs = Vec::new();
+    for ctx in crate::evidence::tls::contexts(node) {
+        for (sub, role) in [
+            ("key", "key"),
+            ("certificate", "certificate"),
+            ("certificate_authorities", "certificate_authorities"),
+            ("keystore.path", "keystore"),
+            ("truststore.path", "truststore"),
+        ] {
+            let key = format!("{}.{sub}", ctx.prefix);
+            let Some(setting) = node.settings.get(&key) else {
+                continue;
+            };
+            if !setting.unresolved.is_empty() {
+                continue;
+            }
+            let hint = match role {
+                "keystore" | "truststore" => {
+                    let kind = ctx
+                        .settings
+                        .get(&format!("{role}.type"))
+                        .map(|t| t.to_string());
+                    match kind.as_deref().map(str::to_ascii_lowercase).as_deref() {
+                        Some("jks") => Some(FileKind::Jks),
+                        Some("pkcs12") => Some(FileKind::Pkcs12),
+                        _ => None,
+                    }
+                }
+                _ => Some(FileKind::Pem),
+            };
+            for name in setting.value.as_list() {
+                let path = node.config_dir.join(&name);
+                let i = files.add(&path, display(&path), hint, &passwords);
+                refs.push(FileRef {
+                    key: key.clone(),
+                    context: ctx.prefix.clone(),
+                    role: role.to_string(),
+                    file: i,
+                });
+            }
+        }
+    }
+    node.file_refs = refs;
+    let referenced: BTreeSet<usize> = node.file_refs.iter().map(|r| r.file).collect();
+    for path in discovered
+        .iter()
+        .filter(|p| p.starts_with(&node.config_dir))
+    {
+        if path
+            .file_name()
+            .is_some_and(|n| n == "elasticsearch.keystore")
+        {
+            continue;
+        }
+        let i = files.add(path, display(path), None, &passwords);
+        if !referenced.contains(&i) && !node.loose_files.contains(&i) {
+            node.loose_files.push(i);
+        }
+    }
+}
+
+fn discover(path: &Path, found: &mut Found) -> Result<(), String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
     if meta.is_file() {
         if is_es_config(path) {
-            found.insert(path.to_path_buf());
-            return Ok(());
+            found.configs.insert(path.to_path_buf());
+        } else if security_files::kind_from_name(path).is_some() {
+            found.security_files.insert(path.to_path_buf());
+        } else {
+            return Err(
+                "not a recognised file (expected elasticsearch.yml, a certificate, key or store)"
+                    .into(),
+            );
         }
-        return Err("not a recognised configuration file (expected elasticsearch.yml)".into());
+        return Ok(());
     }
     let walker = WalkDir::new(path)
         .follow_links(false)
@@ -75,8 +231,13 @@ fn discover(path: &Path, found: &mut BTreeSet<PathBuf>) -> Result<(), String> {
         });
     for entry in walker {
         let entry = entry.map_err(|e| format!("cannot read: {e}"))?;
-        if entry.file_type().is_file() && is_es_config(entry.path()) {
-            found.insert(entry.path().to_path_buf());
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        if is_es_config(entry.path()) {
+            found.configs.insert(entry.path().to_path_buf());
+        } else if security_files::kind_from_name(entry.path()).is_some() {
+            found.security_files.insert(entry.path().to_path_buf());
         }
     }
     Ok(())

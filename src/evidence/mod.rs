@@ -4,7 +4,9 @@
 //! IP-filter layers, audit settings) are computed here once, in Rust, so rules stay short.
 
 pub mod catalog;
+pub mod certs;
 pub mod derive;
+pub mod files;
 pub mod settings;
 pub mod tls;
 
@@ -44,6 +46,8 @@ impl Location {
 #[derive(Debug, Default, Serialize)]
 pub struct Deployment {
     pub nodes: Vec<EsNode>,
+    /// Certificate, key and store files, each read once however many nodes use it.
+    pub files: Vec<SecurityFile>,
     /// Inputs that could not be read or parsed (each one is an exit-2 input error).
     pub input_errors: Vec<InputError>,
 }
@@ -114,6 +118,115 @@ pub struct EsNode {
     pub log4j: Option<Log4jConfig>,
     /// The file realm's `users` file beside the config, if any.
     pub file_users: Option<FileUsers>,
+    /// Files the node's settings name (TLS keys, certificates, stores), in settings order.
+    pub file_refs: Vec<FileRef>,
+    /// `elasticsearch.keystore` beside the config (index into `Deployment::files`).
+    pub keystore: Option<usize>,
+    /// Certificate and key files in the config folder that no setting names.
+    pub loose_files: Vec<usize>,
+    /// A set of certificate files outside any node folder, judged on their own.
+    pub files_only: bool,
+}
+
+impl EsNode {
+    /// A target for certificate files found outside any node folder.
+    pub fn files_only(dir: &std::path::Path, files: Vec<usize>) -> EsNode {
+        let shown = dir.display().to_string();
+        EsNode {
+            id: format!("files:{shown}"),
+            cluster: String::new(),
+            name: shown.clone(),
+            config_path: shown,
+            config_dir: dir.to_path_buf(),
+            version: EsVersion::NEWEST,
+            version_source: VersionSource::Assumed,
+            settings: Settings::default(),
+            jvm_options: vec![],
+            log4j: None,
+            file_users: None,
+            file_refs: vec![],
+            keystore: None,
+            loose_files: files,
+            files_only: true,
+        }
+    }
+}
+
+/// A setting that names a file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileRef {
+    /// The setting, e.g. `xpack.security.http.ssl.certificate`.
+    pub key: String,
+    /// The TLS context prefix, e.g. `xpack.security.http.ssl`.
+    pub context: String,
+    /// `key`, `certificate`, `certificate_authorities`, `keystore` or `truststore`.
+    pub role: String,
+    /// Index into `Deployment::files`.
+    pub file: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum FileKind {
+    #[default]
+    Pem,
+    Der,
+    Pkcs12,
+    Jks,
+    EsKeystore,
+}
+
+/// A private key, described without its material.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct KeyFacts {
+    /// `pkcs8`, `rsa`, `ec`, `dsa` or `jks`.
+    pub format: String,
+    pub encrypted: bool,
+}
+
+impl KeyFacts {
+    pub fn new(format: &str, encrypted: bool) -> KeyFacts {
+        KeyFacts {
+            format: format.to_string(),
+            encrypted,
+        }
+    }
+}
+
+/// A certificate, key or store file.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct SecurityFile {
+    pub path: String,
+    pub kind: FileKind,
+    pub exists: bool,
+    /// Why the file could not be (fully) read: absent, corrupt, wrong password.
+    pub error: Option<String>,
+    pub mode: Option<u32>,
+    pub uid: Option<u32>,
+    pub gid: Option<u32>,
+    pub other_readable: bool,
+    pub group_readable: bool,
+    pub certificates: Vec<certs::CertFacts>,
+    /// For each certificate: it is the certificate of a private-key entry.
+    pub certificate_has_key: Vec<bool>,
+    pub private_keys: Vec<KeyFacts>,
+    /// A CA certificate stored together with its private key.
+    pub ca_with_private_key: bool,
+    /// For stores: which password opened it (`the empty password`, `the keystore's …`).
+    pub opened_with: Option<String>,
+    pub empty_password: bool,
+    /// For `elasticsearch.keystore`.
+    pub keystore: Option<KeystoreFacts>,
+}
+
+/// What the header of an `elasticsearch.keystore` says, and its entry names when readable.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct KeystoreFacts {
+    /// Format version (3 = 6.3, 4 = 6.8/7.1, 5 = 8.0, 6 = 8.14).
+    pub version: i64,
+    pub password_protected: bool,
+    /// Entry names, when the keystore has no password and could be opened.
+    pub entries: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -56,7 +56,28 @@ pub fn render(scan: &Scan, color: bool) -> String {
         }
         let mut t = new_table(color);
         header(&mut t, &["Severity", "Rule", "Status", "Line", "Finding"]);
+        // One row per error cause: a missing file makes every rule of its scope an error,
+        // and listing each of them would bury the failures.
+        let mut error_rules: Vec<(&str, Vec<&str>)> = Vec::new();
+        for r in shown.iter().filter(|r| r.status == Status::Error) {
+            match error_rules.iter_mut().find(|(m, _)| *m == r.message) {
+                Some((_, rules)) => rules.push(&r.rule),
+                None => error_rules.push((&r.message, vec![&r.rule])),
+            }
+        }
         for r in shown {
+            let rule = if r.status == Status::Error {
+                let Some(pos) = error_rules.iter().position(|(m, _)| *m == r.message) else {
+                    continue;
+                };
+                let (_, rules) = error_rules.remove(pos);
+                match rules.len() {
+                    1 => rules[0].to_string(),
+                    n => format!("{} (+{} more)", rules[0], n - 1),
+                }
+            } else {
+                r.rule.clone()
+            };
             let sev = Cell::new(r.severity.as_str());
             let sev = if color {
                 sev.fg(severity_color(r.severity))
@@ -74,7 +95,7 @@ pub fn render(scan: &Scan, color: bool) -> String {
             }
             t.add_row(vec![
                 sev,
-                Cell::new(&r.rule),
+                Cell::new(rule),
                 Cell::new(r.status.as_str()),
                 Cell::new(line),
                 Cell::new(finding),

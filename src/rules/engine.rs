@@ -3,7 +3,8 @@
 use super::{LoadedRule, Profile, Rule, RuleError, Scope, VersionReq};
 use crate::evidence::catalog;
 use crate::evidence::derive::{self, NodeFacts};
-use crate::evidence::{Deployment, EsNode, Location, VersionSource, tls};
+use crate::evidence::files as file_items;
+use crate::evidence::{Deployment, EsNode, Location, SecurityFile, VersionSource, tls};
 use crate::results::{Evidence, ResultLocation, RuleResult, Status, Target, fingerprint};
 use cel::extractors::This;
 use cel::objects::Key;
@@ -26,6 +27,8 @@ pub struct Selection {
     pub profile: Profile,
     pub select: Vec<String>,
     pub ignore: Vec<String>,
+    /// `--expiry-warning-days`, handed to certificate rules as `cert.warning_days`.
+    pub expiry_warning_days: i64,
 }
 
 impl Selection {
@@ -103,7 +106,12 @@ impl Engine {
             .iter()
             .map(|n| Target {
                 id: n.id.clone(),
-                kind: "es_node".into(),
+                kind: if n.files_only {
+                    "certificate_files"
+                } else {
+                    "es_node"
+                }
+                .into(),
                 source: n.config_path.clone(),
                 version: Some(n.version.to_string()),
                 version_source: Some(match &n.version_source {
@@ -116,14 +124,19 @@ impl Engine {
         let results = deployment
             .nodes
             .par_iter()
-            .flat_map_iter(|node| self.judge_node(node, selection))
+            .flat_map_iter(|node| self.judge_node(node, &deployment.files, selection))
             .collect();
         (targets, results)
     }
 
-    fn judge_node(&self, node: &EsNode, selection: &Selection) -> Vec<RuleResult> {
+    fn judge_node(
+        &self,
+        node: &EsNode,
+        files: &[SecurityFile],
+        selection: &Selection,
+    ) -> Vec<RuleResult> {
         let facts = derive::node_facts(node);
-        let items = items(node, &facts);
+        let items = items(node, &facts, files, selection.expiry_warning_days);
         let mut root = Context::with_env(Arc::clone(&self.env));
         register_functions(&mut root);
         let node_value = to_cel(&facts);
@@ -169,7 +182,10 @@ impl Engine {
                 ),
             )
         } else {
-            match c.when.as_ref().map(|w| w.execute(ctx)) {
+            // An item that could not be read is an error for every rule of its scope, whatever
+            // the rule's applicability would have been.
+            let when = c.when.as_ref().filter(|_| item.error.is_none());
+            match when.map(|w| w.execute(ctx)) {
                 Some(Ok(Value::Bool(false))) => (
                     Status::NotApplicable,
                     rule.unless.clone().unwrap_or_else(|| {
@@ -218,6 +234,9 @@ impl Engine {
         item: &Item,
         located: &Located,
     ) -> (Status, String) {
+        if let Some(error) = &item.error {
+            return (Status::Error, format!("cannot judge: {error}"));
+        }
         if item.scope != Scope::EsSetting && !located.unresolved.is_empty() {
             return (
                 Status::Error,
@@ -278,6 +297,8 @@ struct Item {
     own: Option<Located>,
     occurrence: usize,
     suggestion: Option<String>,
+    /// Why the item cannot be judged (a file that is absent or unreadable).
+    error: Option<String>,
 }
 
 /// Where a result points, and the value found there.
@@ -301,6 +322,7 @@ impl Item {
             own: None,
             occurrence: 1,
             suggestion: None,
+            error: None,
         }
     }
 
@@ -438,9 +460,14 @@ fn to_cel<T: Serialize>(value: &T) -> Value {
     cel::to_value(value).expect("evidence converts to CEL")
 }
 
-fn items(node: &EsNode, facts: &NodeFacts) -> Vec<Item> {
-    let mut items = vec![Item::new(Scope::EsNode, Value::Null, node.name.clone())];
-    for ctx in tls::contexts(node) {
+fn items(node: &EsNode, facts: &NodeFacts, files: &[SecurityFile], warning_days: i64) -> Vec<Item> {
+    let contexts = tls::contexts(node);
+    let mut items = file_based_items(node, &contexts, files, warning_days);
+    if node.files_only {
+        return items;
+    }
+    items.push(Item::new(Scope::EsNode, Value::Null, node.name.clone()));
+    for ctx in contexts {
         let mut item = Item::new(Scope::EsTlsContext, to_cel(&ctx), ctx.name.clone());
         item.prefix = Some(ctx.prefix.clone());
         item.sources = ctx.sources.clone();
@@ -498,6 +525,97 @@ fn items(node: &EsNode, facts: &NodeFacts) -> Vec<Item> {
             });
             items.push(item);
         }
+    }
+    items
+}
+
+/// Certificates, key and store files, and the keystore. A file that could not be read becomes
+/// an item in error, located at the setting that names it.
+fn file_based_items(
+    node: &EsNode,
+    contexts: &[tls::TlsContext],
+    files: &[SecurityFile],
+    warning_days: i64,
+) -> Vec<Item> {
+    let naming = |key: &Option<String>, fallback: &str| -> Location {
+        key.as_ref()
+            .and_then(|k| node.settings.get(k))
+            .map(|s| s.location.clone())
+            .unwrap_or_else(|| Location::file(fallback))
+    };
+    let mut items = Vec::new();
+    for c in file_items::certificate_items(node, contexts, files, warning_days) {
+        let cert = &c.item;
+        let mut item = Item::new(Scope::Certificate, to_cel(cert), cert.path.clone());
+        item.occurrence = cert.index as usize + 1;
+        item.own = Some(match &c.error {
+            Some(_) => Located {
+                key: c.naming_setting.clone().unwrap_or_default(),
+                object: format!("certificate:{}", cert.path),
+                location: naming(&c.naming_setting, &cert.path),
+                actual: String::new(),
+                unresolved: vec![],
+            },
+            None => Located {
+                key: cert.path.clone(),
+                object: format!("certificate:{}#{}", cert.path, cert.facts.subject),
+                location: Location::file(&cert.path),
+                actual: format!(
+                    "{} {} bits, {}, expires {}, SANs [{}]",
+                    cert.facts.key_type.to_uppercase(),
+                    cert.facts.key_bits,
+                    cert.facts.signature_algorithm,
+                    cert.facts.expires,
+                    cert.facts
+                        .dns_names
+                        .iter()
+                        .chain(&cert.facts.ip_addresses)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                unresolved: vec![],
+            },
+        });
+        item.error = c.error;
+        items.push(item);
+    }
+    for f in file_items::file_items(node, files) {
+        let mut item = Item::new(Scope::SecurityFile, to_cel(&f.item), f.item.path.clone());
+        item.own = Some(Located {
+            key: f.item.path.clone(),
+            object: format!("file:{}", f.item.path),
+            location: if f.error.is_some() {
+                naming(&f.naming_setting, &f.item.path)
+            } else {
+                Location::file(&f.item.path)
+            },
+            actual: format!("mode {}", f.item.mode),
+            unresolved: vec![],
+        });
+        item.error = f.error;
+        items.push(item);
+    }
+    if let Some(k) = file_items::keystore_item(node, files) {
+        let mut item = Item::new(Scope::EsKeystore, to_cel(&k.item), k.item.path.clone());
+        item.own = Some(Located {
+            key: k.item.path.clone(),
+            object: format!("file:{}", k.item.path),
+            location: Location::file(&k.item.path),
+            actual: format!(
+                "format version {}, {}, mode {}",
+                k.item.version,
+                if k.item.password_protected {
+                    "password protected"
+                } else {
+                    "no password"
+                },
+                k.item.mode
+            ),
+            unresolved: vec![],
+        });
+        item.error = k.error;
+        items.push(item);
     }
     items
 }

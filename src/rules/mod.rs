@@ -40,6 +40,14 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "checks/es-config.yaml",
         include_str!("../../checks/es-config.yaml"),
     ),
+    (
+        "checks/es-keystore.yaml",
+        include_str!("../../checks/es-keystore.yaml"),
+    ),
+    (
+        "checks/certificates.yaml",
+        include_str!("../../checks/certificates.yaml"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -129,6 +137,12 @@ pub enum Scope {
     EsSetting,
     /// Each user of the file realm's `users` file (variable `user`).
     EsFileUser,
+    /// Each certificate a node uses or keeps in its folder (variable `cert`).
+    Certificate,
+    /// Each certificate, key or store file (variable `file`).
+    SecurityFile,
+    /// The node's `elasticsearch.keystore` (variable `keystore`).
+    EsKeystore,
 }
 
 impl Scope {
@@ -142,6 +156,9 @@ impl Scope {
             Scope::EsAuditPolicy => "policy",
             Scope::EsSetting => "setting",
             Scope::EsFileUser => "user",
+            Scope::Certificate => "cert",
+            Scope::SecurityFile => "file",
+            Scope::EsKeystore => "keystore",
         }
     }
 }
