@@ -687,3 +687,58 @@ fn certificate_files_outside_a_node_are_judged_too() {
     assert_fails_on(&report, "CERT-EXP-001", "old.pem");
     assert_eq!(report["targets"][0]["kind"], "certificate_files");
 }
+
+/// DER certificates, legacy (RC2/3DES) PKCS#12 opened with the password the keystore holds,
+/// and encrypted PEM keys are all read.
+#[test]
+fn every_format_is_read() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("formats/config");
+    let certs = dir.join("certs");
+    let cluster_ca = ca("Formats CA", (-1, 3650));
+    write(&certs, "ca.crt", cluster_ca.pem(), 0o644);
+    let (pem, key) = leaf(&cluster_ca, "es-f", &["es-f"], (-1, 300), &[]);
+    write(&certs, "node.crt", &pem, 0o644);
+    write(&certs, "node.key", &key, 0o600);
+    run(&certs, "openssl", &["x509", "-in", "node.crt", "-outform", "DER", "-out", "node.der"]);
+    run(&certs, "openssl", &["pkcs12", "-export", "-legacy", "-in", "node.crt", "-inkey", "node.key", "-passout", "pass:from-the-keystore", "-out", "legacy.p12"]);
+    run(&certs, "openssl", &["pkcs8", "-topk8", "-in", "node.key", "-passout", "pass:pem-pass", "-out", "node-enc.key"]);
+    for f in ["legacy.p12", "node-enc.key"] {
+        std::fs::set_permissions(certs.join(f), std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    write(
+        &dir,
+        "elasticsearch.yml",
+        concat!(
+            "node.name: es-f\n",
+            "xpack.security.enabled: true\n",
+            "xpack.security.http.ssl.enabled: true\n",
+            "xpack.security.http.ssl.certificate: certs/node.der\n",
+            "xpack.security.http.ssl.key: certs/node-enc.key\n",
+            "xpack.security.http.ssl.certificate_authorities: certs/ca.crt\n",
+            "xpack.security.transport.ssl.enabled: true\n",
+            "xpack.security.transport.ssl.keystore.path: certs/legacy.p12\n",
+            "xpack.security.transport.ssl.certificate_authorities: certs/ca.crt\n",
+        ),
+        0o644,
+    );
+    let keystore = es_keystore::write_for_tests(
+        &[("xpack.security.transport.ssl.keystore.secure_password", b"from-the-keystore")],
+        None,
+        4,
+    );
+    write(&dir, "elasticsearch.keystore", keystore, 0o600);
+    let (_, report, all) = scan(&[&dir], None);
+    let results = report["results"].as_array().unwrap();
+    let errors: Vec<_> = results.iter().filter(|r| r["status"] == "error").collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    for file in ["node.der", "legacy.p12"] {
+        let judged = results.iter().any(|r| {
+            r["rule"] == "CERT-CHAIN-001"
+                && r["status"] == "pass"
+                && r["location"]["object"].as_str().unwrap().contains(file)
+        });
+        assert!(judged, "{file} was not checked against the CA");
+    }
+    assert!(!all.contains("from-the-keystore") && !all.contains("pem-pass"));
+}
