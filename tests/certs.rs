@@ -700,9 +700,44 @@ fn every_format_is_read() {
     let (pem, key) = leaf(&cluster_ca, "es-f", &["es-f"], (-1, 300), &[]);
     write(&certs, "node.crt", &pem, 0o644);
     write(&certs, "node.key", &key, 0o600);
-    run(&certs, "openssl", &["x509", "-in", "node.crt", "-outform", "DER", "-out", "node.der"]);
-    run(&certs, "openssl", &["pkcs12", "-export", "-legacy", "-in", "node.crt", "-inkey", "node.key", "-passout", "pass:from-the-keystore", "-out", "legacy.p12"]);
-    run(&certs, "openssl", &["pkcs8", "-topk8", "-in", "node.key", "-passout", "pass:pem-pass", "-out", "node-enc.key"]);
+    run(
+        &certs,
+        "openssl",
+        &[
+            "x509", "-in", "node.crt", "-outform", "DER", "-out", "node.der",
+        ],
+    );
+    run(
+        &certs,
+        "openssl",
+        &[
+            "pkcs12",
+            "-export",
+            "-legacy",
+            "-in",
+            "node.crt",
+            "-inkey",
+            "node.key",
+            "-passout",
+            "pass:from-the-keystore",
+            "-out",
+            "legacy.p12",
+        ],
+    );
+    run(
+        &certs,
+        "openssl",
+        &[
+            "pkcs8",
+            "-topk8",
+            "-in",
+            "node.key",
+            "-passout",
+            "pass:pem-pass",
+            "-out",
+            "node-enc.key",
+        ],
+    );
     for f in ["legacy.p12", "node-enc.key"] {
         std::fs::set_permissions(certs.join(f), std::fs::Permissions::from_mode(0o600)).unwrap();
     }
@@ -723,7 +758,10 @@ fn every_format_is_read() {
         0o644,
     );
     let keystore = es_keystore::write_for_tests(
-        &[("xpack.security.transport.ssl.keystore.secure_password", b"from-the-keystore")],
+        &[(
+            "xpack.security.transport.ssl.keystore.secure_password",
+            b"from-the-keystore",
+        )],
         None,
         4,
     );

@@ -248,6 +248,20 @@ pub fn tls_sub_key(key: &str) -> Option<&str> {
 /// The nearest well-known key when `key` looks like a misspelling of it: the same number of
 /// segments, exactly one segment different, by one edit (two for segments of six letters or more).
 pub fn suggestion(key: &str) -> Option<String> {
+    // A fleet repeats the same keys on every node: remember the answers per thread.
+    thread_local! {
+        static CACHE: std::cell::RefCell<std::collections::HashMap<String, Option<String>>> =
+            Default::default();
+    }
+    if let Some(hit) = CACHE.with(|c| c.borrow().get(key).cloned()) {
+        return hit;
+    }
+    let answer = nearest_known(key);
+    CACHE.with(|c| c.borrow_mut().insert(key.to_string(), answer.clone()));
+    answer
+}
+
+fn nearest_known(key: &str) -> Option<String> {
     let segments: Vec<&str> = key.split('.').collect();
     let mut best: Option<(usize, String)> = None;
     for known in known_keys() {

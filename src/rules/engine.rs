@@ -6,7 +6,8 @@ use crate::evidence::derive::{self, NodeFacts};
 use crate::evidence::files as file_items;
 use crate::evidence::{Deployment, EsNode, Location, SecurityFile, VersionSource, tls};
 use crate::results::{Evidence, ResultLocation, RuleResult, Status, Target, fingerprint};
-use cel::extractors::This;
+use cel::common::types::CelString;
+use cel::common::value::Val;
 use cel::objects::Key;
 use cel::{Context, Env, ExecutionError, FunctionContext, Program, ResolveResult, Value};
 use rayon::prelude::*;
@@ -139,11 +140,11 @@ impl Engine {
         let items = items(node, &facts, files, selection.expiry_warning_days);
         let mut root = Context::with_env(Arc::clone(&self.env));
         register_functions(&mut root);
-        let node_value = to_cel(&facts);
+        // Converting a value into the context is a deep copy: do the node's once, at the root.
+        root.add_variable_from_value("node", to_cel(&facts));
         let mut out = Vec::new();
         for item in &items {
             let mut ctx = root.new_inner_scope();
-            ctx.add_variable_from_value("node", node_value.clone());
             if item.scope != Scope::EsNode {
                 ctx.add_variable_from_value(item.scope.variable(), item.value.clone());
             }
@@ -620,18 +621,26 @@ fn file_based_items(
     items
 }
 
-fn map_get<'a>(map: &'a Value, field: &str) -> Option<&'a Value> {
-    match map {
-        Value::Map(m) => m.get(&Key::String(Arc::new(field.to_string()))),
-        _ => None,
-    }
+/// The value at `map.key` inside `this`, copied out without copying the rest of `this`
+/// (converting a whole node map into a `Value` on every call was the engine's main cost).
+fn field_value(this: &dyn Val, map: &str, key: &str) -> Option<Value> {
+    let outer = this.as_indexer()?.get(&CelString::from(map)).ok()?;
+    let leaf = outer.as_indexer()?.get(&CelString::from(key)).ok()?;
+    Value::try_from(&*leaf).ok()
+}
+
+fn target<'a, 'c, 'v>(ftx: &'a FunctionContext<'c, 'v>) -> Result<&'a dyn Val, ExecutionError> {
+    ftx.this
+        .as_deref()
+        .ok_or_else(|| ftx.error("call it on node, tls or realm, e.g. node.setting(\"key\")"))
 }
 
 /// `x.setting(key)`: the effective value of a setting, or null. A value that depends on an
 /// environment variable with no default is an evaluation error, so the rule reports `error`
 /// rather than guessing.
-fn setting(ftx: &FunctionContext, This(this): This<Value>, key: Arc<String>) -> ResolveResult {
-    if let Some(Value::List(vars)) = map_get(&this, "unresolved").and_then(|u| map_get(u, &key)) {
+fn setting(ftx: &FunctionContext, key: Arc<String>) -> ResolveResult {
+    let this = target(ftx)?;
+    if let Some(Value::List(vars)) = field_value(this, "unresolved", &key) {
         let names: Vec<String> = vars
             .iter()
             .map(|v| match v {
@@ -644,30 +653,30 @@ fn setting(ftx: &FunctionContext, This(this): This<Value>, key: Arc<String>) -> 
             names.join(", ")
         )));
     }
-    Ok(map_get(&this, "settings")
-        .and_then(|s| map_get(s, &key))
-        .cloned()
-        .unwrap_or(Value::Null))
+    Ok(field_value(this, "settings", &key).unwrap_or(Value::Null))
 }
 
-fn is_set(This(this): This<Value>, key: Arc<String>) -> bool {
-    map_get(&this, "explicit")
-        .and_then(|e| map_get(e, &key))
-        .is_some()
+fn is_set(ftx: &FunctionContext, key: Arc<String>) -> Result<bool, ExecutionError> {
+    Ok(field_value(target(ftx)?, "explicit", &key).is_some())
 }
 
-fn any_set(This(this): This<Value>, prefix: Arc<String>) -> bool {
-    match map_get(&this, "explicit") {
+fn any_set(ftx: &FunctionContext, prefix: Arc<String>) -> Result<bool, ExecutionError> {
+    let this = target(ftx)?;
+    let explicit = this
+        .as_indexer()
+        .and_then(|i| i.get(&CelString::from("explicit")).ok())
+        .and_then(|v| Value::try_from(&*v).ok());
+    Ok(match explicit {
         Some(Value::Map(m)) => m.map.keys().any(|k| match k {
             Key::String(s) => s.starts_with(prefix.as_str()),
             _ => false,
         }),
         _ => false,
-    }
+    })
 }
 
-fn list(ftx: &FunctionContext, this: This<Value>, key: Arc<String>) -> ResolveResult {
-    Ok(match setting(ftx, this, key)? {
+fn list(ftx: &FunctionContext, key: Arc<String>) -> ResolveResult {
+    Ok(match setting(ftx, key)? {
         Value::List(l) => Value::List(l),
         Value::String(s) => Value::List(Arc::new(
             s.split(',')
