@@ -31,6 +31,8 @@ fn scan_fleet(c: &mut Criterion) {
             select: vec![],
             ignore: vec![],
             es_version: None,
+            waivers: None,
+            baseline: None,
         };
         group.throughput(Throughput::Elements(n as u64));
         group.bench_with_input(BenchmarkId::from_parameter(n), &options, |b, o| {

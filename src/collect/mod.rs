@@ -2,6 +2,7 @@
 
 pub mod es_config;
 pub mod node_files;
+pub mod suppressions;
 
 use crate::evidence::{Deployment, EsNode, EsVersion, InputError};
 use std::collections::BTreeSet;

@@ -114,6 +114,23 @@ pub struct EsNode {
     pub log4j: Option<Log4jConfig>,
     /// The file realm's `users` file beside the config, if any.
     pub file_users: Option<FileUsers>,
+    /// `# esaudit: ignore[...]` comments found in the node's YAML config.
+    pub suppressions: Vec<InlineSuppression>,
+}
+
+/// An inline suppression comment: `# esaudit: ignore[RULE,...] reason`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InlineSuppression {
+    pub path: String,
+    /// The comment's own line.
+    pub line: usize,
+    /// The line whose results it covers: its own line for a comment after a setting, the next
+    /// line holding a setting for a comment on a line of its own.
+    pub covers: usize,
+    /// Rule ids or id prefixes.
+    pub rules: Vec<String>,
+    /// Empty when the comment gives none.
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
