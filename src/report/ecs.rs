@@ -47,12 +47,10 @@ fn document(scan: &Scan, r: &RuleResult, timestamp: &str) -> Value {
             "name": format!("esaudit {profile} profile"),
             "version": format!("v{}", env!("CARGO_PKG_VERSION")),
             "rule_number": r.rule,
-            "posture_type": "espm",
         },
     });
     if let Some(rule) = rule {
         rule_doc["description"] = json!(rule.rationale.trim());
-        rule_doc["rationale"] = json!(rule.rationale.trim());
         if let Some(first) = rule.references.first() {
             rule_doc["reference"] = json!(first);
         }

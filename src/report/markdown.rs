@@ -11,13 +11,32 @@ use std::fmt::Write;
 /// How many failures the top table shows; the rest are in the folded sections.
 const TOP: usize = 10;
 
-/// Makes text safe in a table cell: no line breaks, no `|`, no HTML from rule or config text.
+/// Makes text safe on one Markdown line: no line breaks, and no HTML from rule or config text
+/// (`<`, `>` and `&` are escaped outside `code` spans; inside them Markdown shows text as is).
+pub fn inline(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, part) in text.replace(['\r', '\n'], " ").split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        if i % 2 == 1 {
+            out.push_str(part);
+        } else {
+            out.push_str(
+                &part
+                    .replace('&', "&amp;")
+                    .replace('<', "&lt;")
+                    .replace('>', "&gt;"),
+            );
+        }
+    }
+    out
+}
+
+/// [`inline`], and safe in a table cell: `|` is escaped (GitHub applies that inside code spans
+/// too).
 pub fn cell(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('|', "\\|")
-        .replace(['\r', '\n'], " ")
+    inline(text).replace('|', "\\|")
 }
 
 fn finding_row(r: &RuleResult) -> String {
@@ -73,21 +92,23 @@ pub fn render(scan: &Scan) -> String {
         .collect();
     let _ = writeln!(
         out,
-        "Profile **{}** · {} · {} judged: **{} passed**, **{} failed**{} · {} could not be judged · {} waived · {} not applicable\n",
+        "Profile **{}** · {} · checks (rule × target): **{} passed**, **{} failed**, {} could not be judged, {} waived, {} not applicable\n",
         super::profile_name(scan),
         plural(scan.targets.len(), "target"),
-        plural(c.checks, "check"),
         c.passed,
         c.failed,
-        if by_severity.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", by_severity.join(", "))
-        },
         c.errors,
         c.waived,
         c.not_applicable
     );
+    if !failing.is_empty() {
+        let _ = writeln!(
+            out,
+            "**{}**: {}\n",
+            plural(failing.len(), "failing finding"),
+            by_severity.join(", ")
+        );
+    }
     if let Some(b) = &scan.baseline {
         let known = failing.iter().filter(|r| r.baseline).count();
         let _ = writeln!(
@@ -139,8 +160,8 @@ pub fn render(scan: &Scan) -> String {
             let _ = writeln!(
                 out,
                 "#### {} (`{}`)\n",
-                cell(&target.id),
-                cell(&target.source)
+                inline(&target.id),
+                inline(&target.source)
             );
             for r in mine {
                 let _ = writeln!(
@@ -148,10 +169,10 @@ pub fn render(scan: &Scan) -> String {
                     "- **{}** `{}` {} at `{}`{}  \n  Fix: {}",
                     r.severity.as_str(),
                     r.rule,
-                    cell(&r.message),
-                    cell(&super::place(r)),
+                    inline(&r.message),
+                    inline(&super::place(r)),
                     if r.baseline { " *(in baseline)*" } else { "" },
-                    cell(&r.remediation)
+                    inline(&r.remediation)
                 );
             }
             out.push('\n');
@@ -196,9 +217,9 @@ pub fn render(scan: &Scan) -> String {
             let _ = writeln!(
                 out,
                 "- `{}` `{}`: {}",
-                cell(&w.source),
-                cell(&w.rule),
-                cell(&w.problem)
+                inline(&w.source),
+                inline(&w.rule),
+                inline(&w.problem)
             );
         }
         out.push_str("\n</details>\n\n");
@@ -215,16 +236,16 @@ pub fn render(scan: &Scan) -> String {
             errors.len() + scan.input_errors.len()
         );
         for e in &scan.input_errors {
-            let _ = writeln!(out, "- `{}`: {}", cell(&e.path), cell(&e.message));
+            let _ = writeln!(out, "- `{}`: {}", inline(&e.path), inline(&e.message));
         }
         for r in errors {
             let _ = writeln!(
                 out,
                 "- `{}` on {} at `{}`: {}",
                 r.rule,
-                cell(&r.target),
-                cell(&super::place(r)),
-                cell(&r.message)
+                inline(&r.target),
+                inline(&super::place(r)),
+                inline(&r.message)
             );
         }
         out.push_str("\n</details>\n\n");
