@@ -66,11 +66,18 @@ h1{margin:0 0 4px;font-size:24px}h2{font-size:19px;margin:32px 0 12px}h3{margin:
 select,input[type=search]{font:inherit;padding:4px 8px;border:1px solid var(--line);border-radius:6px;background:#fff;color:var(--fg)}
 input[type=search]{min-width:280px;flex:1}
 button.reset{font:inherit;border:1px solid var(--line);background:#fff;border-radius:6px;padding:4px 10px;cursor:pointer}
-table{width:100%;border-collapse:collapse;background:var(--card);border:1px solid var(--line);border-radius:8px;overflow:hidden}
+table{width:100%;table-layout:fixed;border-collapse:collapse;background:var(--card);border:1px solid var(--line);border-radius:8px;overflow:hidden}
 th,td{padding:8px 10px;border-bottom:1px solid var(--line);vertical-align:top;text-align:left}
 th{background:#eef1f6;font-size:13px;color:var(--muted);font-weight:600}
 tr:last-child td{border-bottom:none}
-td.where{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12.5px;word-break:break-all;max-width:280px}
+td.where{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12.5px;overflow-wrap:anywhere}
+td{overflow-wrap:anywhere}
+col.c1{width:120px}col.c2{width:200px}col.c3{width:260px}
+@media (max-width:1000px){col.c2{width:160px}col.c3{width:190px}}
+td.where .dir{display:block;color:var(--muted);font-size:11.5px}
+a.rid{white-space:nowrap;font-weight:600}
+.sub{display:block;color:var(--muted);font-size:13px}
+td .status{display:block;margin-top:4px}
 .chip{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;color:#fff;white-space:nowrap}
 .s-critical{background:var(--critical)}.s-high{background:var(--high)}.s-medium{background:var(--medium)}.s-low{background:var(--low)}.s-info{background:var(--info)}
 .t-fail{color:var(--fail)}.t-pass{color:var(--pass)}.t-waived{color:var(--waived)}.t-error{color:var(--error)}.t-not_applicable{color:var(--na)}
@@ -151,12 +158,29 @@ fn category_card(out: &mut String, name: &str, value: f64, passed: usize, failed
     );
 }
 
+/// The file name and line first, its folder below in small print: long paths stay readable.
+fn where_cell(r: &RuleResult) -> String {
+    let Some(path) = &r.location.path else {
+        return escape(&r.location.object);
+    };
+    let (dir, name) = match path.rfind('/') {
+        Some(i) => path.split_at(i + 1),
+        None => ("", path.as_str()),
+    };
+    let line = r.location.line.map(|l| format!(":{l}")).unwrap_or_default();
+    format!(
+        "{}{line}<span class=\"dir\">{}</span>",
+        escape(name),
+        escape(dir)
+    )
+}
+
 fn result_row(out: &mut String, r: &RuleResult) {
     let mut more = String::new();
     if let Some(e) = &r.evidence {
         let _ = write!(more, "<div>Found <code>{}</code>", escape(&e.actual));
         if let Some(x) = &e.expected {
-            let _ = write!(more, ", expected <code>{}</code>", escape(x));
+            let _ = write!(more, "; expected: {}", prose(x));
         }
         more.push_str("</div>");
     }
@@ -194,9 +218,9 @@ fn result_row(out: &mut String, r: &RuleResult) {
     let _ = writeln!(
         out,
         "<tr data-sev=\"{sev}\" data-status=\"{st}\" data-cat=\"{cat}\">\
-         <td><span class=\"chip s-{sev}\">{sev}</span></td>\
-         <td><span class=\"status t-{st}\">{label}</span></td>\
-         <td><a href=\"#rule-{rule}\">{rule}</a></td><td>{target}</td><td class=\"where\">{place}</td>\
+         <td><span class=\"chip s-{sev}\">{sev}</span><span class=\"status t-{st}\">{label}</span></td>\
+         <td><a class=\"rid\" href=\"#rule-{rule}\">{rule}</a><span class=\"sub\">{target}</span></td>\
+         <td class=\"where\">{place}</td>\
          <td><details><summary>{message}{baseline}</summary><div class=\"more\">{more}</div></details></td></tr>",
         sev = r.severity.as_str(),
         st = r.status.as_str(),
@@ -204,7 +228,7 @@ fn result_row(out: &mut String, r: &RuleResult) {
         label = status_label(r.status),
         rule = escape(&r.rule),
         target = escape(&r.target),
-        place = escape(&super::place(r)),
+        place = where_cell(r),
         message = escape(&r.message),
         baseline = if r.baseline {
             " <span class=\"muted\">(baseline)</span>"
@@ -218,7 +242,7 @@ fn rule_article(out: &mut String, rule: &Rule) {
     let _ = write!(
         out,
         "<article class=\"rule\" id=\"rule-{id}\"><h3>{id} — {title}</h3>\
-         <p><span class=\"chip s-{sev}\">{sev}</span> <span class=\"muted\">category {cat} · {restart}</span></p>\
+         <p><span class=\"chip s-{sev}\">{sev}</span> <span class=\"muted\">category {cat} · the fix {restart}</span></p>\
          <p><b>Why it matters.</b> {why}</p><p><b>How to fix.</b> {fix}</p>",
         id = escape(&rule.id),
         title = escape(&rule.title),
@@ -269,13 +293,16 @@ pub fn render(scan: &Scan) -> String {
          <header><div class=\"grade grade-{grade}\" aria-label=\"grade {grade}\">{grade}</div><div>\
          <h1>Elastic Stack security audit</h1>\
          <div class=\"big\">Score {value:.1} / 100 · grade {grade}</div>\
-         <div class=\"muted\">Profile {profile} · {targets} target(s) · {checks} checks judged: {passed} passed, {failed} failed · \
+         <div class=\"muted\">Profile {profile} · {targets} · {checks} checks judged: {passed} passed, {failed} failed · \
          {errors} could not be judged · {waived} waived · {na} not applicable</div>\
          <div class=\"muted\">Scanned {time} UTC by esaudit {version}</div></div></header>\n",
         grade = escape(&scan.score.grade),
         value = scan.score.value,
         profile = super::profile_name(scan),
-        targets = scan.targets.len(),
+        targets = match scan.targets.len() {
+            1 => "1 target".to_string(),
+            n => format!("{n} targets"),
+        },
         checks = c.passed + c.failed,
         passed = c.passed,
         failed = c.failed,
@@ -374,8 +401,8 @@ pub fn render(scan: &Scan) -> String {
          <button class=\"reset\" id=\"f-reset\" type=\"button\">Reset</button><span id=\"count\" class=\"muted\"></span></div>\n",
     );
     out.push_str(
-        "<table id=\"results\"><thead><tr><th>Severity</th><th>Status</th><th>Rule</th><th>Target</th>\
-         <th>Where</th><th>Finding</th></tr></thead><tbody>\n",
+        "<table id=\"results\"><colgroup><col class=\"c1\"><col class=\"c2\"><col class=\"c3\"><col></colgroup>\
+         <thead><tr><th>Severity</th><th>Rule and target</th><th>Where</th><th>Finding</th></tr></thead><tbody>\n",
     );
     let mut ordered: Vec<&RuleResult> = scan.results.iter().collect();
     ordered.sort_by_key(|r| (r.status, std::cmp::Reverse(r.severity), &r.rule, &r.target));
