@@ -491,6 +491,99 @@ mod tests {
         assert_eq!(encode_uri("my dir/ü.yml"), "my%20dir/%C3%BC.yml");
     }
 
+    /// A finding with no file at all (as live-API findings will be) is anchored when an anchor
+    /// is given, and otherwise left out with a warning.
+    #[test]
+    fn findings_without_a_file() {
+        use crate::results::{ResultLocation, Target};
+        let rule = crate::rules::parse_file(
+            "x.yaml",
+            "- id: ES-API-001\n  title: Anonymous access\n  category: rbac\n  severity: high\n  scope: es_node\n  check: 'true'\n  profiles: [baseline]\n  rationale: r\n  remediation: m\n  restart: dynamic\n",
+        )
+        .unwrap()
+        .remove(0)
+        .rule;
+        let result = |target: &str| RuleResult {
+            rule: "ES-API-001".into(),
+            title: "Anonymous access".into(),
+            category: rule.category,
+            severity: rule.severity,
+            status: Status::Fail,
+            target: target.into(),
+            location: ResultLocation {
+                path: None,
+                line: None,
+                column: None,
+                object: "setting:xpack.security.authc.anonymous.roles".into(),
+            },
+            message: "anonymous users get roles".into(),
+            evidence: None,
+            remediation: "m".into(),
+            fingerprint: crate::results::fingerprint(&["ES-API-001", target]),
+            waiver: None,
+            baseline: false,
+        };
+        let results = vec![result("cluster:prod"), result("cluster:staging")];
+        let scan = Scan {
+            profile: crate::rules::Profile::Baseline,
+            targets: vec![Target {
+                id: "cluster:prod".into(),
+                kind: "es_cluster".into(),
+                source: "https://es.example:9200".into(),
+                version: None,
+                version_source: None,
+            }],
+            score: crate::score::score(&results),
+            results,
+            input_errors: vec![],
+            rules: vec![rule.clone()],
+            waivers: Default::default(),
+            time: crate::clock::Timestamp(0),
+            baseline: None,
+        };
+        let root = std::env::current_dir().unwrap();
+        let left_out = render(
+            &scan,
+            &Options {
+                root: root.clone(),
+                ..Options::default()
+            },
+        );
+        let doc: serde_json::Value = serde_json::from_str(&left_out.text).unwrap();
+        assert_eq!(doc["runs"][0]["results"].as_array().unwrap().len(), 0);
+        assert_eq!(doc["runs"][0]["properties"]["omittedResults"], 2);
+        assert!(left_out.warnings[0].contains("2 failing result(s)"));
+
+        let anchored = render(
+            &scan,
+            &Options {
+                anchor: Some("inventory/clusters.yml".into()),
+                root,
+                ..Options::default()
+            },
+        );
+        assert!(anchored.warnings.is_empty());
+        let doc: serde_json::Value = serde_json::from_str(&anchored.text).unwrap();
+        let results = doc["runs"][0]["results"].as_array().unwrap();
+        assert_eq!(results.len(), 2);
+        for r in results {
+            let loc = &r["locations"][0]["physicalLocation"];
+            assert_eq!(loc["artifactLocation"]["uri"], "inventory/clusters.yml");
+            assert_eq!(loc["region"]["startLine"], 1);
+        }
+        // The cluster is in the fingerprint and the message, so the two stay two alerts.
+        assert_ne!(
+            results[0]["partialFingerprints"],
+            results[1]["partialFingerprints"]
+        );
+        assert!(
+            results[1]["message"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("cluster:staging")
+        );
+    }
+
     #[test]
     fn names_and_limits() {
         assert_eq!(
