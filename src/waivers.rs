@@ -9,6 +9,7 @@ use crate::results::{RuleResult, Status, Waiver};
 use globset::{Glob, GlobBuilder, GlobMatcher};
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
+use std::collections::HashMap;
 use std::path::Path;
 
 /// Read from the working directory when neither `--waivers` nor the config file names a file.
@@ -253,8 +254,22 @@ pub fn apply(
     }
     let mut inline_used = vec![false; usable.len()];
     let mut file_used = vec![false; active.len()];
+    // Inline comments by the (file, line) they cover: a fleet can have many.
+    let mut by_line: HashMap<(&str, usize), Vec<usize>> = HashMap::new();
+    for (i, s) in usable.iter().enumerate() {
+        by_line
+            .entry((s.path.as_str(), s.covers))
+            .or_default()
+            .push(i);
+    }
     for r in results.iter_mut().filter(|r| r.status == Status::Fail) {
-        let waiver = if let Some(i) = usable.iter().position(|s| inline_matches(s, r)) {
+        let inline_hit = match (&r.location.path, r.location.line) {
+            (Some(path), Some(line)) => by_line
+                .get(&(path.as_str(), line))
+                .and_then(|ids| ids.iter().copied().find(|&i| inline_matches(usable[i], r))),
+            _ => None,
+        };
+        let waiver = if let Some(i) = inline_hit {
             inline_used[i] = true;
             let s = usable[i];
             Waiver {

@@ -4,8 +4,9 @@
 //! `resource.*`. What ECS has no field for is under `esaudit.*`.
 
 use crate::Scan;
-use crate::results::{RuleResult, Status};
+use crate::results::{RuleResult, Status, Target};
 use serde_json::{Map, Value, json};
+use std::collections::HashMap;
 
 /// The ECS version the documents follow.
 pub const ECS_VERSION: &str = "8.11.0";
@@ -20,9 +21,8 @@ fn outcome(status: Status) -> (&'static str, Option<&'static str>) {
     }
 }
 
-fn document(scan: &Scan, r: &RuleResult, timestamp: &str) -> Value {
+fn document(scan: &Scan, r: &RuleResult, target: Option<&Target>, timestamp: &str) -> Value {
     let rule = scan.rule(&r.rule);
-    let target = scan.targets.iter().find(|t| t.id == r.target);
     let (event_outcome, evaluation) = outcome(r.status);
     let mut result = Map::new();
     if let Some(e) = evaluation {
@@ -127,9 +127,12 @@ fn document(scan: &Scan, r: &RuleResult, timestamp: &str) -> Value {
 
 pub fn render(scan: &Scan) -> String {
     let timestamp = scan.time.rfc3339();
+    let targets: HashMap<&str, &Target> = scan.targets.iter().map(|t| (t.id.as_str(), t)).collect();
     let mut out = String::new();
     for r in &scan.results {
-        out.push_str(&serde_json::to_string(&document(scan, r, &timestamp)).expect("serialises"));
+        let target = targets.get(r.target.as_str()).copied();
+        let doc = document(scan, r, target, &timestamp);
+        out.push_str(&serde_json::to_string(&doc).expect("serialises"));
         out.push('\n');
     }
     out

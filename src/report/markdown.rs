@@ -151,12 +151,14 @@ pub fn render(scan: &Scan) -> String {
             "<details><summary>All {} and how to fix them</summary>\n",
             plural(failing.len(), "failing finding")
         );
+        let mut by_target: std::collections::HashMap<&str, Vec<&RuleResult>> = Default::default();
+        for r in &failing {
+            by_target.entry(r.target.as_str()).or_default().push(r);
+        }
         for target in &scan.targets {
-            let mine: Vec<&&RuleResult> =
-                failing.iter().filter(|r| r.target == target.id).collect();
-            if mine.is_empty() {
+            let Some(mine) = by_target.get(target.id.as_str()) else {
                 continue;
-            }
+            };
             let _ = writeln!(
                 out,
                 "#### {} (`{}`)\n",
