@@ -101,7 +101,9 @@ fn validator() -> Option<PathBuf> {
 /// Runs validate-sarif --strict on the files; panics with its output when any fails.
 fn validate_sarif(files: &[&Path]) {
     let Some(tool) = validator() else { return };
-    let out = std::process::Command::new(&tool)
+    // Through bash, so a copy of the script without its executable bit still runs.
+    let out = std::process::Command::new("bash")
+        .arg(&tool)
         .arg("--strict")
         .args(files)
         .output()
@@ -832,17 +834,19 @@ fn baseline_lets_known_failures_pass_and_new_ones_fail() {
         !new.is_empty() && new.iter().all(|r| r.starts_with("ES-AUTH")),
         "{new:?}"
     );
-    let sarif = json(
-        &run(esaudit_in(dir.path()).args([
-            "scan",
-            "node",
-            "--format",
-            "sarif",
-            "--baseline",
-            "old.json",
-        ]))
-        .stdout,
-    );
+    let r = run(esaudit_in(dir.path()).args([
+        "scan",
+        "node",
+        "--format",
+        "sarif",
+        "--baseline",
+        "old.json",
+        "-o",
+        "baseline.sarif",
+    ]));
+    assert_eq!(r.code, 1);
+    validate_sarif(&[&dir.path().join("baseline.sarif")]);
+    let sarif = json(&read(dir.path().join("baseline.sarif")));
     let states: BTreeSet<&str> = sarif_results(&sarif)
         .iter()
         .map(|r| r["baselineState"].as_str().unwrap())
