@@ -455,6 +455,33 @@ fn junit_parses_back_with_one_case_per_rule_and_target() {
     );
 }
 
+#[test]
+fn junit_reports_unreadable_inputs_as_errors() {
+    let r = run(esaudit().args([
+        "scan",
+        "fixtures/malformed-node",
+        "fixtures/hardened-node",
+        "--format",
+        "junit",
+    ]));
+    assert_eq!(r.code, 2);
+    let doc = roxmltree::Document::parse(&r.stdout).unwrap();
+    let input = doc
+        .descendants()
+        .find(|n| n.attribute("name") == Some("input files"))
+        .expect("a suite for the unreadable file");
+    let case = input
+        .children()
+        .find(|n| n.has_tag_name("testcase"))
+        .unwrap();
+    assert_eq!(
+        case.attribute("name"),
+        Some("fixtures/malformed-node/config/elasticsearch.yml")
+    );
+    assert!(case.children().any(|n| n.has_tag_name("error")));
+    assert_eq!(doc.root_element().attribute("errors"), Some("1"));
+}
+
 // ------------------------------------------------------------------------------------ Markdown
 
 #[test]

@@ -162,6 +162,25 @@ pub fn render(scan: &Scan) -> String {
         all_errors += errors;
         all_skipped += skipped;
     }
+    // Files that could not be read or parsed: one errored case each, so CI shows them too.
+    if !scan.input_errors.is_empty() {
+        let n = scan.input_errors.len();
+        let _ = writeln!(
+            suites,
+            "  <testsuite name=\"input files\" tests=\"{n}\" failures=\"0\" errors=\"{n}\" skipped=\"0\" time=\"0\">"
+        );
+        for e in &scan.input_errors {
+            let _ = writeln!(
+                suites,
+                "    <testcase name=\"{0}\" classname=\"esaudit.input\" file=\"{0}\" time=\"0\">\n      <error message=\"{1}\" type=\"input-error\"/>\n    </testcase>",
+                escape(&e.path),
+                escape(&e.message)
+            );
+        }
+        suites.push_str("  </testsuite>\n");
+        all_tests += n;
+        all_errors += n;
+    }
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"esaudit ({})\" tests=\"{all_tests}\" failures=\"{all_failures}\" errors=\"{all_errors}\" skipped=\"{all_skipped}\" time=\"0\">\n{suites}</testsuites>\n",
         super::profile_name(scan)
