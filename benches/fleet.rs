@@ -33,6 +33,8 @@ fn scan_fleet(c: &mut Criterion) {
             es_version: None,
             store_password: None,
             expiry_warning_days: 30,
+            waivers: None,
+            baseline: None,
         };
         group.throughput(Throughput::Elements(n as u64));
         group.bench_with_input(BenchmarkId::from_parameter(n), &options, |b, o| {

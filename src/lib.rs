@@ -3,19 +3,26 @@
 //! Data flow: `collect` turns inputs into `evidence`; `rules` judge the evidence into
 //! `results`; `score` rates them; `report` writes them. Each module owns one step.
 
+pub mod baseline;
+pub mod clock;
 pub mod collect;
+pub mod config;
+pub mod diff;
 pub mod evidence;
 pub mod report;
 pub mod results;
 pub mod rules;
 pub mod score;
+pub mod waivers;
 pub mod yaml;
 
+use clock::Timestamp;
 use evidence::{EsVersion, InputError};
 use results::{RuleResult, Target};
 use rules::engine::{Engine, Selection};
-use rules::{Profile, RuleError};
+use rules::{Profile, Rule, RuleError};
 use std::path::PathBuf;
+use waivers::WaiverReport;
 
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
@@ -29,6 +36,10 @@ pub struct ScanOptions {
     pub store_password: Option<String>,
     /// Certificates expiring within this many days fail the expiry-warning rule.
     pub expiry_warning_days: i64,
+    /// A waivers file to apply (inline `# esaudit: ignore[...]` comments always apply).
+    pub waivers: Option<PathBuf>,
+    /// A previous JSON report: failures already in it do not gate.
+    pub baseline: Option<PathBuf>,
 }
 
 /// Everything a report needs: no report recomputes anything.
@@ -39,6 +50,34 @@ pub struct Scan {
     pub results: Vec<RuleResult>,
     pub score: score::Score,
     pub input_errors: Vec<InputError>,
+    /// The catalog entries of the rules that produced results, by id: the reports that
+    /// document rules (SARIF, HTML, ECS) read rationale and references from here.
+    pub rules: Vec<Rule>,
+    /// Waivers that expired, matched nothing, or could not be applied.
+    pub waivers: WaiverReport,
+    /// When the scan ran.
+    pub time: Timestamp,
+    /// The `--baseline` report compared against, as named.
+    pub baseline: Option<String>,
+}
+
+impl Scan {
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules
+            .binary_search_by(|r| r.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.rules[i])
+    }
+}
+
+/// Why a scan could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error(transparent)]
+    Rules(#[from] RuleError),
+    /// A tool input (waivers file, baseline report) that cannot be used; the message names it.
+    #[error("{0}")]
+    Input(String),
 }
 
 /// Loads and compiles the rule catalog (built-in plus `--checks` folders).
@@ -46,8 +85,20 @@ pub fn engine(checks: &[PathBuf]) -> Result<Engine, RuleError> {
     Engine::compile(rules::load(checks)?)
 }
 
-/// Runs a whole scan. Only a broken rule catalog stops it; bad inputs are reported inside.
-pub fn scan(options: &ScanOptions) -> Result<Scan, RuleError> {
+/// Runs a whole scan. A broken rule catalog, waivers file or baseline stops it (the results
+/// would be misleading); bad configs being audited are reported inside.
+pub fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
+    let time = Timestamp::now();
+    let waiver_set = match &options.waivers {
+        Some(path) => waivers::load(path).map_err(ScanError::Input)?,
+        None => waivers::WaiverSet::default(),
+    };
+    let baseline = options
+        .baseline
+        .as_deref()
+        .map(baseline::Baseline::load)
+        .transpose()
+        .map_err(ScanError::Input)?;
     let engine = engine(&options.checks)?;
     let deployment = collect::collect(
         &options.paths,
@@ -63,13 +114,33 @@ pub fn scan(options: &ScanOptions) -> Result<Scan, RuleError> {
         expiry_warning_days: options.expiry_warning_days,
     };
     let (targets, mut results) = engine.run(&deployment, &selection);
+    let inline: Vec<_> = deployment
+        .nodes
+        .iter()
+        .flat_map(|n| n.suppressions.iter().cloned())
+        .collect();
+    let waivers = waivers::apply(&mut results, &waiver_set, &inline, time.date());
+    if let Some(baseline) = &baseline {
+        baseline.mark(&mut results);
+    }
     results::sort(&mut results);
     let score = score::score(&results);
+    let used: std::collections::BTreeSet<&str> = results.iter().map(|r| r.rule.as_str()).collect();
+    let mut rules: Vec<Rule> = engine
+        .rules()
+        .filter(|r| used.contains(r.id.as_str()))
+        .cloned()
+        .collect();
+    rules.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(Scan {
         profile: options.profile,
         targets,
         results,
         score,
         input_errors: deployment.input_errors,
+        rules,
+        waivers,
+        time,
+        baseline: options.baseline.as_ref().map(|p| p.display().to_string()),
     })
 }

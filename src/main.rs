@@ -1,13 +1,14 @@
-//! The command line. All work happens in the library; this file parses flags, picks the
-//! output and turns the outcome into an exit code (0 gate held, 1 gate failed, 2 bad input).
+//! The command line. All work happens in the library; this file parses flags, merges them with
+//! `esaudit.toml`, writes the outputs and turns the outcome into an exit code (0 gate held,
+//! 1 gate failed, 2 bad input).
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use esaudit::config::{self, Config};
 use esaudit::evidence::EsVersion;
-use esaudit::report;
-use esaudit::results::Status;
+use esaudit::report::{self, Format};
 use esaudit::rules::{Profile, Severity};
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -22,13 +23,14 @@ struct Cli {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum ScanFormat {
+enum RulesFormat {
     Table,
     Json,
+    Markdown,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum RulesFormat {
+enum DiffFormat {
     Table,
     Json,
 }
@@ -57,50 +59,87 @@ fn parse_list(s: &str) -> Result<Vec<String>, String> {
         .collect())
 }
 
+/// `FORMAT=FILE` for `--report`.
+fn parse_report(s: &str) -> Result<(Format, PathBuf), String> {
+    let (format, file) = s
+        .split_once('=')
+        .ok_or_else(|| format!("'{s}' is not FORMAT=FILE (e.g. sarif=esaudit.sarif)"))?;
+    let format = Format::parse(format).ok_or_else(|| {
+        let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+        format!("unknown format '{format}' (one of {})", names.join(", "))
+    })?;
+    if file.trim().is_empty() {
+        return Err(format!("'{s}' names no file"));
+    }
+    Ok((format, PathBuf::from(file)))
+}
+
+#[derive(clap::Args)]
+struct ScanArgs {
+    /// Files or folders to scan (folders are searched recursively); default: `paths` of the
+    /// config file.
+    paths: Vec<PathBuf>,
+    /// Tool config file (default: esaudit.toml in the working directory, if present).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Rule set: baseline (default), strict (baseline plus policy checks) or fips (baseline plus FIPS 140).
+    #[arg(long, value_enum)]
+    profile: Option<Profile>,
+    /// Folder of extra rule files (*.yaml); repeatable.
+    #[arg(long = "checks", value_name = "DIR")]
+    checks: Vec<PathBuf>,
+    /// Only these rule ids or id prefixes (comma-separated, repeatable).
+    #[arg(long, value_parser = parse_list, value_name = "ID,PREFIX")]
+    select: Vec<Vec<String>>,
+    /// Skip these rule ids or id prefixes (comma-separated, repeatable).
+    #[arg(long, value_parser = parse_list, value_name = "ID,PREFIX")]
+    ignore: Vec<Vec<String>>,
+    /// Format of the main output (default: table).
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Write the main output to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Also write a report in FORMAT to FILE; repeatable (e.g. --report sarif=esaudit.sarif).
+    #[arg(long = "report", value_parser = parse_report, value_name = "FORMAT=FILE")]
+    reports: Vec<(Format, PathBuf)>,
+    /// Fail (exit 1) when a finding of this severity or worse fails (default high); `none` never fails.
+    #[arg(long, value_parser = parse_fail_on, value_name = "SEVERITY")]
+    fail_on: Option<FailOn>,
+    /// Fail (exit 1) when the overall score is below this.
+    #[arg(long, value_name = "N")]
+    min_score: Option<f64>,
+    /// Waivers file (default: esaudit-waivers.yaml in the working directory, if present).
+    #[arg(long, value_name = "FILE")]
+    waivers: Option<PathBuf>,
+    /// A previous JSON report: failures already in it are shown but do not fail the run.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// SARIF category (automationDetails.id), so several scans of one commit do not replace
+    /// each other on GitHub (default: esaudit/<profile>).
+    #[arg(long, value_name = "CATEGORY")]
+    sarif_category: Option<String>,
+    /// Repository file that SARIF results without a file of their own are attached to (line 1).
+    #[arg(long, value_name = "FILE")]
+    sarif_anchor: Option<PathBuf>,
+    /// Judge against this Elasticsearch version (X.Y) instead of the one found or assumed.
+    #[arg(long, value_parser = parse_version, value_name = "X.Y")]
+    es_version: Option<EsVersion>,
+    /// Certificates expiring within this many days are reported.
+    #[arg(long, default_value_t = 30, value_name = "DAYS")]
+    expiry_warning_days: i64,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
+    /// Never colour the table (also: NO_COLOR in the environment).
+    #[arg(long)]
+    no_color: bool,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Scan configuration files and folders.
-    Scan {
-        /// Files or folders to scan (folders are searched recursively).
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-        /// Rule set: baseline, strict (baseline plus policy checks) or fips (baseline plus FIPS 140).
-        #[arg(long, value_enum, default_value = "baseline")]
-        profile: Profile,
-        /// Folder of extra rule files (*.yaml); repeatable.
-        #[arg(long = "checks", value_name = "DIR")]
-        checks: Vec<PathBuf>,
-        /// Only these rule ids or id prefixes (comma-separated, repeatable).
-        #[arg(long, value_parser = parse_list, value_name = "ID,PREFIX")]
-        select: Vec<Vec<String>>,
-        /// Skip these rule ids or id prefixes (comma-separated, repeatable).
-        #[arg(long, value_parser = parse_list, value_name = "ID,PREFIX")]
-        ignore: Vec<Vec<String>>,
-        /// Output format.
-        #[arg(long, value_enum, default_value = "table")]
-        format: ScanFormat,
-        /// Write the report to this file instead of standard output.
-        #[arg(long, short)]
-        output: Option<PathBuf>,
-        /// Fail (exit 1) when a finding of this severity or worse fails; `none` never fails.
-        #[arg(long, value_parser = parse_fail_on, default_value = "high", value_name = "SEVERITY")]
-        fail_on: FailOn,
-        /// Fail (exit 1) when the overall score is below this.
-        #[arg(long, value_name = "N")]
-        min_score: Option<f64>,
-        /// Judge against this Elasticsearch version (X.Y) instead of the one found or assumed.
-        #[arg(long, value_parser = parse_version, value_name = "X.Y")]
-        es_version: Option<EsVersion>,
-        /// Certificates expiring within this many days are reported.
-        #[arg(long, default_value_t = 30, value_name = "DAYS")]
-        expiry_warning_days: i64,
-        /// Worker threads (default: one per core).
-        #[arg(long, value_name = "N")]
-        jobs: Option<usize>,
-        /// Never colour the table (also: NO_COLOR in the environment).
-        #[arg(long)]
-        no_color: bool,
-    },
+    Scan(Box<ScanArgs>),
     /// List the rule catalog.
     Rules {
         #[arg(long, value_enum, default_value = "table")]
@@ -115,6 +154,16 @@ enum Command {
         #[arg(long = "checks", value_name = "DIR")]
         checks: Vec<PathBuf>,
     },
+    /// Compare two JSON reports: new, fixed and changed findings, and the score change.
+    /// Exits 1 when something fails in NEW that did not fail in OLD.
+    Diff {
+        old: PathBuf,
+        new: PathBuf,
+        #[arg(long, value_enum, default_value = "table")]
+        format: DiffFormat,
+    },
+    /// Print a shell completion script (e.g. `esaudit completions bash > /etc/bash_completion.d/esaudit`).
+    Completions { shell: clap_complete::Shell },
 }
 
 fn use_color(no_color: bool) -> bool {
@@ -142,6 +191,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     let rules: Vec<_> = engine.rules().collect();
                     serde_json::to_string_pretty(&rules).map_err(|e| e.to_string())? + "\n"
                 }
+                RulesFormat::Markdown => report::markdown::catalog(engine.rules()),
             };
             print!("{text}");
             Ok(ExitCode::SUCCESS)
@@ -154,65 +204,188 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             print!("{}", report::table::explain(found));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Scan {
-            paths,
-            profile,
-            checks,
-            select,
-            ignore,
-            format,
-            output,
-            fail_on,
-            min_score,
-            es_version,
-            expiry_warning_days,
-            jobs,
-            no_color,
-        } => {
-            if let Some(n) = jobs {
-                rayon::ThreadPoolBuilder::new()
-                    .num_threads(n.max(1))
-                    .build_global()
-                    .map_err(|e| e.to_string())?;
-            }
-            let options = esaudit::ScanOptions {
-                paths,
-                profile,
-                checks,
-                select: select.into_iter().flatten().collect(),
-                ignore: ignore.into_iter().flatten().collect(),
-                es_version,
-                store_password: std::env::var("ESAUDIT_STORE_PASSWORD").ok(),
-                expiry_warning_days,
-            };
-            let scan = esaudit::scan(&options).map_err(|e| e.to_string())?;
-            for e in &scan.input_errors {
-                eprintln!("error: {}: {}", e.path, e.message);
-            }
-            let text = match format {
-                ScanFormat::Table => {
-                    report::table::render(&scan, output.is_none() && use_color(no_color))
+        Command::Diff { old, new, format } => {
+            let old = report::json::read(&old)?;
+            let new = report::json::read(&new)?;
+            let diff = esaudit::diff::compare(old, new);
+            print!(
+                "{}",
+                match format {
+                    DiffFormat::Table => diff.to_table(),
+                    DiffFormat::Json => diff.to_json(),
                 }
-                ScanFormat::Json => report::json::render(&scan),
-            };
-            match &output {
-                Some(path) => report::write_atomically(path, &text)
-                    .map_err(|e| format!("{}: cannot write report: {e}", path.display()))?,
-                None => print!("{text}"),
-            }
-            if !scan.input_errors.is_empty() {
-                return Ok(ExitCode::from(2));
-            }
-            let failing = scan.results.iter().any(|r| {
-                r.status == Status::Fail
-                    && fail_on.0.is_some_and(|threshold| r.severity >= threshold)
-            });
-            let under = min_score.is_some_and(|min| scan.score.value < min);
-            Ok(if failing || under {
+            );
+            Ok(if diff.has_new() {
                 ExitCode::from(1)
             } else {
                 ExitCode::SUCCESS
             })
         }
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "esaudit",
+                &mut std::io::stdout(),
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Scan(args) => scan(*args),
     }
+}
+
+/// The config file: `--config FILE` (must exist), else `esaudit.toml` here if present.
+fn load_config(explicit: Option<&Path>) -> Result<Config, String> {
+    match explicit {
+        Some(path) => config::load(path),
+        None if Path::new(config::DEFAULT_FILE).is_file() => {
+            config::load(Path::new(config::DEFAULT_FILE))
+        }
+        None => Ok(Config::default()),
+    }
+}
+
+fn scan(args: ScanArgs) -> Result<ExitCode, String> {
+    let file = load_config(args.config.as_deref())?;
+    let config_name = args
+        .config
+        .as_deref()
+        .unwrap_or(Path::new(config::DEFAULT_FILE))
+        .display()
+        .to_string();
+    let in_file = |key: &str, e: String| format!("{config_name}: {key}: {e}");
+    let paths = if args.paths.is_empty() {
+        file.paths
+    } else {
+        args.paths
+    };
+    if paths.is_empty() {
+        return Err(format!(
+            "nothing to scan: name files or folders, or set `paths` in {}",
+            config::DEFAULT_FILE
+        ));
+    }
+    let fail_on = match (args.fail_on, &file.fail_on) {
+        (Some(f), _) => f,
+        (None, Some(text)) => parse_fail_on(text).map_err(|e| in_file("fail-on", e))?,
+        (None, None) => FailOn(Some(Severity::High)),
+    };
+    let es_version = match (args.es_version, &file.es_version) {
+        (Some(v), _) => Some(v),
+        (None, Some(text)) => Some(parse_version(text).map_err(|e| in_file("es-version", e))?),
+        (None, None) => None,
+    };
+    let or_file = |cli: Vec<Vec<String>>, from_file: Vec<String>| {
+        let cli: Vec<String> = cli.into_iter().flatten().collect();
+        if cli.is_empty() { from_file } else { cli }
+    };
+    // Waivers: the flag, else the config file, else the default file when it exists.
+    let waivers = args.waivers.or(file.waivers).or_else(|| {
+        let default = PathBuf::from(esaudit::waivers::DEFAULT_FILE);
+        default.is_file().then_some(default)
+    });
+    let root = std::env::current_dir().map_err(|e| format!("working directory: {e}"))?;
+    let sarif_anchor = args.sarif_anchor.or(file.sarif_anchor);
+    let anchor = match &sarif_anchor {
+        Some(path) => Some(
+            report::sarif::repo_path(&path.display().to_string(), &root)
+                .filter(|_| path.is_file())
+                .ok_or_else(|| {
+                    format!(
+                        "--sarif-anchor {}: must be an existing file inside the working directory (the repository)",
+                        path.display()
+                    )
+                })?,
+        ),
+        None => None,
+    };
+    let sarif_category = args.sarif_category.or(file.sarif_category);
+    if sarif_category
+        .as_deref()
+        .is_some_and(|c| c.trim_matches('/').trim().is_empty())
+    {
+        return Err("--sarif-category must not be empty".into());
+    }
+    let format = args.format.or(file.format).unwrap_or(Format::Table);
+    let output = args.output.or(file.output);
+    let reports: Vec<(Format, PathBuf)> = if args.reports.is_empty() {
+        file.reports.into_iter().collect()
+    } else {
+        args.reports
+    };
+    if let Some(n) = args.jobs {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global()
+            .map_err(|e| e.to_string())?;
+    }
+    let options = esaudit::ScanOptions {
+        paths,
+        profile: args.profile.or(file.profile).unwrap_or(Profile::Baseline),
+        checks: if args.checks.is_empty() {
+            file.checks
+        } else {
+            args.checks
+        },
+        select: or_file(args.select, file.select),
+        ignore: or_file(args.ignore, file.ignore),
+        es_version,
+        waivers,
+        baseline: args.baseline.or(file.baseline),
+        store_password: std::env::var("ESAUDIT_STORE_PASSWORD").ok(),
+        expiry_warning_days: args.expiry_warning_days,
+    };
+    let min_score = args.min_score.or(file.min_score);
+    let scan = esaudit::scan(&options).map_err(|e| e.to_string())?;
+    for e in &scan.input_errors {
+        eprintln!("error: {}: {}", e.path, e.message);
+    }
+    for w in scan.waivers.all() {
+        eprintln!("warning: waiver {} ({}): {}", w.source, w.rule, w.problem);
+    }
+    let render_options = |color: bool| report::Options {
+        color,
+        sarif: report::sarif::Options {
+            category: sarif_category.clone(),
+            anchor: anchor.clone(),
+            root: root.clone(),
+        },
+    };
+    let main = report::render(
+        format,
+        &scan,
+        &render_options(output.is_none() && use_color(args.no_color)),
+    );
+    let mut warnings = main.warnings.clone();
+    match &output {
+        Some(path) => write_report(path, &main.text)?,
+        None => print!("{}", main.text),
+    }
+    for (format, path) in &reports {
+        let rendered = report::render(*format, &scan, &render_options(false));
+        write_report(path, &rendered.text)?;
+        warnings.extend(rendered.warnings);
+    }
+    warnings.dedup();
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+    if !scan.input_errors.is_empty() {
+        return Ok(ExitCode::from(2));
+    }
+    let failing = scan
+        .results
+        .iter()
+        .any(|r| r.gates() && fail_on.0.is_some_and(|threshold| r.severity >= threshold));
+    let under = min_score.is_some_and(|min| scan.score.value < min);
+    Ok(if failing || under {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn write_report(path: &Path, text: &str) -> Result<(), String> {
+    report::write_atomically(path, text)
+        .map_err(|e| format!("{}: cannot write report: {e}", path.display()))
 }

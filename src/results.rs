@@ -1,9 +1,9 @@
 //! A result is one rule judged on one item. Scoring and every report read the same list.
 
 use crate::rules::{Category, Severity};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Fail,
@@ -37,7 +37,7 @@ pub struct Target {
     pub version_source: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResultLocation {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
@@ -49,14 +49,14 @@ pub struct ResultLocation {
     pub object: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
     pub actual: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleResult {
     pub rule: String,
     pub title: String,
@@ -70,6 +70,33 @@ pub struct RuleResult {
     pub evidence: Option<Evidence>,
     pub remediation: String,
     pub fingerprint: String,
+    /// Why a failure is accepted, when a waiver or an inline suppression matched it
+    /// (`status` is then `waived`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<Waiver>,
+    /// The failure was already in the `--baseline` report: it is shown but does not gate.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub baseline: bool,
+}
+
+impl RuleResult {
+    /// A failure that fails the gate: not waived (waived results are not `fail`) and not
+    /// already known from the baseline.
+    pub fn gates(&self) -> bool {
+        self.status == Status::Fail && !self.baseline
+    }
+}
+
+/// The accepted-risk record attached to a waived result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Waiver {
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    /// Where the waiver was written: `FILE:LINE` of the waivers file or of the inline comment.
+    pub source: String,
 }
 
 /// FNV-1a, 64 bits: a stable, dependency-free fingerprint of a result's identity.

@@ -64,7 +64,7 @@ fn ratio(passed: f64, failed: f64) -> f64 {
 
 /// The outcome of a check from its results: any failure fails it; otherwise an error leaves it
 /// unjudged; otherwise any pass passes it.
-fn check_status(statuses: &[Status]) -> Status {
+pub fn check_status(statuses: &[Status]) -> Status {
     [Status::Fail, Status::Error, Status::Pass, Status::Waived]
         .into_iter()
         .find(|s| statuses.contains(s))
@@ -180,6 +180,8 @@ mod tests {
             evidence: None,
             remediation: String::new(),
             fingerprint: String::new(),
+            waiver: None,
+            baseline: false,
         }
     }
 

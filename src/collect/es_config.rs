@@ -115,6 +115,7 @@ pub fn load_node(
     };
     let text = read_text(config).map_err(fail)?;
     let settings = parse_settings(&text, &path).map_err(fail)?;
+    let suppressions = super::suppressions::parse(&text, &path);
     let config_dir = config.parent().unwrap_or(Path::new(".")).to_path_buf();
     let (version, version_source) = match options.es_version {
         Some(v) => (v, VersionSource::CommandLine),
@@ -153,6 +154,7 @@ pub fn load_node(
             keystore: None,
             loose_files: vec![],
             files_only: false,
+            suppressions,
         },
         errors,
     ))

@@ -5,6 +5,7 @@ pub mod es_keystore;
 pub mod jks;
 pub mod node_files;
 pub mod security_files;
+pub mod suppressions;
 
 use crate::evidence::{Deployment, EsNode, EsVersion, FileKind, FileRef, InputError, SecurityFile};
 use std::collections::BTreeSet;

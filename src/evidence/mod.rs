@@ -126,6 +126,8 @@ pub struct EsNode {
     pub loose_files: Vec<usize>,
     /// A set of certificate files outside any node folder, judged on their own.
     pub files_only: bool,
+    /// `# esaudit: ignore[...]` comments found in the node's YAML config.
+    pub suppressions: Vec<InlineSuppression>,
 }
 
 impl EsNode {
@@ -148,6 +150,7 @@ impl EsNode {
             keystore: None,
             loose_files: files,
             files_only: true,
+            suppressions: vec![],
         }
     }
 }
@@ -227,6 +230,21 @@ pub struct KeystoreFacts {
     pub password_protected: bool,
     /// Entry names, when the keystore has no password and could be opened.
     pub entries: Option<Vec<String>>,
+}
+
+/// An inline suppression comment: `# esaudit: ignore[RULE,...] reason`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InlineSuppression {
+    pub path: String,
+    /// The comment's own line.
+    pub line: usize,
+    /// The line whose results it covers: its own line for a comment after a setting, the next
+    /// line holding a setting for a comment on a line of its own.
+    pub covers: usize,
+    /// Rule ids or id prefixes.
+    pub rules: Vec<String>,
+    /// Empty when the comment gives none.
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -1,10 +1,106 @@
 //! Reports: every format reads the same [`Scan`]; none re-reads inputs or recomputes results.
 
+pub mod ecs;
+pub mod html;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 pub mod table;
 
+use crate::Scan;
+use crate::rules::{Restart, Severity};
+use serde::Deserialize;
 use std::io::Write;
 use std::path::Path;
+
+/// An output format of `scan`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// The terminal table.
+    Table,
+    /// The JSON report (the versioned contract).
+    Json,
+    /// SARIF 2.1.0 for GitHub code scanning.
+    Sarif,
+    /// JUnit XML: one test case per rule and target.
+    Junit,
+    /// Markdown for CI job summaries and merge-request comments.
+    Markdown,
+    /// One self-contained HTML page.
+    Html,
+    /// Elastic Common Schema documents, one JSON object per line.
+    Ecs,
+}
+
+impl Format {
+    pub const ALL: [Format; 7] = [
+        Format::Table,
+        Format::Json,
+        Format::Sarif,
+        Format::Junit,
+        Format::Markdown,
+        Format::Html,
+        Format::Ecs,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Junit => "junit",
+            Format::Markdown => "markdown",
+            Format::Html => "html",
+            Format::Ecs => "ecs",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Format> {
+        Format::ALL
+            .into_iter()
+            .find(|f| f.name().eq_ignore_ascii_case(text.trim()))
+    }
+}
+
+/// What some formats need beyond the scan itself.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Colour the terminal table.
+    pub color: bool,
+    pub sarif: sarif::Options,
+}
+
+/// A rendered report, and anything the user should be told about it (on standard error).
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    pub text: String,
+    pub warnings: Vec<String>,
+}
+
+impl From<String> for Rendered {
+    fn from(text: String) -> Rendered {
+        Rendered {
+            text,
+            warnings: Vec::new(),
+        }
+    }
+}
+
+pub fn render(format: Format, scan: &Scan, options: &Options) -> Rendered {
+    match format {
+        Format::Table => table::render(scan, options.color).into(),
+        Format::Json => json::render(scan).into(),
+        Format::Sarif => sarif::render(scan, &options.sarif),
+        Format::Junit => junit::render(scan).into(),
+        Format::Markdown => markdown::render(scan).into(),
+        Format::Html => html::render(scan).into(),
+        Format::Ecs => ecs::render(scan).into(),
+    }
+}
 
 /// Writes a report atomically: a temporary file beside the target, then a rename, so an
 /// interrupted run never leaves half a report.
@@ -28,4 +124,41 @@ pub fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// How a fix is applied, in words (shared by the formats that document rules).
+pub fn restart_text(restart: Restart) -> &'static str {
+    match restart {
+        Restart::None => "no restart needed",
+        Restart::Dynamic => "applies at once through the cluster settings API",
+        Restart::Rolling => "needs a rolling restart",
+        Restart::Full => "needs a full cluster restart",
+    }
+}
+
+/// Severities from worst to least, for summaries.
+pub const SEVERITIES: [Severity; 5] = [
+    Severity::Critical,
+    Severity::High,
+    Severity::Medium,
+    Severity::Low,
+    Severity::Info,
+];
+
+/// `profile` as written on the command line.
+pub fn profile_name(scan: &Scan) -> &'static str {
+    match scan.profile {
+        crate::rules::Profile::Baseline => "baseline",
+        crate::rules::Profile::Strict => "strict",
+        crate::rules::Profile::Fips => "fips",
+    }
+}
+
+/// `path:line` of a result, or the path alone, or the object when there is no file.
+pub fn place(r: &crate::results::RuleResult) -> String {
+    match (&r.location.path, r.location.line) {
+        (Some(p), Some(l)) => format!("{p}:{l}"),
+        (Some(p), None) => p.clone(),
+        (None, _) => r.location.object.clone(),
+    }
 }

@@ -43,7 +43,10 @@ pub fn render(scan: &Scan, color: bool) -> String {
         let shown: Vec<_> = scan
             .results
             .iter()
-            .filter(|r| r.target == target.id && matches!(r.status, Status::Fail | Status::Error))
+            .filter(|r| {
+                r.target == target.id
+                    && matches!(r.status, Status::Fail | Status::Error | Status::Waived)
+            })
             .collect();
         let version = match (&target.version, &target.version_source) {
             (Some(v), Some(src)) => format!(", Elasticsearch {v} ({src})"),
@@ -93,15 +96,30 @@ pub fn render(scan: &Scan, color: bool) -> String {
             if r.status == Status::Fail {
                 let _ = write!(finding, "\n→ {}", r.remediation);
             }
+            if let Some(w) = &r.waiver {
+                let _ = write!(finding, "\nwaived: {} ({})", w.reason, w.source);
+            }
+            let status = if r.baseline {
+                "fail (baseline)"
+            } else {
+                r.status.as_str()
+            };
             t.add_row(vec![
                 sev,
                 Cell::new(rule),
-                Cell::new(r.status.as_str()),
+                Cell::new(status),
                 Cell::new(line),
                 Cell::new(finding),
             ]);
         }
         let _ = writeln!(out, "{t}\n");
+    }
+    if !scan.waivers.is_empty() {
+        let _ = writeln!(out, "Waivers to review:");
+        for w in scan.waivers.all() {
+            let _ = writeln!(out, "  {} ({}): {}", w.source, w.rule, w.problem);
+        }
+        out.push('\n');
     }
     if !scan.input_errors.is_empty() {
         let _ = writeln!(out, "Input errors:");

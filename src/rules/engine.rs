@@ -205,6 +205,18 @@ impl Engine {
             }
         };
         let fp_occurrence = item.occurrence.to_string();
+        let mut identity = vec![
+            rule.id.as_str(),
+            node.id.as_str(),
+            located.object.as_str(),
+            fp_occurrence.as_str(),
+        ];
+        // Several items can point at one setting (a transport profile inherits the transport
+        // layer's keys): the item's name keeps their fingerprints apart. Settings and users
+        // are their own object already, and a node-scoped rule has one item per node.
+        if item.own.is_none() && item.scope != Scope::EsNode {
+            identity.push(item.name.as_str());
+        }
         RuleResult {
             rule: rule.id.clone(),
             title: rule.title.clone(),
@@ -212,7 +224,7 @@ impl Engine {
             severity: rule.severity,
             status,
             target: node.id.clone(),
-            fingerprint: fingerprint(&[&rule.id, &node.id, &located.object, &fp_occurrence]),
+            fingerprint: fingerprint(&identity),
             evidence: (status == Status::Fail).then(|| Evidence {
                 actual: located.actual.clone(),
                 expected: rule.expected.clone(),
@@ -225,6 +237,8 @@ impl Engine {
             },
             message,
             remediation: rule.remediation.clone(),
+            waiver: None,
+            baseline: false,
         }
     }
 

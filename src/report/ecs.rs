@@ -1,0 +1,139 @@
+//! Elastic Common Schema documents, one JSON object per line (NDJSON), one per result, laid out
+//! like the findings of Elastic's cloud security posture integration so that scheduled scans can
+//! sit beside CSPM/KSPM findings in Kibana: `event.kind: state`, `result.evaluation`, `rule.*`,
+//! `resource.*`. What ECS has no field for is under `esaudit.*`.
+
+use crate::Scan;
+use crate::results::{RuleResult, Status, Target};
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+
+/// The ECS version the documents follow.
+pub const ECS_VERSION: &str = "8.11.0";
+
+fn outcome(status: Status) -> (&'static str, Option<&'static str>) {
+    match status {
+        Status::Pass => ("success", Some("passed")),
+        // A waived failure still failed; `esaudit.waiver` says why it is accepted.
+        Status::Fail | Status::Waived => ("failure", Some("failed")),
+        // Not judged: the posture score must not count these either way.
+        Status::Error | Status::NotApplicable => ("unknown", None),
+    }
+}
+
+fn document(scan: &Scan, r: &RuleResult, target: Option<&Target>, timestamp: &str) -> Value {
+    let rule = scan.rule(&r.rule);
+    let (event_outcome, evaluation) = outcome(r.status);
+    let mut result = Map::new();
+    if let Some(e) = evaluation {
+        result.insert("evaluation".into(), json!(e));
+    }
+    if let Some(e) = &r.evidence {
+        result.insert("evidence".into(), json!({"actual": e.actual}));
+        if let Some(x) = &e.expected {
+            result.insert("expected".into(), json!({"value": x}));
+        }
+    }
+    let profile = super::profile_name(scan);
+    let mut rule_doc = json!({
+        "id": r.rule,
+        "name": r.title,
+        "section": r.category.as_str(),
+        "category": r.category.as_str(),
+        "ruleset": format!("esaudit {profile}"),
+        "remediation": r.remediation,
+        "benchmark": {
+            "id": format!("esaudit_{profile}"),
+            "name": format!("esaudit {profile} profile"),
+            "version": format!("v{}", env!("CARGO_PKG_VERSION")),
+            "rule_number": r.rule,
+        },
+    });
+    if let Some(rule) = rule {
+        rule_doc["description"] = json!(rule.rationale.trim());
+        if let Some(first) = rule.references.first() {
+            rule_doc["reference"] = json!(first);
+        }
+        rule_doc["tags"] = json!(
+            rule.frameworks
+                .iter()
+                .flat_map(|(f, ids)| ids.iter().map(move |id| format!("{f} {id}")))
+                .collect::<Vec<_>>()
+        );
+    }
+    let mut esaudit = json!({
+        "status": r.status.as_str(),
+        "severity": r.severity.as_str(),
+        "category": r.category.as_str(),
+        "fingerprint": r.fingerprint,
+        "object": r.location.object,
+        "profile": profile,
+        "score": {"value": scan.score.value, "grade": scan.score.grade},
+    });
+    if let Some(path) = &r.location.path {
+        esaudit["location"] = json!({
+            "path": path,
+            "line": r.location.line,
+            "column": r.location.column,
+        });
+    }
+    if let Some(w) = &r.waiver {
+        esaudit["waiver"] = json!(w);
+    }
+    if r.baseline {
+        esaudit["baseline"] = json!(true);
+    }
+    if let Some(rule) = rule {
+        esaudit["references"] = json!(rule.references);
+    }
+    let mut doc = json!({
+        "@timestamp": timestamp,
+        "ecs": {"version": ECS_VERSION},
+        "message": r.message,
+        "event": {
+            "kind": "state",
+            "category": ["configuration"],
+            "type": ["info"],
+            "outcome": event_outcome,
+            "dataset": "esaudit.findings",
+            "module": "esaudit",
+            "created": timestamp,
+            "id": format!("{}-{}", r.fingerprint, scan.time.0),
+        },
+        "result": result,
+        "rule": rule_doc,
+        "resource": {
+            "id": r.target,
+            "name": r.target.split_once(':').map(|(_, n)| n).unwrap_or(&r.target),
+            "type": target.map(|t| t.kind.as_str()).unwrap_or("unknown"),
+            "sub_type": "config_file",
+        },
+        "observer": {
+            "vendor": "esaudit",
+            "product": "esaudit",
+            "version": env!("CARGO_PKG_VERSION"),
+            "type": "scanner",
+        },
+        "esaudit": esaudit,
+    });
+    if let Some(t) = target {
+        doc["esaudit"]["target"] = json!(t);
+    }
+    if let Some(path) = &r.location.path {
+        doc["file"] = json!({"path": path});
+    }
+    doc
+}
+
+pub fn render(scan: &Scan) -> String {
+    let timestamp = scan.time.rfc3339();
+    let targets: HashMap<&str, &Target> = scan.targets.iter().map(|t| (t.id.as_str(), t)).collect();
+    let mut out = String::new();
+    for r in &scan.results {
+        let target = targets.get(r.target.as_str()).copied();
+        let doc = document(scan, r, target, &timestamp);
+        out.push_str(&serde_json::to_string(&doc).expect("serialises"));
+        out.push('\n');
+    }
+    out
+}

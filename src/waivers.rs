@@ -1,0 +1,440 @@
+//! Waivers: accepted risks, each with a reason, from a waivers file and from inline
+//! `# esaudit: ignore[...]` comments. A waived failure stays in every report (status `waived`,
+//! with the reason) but no longer counts against the score or the gate. Waivers that expired
+//! or matched nothing are reported, so stale ones get cleaned up.
+
+use crate::clock::Date;
+use crate::evidence::InlineSuppression;
+use crate::results::{RuleResult, Status, Waiver};
+use globset::{Glob, GlobBuilder, GlobMatcher};
+use serde::{Deserialize, Serialize};
+use serde_saphyr::Spanned;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Read from the working directory when neither `--waivers` nor the config file names a file.
+pub const DEFAULT_FILE: &str = "esaudit-waivers.yaml";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WaiversFile {
+    #[serde(default)]
+    waivers: Vec<Spanned<Entry>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    rule: String,
+    #[serde(default)]
+    target: Option<String>,
+    #[serde(default)]
+    path: Option<String>,
+    reason: String,
+    #[serde(default)]
+    expires: Option<String>,
+    #[serde(default)]
+    ticket: Option<String>,
+}
+
+/// One waiver of a waivers file, ready to match.
+#[derive(Debug, Clone)]
+struct FileWaiver {
+    rule: String,
+    target: Option<(String, GlobMatcher)>,
+    path: Option<(String, GlobMatcher)>,
+    reason: String,
+    expires: Option<Date>,
+    ticket: Option<String>,
+    /// `FILE:LINE` of the entry.
+    source: String,
+}
+
+/// The waivers of one file.
+#[derive(Debug, Clone, Default)]
+pub struct WaiverSet {
+    entries: Vec<FileWaiver>,
+}
+
+/// A waiver that did not do its job, for the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WaiverNote {
+    /// `FILE:LINE` of the waiver or of the inline comment.
+    pub source: String,
+    /// Rule id or prefix (comma-separated for an inline comment naming several).
+    pub rule: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    /// What is wrong with it, in words.
+    pub problem: String,
+}
+
+/// Waivers that need attention: expired ones (they no longer waive), unused ones (they
+/// matched no failing result) and inline comments that were not applied (no reason given).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct WaiverReport {
+    pub expired: Vec<WaiverNote>,
+    pub unused: Vec<WaiverNote>,
+    pub invalid: Vec<WaiverNote>,
+}
+
+impl WaiverReport {
+    pub fn is_empty(&self) -> bool {
+        self.expired.is_empty() && self.unused.is_empty() && self.invalid.is_empty()
+    }
+
+    pub fn all(&self) -> impl Iterator<Item = &WaiverNote> {
+        self.expired.iter().chain(&self.unused).chain(&self.invalid)
+    }
+}
+
+/// Reads a waivers file. The error names the file, and the line where serde-saphyr knows it.
+pub fn load(path: &Path) -> Result<WaiverSet, String> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{name}: cannot read: {e}"))?;
+    parse(&text, &name).map_err(|e| format!("{name}: {e}"))
+}
+
+/// Parses the text of a waivers file named `file` (used in `source`).
+pub fn parse(text: &str, file: &str) -> Result<WaiverSet, String> {
+    if text.lines().all(|l| {
+        let t = l.trim();
+        t.is_empty() || t.starts_with('#')
+    }) {
+        return Ok(WaiverSet::default());
+    }
+    let doc: WaiversFile = serde_saphyr::from_str(text).map_err(|e| e.to_string())?;
+    let mut entries = Vec::new();
+    for Spanned {
+        value: e,
+        referenced,
+        ..
+    } in doc.waivers
+    {
+        let line = referenced.line();
+        let bad = |what: String| format!("waiver at line {line}: {what}");
+        if e.rule.trim().is_empty() {
+            return Err(bad("`rule` must name a rule id or prefix".into()));
+        }
+        if e.reason.trim().is_empty() {
+            return Err(bad("`reason` must say why the risk is accepted".into()));
+        }
+        let expires =
+            match &e.expires {
+                Some(text) => Some(Date::parse(text).ok_or_else(|| {
+                    bad(format!("`expires: {text}` is not a date like 2027-01-31"))
+                })?),
+                None => None,
+            };
+        let glob = |pattern: &Option<String>, literal_separator: bool| {
+            pattern
+                .as_ref()
+                .map(|p| {
+                    GlobBuilder::new(normal_path(p))
+                        .literal_separator(literal_separator)
+                        .build()
+                        .map(|g: Glob| (p.clone(), g.compile_matcher()))
+                        .map_err(|err| bad(format!("bad pattern `{p}`: {err}")))
+                })
+                .transpose()
+        };
+        entries.push(FileWaiver {
+            rule: e.rule.trim().to_string(),
+            // Target ids contain `/` (`node:prod/es-01`), so `*` may cross it there.
+            target: glob(&e.target, false)?,
+            path: glob(&e.path, true)?,
+            reason: e.reason.trim().to_string(),
+            expires,
+            ticket: e.ticket,
+            source: format!("{file}:{line}"),
+        });
+    }
+    Ok(WaiverSet { entries })
+}
+
+/// A path as matched by waivers: without the `./` a user may have typed before it.
+fn normal_path(path: &str) -> &str {
+    let mut p = path;
+    while let Some(rest) = p.strip_prefix("./") {
+        p = rest;
+    }
+    p
+}
+
+fn rule_matches(pattern: &str, id: &str) -> bool {
+    id.starts_with(pattern)
+}
+
+impl FileWaiver {
+    fn matches(&self, r: &RuleResult) -> bool {
+        rule_matches(&self.rule, &r.rule)
+            && self
+                .target
+                .as_ref()
+                .is_none_or(|(_, g)| g.is_match(&r.target))
+            && self.path.as_ref().is_none_or(|(_, g)| {
+                r.location
+                    .path
+                    .as_deref()
+                    .is_some_and(|p| g.is_match(normal_path(p)))
+            })
+    }
+
+    fn note(&self, problem: String) -> WaiverNote {
+        WaiverNote {
+            source: self.source.clone(),
+            rule: self.rule.clone(),
+            target: self.target.as_ref().map(|(p, _)| p.clone()),
+            path: self.path.as_ref().map(|(p, _)| p.clone()),
+            reason: self.reason.clone(),
+            expires: self.expires.map(|d| d.to_string()),
+            ticket: self.ticket.clone(),
+            problem,
+        }
+    }
+}
+
+fn inline_matches(s: &InlineSuppression, r: &RuleResult) -> bool {
+    r.location.line == Some(s.covers)
+        && r.location.path.as_deref() == Some(s.path.as_str())
+        && s.rules.iter().any(|p| rule_matches(p, &r.rule))
+}
+
+fn inline_note(s: &InlineSuppression, problem: &str) -> WaiverNote {
+    WaiverNote {
+        source: format!("{}:{}", s.path, s.line),
+        rule: s.rules.join(","),
+        target: None,
+        path: None,
+        reason: s.reason.clone(),
+        expires: None,
+        ticket: None,
+        problem: problem.to_string(),
+    }
+}
+
+/// Marks the failures that a waiver covers as `waived`. Inline comments are tried first (they
+/// are the most specific), then the file's waivers in order. Only failures are waived: a
+/// waiver whose finding now passes is reported as unused, so it can be removed.
+pub fn apply(
+    results: &mut [RuleResult],
+    set: &WaiverSet,
+    inline: &[InlineSuppression],
+    today: Date,
+) -> WaiverReport {
+    let mut report = WaiverReport::default();
+    let active: Vec<&FileWaiver> = set
+        .entries
+        .iter()
+        .filter(|w| {
+            let expired = w.expires.is_some_and(|d| d < today);
+            if expired {
+                report.expired.push(w.note(format!(
+                    "expired on {}: it no longer waives anything",
+                    w.expires.map(|d| d.to_string()).unwrap_or_default()
+                )));
+            }
+            !expired
+        })
+        .collect();
+    let (usable, reasonless): (Vec<&InlineSuppression>, Vec<&InlineSuppression>) =
+        inline.iter().partition(|s| !s.reason.is_empty());
+    for s in reasonless {
+        report.invalid.push(inline_note(
+            s,
+            "gives no reason, so it was not applied: write the reason after the `]`",
+        ));
+    }
+    let mut inline_used = vec![false; usable.len()];
+    let mut file_used = vec![false; active.len()];
+    // Inline comments by the (file, line) they cover: a fleet can have many.
+    let mut by_line: HashMap<(&str, usize), Vec<usize>> = HashMap::new();
+    for (i, s) in usable.iter().enumerate() {
+        by_line
+            .entry((s.path.as_str(), s.covers))
+            .or_default()
+            .push(i);
+    }
+    for r in results.iter_mut().filter(|r| r.status == Status::Fail) {
+        let inline_hit = match (&r.location.path, r.location.line) {
+            (Some(path), Some(line)) => by_line
+                .get(&(path.as_str(), line))
+                .and_then(|ids| ids.iter().copied().find(|&i| inline_matches(usable[i], r))),
+            _ => None,
+        };
+        let waiver = if let Some(i) = inline_hit {
+            inline_used[i] = true;
+            let s = usable[i];
+            Waiver {
+                reason: s.reason.clone(),
+                expires: None,
+                ticket: None,
+                source: format!("{}:{}", s.path, s.line),
+            }
+        } else if let Some(i) = active.iter().position(|w| w.matches(r)) {
+            file_used[i] = true;
+            let w = active[i];
+            Waiver {
+                reason: w.reason.clone(),
+                expires: w.expires.map(|d| d.to_string()),
+                ticket: w.ticket.clone(),
+                source: w.source.clone(),
+            }
+        } else {
+            continue;
+        };
+        r.status = Status::Waived;
+        r.waiver = Some(waiver);
+    }
+    for (w, used) in active.iter().zip(file_used) {
+        if !used {
+            report
+                .unused
+                .push(w.note("matched no failing result: remove it if the risk is gone".into()));
+        }
+    }
+    for (s, used) in usable.iter().zip(inline_used) {
+        if !used {
+            report.unused.push(inline_note(
+                s,
+                "matched no failing result on the line it covers",
+            ));
+        }
+    }
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::ResultLocation;
+    use crate::rules::{Category, Severity};
+
+    fn failure(rule: &str, target: &str, path: &str, line: usize) -> RuleResult {
+        RuleResult {
+            rule: rule.into(),
+            title: String::new(),
+            category: Category::Tls,
+            severity: Severity::High,
+            status: Status::Fail,
+            target: target.into(),
+            location: ResultLocation {
+                path: Some(path.into()),
+                line: Some(line),
+                column: Some(1),
+                object: "setting:x".into(),
+            },
+            message: String::new(),
+            evidence: None,
+            remediation: String::new(),
+            fingerprint: String::new(),
+            waiver: None,
+            baseline: false,
+        }
+    }
+
+    const TODAY: Date = Date {
+        year: 2026,
+        month: 11,
+        day: 27,
+    };
+
+    #[test]
+    fn file_waivers_match_by_rule_prefix_target_and_path() {
+        let set = parse(
+            "waivers:\n\
+             - rule: ES-TLS\n  target: 'node:lab/*'\n  reason: lab only\n  ticket: SEC-1\n\
+             - rule: ES-NET-001\n  path: 'deploy/**/elasticsearch.yml'\n  reason: behind a proxy\n  expires: 2026-11-27\n\
+             - rule: ES-AUD-001\n  reason: old\n  expires: 2026-11-26\n\
+             - rule: ES-FIPS-001\n  reason: never matches\n",
+            "w.yaml",
+        )
+        .unwrap();
+        let mut results = vec![
+            failure("ES-TLS-004", "node:lab/es-01", "a/elasticsearch.yml", 3),
+            failure("ES-TLS-004", "node:prod/es-01", "b/elasticsearch.yml", 3),
+            failure(
+                "ES-NET-001",
+                "node:prod/es-01",
+                "./deploy/x/y/elasticsearch.yml",
+                1,
+            ),
+            failure("ES-AUD-001", "node:prod/es-01", "b/elasticsearch.yml", 1),
+        ];
+        let report = apply(&mut results, &set, &[], TODAY);
+        let statuses: Vec<_> = results.iter().map(|r| r.status).collect();
+        assert_eq!(
+            statuses,
+            [Status::Waived, Status::Fail, Status::Waived, Status::Fail]
+        );
+        let w = results[0].waiver.as_ref().unwrap();
+        assert_eq!(
+            (w.reason.as_str(), w.ticket.as_deref(), w.source.as_str()),
+            ("lab only", Some("SEC-1"), "w.yaml:2")
+        );
+        assert_eq!(
+            results[2].waiver.as_ref().unwrap().expires.as_deref(),
+            Some("2026-11-27")
+        );
+        assert_eq!(report.expired.len(), 1);
+        assert_eq!(report.expired[0].rule, "ES-AUD-001");
+        assert_eq!(report.unused.len(), 1);
+        assert_eq!(report.unused[0].rule, "ES-FIPS-001");
+    }
+
+    #[test]
+    fn inline_suppressions_need_a_reason_and_the_right_line() {
+        let sup = |covers: usize, reason: &str| InlineSuppression {
+            path: "c/elasticsearch.yml".into(),
+            line: covers,
+            covers,
+            rules: vec!["ES-TLS-004".into()],
+            reason: reason.into(),
+        };
+        let mut results = vec![failure("ES-TLS-004", "node:a/b", "c/elasticsearch.yml", 4)];
+        let report = apply(
+            &mut results,
+            &WaiverSet::default(),
+            &[sup(4, ""), sup(4, "test cluster"), sup(9, "elsewhere")],
+            TODAY,
+        );
+        assert_eq!(results[0].status, Status::Waived);
+        assert_eq!(
+            results[0].waiver.as_ref().unwrap().source,
+            "c/elasticsearch.yml:4"
+        );
+        assert_eq!(report.invalid.len(), 1);
+        assert_eq!(report.unused.len(), 1);
+    }
+
+    #[test]
+    fn malformed_files_say_what_and_where() {
+        for (text, expect) in [
+            ("waivers:\n- rule: ES-TLS-001\n", "reason"),
+            ("waivers:\n- rule: ES-TLS-001\n  reason: ''\n", "line 2"),
+            (
+                "waivers:\n- rule: ES-TLS-001\n  reason: x\n  expires: soon\n",
+                "not a date",
+            ),
+            (
+                "waivers:\n- rule: ES-TLS-001\n  reason: x\n  colour: red\n",
+                "colour",
+            ),
+            (
+                "waivers:\n- rule: X\n  reason: x\n  path: 'a/[b'\n",
+                "bad pattern",
+            ),
+        ] {
+            let err = parse(text, "w.yaml").err().unwrap_or_default();
+            assert!(err.contains(expect), "{text:?} gave {err:?}");
+        }
+        assert!(parse("# nothing yet\n", "w.yaml").is_ok());
+    }
+}
