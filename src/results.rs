@@ -68,6 +68,8 @@ pub struct RuleResult {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evidence: Option<Evidence>,
+    /// What to change; only on failures (and on waived ones), to keep large reports lean.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub remediation: String,
     pub fingerprint: String,
     /// Why a failure is accepted, when a waiver or an inline suppression matched it

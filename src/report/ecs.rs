@@ -50,6 +50,7 @@ fn document(scan: &Scan, r: &RuleResult, target: Option<&Target>, timestamp: &st
         },
     });
     if let Some(rule) = rule {
+        rule_doc["remediation"] = json!(rule.remediation.trim());
         rule_doc["description"] = json!(rule.rationale.trim());
         if let Some(first) = rule.references.first() {
             rule_doc["reference"] = json!(first);

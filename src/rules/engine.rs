@@ -236,7 +236,11 @@ impl Engine {
                 object: located.object,
             },
             message,
-            remediation: rule.remediation.clone(),
+            remediation: if status == Status::Fail {
+                rule.remediation.clone()
+            } else {
+                String::new()
+            },
             waiver: None,
             baseline: false,
         }
