@@ -31,17 +31,10 @@ pub fn jvm_options(config_dir: &Path, errors: &mut Vec<InputError>) -> Vec<JvmOp
 }
 
 pub fn parse_jvm_options(text: &str, path: &str) -> Vec<JvmOption> {
-    text.lines()
-        .enumerate()
-        .filter_map(|(i, line)| {
-            let trimmed = line.trim();
-            if trimmed.is_empty() || trimmed.starts_with('#') {
-                return None;
-            }
-            Some(JvmOption {
-                arg: strip_jdk_prefix(trimmed).to_string(),
-                location: Location::at(path, i + 1, line.len() - line.trim_start().len() + 1),
-            })
+    content_lines(text)
+        .map(|(line_no, line)| JvmOption {
+            arg: strip_jdk_prefix(line.trim()).to_string(),
+            location: Location::at(path, line_no, line.len() - line.trim_start().len() + 1),
         })
         .collect()
 }
@@ -57,19 +50,37 @@ fn strip_jdk_prefix(arg: &str) -> &str {
     arg
 }
 
-pub fn log4j(config_dir: &Path, errors: &mut Vec<InputError>) -> Option<Log4jConfig> {
-    let file = config_dir.join("log4j2.properties");
+/// Reads a file that sits beside the config, when present; a read problem is recorded.
+fn read_beside(
+    config_dir: &Path,
+    name: &str,
+    errors: &mut Vec<InputError>,
+) -> Option<(String, String)> {
+    let file = config_dir.join(name);
     if !file.is_file() {
         return None;
     }
     let path = display(&file);
     match read_text(&file) {
-        Ok(text) => Some(parse_log4j(&text, path)),
+        Ok(text) => Some((path, text)),
         Err(message) => {
             errors.push(InputError { path, message });
             None
         }
     }
+}
+
+/// Lines that carry content (not blank, not a `#` comment), with their 1-based numbers.
+fn content_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines().enumerate().filter_map(|(i, line)| {
+        let trimmed = line.trim();
+        (!trimmed.is_empty() && !trimmed.starts_with('#')).then_some((i + 1, line))
+    })
+}
+
+pub fn log4j(config_dir: &Path, errors: &mut Vec<InputError>) -> Option<Log4jConfig> {
+    read_beside(config_dir, "log4j2.properties", errors)
+        .map(|(path, text)| parse_log4j(&text, path))
 }
 
 pub fn parse_log4j(text: &str, path: String) -> Log4jConfig {
@@ -87,39 +98,23 @@ pub fn parse_log4j(text: &str, path: String) -> Log4jConfig {
 }
 
 pub fn file_users(config_dir: &Path, errors: &mut Vec<InputError>) -> Option<FileUsers> {
-    let file = config_dir.join("users");
-    if !file.is_file() {
-        return None;
-    }
-    let path = display(&file);
-    match read_text(&file) {
-        Ok(text) => Some(FileUsers {
-            users: parse_users(&text, &path),
-            path,
-        }),
-        Err(message) => {
-            errors.push(InputError { path, message });
-            None
-        }
-    }
+    read_beside(config_dir, "users", errors).map(|(path, text)| FileUsers {
+        users: parse_users(&text, &path),
+        path,
+    })
 }
 
 /// Reads `name:hash` lines, keeping only the name and the hashing scheme (never the hash).
 pub fn parse_users(text: &str, path: &str) -> Vec<FileUser> {
-    text.lines()
-        .enumerate()
-        .filter_map(|(i, line)| {
-            let trimmed = line.trim();
-            if trimmed.is_empty() || trimmed.starts_with('#') {
-                return None;
-            }
-            let (name, hash) = trimmed.split_once(':')?;
+    content_lines(text)
+        .filter_map(|(line_no, line)| {
+            let (name, hash) = line.trim().split_once(':')?;
             let (scheme, work) = hash_scheme(hash.trim());
             Some(FileUser {
                 name: name.trim().to_string(),
                 scheme: scheme.to_string(),
                 work,
-                location: Location::at(path, i + 1, 1),
+                location: Location::at(path, line_no, 1),
             })
         })
         .collect()
