@@ -504,6 +504,13 @@ fn items(node: &EsNode, facts: &NodeFacts, files: &[SecurityFile], warning_days:
     for filter in derive::ip_filters(node, facts) {
         let mut item = Item::new(Scope::EsIpFilter, to_cel(&filter), filter.name.clone());
         item.prefix = Some(filter.prefix.clone());
+        // Rules a listener takes by fallback are located where they are written.
+        if !filter.inherited_from.is_empty() {
+            for list in ["allow", "deny"] {
+                item.sources
+                    .insert(list.into(), format!("{}.{list}", filter.inherited_from));
+            }
+        }
         items.push(item);
     }
     for policy in derive::audit_policies(node) {
