@@ -39,15 +39,16 @@ fn header(t: &mut Table, names: &[&str]) {
 
 pub fn render(scan: &Scan, color: bool) -> String {
     let mut out = String::new();
+    // Group once: filtering the whole result list per target is quadratic on a fleet.
+    let mut by_target: std::collections::HashMap<&str, Vec<&crate::results::RuleResult>> =
+        std::collections::HashMap::new();
+    for r in &scan.results {
+        if matches!(r.status, Status::Fail | Status::Error | Status::Waived) {
+            by_target.entry(r.target.as_str()).or_default().push(r);
+        }
+    }
     for target in &scan.targets {
-        let shown: Vec<_> = scan
-            .results
-            .iter()
-            .filter(|r| {
-                r.target == target.id
-                    && matches!(r.status, Status::Fail | Status::Error | Status::Waived)
-            })
-            .collect();
+        let shown = by_target.remove(target.id.as_str()).unwrap_or_default();
         let version = match (&target.version, &target.version_source) {
             (Some(v), Some(src)) => format!(", Elasticsearch {v} ({src})"),
             _ => String::new(),
