@@ -835,11 +835,30 @@ fn verify_chain(
     }
 }
 
-/// Probes every endpoint, at most `options.parallel` at a time, on a runtime of its own.
+/// Probes every endpoint, at most `options.parallel` at a time, on a runtime of its own (in a
+/// thread of its own, so a caller that already runs inside a tokio runtime can call it too).
 pub fn probe_all(specs: &[EndpointSpec], options: &ProbeOptions) -> Vec<Endpoint> {
     if specs.is_empty() {
         return vec![];
     }
+    std::thread::scope(|s| {
+        s.spawn(|| probe_on_new_runtime(specs, options))
+            .join()
+            .unwrap_or_else(|_| {
+                specs
+                    .iter()
+                    .map(|spec| {
+                        let mut ep = Endpoint::new(spec);
+                        ep.error = Some("the probe failed unexpectedly".into());
+                        ep.derive();
+                        ep
+                    })
+                    .collect()
+            })
+    })
+}
+
+fn probe_on_new_runtime(specs: &[EndpointSpec], options: &ProbeOptions) -> Vec<Endpoint> {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
