@@ -10,6 +10,8 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
@@ -510,13 +512,19 @@ fn client_certificates_requested_and_required() {
 /// Answers each ClientHello like a server that speaks only `versions` and `suites`: a
 /// ServerHello choosing the client's version (or the server's best below it) and the first
 /// offered suite it has, then its certificate and ServerHelloDone.
-fn legacy_server(versions: &'static [u16], suites: &'static [u16], cert_der: Vec<u8>) -> u16 {
+fn legacy_server(
+    versions: &'static [u16],
+    suites: &'static [u16],
+    cert_der: Vec<u8>,
+    stats: Arc<Stats>,
+) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
         for conn in listener.incoming() {
             let Ok(mut conn) = conn else { continue };
             let cert = cert_der.clone();
+            stats.total.fetch_add(1, Ordering::SeqCst);
             std::thread::spawn(move || {
                 let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
                 let mut head = [0u8; 5];
@@ -579,13 +587,25 @@ fn legacy_server(versions: &'static [u16], suites: &'static [u16], cert_der: Vec
     port
 }
 
+/// Connections a test server accepted.
+#[derive(Default)]
+struct Stats {
+    total: AtomicUsize,
+}
+
 #[test]
 fn sslv3_rc4_and_3des_are_detected() {
     let pki = Pki::new();
     let (cert, _) = pki.leaf("old", &["127.0.0.1"], (-1, 365));
     let der = rustls_pemfile_free(&cert);
     // SSLv3 and TLS 1.0; RC4-SHA, 3DES and an EXPORT suite.
-    let port = legacy_server(&[0x0300, 0x0301], &[0x0005, 0x000a, 0x0003], der);
+    let stats = Arc::new(Stats::default());
+    let port = legacy_server(
+        &[0x0300, 0x0301],
+        &[0x0005, 0x000a, 0x0003],
+        der,
+        stats.clone(),
+    );
     let target = format!("127.0.0.1:{port}");
     let id = format!("endpoint:{target}");
     let ca = ca_arg(&pki);
@@ -621,6 +641,10 @@ fn sslv3_rc4_and_3des_are_detected() {
         ],
     );
     assert_eq!(grade(&report, &id), "F");
+    // Two scans (the binary's and the library's), each a bounded number of connections:
+    // 5 protocols, 2 x 3 suites to enumerate, 2 for the order, 1 full handshake.
+    let total = stats.total.load(Ordering::SeqCst);
+    assert!(total <= 2 * 16, "{total} connections for two scans");
 }
 
 fn rustls_pemfile_free(pem: &Path) -> Vec<u8> {
