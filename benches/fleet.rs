@@ -35,6 +35,8 @@ fn scan_fleet(c: &mut Criterion) {
             expiry_warning_days: 30,
             waivers: None,
             baseline: None,
+            tls: vec![],
+            probe: Default::default(),
         };
         group.throughput(Throughput::Elements(n as u64));
         group.bench_with_input(BenchmarkId::from_parameter(n), &options, |b, o| {

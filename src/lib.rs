@@ -40,6 +40,11 @@ pub struct ScanOptions {
     pub waivers: Option<PathBuf>,
     /// A previous JSON report: failures already in it do not gate.
     pub baseline: Option<PathBuf>,
+    /// TLS endpoints to probe (`--tls HOST:PORT[=http|transport]`). The live-API collector
+    /// (`--inventory`, `--probe-tls`) will append the nodes' HTTP and transport addresses here.
+    pub tls: Vec<evidence::endpoint::EndpointSpec>,
+    /// How endpoints are probed: timeout per handshake, parallelism, trusted CAs.
+    pub probe: collect::tls_probe::ProbeOptions,
 }
 
 /// Everything a report needs: no report recomputes anything.
@@ -100,13 +105,14 @@ pub fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
         .transpose()
         .map_err(ScanError::Input)?;
     let engine = engine(&options.checks)?;
-    let deployment = collect::collect(
+    let mut deployment = collect::collect(
         &options.paths,
         &collect::CollectOptions {
             es_version: options.es_version,
             store_password: options.store_password.clone(),
         },
     );
+    deployment.endpoints = collect::tls_probe::probe_all(&options.tls, &options.probe);
     let selection = Selection {
         profile: options.profile,
         select: options.select.clone(),

@@ -128,9 +128,21 @@ struct ScanArgs {
     /// Certificates expiring within this many days are reported.
     #[arg(long, default_value_t = 30, value_name = "DAYS")]
     expiry_warning_days: i64,
-    /// Worker threads (default: one per core).
+    /// Worker threads (default: one per core); also the number of TLS endpoints probed at once
+    /// (default 8).
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
+    /// Probe a TLS endpoint: protocols, cipher suites, chain, client certificates; repeatable.
+    /// `=transport` or `=http` sets its role (default: transport for ports 9300-9400).
+    #[arg(long = "tls", value_parser = esaudit::evidence::endpoint::EndpointSpec::parse, value_name = "HOST:PORT[=ROLE]")]
+    tls: Vec<esaudit::evidence::endpoint::EndpointSpec>,
+    /// Seconds to wait for each TLS connection (connect and handshake).
+    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
+    timeout: f64,
+    /// PEM file of the CA(s) that TLS endpoints' chains must lead to (default: public roots);
+    /// repeatable.
+    #[arg(long = "ca-cert", value_name = "FILE")]
+    ca_cert: Vec<PathBuf>,
     /// Never colour the table (also: NO_COLOR in the environment).
     #[arg(long)]
     no_color: bool,
@@ -259,9 +271,9 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     } else {
         args.paths
     };
-    if paths.is_empty() {
+    if paths.is_empty() && args.tls.is_empty() {
         return Err(format!(
-            "nothing to scan: name files or folders, or set `paths` in {}",
+            "nothing to scan: name files or folders or --tls endpoints, or set `paths` in {}",
             config::DEFAULT_FILE
         ));
     }
@@ -319,7 +331,22 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
             .build_global()
             .map_err(|e| e.to_string())?;
     }
+    if !(args.timeout > 0.0 && args.timeout <= 3600.0) {
+        return Err("--timeout must be between 0 and 3600 seconds".into());
+    }
+    for ca in &args.ca_cert {
+        if !ca.is_file() {
+            return Err(format!("--ca-cert {}: no such file", ca.display()));
+        }
+    }
+    let probe = esaudit::collect::tls_probe::ProbeOptions {
+        timeout: std::time::Duration::from_secs_f64(args.timeout),
+        parallel: args.jobs.unwrap_or(8).max(1),
+        ca_certs: args.ca_cert.clone(),
+    };
     let options = esaudit::ScanOptions {
+        tls: args.tls.clone(),
+        probe,
         paths,
         profile: args.profile.or(file.profile).unwrap_or(Profile::Baseline),
         checks: if args.checks.is_empty() {

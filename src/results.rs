@@ -35,6 +35,12 @@ pub struct Target {
     pub version: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version_source: Option<String>,
+    /// For TLS endpoints: the SSL-Labs-like grade (A, A-, B, C, F, T).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grade: Option<String>,
+    /// For TLS endpoints: what the probe found (protocols, suites, order, client certificates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<crate::evidence::endpoint::TlsSummary>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

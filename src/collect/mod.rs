@@ -6,6 +6,7 @@ pub mod jks;
 pub mod node_files;
 pub mod security_files;
 pub mod suppressions;
+pub mod tls_probe;
 
 use crate::evidence::{Deployment, EsNode, EsVersion, FileKind, FileRef, InputError, SecurityFile};
 use std::collections::BTreeSet;

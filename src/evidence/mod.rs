@@ -6,6 +6,7 @@
 pub mod catalog;
 pub mod certs;
 pub mod derive;
+pub mod endpoint;
 pub mod files;
 pub mod settings;
 pub mod tls;
@@ -50,6 +51,8 @@ pub struct Deployment {
     pub files: Vec<SecurityFile>,
     /// Inputs that could not be read or parsed (each one is an exit-2 input error).
     pub input_errors: Vec<InputError>,
+    /// TLS endpoints probed on the network (`--tls HOST:PORT`).
+    pub endpoints: Vec<endpoint::Endpoint>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]

@@ -532,6 +532,8 @@ mod tests {
                 source: "https://es.example:9200".into(),
                 version: None,
                 version_source: None,
+                grade: None,
+                tls: None,
             }],
             score: crate::score::score(&results),
             results,

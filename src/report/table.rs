@@ -53,7 +53,11 @@ pub fn render(scan: &Scan, color: bool) -> String {
             (Some(v), Some(src)) => format!(", Elasticsearch {v} ({src})"),
             _ => String::new(),
         };
-        let _ = writeln!(out, "{} — {}{}", target.id, target.source, version);
+        let grade = match &target.grade {
+            Some(g) => format!(", TLS grade {g}"),
+            None => String::new(),
+        };
+        let _ = writeln!(out, "{} — {}{}{}", target.id, target.source, version, grade);
         if shown.is_empty() {
             let _ = writeln!(out, "  no failures\n");
             continue;

@@ -3,6 +3,7 @@
 use super::{LoadedRule, Profile, Rule, RuleError, Scope, VersionReq};
 use crate::evidence::catalog;
 use crate::evidence::derive::{self, NodeFacts};
+use crate::evidence::endpoint::Endpoint;
 use crate::evidence::files as file_items;
 use crate::evidence::{Deployment, EsNode, Location, SecurityFile, VersionSource, tls};
 use crate::results::{Evidence, ResultLocation, RuleResult, Status, Target, fingerprint};
@@ -120,14 +121,113 @@ impl Engine {
                     VersionSource::Distribution(jar) => jar.clone(),
                     VersionSource::Assumed => "assumed: newest supported major line".to_string(),
                 }),
+                grade: None,
+                tls: None,
             })
+            .chain(deployment.endpoints.iter().map(endpoint_target))
             .collect();
-        let results = deployment
+        let mut results: Vec<RuleResult> = deployment
             .nodes
             .par_iter()
             .flat_map_iter(|node| self.judge_node(node, &deployment.files, selection))
             .collect();
+        results.extend(
+            deployment
+                .endpoints
+                .iter()
+                .flat_map(|e| self.judge_endpoint(e, selection)),
+        );
         (targets, results)
+    }
+
+    /// Judges the `tls_endpoint` rules on one probed endpoint. An endpoint that could not be
+    /// probed makes every rule an error; a chain that could not be fetched makes the
+    /// certificate rules errors.
+    fn judge_endpoint(&self, endpoint: &Endpoint, selection: &Selection) -> Vec<RuleResult> {
+        let mut ctx = Context::with_env(Arc::clone(&self.env));
+        register_functions(&mut ctx);
+        ctx.add_variable_from_value(Scope::TlsEndpoint.variable(), to_cel(endpoint));
+        let object = endpoint.id.clone();
+        self.rules
+            .iter()
+            .filter(|c| c.rule.scope == Scope::TlsEndpoint)
+            .filter(|c| selection.wants(&c.rule) && c.rule.in_profile(selection.profile))
+            .map(|c| {
+                let rule = &c.rule;
+                let chain_rule = rule.category == super::Category::Certificates;
+                let cannot = endpoint.error.clone().or_else(|| {
+                    chain_rule
+                        .then(|| endpoint.chain_error.clone())
+                        .flatten()
+                        .map(|e| format!("the certificate chain could not be fetched: {e}"))
+                });
+                let (status, message) = if let Some(why) = cannot {
+                    (Status::Error, format!("cannot judge: {why}"))
+                } else {
+                    let when = c.when.as_ref().map(|w| w.execute(&ctx));
+                    match when {
+                        Some(Ok(Value::Bool(false))) => (
+                            Status::NotApplicable,
+                            rule.unless.clone().unwrap_or_else(|| {
+                                format!(
+                                    "does not apply: {}",
+                                    rule.when.as_deref().unwrap_or_default()
+                                )
+                            }),
+                        ),
+                        Some(Ok(Value::Bool(true))) | None => match c.check.execute(&ctx) {
+                            Ok(Value::Bool(true)) => (Status::Pass, rule.title.clone()),
+                            Ok(Value::Bool(false)) => (
+                                Status::Fail,
+                                rule.message
+                                    .as_deref()
+                                    .unwrap_or(&rule.title)
+                                    .replace("{item}", &endpoint.id)
+                                    .replace("{key}", &endpoint.id)
+                                    .replace("{value}", &endpoint_actual(rule, endpoint)),
+                            ),
+                            Ok(other) => (
+                                Status::Error,
+                                format!("the rule's check gave {other:?}, not a boolean"),
+                            ),
+                            Err(e) => (Status::Error, cel_error_message(&e)),
+                        },
+                        Some(Ok(other)) => (
+                            Status::Error,
+                            format!("the rule's `when` gave {other:?}, not a boolean"),
+                        ),
+                        Some(Err(e)) => (Status::Error, cel_error_message(&e)),
+                    }
+                };
+                RuleResult {
+                    rule: rule.id.clone(),
+                    title: rule.title.clone(),
+                    category: rule.category,
+                    severity: rule.severity,
+                    status,
+                    target: endpoint.id.clone(),
+                    fingerprint: fingerprint(&[
+                        rule.id.as_str(),
+                        endpoint.id.as_str(),
+                        object.as_str(),
+                    ]),
+                    evidence: (status == Status::Fail).then(|| Evidence {
+                        actual: endpoint_actual(rule, endpoint),
+                        expected: rule.expected.clone(),
+                    }),
+                    location: ResultLocation {
+                        path: None,
+                        line: None,
+                        column: None,
+                        object: object.clone(),
+                    },
+                    message,
+                    remediation: rule.remediation.clone(),
+                    waiver: None,
+                    baseline: false,
+                }
+            })
+            .collect()
     }
 
     fn judge_node(
@@ -280,6 +380,54 @@ impl Engine {
             ),
             Err(e) => (Status::Error, cel_error_message(&e)),
         }
+    }
+}
+
+fn endpoint_target(e: &Endpoint) -> Target {
+    Target {
+        id: e.id.clone(),
+        kind: "tls_endpoint".into(),
+        source: format!(
+            "{}:{} ({})",
+            e.host,
+            e.port,
+            match e.role {
+                crate::evidence::endpoint::Role::Http => "http",
+                crate::evidence::endpoint::Role::Transport => "transport",
+            }
+        ),
+        version: None,
+        version_source: None,
+        grade: (!e.grade.is_empty()).then(|| e.grade.clone()),
+        tls: Some(e.summary()),
+    }
+}
+
+/// What a failing endpoint rule saw, named by the rule's `locate` (a field of the endpoint).
+fn endpoint_actual(rule: &Rule, e: &Endpoint) -> String {
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    match rule.locate.keys().first().copied().unwrap_or_default() {
+        "legacy_protocols" => list(&e.legacy_protocols),
+        "protocols" => list(&e.protocols),
+        "broken_suites" => list(&e.broken_suites),
+        "non_pfs_suites" => list(&e.non_pfs_suites),
+        "cbc_sha1_suites" => list(&e.cbc_sha1_suites),
+        "trust_error" => format!("{}: {}", e.leaf_summary, e.trust_error),
+        "client_cert_required" => format!(
+            "client certificate {}",
+            if e.client_cert_requested {
+                "requested but optional"
+            } else {
+                "not requested"
+            }
+        ),
+        _ => e.leaf_summary.clone(),
     }
 }
 

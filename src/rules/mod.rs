@@ -48,6 +48,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "checks/certificates.yaml",
         include_str!("../../checks/certificates.yaml"),
     ),
+    (
+        "checks/tls-endpoints.yaml",
+        include_str!("../../checks/tls-endpoints.yaml"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -143,6 +147,8 @@ pub enum Scope {
     SecurityFile,
     /// The node's `elasticsearch.keystore` (variable `keystore`).
     EsKeystore,
+    /// Each TLS endpoint probed with `--tls` (variable `endpoint`).
+    TlsEndpoint,
 }
 
 impl Scope {
@@ -159,6 +165,7 @@ impl Scope {
             Scope::Certificate => "cert",
             Scope::SecurityFile => "file",
             Scope::EsKeystore => "keystore",
+            Scope::TlsEndpoint => "endpoint",
         }
     }
 }

@@ -1,0 +1,377 @@
+//! TLS endpoints probed on the network (`--tls HOST:PORT`): what they accept, the chain they
+//! present, whether they ask for a client certificate, and an SSL-Labs-like grade. The collector
+//! (`collect::tls_probe`) fills the raw facts; [`Endpoint::derive`] computes the rest once.
+
+use super::catalog;
+use super::certs::CertFacts;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Protocol names, oldest first, as they appear in `protocols` and `suites`.
+pub const PROTOCOLS: &[&str] = &["SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
+
+/// What the endpoint serves: the transport layer (node-to-node) or anything else (HTTP).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    #[default]
+    Http,
+    Transport,
+}
+
+impl Role {
+    /// The role a bare `HOST:PORT` gets: transport for Elasticsearch's transport range.
+    pub fn from_port(port: u16) -> Role {
+        if (9300..=9400).contains(&port) {
+            Role::Transport
+        } else {
+            Role::Http
+        }
+    }
+}
+
+/// One endpoint to probe, as given on the command line: `HOST:PORT[=http|transport]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointSpec {
+    pub host: String,
+    pub port: u16,
+    pub role: Role,
+}
+
+impl EndpointSpec {
+    /// Parses `HOST:PORT`, `[IPv6]:PORT`, optionally followed by `=http` or `=transport`.
+    pub fn parse(text: &str) -> Result<EndpointSpec, String> {
+        let (addr, role) = match text.rsplit_once('=') {
+            Some((a, r)) => (
+                a,
+                Some(match r.to_ascii_lowercase().as_str() {
+                    "http" => Role::Http,
+                    "transport" => Role::Transport,
+                    _ => return Err(format!("'{text}': the role must be http or transport")),
+                }),
+            ),
+            None => (text, None),
+        };
+        let (host, port) = addr
+            .rsplit_once(':')
+            .ok_or_else(|| format!("'{text}' is not HOST:PORT (e.g. es01.example.com:9200)"))?;
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        if host.is_empty() {
+            return Err(format!("'{text}' names no host"));
+        }
+        let port: u16 = port
+            .parse()
+            .ok()
+            .filter(|p| *p != 0)
+            .ok_or_else(|| format!("'{text}': '{port}' is not a port number"))?;
+        Ok(EndpointSpec {
+            host: host.to_string(),
+            port,
+            role: role.unwrap_or(Role::from_port(port)),
+        })
+    }
+
+    /// `endpoint:<host>:<port>`
+    pub fn id(&self) -> String {
+        format!("endpoint:{}:{}", self.host, self.port)
+    }
+}
+
+/// A probed endpoint. Raw facts first, then the derived ones the rules read.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Endpoint {
+    /// `endpoint:<host>:<port>`
+    pub id: String,
+    pub host: String,
+    pub port: u16,
+    pub role: Role,
+    /// Why the endpoint could not be probed at all (refused, timeout, not TLS). Every rule then
+    /// reports `error`.
+    pub error: Option<String>,
+    /// Protocols the server accepted, oldest first (names from [`PROTOCOLS`]).
+    pub protocols: Vec<String>,
+    /// IANA names of the suites accepted under each protocol.
+    pub suites: BTreeMap<String, Vec<String>>,
+    /// The server picks the suite by its own preference (`None`: fewer than two suites to
+    /// compare).
+    pub server_order: Option<bool>,
+    /// The chain the server presented (leaf first), from a full handshake.
+    pub chain: Vec<CertFacts>,
+    /// Why the chain could not be fetched, if it could not.
+    pub chain_error: Option<String>,
+    /// The chain leads to a trusted root (`--ca-cert`, or the bundled public roots). Judged at a
+    /// moment inside the leaf's validity, so an expired certificate is reported as expired only.
+    pub trusted: bool,
+    /// Why the chain is not trusted.
+    pub trust_error: String,
+    /// The leaf's names cover the host that was probed.
+    pub name_matches: bool,
+    /// The server sent a CertificateRequest.
+    pub client_cert_requested: bool,
+    /// The server refused to go on without a client certificate.
+    pub client_cert_required: bool,
+    /// Problems met during individual probes (a reset, a malformed answer); informative.
+    pub handshake_errors: Vec<String>,
+    // Derived by `derive()`.
+    /// Accepted protocols older than TLS 1.2.
+    pub legacy_protocols: Vec<String>,
+    pub tls13: bool,
+    /// Every accepted suite, once, in protocol order.
+    pub all_suites: Vec<String>,
+    /// NULL, anonymous, EXPORT, RC4, DES, 3DES or MD5 suites.
+    pub broken_suites: Vec<String>,
+    /// Suites with a key exchange that is not forward secret (static RSA, DH, ECDH).
+    pub non_pfs_suites: Vec<String>,
+    /// CBC suites with a SHA-1 MAC.
+    pub cbc_sha1_suites: Vec<String>,
+    pub chain_expired: bool,
+    /// A certificate of the chain with an RSA/DSA key under 2048 bits or an EC key under 256.
+    pub chain_weak_key: bool,
+    /// A certificate of the chain (other than a self-signed root) signed with SHA-1 or MD5.
+    pub chain_sha1: bool,
+    /// A short summary of the leaf for messages.
+    pub leaf_summary: String,
+    /// SSL-Labs-like grade (A, A-, B, C, F, T), empty when the endpoint could not be probed.
+    pub grade: String,
+}
+
+/// What the JSON report shows of a probed endpoint (beside its grade).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TlsSummary {
+    pub role: Role,
+    pub protocols: Vec<String>,
+    pub suites: BTreeMap<String, Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_order: Option<bool>,
+    pub client_cert_requested: bool,
+    pub client_cert_required: bool,
+    /// The leaf certificate, in a line.
+    pub leaf: String,
+    pub trusted: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub trust_error: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub handshake_errors: Vec<String>,
+}
+
+fn weak_key(c: &CertFacts) -> bool {
+    matches!(c.key_type.as_str(), "rsa" | "dsa") && c.key_bits < 2048
+        || c.key_type == "ec" && c.key_bits < 256
+}
+
+impl Endpoint {
+    pub fn new(spec: &EndpointSpec) -> Endpoint {
+        Endpoint {
+            id: spec.id(),
+            host: spec.host.clone(),
+            port: spec.port,
+            role: spec.role,
+            ..Endpoint::default()
+        }
+    }
+
+    pub fn summary(&self) -> TlsSummary {
+        TlsSummary {
+            role: self.role,
+            protocols: self.protocols.clone(),
+            suites: self.suites.clone(),
+            server_order: self.server_order,
+            client_cert_requested: self.client_cert_requested,
+            client_cert_required: self.client_cert_required,
+            leaf: self.leaf_summary.clone(),
+            trusted: self.trusted,
+            trust_error: self.trust_error.clone(),
+            error: self.error.clone().or_else(|| self.chain_error.clone()),
+            handshake_errors: self.handshake_errors.clone(),
+        }
+    }
+
+    /// Fills the derived fields from the raw ones.
+    pub fn derive(&mut self) {
+        self.legacy_protocols = self
+            .protocols
+            .iter()
+            .filter(|p| p.as_str() != "TLSv1.2" && p.as_str() != "TLSv1.3")
+            .cloned()
+            .collect();
+        self.tls13 = self.protocols.iter().any(|p| p == "TLSv1.3");
+        let mut all: Vec<String> = Vec::new();
+        for p in PROTOCOLS {
+            for s in self.suites.get(*p).into_iter().flatten() {
+                if !all.contains(s) {
+                    all.push(s.clone());
+                }
+            }
+        }
+        let pick =
+            |f: fn(&str) -> bool| -> Vec<String> { all.iter().filter(|s| f(s)).cloned().collect() };
+        self.broken_suites = pick(catalog::is_broken_suite);
+        self.non_pfs_suites = pick(|s| {
+            let u = s.to_ascii_uppercase();
+            [
+                "TLS_RSA_",
+                "SSL_RSA_",
+                "TLS_DH_",
+                "TLS_ECDH_",
+                "SSL_DH_",
+                "TLS_PSK_",
+            ]
+            .iter()
+            .any(|p| u.starts_with(p))
+                && !u.contains("_ANON_")
+        });
+        self.cbc_sha1_suites = pick(|s| {
+            let u = s.to_ascii_uppercase();
+            u.contains("_CBC_") && u.ends_with("_SHA")
+        });
+        self.all_suites = all;
+        self.chain_expired = self.chain.iter().any(|c| c.expired);
+        self.chain_weak_key = self.chain.iter().any(weak_key);
+        self.chain_sha1 = self
+            .chain
+            .iter()
+            .any(|c| !c.self_issued && matches!(c.signature_hash.as_str(), "sha1" | "md5" | "md2"));
+        self.leaf_summary = self
+            .chain
+            .first()
+            .map(|c| {
+                format!(
+                    "{} ({} {} bits, {}, expires {}, names [{}])",
+                    c.subject,
+                    c.key_type.to_uppercase(),
+                    c.key_bits,
+                    c.signature_algorithm,
+                    c.expires,
+                    c.dns_names
+                        .iter()
+                        .chain(&c.ip_addresses)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })
+            .unwrap_or_default();
+        self.grade = self.compute_grade();
+    }
+
+    /// An SSL-Labs-like grade: F for SSLv3 or broken suites; T for a chain that is not
+    /// trusted, expired, SHA-1 signed or for another name; C for 3DES-only trouble is already F
+    /// here (3DES counts as broken); B for TLS 1.0/1.1, suites without forward secrecy or a
+    /// weak key; A- without TLS 1.3; A otherwise.
+    fn compute_grade(&self) -> String {
+        if self.error.is_some() || self.protocols.is_empty() {
+            return String::new();
+        }
+        if self.protocols.iter().any(|p| p == "SSLv3") || !self.broken_suites.is_empty() {
+            return "F".into();
+        }
+        if self.chain.is_empty()
+            || !self.trusted
+            || !self.name_matches
+            || self.chain_expired
+            || self.chain_sha1
+        {
+            return "T".into();
+        }
+        if !self.legacy_protocols.is_empty()
+            || !self.non_pfs_suites.is_empty()
+            || self.chain_weak_key
+        {
+            return "B".into();
+        }
+        if !self.tls13 {
+            return "A-".into();
+        }
+        "A".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specs() {
+        let s = EndpointSpec::parse("es01:9300").unwrap();
+        assert_eq!(
+            (s.host.as_str(), s.port, s.role),
+            ("es01", 9300, Role::Transport)
+        );
+        let s = EndpointSpec::parse("es01:9200").unwrap();
+        assert_eq!(s.role, Role::Http);
+        let s = EndpointSpec::parse("10.0.0.1:443=transport").unwrap();
+        assert_eq!(s.role, Role::Transport);
+        let s = EndpointSpec::parse("[::1]:9200").unwrap();
+        assert_eq!(s.host, "::1");
+        assert_eq!(s.id(), "endpoint:::1:9200");
+        assert!(EndpointSpec::parse("es01").is_err());
+        assert!(EndpointSpec::parse("es01:0").is_err());
+        assert!(EndpointSpec::parse("es01:9200=admin").is_err());
+    }
+
+    #[test]
+    fn grades() {
+        let mut e = Endpoint {
+            protocols: vec!["TLSv1.2".into(), "TLSv1.3".into()],
+            suites: BTreeMap::from([
+                (
+                    "TLSv1.2".into(),
+                    vec!["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256".into()],
+                ),
+                ("TLSv1.3".into(), vec!["TLS_AES_128_GCM_SHA256".into()]),
+            ]),
+            trusted: true,
+            name_matches: true,
+            chain: vec![CertFacts {
+                subject: "CN=x".into(),
+                issuer: "CN=ca".into(),
+                serial: String::new(),
+                not_before: 0,
+                not_after: 0,
+                expires: String::new(),
+                days_left: 100,
+                expired: false,
+                validity_days: 365,
+                key_type: "rsa".into(),
+                key_bits: 2048,
+                curve: String::new(),
+                signature_algorithm: "sha256WithRSAEncryption".into(),
+                signature_hash: "sha256".into(),
+                is_ca: false,
+                self_issued: false,
+                dns_names: vec![],
+                ip_addresses: vec![],
+                eku_present: false,
+                eku_server_auth: false,
+                eku_client_auth: false,
+                sha256: String::new(),
+                der: vec![],
+            }],
+            ..Endpoint::default()
+        };
+        e.derive();
+        assert_eq!(e.grade, "A");
+        e.protocols.retain(|p| p != "TLSv1.3");
+        e.derive();
+        assert_eq!(e.grade, "A-");
+        e.suites
+            .get_mut("TLSv1.2")
+            .unwrap()
+            .push("TLS_RSA_WITH_AES_128_CBC_SHA".into());
+        e.derive();
+        assert_eq!(e.non_pfs_suites, ["TLS_RSA_WITH_AES_128_CBC_SHA"]);
+        assert_eq!(e.cbc_sha1_suites, ["TLS_RSA_WITH_AES_128_CBC_SHA"]);
+        assert_eq!(e.grade, "B");
+        e.trusted = false;
+        e.derive();
+        assert_eq!(e.grade, "T");
+        e.suites
+            .get_mut("TLSv1.2")
+            .unwrap()
+            .push("TLS_RSA_WITH_RC4_128_SHA".into());
+        e.derive();
+        assert_eq!(e.grade, "F");
+    }
+}

@@ -1,0 +1,712 @@
+//! The TLS prober against real `openssl s_server` processes on 127.0.0.1, and against small
+//! servers written here for what Debian's OpenSSL 3 no longer has (SSLv3, RC4, 3DES), for a
+//! server that never answers and one that answers garbage. Every verdict is compared with what
+//! the server was configured to do.
+
+use assert_cmd::Command;
+use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+use serde_json::Value;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use time::OffsetDateTime;
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn run(dir: &Path, program: &str, args: &[&str]) {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{program} is needed by this test: {e}"));
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A CA and leaves, written as PEM files in a temporary folder.
+struct Pki {
+    dir: tempfile::TempDir,
+    ca: CertifiedIssuer<'static, KeyPair>,
+}
+
+impl Pki {
+    fn new() -> Pki {
+        let dir = tempfile::tempdir().unwrap();
+        let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+        p.distinguished_name.push(DnType::CommonName, "Test CA");
+        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let now = OffsetDateTime::now_utc();
+        p.not_before = now - time::Duration::days(30);
+        p.not_after = now + time::Duration::days(3650);
+        let ca = CertifiedIssuer::self_signed(p, KeyPair::generate().unwrap()).unwrap();
+        std::fs::write(dir.path().join("ca.pem"), ca.pem()).unwrap();
+        std::fs::write(dir.path().join("ca.key"), ca.key().serialize_pem()).unwrap();
+        Pki { dir, ca }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// A leaf with an RSA-2048 key (so RSA key exchange suites are available), valid for
+    /// `days` around now: (cert path, key path).
+    fn leaf(&self, name: &str, sans: &[&str], days: (i64, i64)) -> (PathBuf, PathBuf) {
+        let mut p =
+            CertificateParams::new(sans.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
+        p.distinguished_name.push(DnType::CommonName, name);
+        let now = OffsetDateTime::now_utc();
+        p.not_before = now + time::Duration::days(days.0);
+        p.not_after = now + time::Duration::days(days.1);
+        let key =
+            KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048).unwrap();
+        let cert = p.signed_by(&key, &self.ca).unwrap();
+        let (c, k) = (
+            self.path(&format!("{name}.pem")),
+            self.path(&format!("{name}.key")),
+        );
+        std::fs::write(&c, cert.pem()).unwrap();
+        std::fs::write(&k, key.serialize_pem()).unwrap();
+        (c, k)
+    }
+
+    /// A leaf made with openssl: a key of `bits` bits signed with `digest`.
+    fn openssl_leaf(&self, name: &str, bits: u32, digest: &str) -> (PathBuf, PathBuf) {
+        let dir = self.dir.path();
+        std::fs::write(
+            dir.join(format!("{name}.ext")),
+            "subjectAltName=IP:127.0.0.1,DNS:localhost\n",
+        )
+        .unwrap();
+        run(
+            dir,
+            "openssl",
+            &[
+                "req",
+                "-new",
+                "-newkey",
+                &format!("rsa:{bits}"),
+                "-nodes",
+                "-keyout",
+                &format!("{name}.key"),
+                "-subj",
+                &format!("/CN={name}"),
+                "-out",
+                &format!("{name}.csr"),
+            ],
+        );
+        run(
+            dir,
+            "openssl",
+            &[
+                "x509",
+                "-req",
+                "-in",
+                &format!("{name}.csr"),
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                &format!("-{digest}"),
+                "-days",
+                "365",
+                "-extfile",
+                &format!("{name}.ext"),
+                "-out",
+                &format!("{name}.pem"),
+            ],
+        );
+        (
+            self.path(&format!("{name}.pem")),
+            self.path(&format!("{name}.key")),
+        )
+    }
+}
+
+/// An `openssl s_server` on 127.0.0.1, killed when dropped.
+struct SServer {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for SServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn s_server(cert: &Path, key: &Path, extra: &[&str]) -> SServer {
+    let port = free_port();
+    let child = std::process::Command::new("openssl")
+        .args(["s_server", "-quiet", "-accept"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("-cert")
+        .arg(cert)
+        .arg("-key")
+        .arg(key)
+        .args(extra)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("openssl is needed by this test");
+    let server = SServer { child, port };
+    wait_listening(port);
+    server
+}
+
+fn wait_listening(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "server on {port} never listened");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn scan(targets: &[String], extra: &[&str]) -> (i32, Value, Duration) {
+    let mut cmd = Command::cargo_bin("esaudit").unwrap();
+    cmd.arg("scan")
+        .args(["--format", "json", "--fail-on", "none"]);
+    for t in targets {
+        cmd.args(["--tls", t]);
+    }
+    cmd.args(extra);
+    let start = Instant::now();
+    let out = cmd.output().unwrap();
+    let took = start.elapsed();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap(), report, took)
+}
+
+fn status<'a>(report: &'a Value, target: &str, rule: &str) -> &'a str {
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == rule && r["target"] == target)
+        .unwrap_or_else(|| panic!("no result of {rule} on {target}"))["status"]
+        .as_str()
+        .unwrap()
+}
+
+fn grade(report: &Value, target: &str) -> String {
+    report["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == target)
+        .unwrap()["grade"]
+        .as_str()
+        .unwrap_or("")
+        .to_string()
+}
+
+/// Expected status per rule; rules not named must pass (or be not applicable).
+fn expect(report: &Value, target: &str, failing: &[&str]) {
+    for r in report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["target"] == target)
+    {
+        let rule = r["rule"].as_str().unwrap();
+        let want_fail = failing.contains(&rule);
+        let status = r["status"].as_str().unwrap();
+        assert!(
+            if want_fail {
+                status == "fail"
+            } else {
+                status == "pass" || status == "not_applicable"
+            },
+            "{target}: {rule} is {status}: {}",
+            r["message"]
+        );
+    }
+    for rule in failing {
+        assert_eq!(status(report, target, rule), "fail", "{target}: {rule}");
+    }
+}
+
+fn ca_arg(pki: &Pki) -> Vec<String> {
+    vec!["--ca-cert".into(), pki.path("ca.pem").display().to_string()]
+}
+
+fn args(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+#[test]
+fn modern_servers_are_graded_and_enumerated() {
+    let pki = Pki::new();
+    let (cert, key) = pki.leaf("good", &["127.0.0.1", "localhost"], (-1, 365));
+    let only13 = s_server(&cert, &key, &["-tls1_3"]);
+    let strong = s_server(
+        &cert,
+        &key,
+        &["-no_tls1", "-no_tls1_1", "-cipher", "ECDHE+AESGCM"],
+    );
+    let t13 = format!("127.0.0.1:{}=http", only13.port);
+    let t12 = format!("127.0.0.1:{}=http", strong.port);
+    let ca = ca_arg(&pki);
+    let (code, report, _) = scan(&[t13.clone(), t12.clone()], &args(&ca));
+    assert_eq!(code, 0, "{report:#}");
+    let id13 = format!("endpoint:127.0.0.1:{}", only13.port);
+    let id12 = format!("endpoint:127.0.0.1:{}", strong.port);
+    expect(&report, &id13, &[]);
+    expect(&report, &id12, &[]);
+    assert_eq!(grade(&report, &id13), "A");
+    assert_eq!(grade(&report, &id12), "A");
+    // No location path: the object names the endpoint.
+    let r = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["target"] == id13.as_str())
+        .unwrap();
+    assert_eq!(r["location"]["object"], id13.as_str());
+    assert!(r["location"].get("path").is_none());
+
+    // The facts themselves, from the library.
+    let opts = esaudit::collect::tls_probe::ProbeOptions {
+        ca_certs: vec![pki.path("ca.pem")],
+        ..Default::default()
+    };
+    let specs: Vec<_> = [&t13, &t12]
+        .iter()
+        .map(|t| esaudit::evidence::endpoint::EndpointSpec::parse(t).unwrap())
+        .collect();
+    let eps = esaudit::collect::tls_probe::probe_all(&specs, &opts);
+    assert_eq!(eps[0].protocols, ["TLSv1.3"]);
+    let mut s13 = eps[0].suites["TLSv1.3"].clone();
+    s13.sort();
+    assert_eq!(
+        s13,
+        [
+            "TLS_AES_128_GCM_SHA256",
+            "TLS_AES_256_GCM_SHA384",
+            "TLS_CHACHA20_POLY1305_SHA256"
+        ]
+    );
+    assert_eq!(eps[1].protocols, ["TLSv1.2", "TLSv1.3"]);
+    let mut s12 = eps[1].suites["TLSv1.2"].clone();
+    s12.sort();
+    assert_eq!(
+        s12,
+        [
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+            "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"
+        ]
+    );
+    assert!(eps[1].trusted && eps[1].name_matches);
+    assert!(!eps[1].client_cert_requested);
+    assert_eq!(eps[1].chain.len(), 1);
+}
+
+#[test]
+fn legacy_protocols_and_weak_suites_are_found() {
+    let pki = Pki::new();
+    let (cert, key) = pki.leaf("legacy", &["127.0.0.1"], (-1, 365));
+    let legacy = s_server(
+        &cert,
+        &key,
+        &["-min_protocol", "TLSv1", "-cipher", "DEFAULT@SECLEVEL=0"],
+    );
+    let ca = ca_arg(&pki);
+    let target = format!("127.0.0.1:{}", legacy.port);
+    let (_, report, _) = scan(std::slice::from_ref(&target), &args(&ca));
+    let id = format!("endpoint:{target}");
+    let opts = esaudit::collect::tls_probe::ProbeOptions {
+        ca_certs: vec![pki.path("ca.pem")],
+        ..Default::default()
+    };
+    let ep = &esaudit::collect::tls_probe::probe_all(
+        &[esaudit::evidence::endpoint::EndpointSpec::parse(&target).unwrap()],
+        &opts,
+    )[0];
+    assert_eq!(ep.protocols, ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"]);
+    // The truth: the suites OpenSSL enables for this cipher string, less those an RSA
+    // certificate cannot serve (ECDSA, DSS) and those needing a PSK or SRP.
+    let out = std::process::Command::new("openssl")
+        .args(["ciphers", "-stdname", "-s", "-tls1_2", "DEFAULT@SECLEVEL=0"])
+        .output()
+        .unwrap();
+    let mut truth: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .filter(|n| {
+            n.starts_with("TLS_") && !n.starts_with("TLS_AES") && !n.starts_with("TLS_CHACHA")
+        })
+        .filter(|n| {
+            !n.contains("ECDSA") && !n.contains("DSS") && !n.contains("PSK") && !n.contains("SRP")
+        })
+        .collect();
+    truth.sort();
+    let mut found = ep.suites["TLSv1.2"].clone();
+    found.sort();
+    assert_eq!(found, truth);
+    assert!(
+        ep.non_pfs_suites
+            .contains(&"TLS_RSA_WITH_AES_128_CBC_SHA".to_string())
+    );
+    assert!(
+        ep.cbc_sha1_suites
+            .contains(&"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA".to_string())
+    );
+    assert!(ep.suites["TLSv1"].contains(&"TLS_RSA_WITH_AES_256_CBC_SHA".to_string()));
+    assert_eq!(
+        ep.server_order,
+        Some(false),
+        "s_server follows the client's order by default"
+    );
+    expect(&report, &id, &["TLS-PROTO-002", "TLS-SUITE-002"]);
+    assert_eq!(grade(&report, &id), "B");
+    // CBC-SHA1 is a strict-profile rule.
+    let (_, strict, _) = scan(
+        &[target],
+        &[&args(&ca)[..], &["--profile", "strict"]].concat(),
+    );
+    assert_eq!(status(&strict, &id, "TLS-SUITE-003"), "fail");
+}
+
+#[test]
+fn server_order_is_detected() {
+    let pki = Pki::new();
+    let (cert, key) = pki.leaf("order", &["127.0.0.1"], (-1, 365));
+    let server = s_server(
+        &cert,
+        &key,
+        &[
+            "-no_tls1_3",
+            "-serverpref",
+            "-cipher",
+            "ECDHE-RSA-AES128-SHA:ECDHE-RSA-AES256-GCM-SHA384",
+        ],
+    );
+    let spec =
+        esaudit::evidence::endpoint::EndpointSpec::parse(&format!("127.0.0.1:{}", server.port))
+            .unwrap();
+    let ep = &esaudit::collect::tls_probe::probe_all(&[spec], &Default::default())[0];
+    assert_eq!(ep.protocols, ["TLSv1.2"]);
+    assert_eq!(ep.server_order, Some(true));
+    assert_eq!(
+        ep.suites["TLSv1.2"],
+        [
+            "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+            "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"
+        ]
+    );
+}
+
+#[test]
+fn certificate_problems_are_found() {
+    let pki = Pki::new();
+    let (expired_c, expired_k) = pki.leaf("expired", &["127.0.0.1"], (-400, -10));
+    let (other_c, other_k) = pki.leaf("other", &["other.example.com"], (-1, 365));
+    let (weak_c, weak_k) = pki.openssl_leaf("weak", 1024, "sha256");
+    let (sha1_c, sha1_k) = pki.openssl_leaf("sha1", 2048, "sha1");
+    let lax = ["-cipher", "DEFAULT@SECLEVEL=0"];
+    let expired = s_server(&expired_c, &expired_k, &lax);
+    let other = s_server(&other_c, &other_k, &lax);
+    let weak = s_server(&weak_c, &weak_k, &lax);
+    let sha1 = s_server(&sha1_c, &sha1_k, &lax);
+    let (good_c, good_k) = pki.leaf("selfish", &["127.0.0.1"], (-1, 365));
+    let untrusted = s_server(&good_c, &good_k, &lax);
+    let t = |s: &SServer| format!("127.0.0.1:{}=http", s.port);
+    let id = |s: &SServer| format!("endpoint:127.0.0.1:{}", s.port);
+    let ca = ca_arg(&pki);
+    let (_, report, _) = scan(&[t(&expired), t(&other), t(&weak), t(&sha1)], &args(&ca));
+    let chain_rules = |report: &Value, s: &SServer| -> Vec<String> {
+        [
+            "TLS-CERT-001",
+            "TLS-CERT-002",
+            "TLS-CERT-003",
+            "TLS-CERT-004",
+            "TLS-CERT-005",
+        ]
+        .iter()
+        .filter(|r| status(report, &id(s), r) == "fail")
+        .map(|r| r.to_string())
+        .collect()
+    };
+    assert_eq!(chain_rules(&report, &expired), ["TLS-CERT-001"]);
+    assert_eq!(chain_rules(&report, &other), ["TLS-CERT-005"]);
+    assert_eq!(chain_rules(&report, &weak), ["TLS-CERT-002"]);
+    // webpki refuses SHA-1 signatures, so the chain is untrusted as well.
+    assert_eq!(
+        chain_rules(&report, &sha1),
+        ["TLS-CERT-003", "TLS-CERT-004"]
+    );
+    for s in [&expired, &other, &sha1] {
+        assert_eq!(grade(&report, &id(s)), "T", "{}", id(s));
+    }
+    assert_eq!(grade(&report, &id(&weak)), "B");
+    // Without --ca-cert the private CA is not trusted (public roots only).
+    let (_, report, _) = scan(&[t(&untrusted)], &[]);
+    assert_eq!(chain_rules(&report, &untrusted), ["TLS-CERT-004"]);
+}
+
+#[test]
+fn client_certificates_requested_and_required() {
+    let pki = Pki::new();
+    let (cert, key) = pki.leaf("node", &["127.0.0.1"], (-1, 365));
+    let ca_pem = pki.path("ca.pem").display().to_string();
+    let required13 = s_server(&cert, &key, &["-Verify", "1", "-CAfile", &ca_pem]);
+    let required12 = s_server(
+        &cert,
+        &key,
+        &["-no_tls1_3", "-Verify", "1", "-CAfile", &ca_pem],
+    );
+    let optional = s_server(&cert, &key, &["-verify", "1", "-CAfile", &ca_pem]);
+    let none = s_server(&cert, &key, &[]);
+    let t = |s: &SServer| format!("127.0.0.1:{}=transport", s.port);
+    let id = |s: &SServer| format!("endpoint:127.0.0.1:{}", s.port);
+    let ca = ca_arg(&pki);
+    let (_, report, _) = scan(
+        &[t(&required13), t(&required12), t(&optional), t(&none)],
+        &args(&ca),
+    );
+    assert_eq!(status(&report, &id(&required13), "TLS-AUTH-001"), "pass");
+    assert_eq!(status(&report, &id(&required12), "TLS-AUTH-001"), "pass");
+    assert_eq!(status(&report, &id(&optional), "TLS-AUTH-001"), "fail");
+    assert_eq!(status(&report, &id(&none), "TLS-AUTH-001"), "fail");
+    // The chain is still read from a server that refuses us.
+    assert_eq!(status(&report, &id(&required12), "TLS-CERT-004"), "pass");
+    let specs: Vec<_> = [&optional, &none]
+        .iter()
+        .map(|s| esaudit::evidence::endpoint::EndpointSpec::parse(&t(s)).unwrap())
+        .collect();
+    let eps = esaudit::collect::tls_probe::probe_all(&specs, &Default::default());
+    assert!(eps[0].client_cert_requested && !eps[0].client_cert_required);
+    assert!(!eps[1].client_cert_requested && !eps[1].client_cert_required);
+    // An HTTP endpoint is not judged on it.
+    let (_, report, _) = scan(&[format!("127.0.0.1:{}=http", none.port)], &args(&ca));
+    assert_eq!(
+        status(&report, &id(&none), "TLS-AUTH-001"),
+        "not_applicable"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Servers OpenSSL 3 cannot be: SSLv3, RC4, 3DES.
+
+/// Answers each ClientHello like a server that speaks only `versions` and `suites`: a
+/// ServerHello choosing the client's version (or the server's best below it) and the first
+/// offered suite it has, then its certificate and ServerHelloDone.
+fn legacy_server(
+    versions: &'static [u16],
+    suites: &'static [u16],
+    cert_der: Vec<u8>,
+    stats: Arc<Stats>,
+) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let cert = cert_der.clone();
+            stats.total.fetch_add(1, Ordering::SeqCst);
+            std::thread::spawn(move || {
+                let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
+                let mut head = [0u8; 5];
+                if conn.read_exact(&mut head).is_err() {
+                    return;
+                }
+                let len = u16::from_be_bytes([head[3], head[4]]) as usize;
+                let mut body = vec![0u8; len];
+                if conn.read_exact(&mut body).is_err() {
+                    return;
+                }
+                let mut record = head.to_vec();
+                record.extend_from_slice(&body);
+                let Ok((_, plain)) = tls_parser::parse_tls_plaintext(&record) else {
+                    return;
+                };
+                let tls_parser::TlsMessage::Handshake(
+                    tls_parser::TlsMessageHandshake::ClientHello(ch),
+                ) = &plain.msg[0]
+                else {
+                    return;
+                };
+                let offered = ch.version.0;
+                let chosen = versions.iter().copied().filter(|v| *v <= offered).max();
+                let suite = ch.ciphers.iter().map(|c| c.0).find(|c| suites.contains(c));
+                let (Some(version), Some(suite)) = (chosen, suite) else {
+                    let _ = conn.write_all(&[0x15, 3, 1, 0, 2, 2, 40]);
+                    return;
+                };
+                let mut sh = Vec::new();
+                sh.extend_from_slice(&version.to_be_bytes());
+                sh.extend_from_slice(&[7u8; 32]);
+                sh.push(0);
+                sh.extend_from_slice(&suite.to_be_bytes());
+                sh.push(0);
+                let mut hs = vec![2];
+                hs.extend_from_slice(&(sh.len() as u32).to_be_bytes()[1..]);
+                hs.extend_from_slice(&sh);
+                let mut certs = Vec::new();
+                certs.extend_from_slice(&(cert.len() as u32).to_be_bytes()[1..]);
+                certs.extend_from_slice(&cert);
+                let mut cm = Vec::new();
+                cm.extend_from_slice(&(certs.len() as u32).to_be_bytes()[1..]);
+                cm.extend_from_slice(&certs);
+                hs.push(11);
+                hs.extend_from_slice(&(cm.len() as u32).to_be_bytes()[1..]);
+                hs.extend_from_slice(&cm);
+                hs.extend_from_slice(&[14, 0, 0, 0]);
+                let mut out = vec![0x16];
+                out.extend_from_slice(&version.to_be_bytes());
+                out.extend_from_slice(&(hs.len() as u16).to_be_bytes());
+                out.extend_from_slice(&hs);
+                let _ = conn.write_all(&out);
+                // Wait for the client to give up, as a real server would.
+                let mut sink = [0u8; 64];
+                let _ = conn.read(&mut sink);
+            });
+        }
+    });
+    port
+}
+
+/// Connections a test server accepted.
+#[derive(Default)]
+struct Stats {
+    total: AtomicUsize,
+}
+
+#[test]
+fn sslv3_rc4_and_3des_are_detected() {
+    let pki = Pki::new();
+    let (cert, _) = pki.leaf("old", &["127.0.0.1"], (-1, 365));
+    let der = rustls_pemfile_free(&cert);
+    // SSLv3 and TLS 1.0; RC4-SHA, 3DES and an EXPORT suite.
+    let stats = Arc::new(Stats::default());
+    let port = legacy_server(
+        &[0x0300, 0x0301],
+        &[0x0005, 0x000a, 0x0003],
+        der,
+        stats.clone(),
+    );
+    let target = format!("127.0.0.1:{port}");
+    let id = format!("endpoint:{target}");
+    let ca = ca_arg(&pki);
+    let (_, report, _) = scan(std::slice::from_ref(&target), &args(&ca));
+    let spec = esaudit::evidence::endpoint::EndpointSpec::parse(&target).unwrap();
+    let opts = esaudit::collect::tls_probe::ProbeOptions {
+        ca_certs: vec![pki.path("ca.pem")],
+        ..Default::default()
+    };
+    let ep = &esaudit::collect::tls_probe::probe_all(&[spec], &opts)[0];
+    assert_eq!(ep.protocols, ["SSLv3", "TLSv1"]);
+    let mut suites = ep.suites["SSLv3"].clone();
+    suites.sort();
+    assert_eq!(
+        suites,
+        [
+            "TLS_RSA_EXPORT_WITH_RC4_40_MD5",
+            "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+            "TLS_RSA_WITH_RC4_128_SHA"
+        ]
+    );
+    // The chain comes from the plaintext Certificate message (rustls cannot talk to it).
+    assert_eq!(ep.chain.len(), 1);
+    expect(
+        &report,
+        &id,
+        &[
+            "TLS-PROTO-001",
+            "TLS-PROTO-002",
+            "TLS-PROTO-003",
+            "TLS-SUITE-001",
+            "TLS-SUITE-002",
+        ],
+    );
+    assert_eq!(grade(&report, &id), "F");
+    // Two scans (the binary's and the library's), each a bounded number of connections:
+    // 5 protocols, 2 x 3 suites to enumerate, 2 for the order, 1 full handshake.
+    let total = stats.total.load(Ordering::SeqCst);
+    assert!(total <= 2 * 16, "{total} connections for two scans");
+}
+
+fn rustls_pemfile_free(pem: &Path) -> Vec<u8> {
+    let text = std::fs::read_to_string(pem).unwrap();
+    let b64: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
+    data_encoding::BASE64.decode(b64.as_bytes()).unwrap()
+}
+
+#[test]
+fn silent_garbage_and_closed_endpoints_are_errors_without_hanging() {
+    // Accepts and never answers.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut keep = Vec::new();
+        for c in silent.incoming().flatten() {
+            keep.push(c);
+        }
+    });
+    // Answers like an HTTP server.
+    let garbage = TcpListener::bind("127.0.0.1:0").unwrap();
+    let garbage_port = garbage.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut c in garbage.incoming().flatten() {
+            let mut buf = [0u8; 2048];
+            let _ = c.read(&mut buf);
+            let _ = c.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+        }
+    });
+    let closed_port = free_port();
+    let targets: Vec<String> = [silent_port, garbage_port, closed_port]
+        .iter()
+        .map(|p| format!("127.0.0.1:{p}"))
+        .collect();
+    let (code, report, took) = scan(&targets, &["--timeout", "1"]);
+    assert!(took < Duration::from_secs(8), "took {took:?}");
+    assert_eq!(code, 0, "errors alone do not fail the gate");
+    for (port, why) in [
+        (silent_port, "no answer in time"),
+        (garbage_port, "not TLS"),
+        (closed_port, "cannot connect"),
+    ] {
+        let id = format!("endpoint:127.0.0.1:{port}");
+        let results: Vec<&Value> = report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["target"] == id.as_str())
+            .collect();
+        assert!(!results.is_empty());
+        for r in results {
+            assert_eq!(r["status"], "error", "{r}");
+            assert!(r["message"].as_str().unwrap().contains(why), "{r}");
+        }
+        assert_eq!(grade(&report, &id), "");
+    }
+}
+
+#[test]
+fn usage_errors() {
+    let mut cmd = Command::cargo_bin("esaudit").unwrap();
+    let out = cmd.args(["scan", "--tls", "nohost"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("HOST:PORT"));
+}
