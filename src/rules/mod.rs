@@ -48,6 +48,15 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "checks/certificates.yaml",
         include_str!("../../checks/certificates.yaml"),
     ),
+    (
+        "checks/kibana.yaml",
+        include_str!("../../checks/kibana.yaml"),
+    ),
+    (
+        "checks/logstash.yaml",
+        include_str!("../../checks/logstash.yaml"),
+    ),
+    ("checks/beats.yaml", include_str!("../../checks/beats.yaml")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -143,6 +152,12 @@ pub enum Scope {
     SecurityFile,
     /// The node's `elasticsearch.keystore` (variable `keystore`).
     EsKeystore,
+    /// A Kibana, Logstash, Beats or Agent instance (variable `comp`).
+    Component,
+    /// Each written setting of a component, and each option of a pipeline plugin (`setting`).
+    ComponentSetting,
+    /// Each Elasticsearch plugin of a Logstash pipeline (variable `plugin`).
+    LsPlugin,
 }
 
 impl Scope {
@@ -159,6 +174,9 @@ impl Scope {
             Scope::Certificate => "cert",
             Scope::SecurityFile => "file",
             Scope::EsKeystore => "keystore",
+            Scope::Component => "comp",
+            Scope::ComponentSetting => "setting",
+            Scope::LsPlugin => "plugin",
         }
     }
 }
