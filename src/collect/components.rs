@@ -239,6 +239,7 @@ pub fn new_component(
         pipelines: vec![],
         suppressions: vec![],
         pipeline_only: false,
+        declared_at: None,
     }
 }
 

@@ -4,6 +4,7 @@ pub mod components;
 pub mod es_config;
 pub mod es_keystore;
 pub mod jks;
+pub mod manifests;
 pub mod node_files;
 pub mod pipeline;
 pub mod security_files;
@@ -87,6 +88,10 @@ struct Found {
     security_files: BTreeSet<PathBuf>,
     components: BTreeSet<PathBuf>,
     pipelines: BTreeSet<PathBuf>,
+    /// docker-compose files.
+    compose: BTreeSet<PathBuf>,
+    /// Kubernetes manifests and Helm values.
+    manifests: BTreeSet<PathBuf>,
 }
 
 impl Found {
@@ -95,6 +100,8 @@ impl Found {
             + self.security_files.len()
             + self.components.len()
             + self.pipelines.len()
+            + self.compose.len()
+            + self.manifests.len()
     }
 
     /// Files recognised by name (or, for pipelines, by their first word); false for the rest.
@@ -105,6 +112,10 @@ impl Found {
             self.components.insert(path.to_path_buf());
         } else if components::is_pipeline(path) {
             self.pipelines.insert(path.to_path_buf());
+        } else if manifests::is_compose(path) {
+            self.compose.insert(path.to_path_buf());
+        } else if manifests::is_manifest(path) {
+            self.manifests.insert(path.to_path_buf());
         } else if security_files::kind_from_name(path).is_some() {
             self.security_files.insert(path.to_path_buf());
         } else {
@@ -143,6 +154,17 @@ fn collect_components(found: &Found, deployment: &mut Deployment) {
         &roots,
         &mut deployment.input_errors,
     );
+    let deployment_files = found
+        .compose
+        .iter()
+        .map(|p| (p, true))
+        .chain(found.manifests.iter().map(|p| (p, false)));
+    for (path, compose) in deployment_files {
+        let (mut from_file, mut errors) = manifests::load(path, compose);
+        deployment.nodes.append(&mut from_file.nodes);
+        deployment.components.append(&mut from_file.components);
+        deployment.input_errors.append(&mut errors);
+    }
 }
 
 fn make_component_ids_unique(list: &mut [crate::evidence::component::Component]) {

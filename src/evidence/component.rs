@@ -44,6 +44,9 @@ pub struct Component {
     pub suppressions: Vec<InlineSuppression>,
     /// Only pipeline files were found (no `logstash.yml`): instance-wide rules do not apply.
     pub pipeline_only: bool,
+    /// Where the component is declared inside a larger file (a compose service, a manifest's
+    /// resource): failures about unwritten settings point here.
+    pub declared_at: Option<Location>,
 }
 
 /// A plugin block of a Logstash pipeline; its options are settings named as in the pipeline.

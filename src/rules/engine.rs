@@ -150,7 +150,9 @@ impl Engine {
     /// Judges the rules of the component scopes on a Kibana, Logstash, Beats or Agent instance.
     fn judge_component(&self, comp: &Component, selection: &Selection) -> Vec<RuleResult> {
         let facts = component::component_facts(comp);
-        let mut items = vec![Item::new(Scope::Component, Value::Null, comp.name.clone())];
+        let mut root_item = Item::new(Scope::Component, Value::Null, comp.name.clone());
+        root_item.anchor = comp.declared_at.clone();
+        let mut items = vec![root_item];
         let kind = comp.kind.as_str();
         for setting in &comp.settings.entries {
             items.push(component_setting_item(kind, setting, None));
