@@ -386,3 +386,21 @@ fn real_config_verdicts_are_stable() {
         "verdicts on real configs changed; rerun with ESAUDIT_BLESS=1 if intended"
     );
 }
+
+/// Components scanned with the nodes of their deployment: HTTP vs HTTPS against the cluster's
+/// HTTP layer, and Kibana instances that disagree on their encryption keys.
+#[test]
+fn cross_component_checks() {
+    assert_planted_found("fixtures/stack-cross");
+    assert_planted_found("fixtures/stack-cross-plain");
+    // Alone, without the nodes, nothing can be said.
+    let (_, report) = scan_json(&["fixtures/stack-cross/kibana-a"]);
+    assert!(
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["rule"] == "KB-TLS-007" || r["rule"] == "KB-SEC-008")
+            .all(|r| r["status"] == "not_applicable" || r["status"] == "pass")
+    );
+}

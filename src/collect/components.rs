@@ -240,6 +240,7 @@ pub fn new_component(
         suppressions: vec![],
         pipeline_only: false,
         declared_at: None,
+        peers: Default::default(),
     }
 }
 

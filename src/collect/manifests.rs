@@ -80,7 +80,16 @@ pub fn load(path: &Path, compose: bool) -> (Found, Vec<InputError>) {
         Ok(x) => x,
         Err(e) => return (found, vec![e]),
     };
+    let eck_http = docs
+        .iter()
+        .filter(|d| d.get("kind").and_then(Node::as_str) == Some("Elasticsearch"))
+        .filter_map(|d| {
+            let name = d.get("metadata")?.get("name")?.as_str()?.to_string();
+            Some((name, d.get("spec").is_none_or(eck_http_tls)))
+        })
+        .collect();
     let mut ctx = Ctx {
+        eck_http,
         path,
         shown: &shown,
         text: &text,
@@ -100,6 +109,8 @@ pub fn load(path: &Path, compose: bool) -> (Found, Vec<InputError>) {
 }
 
 struct Ctx<'a> {
+    /// ECK `Elasticsearch` resources of the file by name, and whether they serve HTTPS.
+    eck_http: std::collections::BTreeMap<String, bool>,
     path: &'a Path,
     shown: &'a str,
     text: &'a str,
@@ -633,6 +644,18 @@ impl Ctx<'_> {
                 let mut settings = Settings::default();
                 let anchor = self.at(spec);
                 let es_ref = spec.get("elasticsearchRef").is_some();
+                // ECK points the component at the referenced cluster, over HTTPS unless that
+                // cluster (when it is in this file) has HTTP TLS disabled.
+                let ref_scheme = match spec
+                    .get("elasticsearchRef")
+                    .and_then(|r| r.get("name"))
+                    .and_then(Node::as_str)
+                    .and_then(|n| self.eck_http.get(n))
+                {
+                    Some(false) => "http",
+                    _ => "https",
+                };
+                let ref_url = format!("{ref_scheme}://elasticsearch-es-http:9200");
                 match component {
                     ComponentKind::Kibana => {
                         let http_tls = eck_http_tls(spec);
@@ -676,7 +699,7 @@ impl Ctx<'_> {
                         managed(
                             &mut settings,
                             "output.elasticsearch.hosts",
-                            SettingValue::List(vec!["https://elasticsearch-es-http:9200".into()]),
+                            SettingValue::List(vec![ref_url.clone()]),
                             &anchor,
                         );
                     }

@@ -78,6 +78,7 @@ pub fn collect(paths: &[PathBuf], options: &CollectOptions) -> Deployment {
     collect_components(&found, &mut deployment);
     make_ids_unique(&mut deployment.nodes);
     make_component_ids_unique(&mut deployment.components);
+    crate::evidence::component::link(&deployment.nodes, &mut deployment.components);
     deployment.input_errors.sort();
     deployment
 }

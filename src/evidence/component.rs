@@ -44,9 +44,119 @@ pub struct Component {
     pub suppressions: Vec<InlineSuppression>,
     /// Only pipeline files were found (no `logstash.yml`): instance-wide rules do not apply.
     pub pipeline_only: bool,
+    /// What the rest of the scan says about this component's peers (filled by [`link`]).
+    pub peers: Peers,
     /// Where the component is declared inside a larger file (a compose service, a manifest's
     /// resource): failures about unwritten settings point here.
     pub declared_at: Option<Location>,
+}
+
+/// Facts that need the other targets of the scan: the Elasticsearch nodes and the other
+/// instances of the same kind.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Peers {
+    /// 1 when every node of the component's deployment serves HTTP over TLS, 0 when none
+    /// does, -1 when there is no such node or the nodes disagree.
+    pub cluster_http_tls: i64,
+    /// Kibana: settings whose literal encryption key differs from another Kibana instance's.
+    pub key_mismatch: Vec<String>,
+}
+
+/// Number of leading path components two files share (a file shares all of its own).
+fn shared(a: &str, b: &str) -> usize {
+    std::path::Path::new(a)
+        .components()
+        .zip(std::path::Path::new(b).components())
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// The indices of `candidates` nearest to `path`: those sharing the most leading folders with
+/// it (the same manifest, then the same deployment folder, …).
+fn nearest<'a>(path: &str, candidates: impl Iterator<Item = (usize, &'a str)>) -> Vec<usize> {
+    let scored: Vec<(usize, usize)> = candidates.map(|(i, p)| (i, shared(path, p))).collect();
+    let best = scored.iter().map(|(_, d)| *d).max().unwrap_or(0);
+    scored
+        .into_iter()
+        .filter(|(_, d)| *d == best && best > 0)
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Fills [`Component::peers`] from the other targets of the scan. A component's deployment is
+/// the nodes (and, for Kibana, the other instances) nearest to it: in the same compose file or
+/// manifest, else under the deepest folder they share.
+pub fn link(nodes: &[super::EsNode], components: &mut [Component]) {
+    let nodes: Vec<&super::EsNode> = nodes.iter().filter(|n| !n.files_only).collect();
+    const KEYS: &[&str] = &[
+        "xpack.security.encryptionKey",
+        "xpack.encryptedSavedObjects.encryptionKey",
+        "xpack.reporting.encryptionKey",
+    ];
+    let literal = |c: &Component, key: &str| {
+        c.settings
+            .get(key)
+            .filter(|s| !s.from_placeholder && s.unresolved.is_empty())
+            .map(|s| s.value.to_string())
+    };
+    let kibanas: Vec<(usize, String, Vec<Option<String>>)> = components
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.kind == ComponentKind::Kibana)
+        .map(|(i, c)| {
+            (
+                i,
+                c.config_path.clone(),
+                KEYS.iter().map(|k| literal(c, k)).collect(),
+            )
+        })
+        .collect();
+    for (i, c) in components.iter_mut().enumerate() {
+        let near = nearest(
+            &c.config_path,
+            nodes
+                .iter()
+                .enumerate()
+                .map(|(j, n)| (j, n.config_path.as_str())),
+        );
+        let states: std::collections::BTreeSet<bool> = near
+            .iter()
+            .map(|&j| {
+                nodes[j]
+                    .settings
+                    .bool("xpack.security.http.ssl.enabled")
+                    .unwrap_or(false)
+            })
+            .collect();
+        c.peers.cluster_http_tls = match (states.len(), states.iter().next()) {
+            (1, Some(true)) => 1,
+            (1, Some(false)) => 0,
+            _ => -1,
+        };
+        if c.kind != ComponentKind::Kibana {
+            continue;
+        }
+        let others = nearest(
+            &c.config_path,
+            kibanas
+                .iter()
+                .filter(|(j, _, _)| *j != i)
+                .map(|(j, p, _)| (*j, p.as_str())),
+        );
+        let mine = kibanas.iter().find(|(j, _, _)| *j == i).map(|k| &k.2);
+        for (k, key) in KEYS.iter().enumerate() {
+            let Some(Some(value)) = mine.map(|m| &m[k]) else {
+                continue;
+            };
+            let differs = kibanas
+                .iter()
+                .filter(|(j, _, _)| others.contains(j))
+                .any(|(_, _, keys)| keys[k].as_ref().is_some_and(|o| o != value));
+            if differs {
+                c.peers.key_mismatch.push(key.to_string());
+            }
+        }
+    }
 }
 
 /// A plugin block of a Logstash pipeline; its options are settings named as in the pipeline.
@@ -127,6 +237,9 @@ pub struct ComponentFacts {
     pub pipeline_only: bool,
     /// Beats: `setup.kibana` is reached over plain HTTP on a host other than loopback.
     pub kibana_plain_remote: bool,
+    pub peers: Peers,
+    /// Elasticsearch URLs of every kind (settings and pipeline plugins), scheme explicit.
+    pub all_es_urls: Vec<String>,
 }
 
 /// One written setting of a component or one option of a pipeline plugin (variable `setting`).
@@ -301,6 +414,16 @@ pub fn component_facts(c: &Component) -> ComponentFacts {
             }
         }
     }
+    let all_es_urls: Vec<String> = es_urls
+        .iter()
+        .cloned()
+        .chain(
+            c.pipelines
+                .iter()
+                .filter(|p| p.name == "elasticsearch")
+                .flat_map(|p| plugin_facts(p).hosts),
+        )
+        .collect();
     let plain_es_urls: Vec<String> = es_urls
         .iter()
         .filter(|u| u.to_ascii_lowercase().starts_with("http://"))
@@ -383,6 +506,8 @@ pub fn component_facts(c: &Component) -> ComponentFacts {
         default_passwords,
         fips,
         pipeline_only: c.pipeline_only,
+        peers: c.peers.clone(),
+        all_es_urls,
         kibana_plain_remote: s.value("setup.kibana.host").is_some_and(|h| {
             let h = h.to_string();
             let plain = if h.contains("://") {

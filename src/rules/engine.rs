@@ -151,7 +151,10 @@ impl Engine {
     fn judge_component(&self, comp: &Component, selection: &Selection) -> Vec<RuleResult> {
         let facts = component::component_facts(comp);
         let mut root_item = Item::new(Scope::Component, Value::Null, comp.name.clone());
-        root_item.anchor = comp.declared_at.clone();
+        root_item.anchor = comp
+            .declared_at
+            .clone()
+            .or_else(|| comp.pipelines.first().map(|p| p.location.clone()));
         let mut items = vec![root_item];
         let kind = comp.kind.as_str();
         for setting in &comp.settings.entries {
