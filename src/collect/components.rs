@@ -190,6 +190,50 @@ pub fn pipeline_plugins(text: &str, embed: &Embed) -> Result<Vec<PipelinePlugin>
         .collect())
 }
 
+/// `pipelines.yml`: the pipelines written inline (`config.string`) are read where they sit;
+/// pipelines kept in files (`path.config`) are read from those files when the scan finds them.
+pub fn pipelines_yml(text: &str, shown: &str) -> Result<Vec<PipelinePlugin>, String> {
+    let docs = crate::yaml::parse(text).map_err(|e| format!("invalid YAML at {e}"))?;
+    let mut out = Vec::new();
+    for doc in &docs {
+        let crate::yaml::NodeKind::Seq(entries) = &doc.kind else {
+            if doc.is_null() {
+                continue;
+            }
+            return Err("expected a list of pipelines".into());
+        };
+        for entry in entries {
+            let Some(value) = entry.get("config.string") else {
+                continue;
+            };
+            let Some(body) = value.as_str() else { continue };
+            let line = text
+                .lines()
+                .nth(value.pos.line.saturating_sub(1))
+                .unwrap_or("");
+            let quoted = matches!(
+                line.chars().nth(value.pos.column.saturating_sub(1)),
+                Some('"') | Some('\'')
+            );
+            let embed = if quoted || !body.contains('\n') {
+                Embed {
+                    fixed: Some(Location::at(shown, value.pos.line, value.pos.column)),
+                    ..Embed::file(shown)
+                }
+            } else {
+                Embed {
+                    path: shown.to_string(),
+                    line_offset: value.pos.line - 1,
+                    column_offset: value.pos.column - 1,
+                    fixed: None,
+                }
+            };
+            out.extend(pipeline_plugins(body, &embed)?);
+        }
+    }
+    Ok(out)
+}
+
 /// A component's name: a naming setting, else the file's folder (or its parent for a generic
 /// `config` folder), else the kind.
 pub fn component_name(kind: ComponentKind, settings: &Settings, path: &Path) -> String {
@@ -279,7 +323,12 @@ pub fn attach_pipelines(
                 continue;
             }
         };
-        let plugins = match pipeline_plugins(&text, &Embed::file(&shown)) {
+        let parsed = if path.file_name().is_some_and(|n| n == "pipelines.yml") {
+            pipelines_yml(&text, &shown)
+        } else {
+            pipeline_plugins(&text, &Embed::file(&shown))
+        };
+        let plugins = match parsed {
             Ok(p) => p,
             Err(message) => {
                 errors.push(InputError {

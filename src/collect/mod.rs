@@ -111,7 +111,9 @@ impl Found {
             self.configs.insert(path.to_path_buf());
         } else if components::kind_from_name(path).is_some() {
             self.components.insert(path.to_path_buf());
-        } else if components::is_pipeline(path) {
+        } else if components::is_pipeline(path)
+            || path.file_name().is_some_and(|n| n == "pipelines.yml")
+        {
             self.pipelines.insert(path.to_path_buf());
         } else if manifests::is_compose(path) {
             self.compose.insert(path.to_path_buf());
