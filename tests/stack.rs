@@ -404,3 +404,18 @@ fn cross_component_checks() {
             .all(|r| r["status"] == "not_applicable" || r["status"] == "pass")
     );
 }
+
+#[test]
+fn nodes_of_one_cluster_are_compared() {
+    assert_planted_found("fixtures/cluster-split");
+    // One node alone has nothing to disagree with.
+    let (_, report) = scan_json(&["fixtures/cluster-split/es01"]);
+    assert!(
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["rule"] == "ES-CLU-001")
+            .all(|r| r["status"] == "not_applicable")
+    );
+}

@@ -429,6 +429,13 @@ impl Ctx<'_> {
             let Some(kind) = kind_of_image(&image) else {
                 continue;
             };
+            if kind.is_none()
+                && (service.get("command").is_some() || service.get("entrypoint").is_some())
+            {
+                // The Elasticsearch image running a script (certificate or password setup),
+                // not a node.
+                continue;
+            }
             let mut settings = Settings::default();
             let env: Vec<(String, String, Location)> =
                 match service.get("environment").map(|e| &e.kind) {

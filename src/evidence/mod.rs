@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod certs;
+pub mod cluster;
 pub mod component;
 pub mod derive;
 pub mod files;

@@ -125,10 +125,14 @@ impl Engine {
                 }),
             })
             .collect();
+        let clusters = crate::evidence::cluster::cluster_facts(&deployment.nodes);
         let mut results: Vec<RuleResult> = deployment
             .nodes
             .par_iter()
-            .flat_map_iter(|node| self.judge_node(node, &deployment.files, selection))
+            .zip(clusters.par_iter())
+            .flat_map_iter(|(node, cluster)| {
+                self.judge_node(node, &deployment.files, selection, cluster)
+            })
             .collect();
         let mut targets: Vec<Target> = targets;
         targets.extend(deployment.components.iter().map(|c| Target {
@@ -219,6 +223,7 @@ impl Engine {
         node: &EsNode,
         files: &[SecurityFile],
         selection: &Selection,
+        cluster: &crate::evidence::cluster::ClusterFacts,
     ) -> Vec<RuleResult> {
         let facts = derive::node_facts(node);
         let items = items(node, &facts, files, selection.expiry_warning_days);
@@ -226,6 +231,7 @@ impl Engine {
         register_functions(&mut root);
         // Converting a value into the context is a deep copy: do the node's once, at the root.
         root.add_variable_from_value("node", to_cel(&facts));
+        root.add_variable_from_value("cluster", to_cel(cluster));
         let subject = Subject::node(node);
         let mut out = Vec::new();
         for item in &items {

@@ -49,6 +49,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../checks/certificates.yaml"),
     ),
     (
+        "checks/es-cluster.yaml",
+        include_str!("../../checks/es-cluster.yaml"),
+    ),
+    (
         "checks/kibana.yaml",
         include_str!("../../checks/kibana.yaml"),
     ),
