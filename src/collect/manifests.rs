@@ -468,12 +468,20 @@ impl Ctx<'_> {
                     push_setting(&mut settings, "bootstrap.password".into(), &value, location);
                 }
             }
-            if kind == Some(ComponentKind::Kibana) && settings.get("server.host").is_none() {
-                // The official image binds to all interfaces unless told otherwise.
+            // The official Kibana and Elasticsearch images bind to all interfaces unless told
+            // otherwise.
+            let bind_key = match kind {
+                Some(ComponentKind::Kibana) => Some("server.host"),
+                None => Some("network.host"),
+                Some(_) => None,
+            };
+            if let Some(bind_key) = bind_key
+                && settings.get(bind_key).is_none()
+            {
                 let mut with_default = Settings::default();
                 managed(
                     &mut with_default,
-                    "server.host",
+                    bind_key,
                     SettingValue::Text("0.0.0.0".into()),
                     &self.at(name_node),
                 );
