@@ -124,6 +124,12 @@ pub fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
         .nodes
         .iter()
         .flat_map(|n| n.suppressions.iter().cloned())
+        .chain(
+            deployment
+                .components
+                .iter()
+                .flat_map(|c| c.suppressions.iter().cloned()),
+        )
         .collect();
     let waivers = waivers::apply(&mut results, &waiver_set, &inline, time.date());
     if let Some(baseline) = &baseline {

@@ -41,6 +41,23 @@ pub fn parse_settings(text: &str, path: &str) -> Result<Settings, String> {
     Ok(settings)
 }
 
+/// Settings of a YAML mapping that is part of a larger file (an ECK `config:` block): the
+/// positions are those of the larger file.
+pub fn settings_from_node(root: &Node, path: &str) -> Result<Settings, String> {
+    let mut settings = Settings::default();
+    match &root.kind {
+        NodeKind::Map(_) => flatten("", root, None, path, &mut settings)?,
+        _ if root.is_null() => {}
+        _ => {
+            return Err(format!(
+                "line {}, column {}: expected a mapping of settings",
+                root.pos.line, root.pos.column
+            ));
+        }
+    }
+    Ok(settings)
+}
+
 fn flatten(
     prefix: &str,
     node: &Node,

@@ -1,9 +1,12 @@
 //! Turns the paths a user named into evidence, and only that.
 
+pub mod components;
 pub mod es_config;
 pub mod es_keystore;
 pub mod jks;
+pub mod manifests;
 pub mod node_files;
+pub mod pipeline;
 pub mod security_files;
 pub mod suppressions;
 pub mod tls_probe;
@@ -34,7 +37,7 @@ pub fn collect(paths: &[PathBuf], options: &CollectOptions) -> Deployment {
     let mut deployment = Deployment::default();
     let mut found = Found::default();
     for path in paths {
-        let before = found.configs.len() + found.security_files.len();
+        let before = found.count();
         if let Err(message) = discover(path, &mut found) {
             deployment.input_errors.push(InputError {
                 path: display(path),
@@ -42,10 +45,10 @@ pub fn collect(paths: &[PathBuf], options: &CollectOptions) -> Deployment {
             });
             continue;
         }
-        if found.configs.len() + found.security_files.len() == before {
+        if found.count() == before {
             deployment.input_errors.push(InputError {
                 path: display(path),
-                message: "no Elasticsearch configuration (elasticsearch.yml) or certificate files found here".into(),
+                message: "no Elastic Stack configuration (elasticsearch.yml, kibana.yml, logstash.yml, a pipeline, a Beat or Agent config, a compose file or Kubernetes manifest) or certificate files found here".into(),
             });
         }
     }
@@ -73,7 +76,10 @@ pub fn collect(paths: &[PathBuf], options: &CollectOptions) -> Deployment {
         deployment.nodes.push(EsNode::files_only(&dir, loose_files));
     }
     deployment.files = files.files;
+    collect_components(&found, &mut deployment);
     make_ids_unique(&mut deployment.nodes);
+    make_component_ids_unique(&mut deployment.components);
+    crate::evidence::component::link(&deployment.nodes, &mut deployment.components);
     deployment.input_errors.sort();
     deployment
 }
@@ -82,6 +88,99 @@ pub fn collect(paths: &[PathBuf], options: &CollectOptions) -> Deployment {
 struct Found {
     configs: BTreeSet<PathBuf>,
     security_files: BTreeSet<PathBuf>,
+    components: BTreeSet<PathBuf>,
+    pipelines: BTreeSet<PathBuf>,
+    /// docker-compose files.
+    compose: BTreeSet<PathBuf>,
+    /// Kubernetes manifests and Helm values.
+    manifests: BTreeSet<PathBuf>,
+}
+
+impl Found {
+    fn count(&self) -> usize {
+        self.configs.len()
+            + self.security_files.len()
+            + self.components.len()
+            + self.pipelines.len()
+            + self.compose.len()
+            + self.manifests.len()
+    }
+
+    /// Files recognised by name (or, for pipelines, by their first word); false for the rest.
+    fn add(&mut self, path: &Path) -> bool {
+        if is_es_config(path) {
+            self.configs.insert(path.to_path_buf());
+        } else if components::kind_from_name(path).is_some() {
+            self.components.insert(path.to_path_buf());
+        } else if components::is_pipeline(path)
+            || path.file_name().is_some_and(|n| n == "pipelines.yml")
+        {
+            self.pipelines.insert(path.to_path_buf());
+        } else if manifests::is_compose(path) {
+            self.compose.insert(path.to_path_buf());
+        } else if manifests::is_manifest(path) {
+            self.manifests.insert(path.to_path_buf());
+        } else if security_files::kind_from_name(path).is_some() {
+            self.security_files.insert(path.to_path_buf());
+        } else {
+            return false;
+        }
+        true
+    }
+}
+
+/// Kibana, Logstash (with its pipelines), Beats and Agent configs.
+fn collect_components(found: &Found, deployment: &mut Deployment) {
+    let mut roots = Vec::new();
+    for path in &found.components {
+        let Some(kind) = components::kind_from_name(path) else {
+            continue;
+        };
+        match components::load(path, kind) {
+            Ok(c) => {
+                if kind == crate::evidence::component::ComponentKind::Logstash {
+                    let dir = path.parent().unwrap_or(Path::new("."));
+                    let root = dir
+                        .parent()
+                        .filter(|_| dir.ends_with("config"))
+                        .unwrap_or(dir);
+                    roots.push((deployment.components.len(), root.to_path_buf()));
+                }
+                deployment.components.push(c);
+            }
+            Err(e) => deployment.input_errors.push(e),
+        }
+    }
+    let pipelines: Vec<PathBuf> = found.pipelines.iter().cloned().collect();
+    components::attach_pipelines(
+        &pipelines,
+        &mut deployment.components,
+        &roots,
+        &mut deployment.input_errors,
+    );
+    let deployment_files = found
+        .compose
+        .iter()
+        .map(|p| (p, true))
+        .chain(found.manifests.iter().map(|p| (p, false)));
+    for (path, compose) in deployment_files {
+        let (mut from_file, mut errors) = manifests::load(path, compose);
+        deployment.nodes.append(&mut from_file.nodes);
+        deployment.components.append(&mut from_file.components);
+        deployment.input_errors.append(&mut errors);
+    }
+}
+
+fn make_component_ids_unique(list: &mut [crate::evidence::component::Component]) {
+    let mut counts = std::collections::BTreeMap::new();
+    for c in list.iter() {
+        *counts.entry(c.id.clone()).or_insert(0) += 1;
+    }
+    for c in list.iter_mut() {
+        if counts[&c.id] > 1 {
+            c.id = format!("{}@{}", c.id, c.config_path);
+        }
+    }
 }
 
 /// Every file read once: the index maps the path as joined to its place in `files`.
@@ -210,13 +309,9 @@ fn attach_files(
 fn discover(path: &Path, found: &mut Found) -> Result<(), String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
     if meta.is_file() {
-        if is_es_config(path) {
-            found.configs.insert(path.to_path_buf());
-        } else if security_files::kind_from_name(path).is_some() {
-            found.security_files.insert(path.to_path_buf());
-        } else {
+        if !found.add(path) {
             return Err(
-                "not a recognised file (expected elasticsearch.yml, a certificate, key or store)"
+                "not a recognised file (expected elasticsearch.yml, kibana.yml, logstash.yml, a pipeline .conf, a Beat or Agent config, a compose file, a Kubernetes manifest or Helm values, a certificate, key or store)"
                     .into(),
             );
         }
@@ -236,11 +331,7 @@ fn discover(path: &Path, found: &mut Found) -> Result<(), String> {
         if !entry.file_type().is_file() {
             continue;
         }
-        if is_es_config(entry.path()) {
-            found.configs.insert(entry.path().to_path_buf());
-        } else if security_files::kind_from_name(entry.path()).is_some() {
-            found.security_files.insert(entry.path().to_path_buf());
-        }
+        found.add(entry.path());
     }
     Ok(())
 }

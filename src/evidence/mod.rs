@@ -5,6 +5,8 @@
 
 pub mod catalog;
 pub mod certs;
+pub mod cluster;
+pub mod component;
 pub mod derive;
 pub mod endpoint;
 pub mod files;
@@ -49,6 +51,8 @@ pub struct Deployment {
     pub nodes: Vec<EsNode>,
     /// Certificate, key and store files, each read once however many nodes use it.
     pub files: Vec<SecurityFile>,
+    /// Kibana, Logstash, Beats and Elastic Agent instances.
+    pub components: Vec<component::Component>,
     /// Inputs that could not be read or parsed (each one is an exit-2 input error).
     pub input_errors: Vec<InputError>,
     /// TLS endpoints probed on the network (`--tls HOST:PORT`).

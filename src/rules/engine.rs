@@ -2,10 +2,13 @@
 
 use super::{LoadedRule, Profile, Rule, RuleError, Scope, VersionReq};
 use crate::evidence::catalog;
+use crate::evidence::component::{self, Component};
 use crate::evidence::derive::{self, NodeFacts};
 use crate::evidence::endpoint::Endpoint;
 use crate::evidence::files as file_items;
-use crate::evidence::{Deployment, EsNode, Location, SecurityFile, VersionSource, tls};
+use crate::evidence::{
+    Deployment, EsNode, EsVersion, Location, SecurityFile, Settings, VersionSource, tls,
+};
 use crate::results::{Evidence, ResultLocation, RuleResult, Status, Target, fingerprint};
 use cel::common::types::CelString;
 use cel::common::value::Val;
@@ -126,16 +129,36 @@ impl Engine {
             })
             .chain(deployment.endpoints.iter().map(endpoint_target))
             .collect();
+        let clusters = crate::evidence::cluster::cluster_facts(&deployment.nodes);
         let mut results: Vec<RuleResult> = deployment
             .nodes
             .par_iter()
-            .flat_map_iter(|node| self.judge_node(node, &deployment.files, selection))
+            .zip(clusters.par_iter())
+            .flat_map_iter(|(node, cluster)| {
+                self.judge_node(node, &deployment.files, selection, cluster)
+            })
             .collect();
         results.extend(
             deployment
                 .endpoints
                 .iter()
                 .flat_map(|e| self.judge_endpoint(e, selection)),
+        );
+        let mut targets: Vec<Target> = targets;
+        targets.extend(deployment.components.iter().map(|c| Target {
+            id: c.id.clone(),
+            kind: c.kind.as_str().into(),
+            source: c.config_path.clone(),
+            version: None,
+            version_source: None,
+            grade: None,
+            tls: None,
+        }));
+        results.par_extend(
+            deployment
+                .components
+                .par_iter()
+                .flat_map_iter(|c| self.judge_component(c, selection)),
         );
         (targets, results)
     }
@@ -222,7 +245,11 @@ impl Engine {
                         object: object.clone(),
                     },
                     message,
-                    remediation: rule.remediation.clone(),
+                    remediation: if status == Status::Fail {
+                        rule.remediation.clone()
+                    } else {
+                        String::new()
+                    },
                     waiver: None,
                     baseline: false,
                 }
@@ -230,11 +257,79 @@ impl Engine {
             .collect()
     }
 
+    /// Judges the rules of the component scopes on a Kibana, Logstash, Beats or Agent instance.
+    fn judge_component(&self, comp: &Component, selection: &Selection) -> Vec<RuleResult> {
+        let facts = component::component_facts(comp);
+        let mut root_item = Item::new(Scope::Component, Value::Null, comp.name.clone());
+        root_item.anchor = comp
+            .declared_at
+            .clone()
+            .or_else(|| comp.pipelines.first().map(|p| p.location.clone()));
+        let mut items = vec![root_item];
+        let kind = comp.kind.as_str();
+        for setting in &comp.settings.entries {
+            items.push(component_setting_item(kind, setting, None));
+        }
+        for (i, p) in comp.pipelines.iter().enumerate() {
+            let plugin = format!("{}.{}", p.section, p.name);
+            for setting in &p.options.entries {
+                items.push(component_setting_item(kind, setting, Some(&plugin)));
+            }
+            if p.name != "elasticsearch" {
+                continue;
+            }
+            let mut item = Item::new(
+                Scope::LsPlugin,
+                to_cel(&component::plugin_facts(p)),
+                format!("{plugin} #{}", i + 1),
+            );
+            item.settings = Some(p.options.clone());
+            item.anchor = Some(p.location.clone());
+            item.occurrence = i + 1;
+            items.push(item);
+        }
+        let mut root = Context::with_env(Arc::clone(&self.env));
+        register_functions(&mut root);
+        root.add_variable_from_value("comp", to_cel(&facts));
+        let subject = Subject {
+            id: &comp.id,
+            object: format!("{kind}:{}", comp.name),
+            config_path: &comp.config_path,
+            settings: &comp.settings,
+            node: None,
+            version: None,
+        };
+        let mut out = Vec::new();
+        for item in &items {
+            let mut ctx = root.new_inner_scope();
+            if item.scope != Scope::Component {
+                ctx.add_variable_from_value(item.scope.variable(), item.value.clone());
+            }
+            for c in self.rules.iter().filter(|c| c.rule.scope == item.scope) {
+                let active = selection.wants(&c.rule)
+                    && for_kind(&c.rule.id, comp.kind)
+                    && (c.rule.in_profile(selection.profile)
+                        || (facts.fips && c.rule.profiles.contains(&Profile::Fips)));
+                if !active {
+                    continue;
+                }
+                let result = self.judge(c, &ctx, item, &subject);
+                if !(item.scope == Scope::ComponentSetting
+                    && result.status == Status::NotApplicable)
+                {
+                    out.push(result);
+                }
+            }
+        }
+        out
+    }
+
     fn judge_node(
         &self,
         node: &EsNode,
         files: &[SecurityFile],
         selection: &Selection,
+        cluster: &crate::evidence::cluster::ClusterFacts,
     ) -> Vec<RuleResult> {
         let facts = derive::node_facts(node);
         let items = items(node, &facts, files, selection.expiry_warning_days);
@@ -242,6 +337,8 @@ impl Engine {
         register_functions(&mut root);
         // Converting a value into the context is a deep copy: do the node's once, at the root.
         root.add_variable_from_value("node", to_cel(&facts));
+        root.add_variable_from_value("cluster", to_cel(cluster));
+        let subject = Subject::node(node);
         let mut out = Vec::new();
         for item in &items {
             let mut ctx = root.new_inner_scope();
@@ -255,7 +352,7 @@ impl Engine {
                 if !active {
                     continue;
                 }
-                let result = self.judge(c, &ctx, item, node);
+                let result = self.judge(c, &ctx, item, &subject);
                 // A per-setting rule aimed at other keys says nothing about this one: keep the
                 // report to the settings it does judge.
                 if !(item.scope == Scope::EsSetting && result.status == Status::NotApplicable) {
@@ -266,20 +363,20 @@ impl Engine {
         out
     }
 
-    fn judge(&self, c: &Compiled, ctx: &Context, item: &Item, node: &EsNode) -> RuleResult {
+    fn judge(&self, c: &Compiled, ctx: &Context, item: &Item, subject: &Subject) -> RuleResult {
         let rule = &c.rule;
-        let located = item.locate(rule, node);
-        let (status, message) = if c
-            .versions
-            .as_ref()
-            .is_some_and(|r| !r.matches(node.version))
-        {
+        let located = item.locate(rule, subject);
+        let version_mismatch = match (&c.versions, subject.version) {
+            (Some(r), Some(v)) => (!r.matches(v)).then_some(v),
+            _ => None,
+        };
+        let (status, message) = if let Some(version) = version_mismatch {
             (
                 Status::NotApplicable,
                 format!(
                     "applies to Elasticsearch {}; this node is {}",
                     rule.versions.as_deref().unwrap_or_default(),
-                    node.version
+                    version
                 ),
             )
         } else {
@@ -307,7 +404,7 @@ impl Engine {
         let fp_occurrence = item.occurrence.to_string();
         let mut identity = vec![
             rule.id.as_str(),
-            node.id.as_str(),
+            subject.id,
             located.object.as_str(),
             fp_occurrence.as_str(),
         ];
@@ -323,7 +420,7 @@ impl Engine {
             category: rule.category,
             severity: rule.severity,
             status,
-            target: node.id.clone(),
+            target: subject.id.to_string(),
             fingerprint: fingerprint(&identity),
             evidence: (status == Status::Fail).then(|| Evidence {
                 actual: located.actual.clone(),
@@ -356,7 +453,13 @@ impl Engine {
         if let Some(error) = &item.error {
             return (Status::Error, format!("cannot judge: {error}"));
         }
-        if item.scope != Scope::EsSetting && !located.unresolved.is_empty() {
+        // Component rules read values through `setting()`, which reports an unresolved one itself;
+        // a rule that only asks whether a key is written can judge it.
+        if !matches!(
+            item.scope,
+            Scope::EsSetting | Scope::ComponentSetting | Scope::Component | Scope::LsPlugin
+        ) && !located.unresolved.is_empty()
+        {
             return (
                 Status::Error,
                 format!(
@@ -466,6 +569,35 @@ struct Item {
     suggestion: Option<String>,
     /// Why the item cannot be judged (a file that is absent or unreadable).
     error: Option<String>,
+    /// Settings the item's `locate` keys are looked up in, when not the subject's own
+    /// (the options of a pipeline plugin).
+    settings: Option<Settings>,
+    /// Where the item is declared, for a key that is not written.
+    anchor: Option<Location>,
+}
+
+/// What a result is about: a node, or a Kibana / Logstash / Beats / Agent instance.
+struct Subject<'a> {
+    id: &'a str,
+    /// The object named when a failure points at no setting.
+    object: String,
+    config_path: &'a str,
+    settings: &'a Settings,
+    node: Option<&'a EsNode>,
+    version: Option<EsVersion>,
+}
+
+impl<'a> Subject<'a> {
+    fn node(node: &'a EsNode) -> Subject<'a> {
+        Subject {
+            id: &node.id,
+            object: format!("node:{}", node.name),
+            config_path: &node.config_path,
+            settings: &node.settings,
+            node: Some(node),
+            version: Some(node.version),
+        }
+    }
 }
 
 /// Where a result points, and the value found there.
@@ -490,21 +622,26 @@ impl Item {
             occurrence: 1,
             suggestion: None,
             error: None,
+            settings: None,
+            anchor: None,
         }
     }
 
-    fn locate(&self, rule: &Rule, node: &EsNode) -> Located {
+    fn locate(&self, rule: &Rule, subject: &Subject) -> Located {
         if let Some(own) = &self.own {
             return own.clone();
         }
         let keys = rule.locate.keys();
-        if let Some(arg) = keys
-            .first()
-            .filter(|k| k.starts_with("-D") || k.starts_with("-X"))
+        if let Some(node) = subject.node
+            && let Some(arg) = keys
+                .first()
+                .filter(|k| k.starts_with("-D") || k.starts_with("-X"))
         {
             return locate_jvm(node, arg);
         }
-        if let Some(file) = keys.first().and_then(|k| k.strip_prefix("file:")) {
+        if let Some(node) = subject.node
+            && let Some(file) = keys.first().and_then(|k| k.strip_prefix("file:"))
+        {
             let path = match file {
                 "log4j2.properties" => node.log4j.as_ref().map(|l| l.path.clone()),
                 "users" => node.file_users.as_ref().map(|u| u.path.clone()),
@@ -527,18 +664,19 @@ impl Item {
             None => k.to_string(),
         };
         let candidates: Vec<String> = keys.iter().map(|k| full(k)).collect();
+        let settings = self.settings.as_ref().unwrap_or(subject.settings);
         // A key written under the item's own prefix says more than one it inherits.
-        let own = self.prefix.as_ref().and_then(|p| {
-            keys.iter()
-                .find_map(|k| node.settings.get(&format!("{p}.{k}")))
-        });
-        let written = own.or_else(|| candidates.iter().find_map(|k| node.settings.get(k)));
+        let own = self
+            .prefix
+            .as_ref()
+            .and_then(|p| keys.iter().find_map(|k| settings.get(&format!("{p}.{k}"))));
+        let written = own.or_else(|| candidates.iter().find_map(|k| settings.get(k)));
         match written {
             Some(s) => Located {
                 key: s.key.clone(),
                 object: format!("setting:{}", s.key),
                 location: s.location.clone(),
-                actual: if catalog::is_secret(&s.key) {
+                actual: if catalog::is_secret(&s.key) || component::is_component_secret(&s.key) {
                     "(secret, not shown)".into()
                 } else {
                     s.value.to_string()
@@ -546,13 +684,35 @@ impl Item {
                 unresolved: s.unresolved.clone(),
             },
             None => {
+                // A locate key may name a group of settings (`…providers.anonymous`): point at
+                // the first one written under it.
+                if let Some(s) = candidates.iter().find_map(|k| {
+                    settings
+                        .keys_with_prefix(&format!("{k}."))
+                        .filter_map(|k| settings.get(k))
+                        .min_by_key(|s| (s.location.line, s.location.column))
+                }) {
+                    return Located {
+                        key: s.key.clone(),
+                        object: format!("setting:{}", s.key),
+                        location: s.location.clone(),
+                        actual: if catalog::is_secret(&s.key)
+                            || component::is_component_secret(&s.key)
+                        {
+                            "(secret, not shown)".into()
+                        } else {
+                            s.value.to_string()
+                        },
+                        unresolved: s.unresolved.clone(),
+                    };
+                }
                 let key = candidates
                     .first()
                     .cloned()
                     .or_else(|| self.prefix.clone())
                     .unwrap_or_default();
                 let object = if key.is_empty() {
-                    format!("node:{}", node.name)
+                    subject.object.clone()
                 } else {
                     format!("setting:{key}")
                 };
@@ -565,8 +725,10 @@ impl Item {
                     key,
                     object,
                     location: self
-                        .declaration(node)
-                        .unwrap_or_else(|| Location::file(&node.config_path)),
+                        .anchor
+                        .clone()
+                        .or_else(|| self.declaration(settings))
+                        .unwrap_or_else(|| Location::file(subject.config_path)),
                     unresolved: vec![],
                 }
             }
@@ -578,14 +740,13 @@ impl Item {
     /// Where the item itself is declared, for a failure caused by a key that is not written:
     /// the first key written under the item's prefix, or under its parent prefixes down to three
     /// segments (a transport profile with no filter rules points at the profile).
-    fn declaration(&self, node: &EsNode) -> Option<Location> {
+    fn declaration(&self, settings: &Settings) -> Option<Location> {
         let mut prefix = self.prefix.clone()?;
         loop {
             let probe = format!("{prefix}.");
-            let first_written = node
-                .settings
+            let first_written = settings
                 .keys_with_prefix(&probe)
-                .filter_map(|k| node.settings.get(k))
+                .filter_map(|k| settings.get(k))
                 .map(|s| &s.location)
                 .min_by_key(|l| (l.line, l.column));
             if let Some(location) = first_written {
@@ -619,6 +780,48 @@ fn locate_jvm(node: &EsNode, arg: &str) -> Located {
             .unwrap_or_else(|| "not set".into()),
         unresolved: vec![],
     }
+}
+
+/// Built-in component rules name their component in the id (`KB-`, `LS-`, `BT-`); other ids
+/// (user rules) run on every component.
+fn for_kind(id: &str, kind: component::ComponentKind) -> bool {
+    use component::ComponentKind::*;
+    match id.split('-').next().unwrap_or("") {
+        "KB" => kind == Kibana,
+        "LS" => kind == Logstash,
+        "BT" => matches!(kind, Beat | Agent),
+        _ => true,
+    }
+}
+
+/// A written setting of a component, or an option of a pipeline plugin (`plugin` names it:
+/// `output.elasticsearch`), judged on its own and located at its key.
+fn component_setting_item(
+    kind: &str,
+    setting: &crate::evidence::Setting,
+    plugin: Option<&str>,
+) -> Item {
+    let key = match plugin {
+        Some(p) => format!("{p}.{}", setting.key),
+        None => setting.key.clone(),
+    };
+    let mut named = setting.clone();
+    named.key = key.clone();
+    let facts = component::setting_facts(kind, &named);
+    let mut item = Item::new(Scope::ComponentSetting, to_cel(&facts), key.clone());
+    item.occurrence = setting.occurrence;
+    item.own = Some(Located {
+        key: key.clone(),
+        object: format!("setting:{key}"),
+        location: setting.location.clone(),
+        actual: if facts.secret {
+            "(secret, not shown)".into()
+        } else {
+            facts.value.clone()
+        },
+        unresolved: setting.unresolved.clone(),
+    });
+    item
 }
 
 fn to_cel<T: Serialize>(value: &T) -> Value {
@@ -877,4 +1080,5 @@ fn register_functions(ctx: &mut Context) {
     });
     let _ = ctx.add_function("weak_suite", |s: Arc<String>| catalog::is_weak_suite(&s));
     let _ = ctx.add_function("loopback", |h: Arc<String>| derive::is_loopback(&h));
+    let _ = ctx.add_function("weak_cipher", |s: Arc<String>| component::weak_cipher(&s));
 }

@@ -52,6 +52,19 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "checks/tls-endpoints.yaml",
         include_str!("../../checks/tls-endpoints.yaml"),
     ),
+    (
+        "checks/es-cluster.yaml",
+        include_str!("../../checks/es-cluster.yaml"),
+    ),
+    (
+        "checks/kibana.yaml",
+        include_str!("../../checks/kibana.yaml"),
+    ),
+    (
+        "checks/logstash.yaml",
+        include_str!("../../checks/logstash.yaml"),
+    ),
+    ("checks/beats.yaml", include_str!("../../checks/beats.yaml")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -149,6 +162,12 @@ pub enum Scope {
     EsKeystore,
     /// Each TLS endpoint probed with `--tls` (variable `endpoint`).
     TlsEndpoint,
+    /// A Kibana, Logstash, Beats or Agent instance (variable `comp`).
+    Component,
+    /// Each written setting of a component, and each option of a pipeline plugin (`setting`).
+    ComponentSetting,
+    /// Each Elasticsearch plugin of a Logstash pipeline (variable `plugin`).
+    LsPlugin,
 }
 
 impl Scope {
@@ -166,6 +185,9 @@ impl Scope {
             Scope::SecurityFile => "file",
             Scope::EsKeystore => "keystore",
             Scope::TlsEndpoint => "endpoint",
+            Scope::Component => "comp",
+            Scope::ComponentSetting => "setting",
+            Scope::LsPlugin => "plugin",
         }
     }
 }

@@ -1,0 +1,790 @@
+//! Configs inside deployment files: docker-compose services (settings passed as environment),
+//! Kubernetes manifests (ECK `Elasticsearch`, `Kibana`, `Beat`, `Agent`, `Logstash` resources and
+//! ConfigMaps holding config files) and Helm values (`esConfig`, `kibanaConfig`, …).
+//!
+//! Every node or component found becomes a target of its own, judged by the same rules as a
+//! plain config file; locations point into the deployment file. A config embedded as a block
+//! scalar is parsed on its own and its positions moved by the block's first line and indent.
+
+use super::components::{
+    self, Embed, component_settings, new_component, pipeline_plugins, starts_like_pipeline,
+};
+use super::display;
+use super::es_config::{parse_settings, read_text, settings_from_node};
+use crate::evidence::component::{Component, ComponentKind};
+use crate::evidence::settings::substitute_placeholders;
+use crate::evidence::{
+    EsNode, EsVersion, InputError, Location, Setting, SettingValue, Settings, VersionSource,
+};
+use crate::yaml::{self, Node, NodeKind};
+use std::path::Path;
+
+/// `docker-compose*.yml`, `compose*.yaml` and the like.
+pub fn is_compose(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    (name.ends_with(".yml") || name.ends_with(".yaml"))
+        && (name.starts_with("docker-compose") || name.starts_with("compose"))
+}
+
+const HELM_KEYS: &[&str] = &[
+    "esConfig",
+    "kibanaConfig",
+    "logstashConfig",
+    "logstashPipeline",
+    "filebeatConfig",
+    "metricbeatConfig",
+];
+
+/// A YAML file that is a Kubernetes manifest (`apiVersion` and `kind` at the top level of a
+/// document) or Helm values with an embedded Elastic config. Decided on the text, cheaply.
+pub fn is_manifest(path: &Path) -> bool {
+    if path.extension().is_none_or(|e| e != "yaml" && e != "yml") {
+        return false;
+    }
+    let Ok(text) = read_text(path) else {
+        return false;
+    };
+    let top = |key: &str| text.lines().any(|l| l.starts_with(key));
+    (top("apiVersion:") && top("kind:")) || HELM_KEYS.iter().any(|k| top(&format!("{k}:")))
+}
+
+/// What one deployment file holds.
+#[derive(Default)]
+pub struct Found {
+    pub nodes: Vec<EsNode>,
+    pub components: Vec<Component>,
+}
+
+fn err_at(path: &str, message: String) -> InputError {
+    InputError {
+        path: path.to_string(),
+        message,
+    }
+}
+
+fn parse_docs(path: &Path) -> Result<(String, String, Vec<Node>), InputError> {
+    let shown = display(path);
+    let text = read_text(path).map_err(|m| err_at(&shown, m))?;
+    let docs = yaml::parse(&text).map_err(|e| err_at(&shown, format!("invalid YAML at {e}")))?;
+    Ok((shown, text, docs))
+}
+
+/// Reads a compose file, manifest or values file. Problems inside one embedded config are
+/// errors beside what the rest of the file gave.
+pub fn load(path: &Path, compose: bool) -> (Found, Vec<InputError>) {
+    let mut found = Found::default();
+    let mut errors = Vec::new();
+    let (shown, text, docs) = match parse_docs(path) {
+        Ok(x) => x,
+        Err(e) => return (found, vec![e]),
+    };
+    let eck_http = docs
+        .iter()
+        .filter(|d| d.get("kind").and_then(Node::as_str) == Some("Elasticsearch"))
+        .filter_map(|d| {
+            let name = d.get("metadata")?.get("name")?.as_str()?.to_string();
+            Some((name, d.get("spec").is_none_or(eck_http_tls)))
+        })
+        .collect();
+    let mut ctx = Ctx {
+        eck_http,
+        path,
+        shown: &shown,
+        text: &text,
+        found: &mut found,
+        errors: &mut errors,
+    };
+    for doc in &docs {
+        if compose {
+            ctx.compose(doc);
+        } else if doc.get("kind").is_some() {
+            ctx.kubernetes(doc);
+        } else if HELM_KEYS.iter().any(|k| doc.get(k).is_some()) {
+            ctx.helm(doc);
+        }
+    }
+    (found, errors)
+}
+
+struct Ctx<'a> {
+    /// ECK `Elasticsearch` resources of the file by name, and whether they serve HTTPS.
+    eck_http: std::collections::BTreeMap<String, bool>,
+    path: &'a Path,
+    shown: &'a str,
+    text: &'a str,
+    found: &'a mut Found,
+    errors: &'a mut Vec<InputError>,
+}
+
+fn text_of(node: Option<&Node>) -> Option<String> {
+    node.and_then(Node::as_str).map(str::to_string)
+}
+
+/// Compose's `${VAR:-default}` / `${VAR-default}` written as the `${VAR:default}` the settings
+/// reader knows.
+fn compose_placeholders(value: &str) -> String {
+    value.replace(":-", ":").replace(":?", ":")
+}
+
+/// The version in an image reference such as `docker.elastic.co/elasticsearch/elasticsearch:8.15.0`.
+fn image_version(image: &str) -> Option<EsVersion> {
+    let tag = image.rsplit_once(':')?.1;
+    if tag.contains('/') {
+        return None;
+    }
+    EsVersion::parse(tag.split('-').next()?)
+}
+
+const KIBANA_ENV_KEYS: &[&str] = &[
+    "elasticsearch.hosts",
+    "elasticsearch.username",
+    "elasticsearch.password",
+    "elasticsearch.serviceAccountToken",
+    "elasticsearch.ssl.verificationMode",
+    "elasticsearch.ssl.certificateAuthorities",
+    "server.host",
+    "server.name",
+    "server.publicBaseUrl",
+    "server.ssl.enabled",
+    "server.ssl.certificate",
+    "server.ssl.key",
+    "server.ssl.supportedProtocols",
+    "server.xsrf.disableProtection",
+    "status.allowAnonymous",
+    "csp.strict",
+    "xpack.security.enabled",
+    "xpack.security.encryptionKey",
+    "xpack.encryptedSavedObjects.encryptionKey",
+    "xpack.reporting.encryptionKey",
+    "xpack.security.audit.enabled",
+    "xpack.security.secureCookies",
+    "xpack.security.sameSiteCookies",
+    "xpack.security.session.idleTimeout",
+    "xpack.security.session.lifespan",
+    "xpack.security.fipsMode.enabled",
+];
+
+const LOGSTASH_ENV_KEYS: &[&str] = &[
+    "node.name",
+    "api.enabled",
+    "api.http.host",
+    "api.ssl.enabled",
+    "api.auth.type",
+    "allow_superuser",
+    "config.debug",
+    "log.level",
+    "xpack.monitoring.enabled",
+    "xpack.monitoring.elasticsearch.hosts",
+    "xpack.monitoring.elasticsearch.username",
+    "xpack.monitoring.elasticsearch.password",
+    "xpack.monitoring.elasticsearch.ssl.verification_mode",
+    "xpack.management.elasticsearch.hosts",
+    "xpack.management.elasticsearch.username",
+    "xpack.management.elasticsearch.password",
+];
+
+/// The setting an environment variable sets in an official image: dotted names as they are,
+/// `ES_SETTING_A_B__C` (Elasticsearch 8+), or the upper-case form of a known setting.
+fn env_setting(kind: Option<ComponentKind>, name: &str) -> Option<String> {
+    if name.contains('.') {
+        return Some(name.to_string());
+    }
+    let known: &[&str] = match kind {
+        None => {
+            let rest = name.strip_prefix("ES_SETTING_")?;
+            return Some(
+                rest.split("__")
+                    .map(|p| p.replace('_', ".").to_ascii_lowercase())
+                    .collect::<Vec<_>>()
+                    .join("_"),
+            );
+        }
+        Some(ComponentKind::Kibana) => KIBANA_ENV_KEYS,
+        Some(ComponentKind::Logstash) => LOGSTASH_ENV_KEYS,
+        Some(_) => return None,
+    };
+    known
+        .iter()
+        .find(|k| k.replace('.', "_").eq_ignore_ascii_case(name))
+        .map(|k| k.to_string())
+}
+
+fn push_setting(settings: &mut Settings, key: String, raw: &str, location: Location) {
+    let (value, unresolved, from_placeholder) = substitute_placeholders(&compose_placeholders(raw));
+    settings.push(Setting {
+        key,
+        value: SettingValue::from_text(&value),
+        unresolved,
+        from_placeholder,
+        location,
+        occurrence: 0,
+    });
+}
+
+/// A setting the operator (ECK) writes itself: not in the file, so never a plaintext secret.
+fn managed(settings: &mut Settings, key: &str, value: SettingValue, location: &Location) {
+    settings.push(Setting {
+        key: key.to_string(),
+        value,
+        unresolved: vec![],
+        from_placeholder: true,
+        location: location.clone(),
+        occurrence: 0,
+    });
+}
+
+/// ECK serves HTTP with TLS unless `spec.http.tls.selfSignedCertificate.disabled` is true.
+fn eck_http_tls(spec: &Node) -> bool {
+    spec.get("http")
+        .and_then(|h| h.get("tls"))
+        .and_then(|t| t.get("selfSignedCertificate"))
+        .and_then(|s| s.get("disabled"))
+        .is_none_or(|d| d.as_str() != Some("true"))
+}
+
+fn kind_of_image(image: &str) -> Option<Option<ComponentKind>> {
+    let name = image.rsplit('/').next().unwrap_or(image);
+    let name = name.split(':').next().unwrap_or(name);
+    Some(match name {
+        n if n.starts_with("elasticsearch") => None,
+        n if n.starts_with("kibana") => Some(ComponentKind::Kibana),
+        n if n.starts_with("logstash") => Some(ComponentKind::Logstash),
+        n if n.starts_with("elastic-agent") => Some(ComponentKind::Agent),
+        n if [
+            "filebeat",
+            "metricbeat",
+            "heartbeat",
+            "auditbeat",
+            "packetbeat",
+        ]
+        .iter()
+        .any(|b| n.starts_with(b)) =>
+        {
+            Some(ComponentKind::Beat)
+        }
+        _ => return None,
+    })
+}
+
+impl Ctx<'_> {
+    fn at(&self, node: &Node) -> Location {
+        Location::at(self.shown, node.pos.line, node.pos.column)
+    }
+
+    fn error(&mut self, message: String) {
+        self.errors.push(err_at(self.shown, message));
+    }
+
+    /// Where an embedded config's text sits in the file.
+    fn embed(&self, value: &Node) -> Embed {
+        let line = self
+            .text
+            .lines()
+            .nth(value.pos.line.saturating_sub(1))
+            .unwrap_or("");
+        let first = line.chars().nth(value.pos.column.saturating_sub(1));
+        let multi_line = value.as_str().is_some_and(|t| t.contains('\n'));
+        if matches!(first, Some('"') | Some('\'')) || !multi_line {
+            // A quoted or one-line scalar: its lines cannot be told apart in the file.
+            return Embed {
+                fixed: Some(self.at(value)),
+                ..Embed::file(self.shown)
+            };
+        }
+        Embed {
+            path: self.shown.to_string(),
+            line_offset: value.pos.line - 1,
+            column_offset: value.pos.column - 1,
+            fixed: None,
+        }
+    }
+
+    fn new_node(
+        &self,
+        cluster: &str,
+        name: &str,
+        settings: Settings,
+        version: Option<(EsVersion, String)>,
+    ) -> EsNode {
+        let plain = |key: &str| {
+            settings
+                .get(key)
+                .filter(|s| s.unresolved.is_empty())
+                .map(|s| s.value.to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let cluster = plain("cluster.name").unwrap_or_else(|| cluster.to_string());
+        let name = plain("node.name").unwrap_or_else(|| name.to_string());
+        let (version, version_source) = match version {
+            Some((v, from)) => (v, VersionSource::Distribution(from)),
+            None => (EsVersion::NEWEST, VersionSource::Assumed),
+        };
+        let mut node = EsNode::files_only(self.path.parent().unwrap_or(Path::new(".")), vec![]);
+        node.id = format!("node:{cluster}/{name}");
+        node.cluster = cluster;
+        node.name = name;
+        node.config_path = self.shown.to_string();
+        node.version = version;
+        node.version_source = version_source;
+        node.settings = settings;
+        node.files_only = false;
+        node.suppressions = super::suppressions::parse(self.text, self.shown);
+        node
+    }
+
+    fn push_component(
+        &mut self,
+        kind: ComponentKind,
+        name: String,
+        settings: Settings,
+        declared_at: &Node,
+    ) -> usize {
+        let mut c = new_component(kind, name, self.shown.to_string(), settings);
+        c.declared_at = Some(self.at(declared_at));
+        c.suppressions = super::suppressions::parse(self.text, self.shown);
+        self.found.components.push(c);
+        self.found.components.len() - 1
+    }
+
+    /// An embedded config file, recognised by its name (a ConfigMap key or Helm values key).
+    fn embedded_file(
+        &mut self,
+        file: &str,
+        value: &Node,
+        owner: &str,
+        cluster: &str,
+        version: Option<(EsVersion, String)>,
+    ) {
+        let Some(text) = value.as_str() else {
+            return;
+        };
+        let embed = self.embed(value);
+        let path = Path::new(file);
+        if file == "elasticsearch.yml" || file == "elasticsearch.yaml" {
+            match parse_settings(text, self.shown) {
+                Ok(mut s) => {
+                    embed.relocate(&mut s);
+                    let node = self.new_node(cluster, owner, s, version);
+                    self.found.nodes.push(node);
+                }
+                Err(e) => self.error(format!("{file} in {owner}: {e}")),
+            }
+        } else if let Some(kind) = components::kind_from_name(path) {
+            match component_settings(text, &embed) {
+                Ok(s) => {
+                    self.push_component(kind, owner.to_string(), s, value);
+                }
+                Err(e) => self.error(format!("{file} in {owner}: {e}")),
+            }
+        } else if file.ends_with(".conf") && starts_like_pipeline(text) {
+            self.embedded_pipeline(text, value, &embed, owner, file);
+        }
+    }
+
+    fn embedded_pipeline(
+        &mut self,
+        text: &str,
+        value: &Node,
+        embed: &Embed,
+        owner: &str,
+        what: &str,
+    ) {
+        match pipeline_plugins(text, embed) {
+            Ok(plugins) => {
+                let i = match self
+                    .found
+                    .components
+                    .iter()
+                    .position(|c| c.kind == ComponentKind::Logstash && c.name == owner)
+                {
+                    Some(i) => i,
+                    None => {
+                        let i = self.push_component(
+                            ComponentKind::Logstash,
+                            owner.to_string(),
+                            Settings::default(),
+                            value,
+                        );
+                        self.found.components[i].pipeline_only = true;
+                        i
+                    }
+                };
+                self.found.components[i].pipelines.extend(plugins);
+            }
+            Err(e) => self.error(format!("{what} in {owner}: {e}")),
+        }
+    }
+
+    fn compose(&mut self, doc: &Node) {
+        let Some(NodeKind::Map(services)) = doc.get("services").map(|s| &s.kind) else {
+            return;
+        };
+        for (name_node, service) in services {
+            let Some(service_name) = name_node.as_str() else {
+                continue;
+            };
+            let image = text_of(service.get("image")).unwrap_or_default();
+            let Some(kind) = kind_of_image(&image) else {
+                continue;
+            };
+            if kind.is_none()
+                && (service.get("command").is_some() || service.get("entrypoint").is_some())
+            {
+                // The Elasticsearch image running a script (certificate or password setup),
+                // not a node.
+                continue;
+            }
+            let mut settings = Settings::default();
+            let env: Vec<(String, String, Location)> =
+                match service.get("environment").map(|e| &e.kind) {
+                    Some(NodeKind::Seq(items)) => items
+                        .iter()
+                        .filter_map(|i| {
+                            let t = i.as_str()?;
+                            let (k, v) = t.split_once('=').unwrap_or((t, ""));
+                            Some((k.trim().to_string(), v.to_string(), self.at(i)))
+                        })
+                        .collect(),
+                    Some(NodeKind::Map(entries)) => entries
+                        .iter()
+                        .filter_map(|(k, v)| {
+                            Some((
+                                k.as_str()?.to_string(),
+                                v.as_str().unwrap_or("").to_string(),
+                                self.at(k),
+                            ))
+                        })
+                        .collect(),
+                    _ => vec![],
+                };
+            for (name, value, location) in env {
+                if let Some(key) = env_setting(kind, &name) {
+                    push_setting(&mut settings, key, &value, location);
+                } else if kind.is_none() && name == "ELASTIC_PASSWORD" && !value.contains("${") {
+                    // The image writes it to the keystore as bootstrap.password; a literal
+                    // value here is that secure setting written in a plain file.
+                    push_setting(&mut settings, "bootstrap.password".into(), &value, location);
+                }
+            }
+            // The official Kibana and Elasticsearch images bind to all interfaces unless told
+            // otherwise.
+            let bind_key = match kind {
+                Some(ComponentKind::Kibana) => Some("server.host"),
+                None => Some("network.host"),
+                Some(_) => None,
+            };
+            if let Some(bind_key) = bind_key
+                && settings.get(bind_key).is_none()
+            {
+                let mut with_default = Settings::default();
+                managed(
+                    &mut with_default,
+                    bind_key,
+                    SettingValue::Text("0.0.0.0".into()),
+                    &self.at(name_node),
+                );
+                for s in settings.entries {
+                    with_default.push(s);
+                }
+                settings = with_default;
+            }
+            match kind {
+                None => {
+                    let version = image_version(&image).map(|v| (v, format!("image {image}")));
+                    let node = self.new_node("elasticsearch", service_name, settings, version);
+                    self.found.nodes.push(node);
+                }
+                Some(kind) => {
+                    self.push_component(kind, service_name.to_string(), settings, name_node);
+                }
+            }
+        }
+    }
+
+    fn helm(&mut self, doc: &Node) {
+        let owner = text_of(doc.get("clusterName"))
+            .or_else(|| text_of(doc.get("fullnameOverride")))
+            .unwrap_or_else(|| {
+                self.path
+                    .parent()
+                    .and_then(|p| p.file_name())
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_else(|| "helm".into())
+            });
+        let node_name = text_of(doc.get("nodeGroup"))
+            .map(|g| format!("{owner}-{g}"))
+            .unwrap_or_else(|| owner.clone());
+        let version = text_of(doc.get("imageTag"))
+            .and_then(|t| EsVersion::parse(&t).map(|v| (v, format!("imageTag {t}"))));
+        for key in HELM_KEYS {
+            let Some(NodeKind::Map(files)) = doc.get(key).map(|n| &n.kind) else {
+                continue;
+            };
+            for (file, value) in files {
+                let Some(file) = file.as_str() else { continue };
+                if *key == "logstashPipeline" {
+                    if let Some(text) = value.as_str() {
+                        let embed = self.embed(value);
+                        self.embedded_pipeline(text, value, &embed, &owner, file);
+                    }
+                } else if *key == "esConfig" {
+                    self.embedded_file(file, value, &node_name, &owner, version.clone());
+                } else {
+                    self.embedded_file(file, value, &owner, &owner, None);
+                }
+            }
+        }
+    }
+
+    fn kubernetes(&mut self, doc: &Node) {
+        let kind = text_of(doc.get("kind")).unwrap_or_default();
+        let api = text_of(doc.get("apiVersion")).unwrap_or_default();
+        let name = doc
+            .get("metadata")
+            .and_then(|m| m.get("name"))
+            .and_then(Node::as_str)
+            .unwrap_or(kind.as_str())
+            .to_string();
+        let spec = doc.get("spec");
+        let eck = api.contains(".k8s.elastic.co");
+        let version = spec
+            .and_then(|s| text_of(s.get("version")))
+            .and_then(|t| EsVersion::parse(&t).map(|v| (v, format!("spec.version {t}"))));
+        match kind.as_str() {
+            "ConfigMap" => {
+                let Some(NodeKind::Map(files)) = doc.get("data").map(|d| &d.kind) else {
+                    return;
+                };
+                for (file, value) in files {
+                    if let Some(file) = file.as_str() {
+                        self.embedded_file(file, value, &name, "elasticsearch", None);
+                    }
+                }
+            }
+            "Elasticsearch" if eck => {
+                let Some(spec) = spec else { return };
+                let http_tls = eck_http_tls(spec);
+                let Some(NodeKind::Seq(sets)) = spec.get("nodeSets").map(|n| &n.kind) else {
+                    return;
+                };
+                for set in sets {
+                    let set_name = text_of(set.get("name")).unwrap_or_else(|| "default".into());
+                    let anchor = self.at(set);
+                    // ECK always turns security and transport TLS on, and HTTP TLS unless
+                    // spec.http.tls.selfSignedCertificate.disabled is true.
+                    let mut settings = Settings::default();
+                    managed(
+                        &mut settings,
+                        "xpack.security.enabled",
+                        SettingValue::Bool(true),
+                        &anchor,
+                    );
+                    managed(
+                        &mut settings,
+                        "xpack.security.transport.ssl.enabled",
+                        SettingValue::Bool(true),
+                        &anchor,
+                    );
+                    managed(
+                        &mut settings,
+                        "xpack.security.http.ssl.enabled",
+                        SettingValue::Bool(http_tls),
+                        &anchor,
+                    );
+                    let text = |v: &str| SettingValue::Text(v.to_string());
+                    let certs = "/usr/share/elasticsearch/config";
+                    for (key, value) in [
+                        (
+                            "xpack.security.transport.ssl.key",
+                            format!("{certs}/node-transport-cert/transport.tls.key"),
+                        ),
+                        (
+                            "xpack.security.transport.ssl.certificate",
+                            format!("{certs}/node-transport-cert/transport.tls.crt"),
+                        ),
+                        (
+                            "xpack.security.transport.ssl.certificate_authorities",
+                            format!("{certs}/transport-certs/ca.crt"),
+                        ),
+                        (
+                            "xpack.security.transport.ssl.verification_mode",
+                            "certificate".into(),
+                        ),
+                    ] {
+                        managed(&mut settings, key, text(&value), &anchor);
+                    }
+                    if http_tls {
+                        for (key, file) in [
+                            ("xpack.security.http.ssl.key", "tls.key"),
+                            ("xpack.security.http.ssl.certificate", "tls.crt"),
+                            ("xpack.security.http.ssl.certificate_authorities", "ca.crt"),
+                        ] {
+                            managed(
+                                &mut settings,
+                                key,
+                                text(&format!("{certs}/http-certs/{file}")),
+                                &anchor,
+                            );
+                        }
+                    }
+                    if let Some(config) = set.get("config") {
+                        match settings_from_node(config, self.shown) {
+                            Ok(user) => {
+                                for s in user.entries {
+                                    settings.push(s);
+                                }
+                            }
+                            Err(e) => self.error(format!("{name} nodeSet {set_name}: {e}")),
+                        }
+                    }
+                    let node = self.new_node(
+                        &name,
+                        &format!("{name}-es-{set_name}"),
+                        settings,
+                        version.clone(),
+                    );
+                    self.found.nodes.push(node);
+                }
+            }
+            "Kibana" | "Beat" | "Agent" | "Logstash" if eck => {
+                let Some(spec) = spec else { return };
+                let component = match kind.as_str() {
+                    "Kibana" => ComponentKind::Kibana,
+                    "Beat" => ComponentKind::Beat,
+                    "Agent" => ComponentKind::Agent,
+                    _ => ComponentKind::Logstash,
+                };
+                let mut settings = Settings::default();
+                let anchor = self.at(spec);
+                let es_ref = spec.get("elasticsearchRef").is_some();
+                // ECK points the component at the referenced cluster, over HTTPS unless that
+                // cluster (when it is in this file) has HTTP TLS disabled.
+                let ref_scheme = match spec
+                    .get("elasticsearchRef")
+                    .and_then(|r| r.get("name"))
+                    .and_then(Node::as_str)
+                    .and_then(|n| self.eck_http.get(n))
+                {
+                    Some(false) => "http",
+                    _ => "https",
+                };
+                let ref_url = format!("{ref_scheme}://elasticsearch-es-http:9200");
+                match component {
+                    ComponentKind::Kibana => {
+                        let http_tls = eck_http_tls(spec);
+                        managed(
+                            &mut settings,
+                            "server.ssl.enabled",
+                            SettingValue::Bool(http_tls),
+                            &anchor,
+                        );
+                        managed(
+                            &mut settings,
+                            "server.host",
+                            SettingValue::Text("0.0.0.0".into()),
+                            &anchor,
+                        );
+                        // ECK generates the three encryption keys into the config secret.
+                        for key in [
+                            "xpack.security.encryptionKey",
+                            "xpack.encryptedSavedObjects.encryptionKey",
+                            "xpack.reporting.encryptionKey",
+                        ] {
+                            managed(
+                                &mut settings,
+                                key,
+                                SettingValue::Text("(generated by ECK)".into()),
+                                &anchor,
+                            );
+                        }
+                        if es_ref {
+                            managed(
+                                &mut settings,
+                                "elasticsearch.hosts",
+                                SettingValue::List(vec![
+                                    "https://elasticsearch-es-http:9200".into(),
+                                ]),
+                                &anchor,
+                            );
+                        }
+                    }
+                    ComponentKind::Beat | ComponentKind::Agent if es_ref => {
+                        managed(
+                            &mut settings,
+                            "output.elasticsearch.hosts",
+                            SettingValue::List(vec![ref_url.clone()]),
+                            &anchor,
+                        );
+                    }
+                    _ => {}
+                }
+                if let Some(config) = spec.get("config") {
+                    match settings_from_node(config, self.shown) {
+                        Ok(user) => {
+                            for s in user.entries {
+                                settings.push(s);
+                            }
+                        }
+                        Err(e) => self.error(format!("{kind} {name}: {e}")),
+                    }
+                }
+                let i = self.push_component(component, name.clone(), settings, doc);
+                if let Some(NodeKind::Seq(pipelines)) = spec.get("pipelines").map(|p| &p.kind) {
+                    for p in pipelines {
+                        if let Some(value) = p.get("config.string")
+                            && let Some(text) = value.as_str()
+                        {
+                            let embed = self.embed(value);
+                            match pipeline_plugins(text, &embed) {
+                                Ok(plugins) => self.found.components[i].pipelines.extend(plugins),
+                                Err(e) => self.error(format!("pipeline of {kind} {name}: {e}")),
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_names() {
+        assert_eq!(
+            env_setting(None, "ES_SETTING_XPACK_SECURITY_ENABLED").as_deref(),
+            Some("xpack.security.enabled")
+        );
+        assert_eq!(
+            env_setting(None, "ES_SETTING_BOOTSTRAP_MEMORY__LOCK").as_deref(),
+            Some("bootstrap.memory_lock")
+        );
+        assert_eq!(
+            env_setting(
+                Some(ComponentKind::Kibana),
+                "ELASTICSEARCH_SSL_VERIFICATIONMODE"
+            )
+            .as_deref(),
+            Some("elasticsearch.ssl.verificationMode")
+        );
+        assert_eq!(env_setting(None, "ES_JAVA_OPTS"), None);
+    }
+
+    #[test]
+    fn image_versions() {
+        assert_eq!(
+            image_version("docker.elastic.co/elasticsearch/elasticsearch:8.15.2"),
+            Some(EsVersion {
+                major: 8,
+                minor: 15
+            })
+        );
+        assert_eq!(image_version("elasticsearch:${STACK_VERSION}"), None);
+        assert_eq!(image_version("localhost:5000/elasticsearch"), None);
+    }
+}

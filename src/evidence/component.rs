@@ -1,0 +1,626 @@
+//! Kibana, Logstash, Beats and Elastic Agent instances: their settings (from their own YAML
+//! file, a compose service or a Kubernetes manifest) and, for Logstash, the plugins of their
+//! pipelines. The facts the rules read are derived here once.
+
+use super::catalog;
+use super::derive::is_loopback;
+use super::settings::{Setting, SettingValue, Settings};
+use super::{InlineSuppression, Location};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ComponentKind {
+    Kibana,
+    Logstash,
+    Beat,
+    Agent,
+}
+
+impl ComponentKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ComponentKind::Kibana => "kibana",
+            ComponentKind::Logstash => "logstash",
+            ComponentKind::Beat => "beat",
+            ComponentKind::Agent => "agent",
+        }
+    }
+}
+
+/// One stack component other than an Elasticsearch node.
+#[derive(Debug, Clone, Serialize)]
+pub struct Component {
+    /// `<kind>:<name>`, unique within a scan.
+    pub id: String,
+    pub kind: ComponentKind,
+    pub name: String,
+    /// The file the settings came from, as the user named it (a manifest for embedded configs).
+    pub config_path: String,
+    pub settings: Settings,
+    /// Pipeline plugins (Logstash), in file order.
+    pub pipelines: Vec<PipelinePlugin>,
+    pub suppressions: Vec<InlineSuppression>,
+    /// Only pipeline files were found (no `logstash.yml`): instance-wide rules do not apply.
+    pub pipeline_only: bool,
+    /// What the rest of the scan says about this component's peers (filled by [`link`]).
+    pub peers: Peers,
+    /// Where the component is declared inside a larger file (a compose service, a manifest's
+    /// resource): failures about unwritten settings point here.
+    pub declared_at: Option<Location>,
+}
+
+/// Facts that need the other targets of the scan: the Elasticsearch nodes and the other
+/// instances of the same kind.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Peers {
+    /// 1 when every node of the component's deployment serves HTTP over TLS, 0 when none
+    /// does, -1 when there is no such node or the nodes disagree.
+    pub cluster_http_tls: i64,
+    /// Kibana: settings whose literal encryption key differs from another Kibana instance's.
+    pub key_mismatch: Vec<String>,
+}
+
+/// Number of leading path components two files share (a file shares all of its own).
+fn shared(a: &str, b: &str) -> usize {
+    std::path::Path::new(a)
+        .components()
+        .zip(std::path::Path::new(b).components())
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// The indices of `candidates` nearest to `path`: those sharing the most leading folders with
+/// it (the same manifest, then the same deployment folder, …).
+fn nearest<'a>(path: &str, candidates: impl Iterator<Item = (usize, &'a str)>) -> Vec<usize> {
+    let scored: Vec<(usize, usize)> = candidates.map(|(i, p)| (i, shared(path, p))).collect();
+    let best = scored.iter().map(|(_, d)| *d).max().unwrap_or(0);
+    scored
+        .into_iter()
+        .filter(|(_, d)| *d == best && best > 0)
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Fills [`Component::peers`] from the other targets of the scan. A component's deployment is
+/// the nodes (and, for Kibana, the other instances) nearest to it: in the same compose file or
+/// manifest, else under the deepest folder they share.
+pub fn link(nodes: &[super::EsNode], components: &mut [Component]) {
+    let nodes: Vec<&super::EsNode> = nodes.iter().filter(|n| !n.files_only).collect();
+    const KEYS: &[&str] = &[
+        "xpack.security.encryptionKey",
+        "xpack.encryptedSavedObjects.encryptionKey",
+        "xpack.reporting.encryptionKey",
+    ];
+    let literal = |c: &Component, key: &str| {
+        c.settings
+            .get(key)
+            .filter(|s| !s.from_placeholder && s.unresolved.is_empty())
+            .map(|s| s.value.to_string())
+    };
+    let kibanas: Vec<(usize, String, Vec<Option<String>>)> = components
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.kind == ComponentKind::Kibana)
+        .map(|(i, c)| {
+            (
+                i,
+                c.config_path.clone(),
+                KEYS.iter().map(|k| literal(c, k)).collect(),
+            )
+        })
+        .collect();
+    for (i, c) in components.iter_mut().enumerate() {
+        let near = nearest(
+            &c.config_path,
+            nodes
+                .iter()
+                .enumerate()
+                .map(|(j, n)| (j, n.config_path.as_str())),
+        );
+        let states: std::collections::BTreeSet<bool> = near
+            .iter()
+            .map(|&j| {
+                nodes[j]
+                    .settings
+                    .bool("xpack.security.http.ssl.enabled")
+                    .unwrap_or(false)
+            })
+            .collect();
+        c.peers.cluster_http_tls = match (states.len(), states.iter().next()) {
+            (1, Some(true)) => 1,
+            (1, Some(false)) => 0,
+            _ => -1,
+        };
+        if c.kind != ComponentKind::Kibana {
+            continue;
+        }
+        let others = nearest(
+            &c.config_path,
+            kibanas
+                .iter()
+                .filter(|(j, _, _)| *j != i)
+                .map(|(j, p, _)| (*j, p.as_str())),
+        );
+        let mine = kibanas.iter().find(|(j, _, _)| *j == i).map(|k| &k.2);
+        for (k, key) in KEYS.iter().enumerate() {
+            let Some(Some(value)) = mine.map(|m| &m[k]) else {
+                continue;
+            };
+            let differs = kibanas
+                .iter()
+                .filter(|(j, _, _)| others.contains(j))
+                .any(|(_, _, keys)| keys[k].as_ref().is_some_and(|o| o != value));
+            if differs {
+                c.peers.key_mismatch.push(key.to_string());
+            }
+        }
+    }
+}
+
+/// A plugin block of a Logstash pipeline; its options are settings named as in the pipeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct PipelinePlugin {
+    /// `input`, `filter` or `output`.
+    pub section: String,
+    pub name: String,
+    pub location: Location,
+    pub options: Settings,
+}
+
+/// Values that are published defaults or documentation samples: a credential or key equal to
+/// one of them is as good as public.
+const SAMPLE_SECRETS: &[&str] = &[
+    "changeme",
+    "changeit",
+    "password",
+    "elastic",
+    "secret",
+    "admin",
+    "kibana",
+    "logstash",
+    "something_at_least_32_characters",
+    "something_secret_at_least_32_characters",
+    "a_random_string_of_32_characters",
+    "min-32-byte-long-strong-encryption-key",
+    "12345678901234567890123456789012",
+    "abcdefghijklmnopqrstuvwxyz123456",
+    "fhjskloppd678ehkdfdlliverpoolfcr",
+    "c69548d9027afcf4d55146b1d425a9f4c69548d9027afcf4d55146b1d425a9f4",
+];
+
+/// Whether a secret's value is a published default or sample.
+pub fn is_sample_secret(value: &str) -> bool {
+    let v = value.trim().to_ascii_lowercase();
+    SAMPLE_SECRETS.contains(&v.as_str())
+        || v.contains("changeme")
+        || v.contains("something_at_least")
+        || v.contains("at_least_32")
+}
+
+/// The component as the `component` rules see it (variable `comp`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ComponentFacts {
+    pub kind: String,
+    pub name: String,
+    /// Effective settings: every explicit one plus the defaults rules read.
+    pub settings: BTreeMap<String, SettingValue>,
+    pub explicit: BTreeMap<String, bool>,
+    pub unresolved: BTreeMap<String, Vec<String>>,
+    /// Elasticsearch URLs the component sends to (Kibana `elasticsearch.hosts`, Beats and Agent
+    /// outputs, Logstash monitoring), with the scheme made explicit.
+    pub es_urls: Vec<String>,
+    /// Those of `es_urls` that are plain `http://` to a host other than loopback.
+    pub plain_remote_es_urls: Vec<String>,
+    /// Those of `es_urls` that are plain `http://`, loopback included.
+    pub plain_es_urls: Vec<String>,
+    /// The component's own server/API listens beyond loopback.
+    pub server_exposed: bool,
+    /// Length of the encryption keys written (0 when absent; the values are never exposed).
+    pub key_lengths: BTreeMap<String, i64>,
+    /// Encryption keys whose value is a published sample.
+    pub sample_keys: Vec<String>,
+    /// Any TLS verification mode set to `none` (key names).
+    pub verification_none: Vec<String>,
+    /// Any TLS verification mode set to `certificate` (key names).
+    pub verification_certificate: Vec<String>,
+    /// TLS protocol settings that allow TLS 1.1 or older (key names).
+    pub legacy_protocols: Vec<String>,
+    /// Cipher settings that list broken or weak suites (key names).
+    pub weak_ciphers: Vec<String>,
+    /// User-name settings equal to `elastic` (key names).
+    pub elastic_user: Vec<String>,
+    /// Secret settings whose value is a published default such as `changeme` (key names).
+    pub default_passwords: Vec<String>,
+    pub fips: bool,
+    pub pipeline_only: bool,
+    /// Beats: `setup.kibana` is reached over plain HTTP on a host other than loopback.
+    pub kibana_plain_remote: bool,
+    pub peers: Peers,
+    /// Elasticsearch URLs of every kind (settings and pipeline plugins), scheme explicit.
+    pub all_es_urls: Vec<String>,
+}
+
+/// One written setting of a component or one option of a pipeline plugin (variable `setting`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ComponentSettingFacts {
+    pub component: String,
+    pub key: String,
+    /// The value, or empty for secret settings.
+    pub value: String,
+    pub secret: bool,
+    /// A secret written literally in the file (not `${VAR}`, not empty).
+    pub literal_secret: bool,
+    /// A secret whose value is a published default or sample (`changeme`, …).
+    pub sample: bool,
+    /// The value as a list (comma text split), or empty for secret settings.
+    pub values: Vec<String>,
+    /// Number of characters of the value (secrets included; the value itself is never shown).
+    pub length: i64,
+    /// The last segment of the key (`verification_mode`, `supportedProtocols`, …).
+    pub name: String,
+    pub from_placeholder: bool,
+}
+
+/// The Elasticsearch plugin of a Logstash pipeline as the `ls_plugin` rules see it (`plugin`).
+#[derive(Debug, Clone, Serialize)]
+pub struct PluginFacts {
+    pub section: String,
+    pub name: String,
+    pub settings: BTreeMap<String, SettingValue>,
+    pub explicit: BTreeMap<String, bool>,
+    pub unresolved: BTreeMap<String, Vec<String>>,
+    pub hosts: Vec<String>,
+    /// Hosts reached in clear text: `http://` URLs, or any host when `ssl_enabled`/`ssl` is
+    /// false, or bare hosts when nothing turns TLS on.
+    pub plain_hosts: Vec<String>,
+    pub plain_remote_hosts: Vec<String>,
+    pub uses_cloud_id: bool,
+}
+
+fn effective(settings: &Settings) -> BTreeMap<String, SettingValue> {
+    settings
+        .keys()
+        .filter_map(|k| settings.value(k).map(|v| (k.clone(), v.clone())))
+        .collect()
+}
+
+fn explicit_and_unresolved(
+    settings: &Settings,
+) -> (BTreeMap<String, bool>, BTreeMap<String, Vec<String>>) {
+    (
+        settings.keys().map(|k| (k.clone(), true)).collect(),
+        settings
+            .entries
+            .iter()
+            .filter(|e| !e.unresolved.is_empty())
+            .map(|e| (e.key.clone(), e.unresolved.clone()))
+            .collect(),
+    )
+}
+
+/// The host of a URL or `host:port` entry.
+pub fn url_host(url: &str) -> String {
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    let rest = rest.trim_start_matches("//");
+    let authority = rest.split('/').next().unwrap_or(rest);
+    let authority = authority.rsplit('@').next().unwrap_or(authority);
+    if let Some(v6) = authority.strip_prefix('[') {
+        return v6.split(']').next().unwrap_or(v6).to_string();
+    }
+    authority.split(':').next().unwrap_or(authority).to_string()
+}
+
+fn remote(url: &str) -> bool {
+    let host = url_host(url);
+    !host.is_empty() && !is_loopback(&host)
+}
+
+/// Kibana's and the Beats' secret-looking keys, beyond what `catalog::is_secret` knows.
+pub fn is_component_secret(key: &str) -> bool {
+    let last = key.rsplit('.').next().unwrap_or(key).to_ascii_lowercase();
+    catalog::is_secret(key)
+        || last == "keypassphrase"
+        || last == "encryptionkey"
+        || last == "serviceaccounttoken"
+        || last == "decryptiononlykeys"
+        || last == "key_passphrase"
+        || last == "cloud_auth"
+        || key.ends_with("cloud.auth")
+        || last == "api_key"
+        || last == "apikey"
+}
+
+fn is_user_key(key: &str) -> bool {
+    let last = key.rsplit('.').next().unwrap_or(key);
+    last == "username" || last == "user"
+}
+
+pub fn component_facts(c: &Component) -> ComponentFacts {
+    let s = &c.settings;
+    let mut settings = effective(s);
+    let (explicit, unresolved) = explicit_and_unresolved(s);
+    let text = |k: &str| s.value(k).map(|v| v.to_string());
+    let mut es_urls = Vec::new();
+    let server_exposed;
+    match c.kind {
+        ComponentKind::Kibana => {
+            let hosts = s
+                .value("elasticsearch.hosts")
+                .map(SettingValue::as_list)
+                .unwrap_or_else(|| vec!["http://localhost:9200".into()]);
+            es_urls.extend(hosts);
+            let host = text("server.host").unwrap_or_else(|| "localhost".into());
+            server_exposed = !is_loopback(&host);
+            settings
+                .entry("server.ssl.enabled".into())
+                .or_insert(SettingValue::Bool(false));
+            settings
+                .entry("elasticsearch.ssl.verificationMode".into())
+                .or_insert(SettingValue::Text("full".into()));
+            settings
+                .entry("xpack.security.audit.enabled".into())
+                .or_insert(SettingValue::Bool(false));
+        }
+        ComponentKind::Logstash => {
+            let host = text("api.http.host").unwrap_or_else(|| "127.0.0.1".into());
+            let api_on = s.bool("api.enabled").unwrap_or(true);
+            server_exposed = api_on && !is_loopback(&host);
+            for prefix in [
+                "xpack.monitoring.elasticsearch",
+                "xpack.management.elasticsearch",
+            ] {
+                if let Some(v) = s.value(&format!("{prefix}.hosts")) {
+                    es_urls.extend(v.as_list());
+                }
+            }
+            settings
+                .entry("api.ssl.enabled".into())
+                .or_insert(SettingValue::Bool(false));
+            settings
+                .entry("api.auth.type".into())
+                .or_insert(SettingValue::Text("none".into()));
+            settings
+                .entry("api.http.host".into())
+                .or_insert(SettingValue::Text(host));
+        }
+        ComponentKind::Beat | ComponentKind::Agent => {
+            let host = text("http.host").unwrap_or_else(|| "localhost".into());
+            server_exposed = s.bool("http.enabled").unwrap_or(false) && !is_loopback(&host);
+            let mut outputs: Vec<String> = vec!["output.elasticsearch".into()];
+            for k in s.keys_with_prefix("outputs.") {
+                if let Some(name) = k.strip_prefix("outputs.").and_then(|r| r.split('.').next()) {
+                    let p = format!("outputs.{name}");
+                    if !outputs.contains(&p) {
+                        outputs.push(p);
+                    }
+                }
+            }
+            outputs.push("monitoring.elasticsearch".into());
+            outputs.push("xpack.monitoring.elasticsearch".into());
+            for p in outputs {
+                let Some(hosts) = s.value(&format!("{p}.hosts")) else {
+                    continue;
+                };
+                let protocol = text(&format!("{p}.protocol")).unwrap_or_else(|| "http".into());
+                for h in hosts.as_list() {
+                    if h.contains("://") {
+                        es_urls.push(h);
+                    } else {
+                        es_urls.push(format!("{protocol}://{h}"));
+                    }
+                }
+            }
+        }
+    }
+    let all_es_urls: Vec<String> = es_urls
+        .iter()
+        .cloned()
+        .chain(
+            c.pipelines
+                .iter()
+                .filter(|p| p.name == "elasticsearch")
+                .flat_map(|p| plugin_facts(p).hosts),
+        )
+        .collect();
+    let plain_es_urls: Vec<String> = es_urls
+        .iter()
+        .filter(|u| u.to_ascii_lowercase().starts_with("http://"))
+        .cloned()
+        .collect();
+    let plain_remote_es_urls = plain_es_urls
+        .iter()
+        .filter(|u| remote(u))
+        .cloned()
+        .collect();
+    let mut key_lengths = BTreeMap::new();
+    let mut sample_keys = Vec::new();
+    let mut verification_none = Vec::new();
+    let mut verification_certificate = Vec::new();
+    let mut legacy_protocols = Vec::new();
+    let mut weak_ciphers = Vec::new();
+    let mut elastic_user = Vec::new();
+    let mut default_passwords = Vec::new();
+    for e in &s.entries {
+        let k = &e.key;
+        let last = k.rsplit('.').next().unwrap_or(k).to_ascii_lowercase();
+        let value = e.value.to_string();
+        if last == "encryptionkey" {
+            key_lengths.insert(k.clone(), value.chars().count() as i64);
+            if is_sample_secret(&value) {
+                sample_keys.push(k.clone());
+            }
+        }
+        if last == "verificationmode" || last == "verification_mode" {
+            match value.to_ascii_lowercase().as_str() {
+                "none" => verification_none.push(k.clone()),
+                "certificate" => verification_certificate.push(k.clone()),
+                _ => {}
+            }
+        }
+        if (last == "supportedprotocols" || last == "supported_protocols")
+            && e.value.as_list().iter().any(|p| {
+                let p = p.trim();
+                catalog::is_legacy_protocol(p) || p == "TLSv1.0" || p == "SSLv3"
+            })
+        {
+            legacy_protocols.push(k.clone());
+        }
+        if (last == "ciphersuites" || last == "cipher_suites")
+            && e.value.as_list().iter().any(|c| weak_cipher(c))
+        {
+            weak_ciphers.push(k.clone());
+        }
+        if is_user_key(k) && e.unresolved.is_empty() && value == "elastic" {
+            elastic_user.push(k.clone());
+        }
+        if is_component_secret(k)
+            && !e.from_placeholder
+            && last.contains("password")
+            && is_sample_secret(&value)
+        {
+            default_passwords.push(k.clone());
+        }
+    }
+    let fips = s.bool("xpack.security.fipsMode.enabled").unwrap_or(false)
+        || s.bool("xpack.fips_mode.enabled").unwrap_or(false)
+        || s.bool("fips_mode.enabled").unwrap_or(false);
+    ComponentFacts {
+        kind: c.kind.as_str().into(),
+        name: c.name.clone(),
+        settings,
+        explicit,
+        unresolved,
+        es_urls,
+        plain_remote_es_urls,
+        plain_es_urls,
+        server_exposed,
+        key_lengths,
+        sample_keys,
+        verification_none,
+        verification_certificate,
+        legacy_protocols,
+        weak_ciphers,
+        elastic_user,
+        default_passwords,
+        fips,
+        pipeline_only: c.pipeline_only,
+        peers: c.peers.clone(),
+        all_es_urls,
+        kibana_plain_remote: s.value("setup.kibana.host").is_some_and(|h| {
+            let h = h.to_string();
+            let plain = if h.contains("://") {
+                h.to_ascii_lowercase().starts_with("http://")
+            } else {
+                text("setup.kibana.protocol").is_none_or(|p| p == "http")
+            };
+            plain && remote(&h)
+        }),
+    }
+}
+
+/// RC4, DES/3DES, NULL, EXPORT, MD5, anonymous, and the Go `*-CBC-SHA` suites.
+pub fn weak_cipher(c: &str) -> bool {
+    let u = c.trim().to_ascii_uppercase();
+    catalog::is_broken_suite(&u)
+        || u.contains("RC4")
+        || u.contains("3DES")
+        || u.contains("DES-CBC")
+        || u.contains("NULL")
+        || u.contains("EXPORT")
+        || u.contains("MD5")
+        || u.ends_with("-CBC-SHA")
+        || u == "ALL"
+}
+
+pub fn setting_facts(component: &str, setting: &Setting) -> ComponentSettingFacts {
+    let secret = is_component_secret(&setting.key);
+    let value = setting.value.to_string();
+    ComponentSettingFacts {
+        component: component.to_string(),
+        key: setting.key.clone(),
+        value: if secret { String::new() } else { value.clone() },
+        secret,
+        literal_secret: secret
+            && !setting.from_placeholder
+            && !value.trim().is_empty()
+            && value != "[]",
+        sample: secret && is_sample_secret(&value),
+        length: value.chars().count() as i64,
+        values: if secret {
+            vec![]
+        } else {
+            setting.value.as_list()
+        },
+        name: setting
+            .key
+            .rsplit('.')
+            .next()
+            .unwrap_or(&setting.key)
+            .to_string(),
+        from_placeholder: setting.from_placeholder,
+    }
+}
+
+pub fn plugin_facts(p: &PipelinePlugin) -> PluginFacts {
+    let s = &p.options;
+    let (explicit, unresolved) = explicit_and_unresolved(s);
+    let hosts = s
+        .value("hosts")
+        .map(SettingValue::as_list)
+        .unwrap_or_default();
+    let ssl_off = s.bool("ssl_enabled") == Some(false) || s.bool("ssl") == Some(false);
+    let ssl_on = s.bool("ssl_enabled") == Some(true) || s.bool("ssl") == Some(true);
+    let uses_cloud_id = s.get("cloud_id").is_some();
+    let plain_hosts: Vec<String> = if uses_cloud_id && !ssl_off {
+        vec![]
+    } else {
+        let defaulted = if hosts.is_empty() && p.section == "output" {
+            vec!["//127.0.0.1".to_string()]
+        } else {
+            hosts.clone()
+        };
+        defaulted
+            .into_iter()
+            .filter(|h| {
+                let l = h.to_ascii_lowercase();
+                ssl_off || l.starts_with("http://") || (!l.starts_with("https://") && !ssl_on)
+            })
+            .collect()
+    };
+    let plain_remote_hosts = plain_hosts.iter().filter(|h| remote(h)).cloned().collect();
+    PluginFacts {
+        section: p.section.clone(),
+        name: p.name.clone(),
+        settings: effective(s),
+        explicit,
+        unresolved,
+        hosts,
+        plain_hosts,
+        plain_remote_hosts,
+        uses_cloud_id,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts() {
+        assert_eq!(url_host("https://user@es-1:9200/x"), "es-1");
+        assert_eq!(url_host("10.0.0.1:9200"), "10.0.0.1");
+        assert_eq!(url_host("//127.0.0.1"), "127.0.0.1");
+        assert_eq!(url_host("http://[::1]:9200"), "::1");
+        assert!(!remote("http://localhost:9200"));
+        assert!(remote("http://elasticsearch:9200"));
+    }
+
+    #[test]
+    fn samples() {
+        assert!(is_sample_secret("changeme"));
+        assert!(is_sample_secret("something_at_least_32_characters"));
+        assert!(!is_sample_secret("2f9b1c0e8a7d6c5b4a3f2e1d0c9b8a7f"));
+    }
+}
