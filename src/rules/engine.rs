@@ -187,40 +187,19 @@ impl Engine {
                 let (status, message) = if let Some(why) = cannot {
                     (Status::Error, format!("cannot judge: {why}"))
                 } else {
-                    let when = c.when.as_ref().map(|w| w.execute(&ctx));
-                    match when {
-                        Some(Ok(Value::Bool(false))) => (
-                            Status::NotApplicable,
-                            rule.unless.clone().unwrap_or_else(|| {
-                                format!(
-                                    "does not apply: {}",
-                                    rule.when.as_deref().unwrap_or_default()
-                                )
-                            }),
-                        ),
-                        Some(Ok(Value::Bool(true))) | None => match c.check.execute(&ctx) {
-                            Ok(Value::Bool(true)) => (Status::Pass, rule.title.clone()),
-                            Ok(Value::Bool(false)) => (
-                                Status::Fail,
-                                rule.message
-                                    .as_deref()
-                                    .unwrap_or(&rule.title)
-                                    .replace("{item}", &endpoint.id)
-                                    .replace("{key}", &endpoint.id)
-                                    .replace("{value}", &endpoint_actual(rule, endpoint)),
-                            ),
-                            Ok(other) => (
-                                Status::Error,
-                                format!("the rule's check gave {other:?}, not a boolean"),
-                            ),
-                            Err(e) => (Status::Error, cel_error_message(&e)),
+                    verdict(
+                        c,
+                        &ctx,
+                        || None,
+                        || {
+                            rule.message
+                                .as_deref()
+                                .unwrap_or(&rule.title)
+                                .replace("{item}", &endpoint.id)
+                                .replace("{key}", &endpoint.id)
+                                .replace("{value}", &endpoint_actual(rule, endpoint))
                         },
-                        Some(Ok(other)) => (
-                            Status::Error,
-                            format!("the rule's `when` gave {other:?}, not a boolean"),
-                        ),
-                        Some(Err(e)) => (Status::Error, cel_error_message(&e)),
-                    }
+                    )
                 };
                 RuleResult {
                     rule: rule.id.clone(),
@@ -379,27 +358,17 @@ impl Engine {
                     version
                 ),
             )
-        } else {
+        } else if let Some(error) = &item.error {
             // An item that could not be read is an error for every rule of its scope, whatever
             // the rule's applicability would have been.
-            let when = c.when.as_ref().filter(|_| item.error.is_none());
-            match when.map(|w| w.execute(ctx)) {
-                Some(Ok(Value::Bool(false))) => (
-                    Status::NotApplicable,
-                    rule.unless.clone().unwrap_or_else(|| {
-                        format!(
-                            "does not apply: {}",
-                            rule.when.as_deref().unwrap_or_default()
-                        )
-                    }),
-                ),
-                Some(Ok(Value::Bool(true))) | None => self.check(c, ctx, item, &located),
-                Some(Ok(other)) => (
-                    Status::Error,
-                    format!("the rule's `when` gave {other:?}, not a boolean"),
-                ),
-                Some(Err(e)) => (Status::Error, cel_error_message(&e)),
-            }
+            (Status::Error, format!("cannot judge: {error}"))
+        } else {
+            verdict(
+                c,
+                ctx,
+                || unresolved_error(item, &located),
+                || fail_message(rule, item, &located),
+            )
         };
         let fp_occurrence = item.occurrence.to_string();
         let mut identity = vec![
@@ -440,48 +409,6 @@ impl Engine {
             },
             waiver: None,
             baseline: false,
-        }
-    }
-
-    fn check(
-        &self,
-        c: &Compiled,
-        ctx: &Context,
-        item: &Item,
-        located: &Located,
-    ) -> (Status, String) {
-        if let Some(error) = &item.error {
-            return (Status::Error, format!("cannot judge: {error}"));
-        }
-        // Component rules read values through `setting()`, which reports an unresolved one itself;
-        // a rule that only asks whether a key is written can judge it.
-        if !matches!(
-            item.scope,
-            Scope::EsSetting | Scope::ComponentSetting | Scope::Component | Scope::LsPlugin
-        ) && !located.unresolved.is_empty()
-        {
-            return (
-                Status::Error,
-                format!(
-                    "cannot judge: {} takes its value from environment variable {}, which has no default",
-                    located.key,
-                    located
-                        .unresolved
-                        .iter()
-                        .map(|v| format!("${{{v}}}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            );
-        }
-        match c.check.execute(ctx) {
-            Ok(Value::Bool(true)) => (Status::Pass, c.rule.title.clone()),
-            Ok(Value::Bool(false)) => (Status::Fail, fail_message(&c.rule, item, located)),
-            Ok(other) => (
-                Status::Error,
-                format!("the rule's check gave {other:?}, not a boolean"),
-            ),
-            Err(e) => (Status::Error, cel_error_message(&e)),
         }
     }
 }
@@ -532,6 +459,73 @@ fn endpoint_actual(rule: &Rule, e: &Endpoint) -> String {
         ),
         _ => e.leaf_summary.clone(),
     }
+}
+
+/// `when`, then `check`: the verdict of a rule in a context. `pre_check` may stop an applicable
+/// rule with an error before its check runs; `fail` words a failure.
+fn verdict(
+    c: &Compiled,
+    ctx: &Context,
+    pre_check: impl FnOnce() -> Option<(Status, String)>,
+    fail: impl FnOnce() -> String,
+) -> (Status, String) {
+    let rule = &c.rule;
+    match c.when.as_ref().map(|w| w.execute(ctx)) {
+        Some(Ok(Value::Bool(false))) => (
+            Status::NotApplicable,
+            rule.unless.clone().unwrap_or_else(|| {
+                format!(
+                    "does not apply: {}",
+                    rule.when.as_deref().unwrap_or_default()
+                )
+            }),
+        ),
+        Some(Ok(Value::Bool(true))) | None => {
+            if let Some(stop) = pre_check() {
+                return stop;
+            }
+            match c.check.execute(ctx) {
+                Ok(Value::Bool(true)) => (Status::Pass, rule.title.clone()),
+                Ok(Value::Bool(false)) => (Status::Fail, fail()),
+                Ok(other) => (
+                    Status::Error,
+                    format!("the rule's check gave {other:?}, not a boolean"),
+                ),
+                Err(e) => (Status::Error, cel_error_message(&e)),
+            }
+        }
+        Some(Ok(other)) => (
+            Status::Error,
+            format!("the rule's `when` gave {other:?}, not a boolean"),
+        ),
+        Some(Err(e)) => (Status::Error, cel_error_message(&e)),
+    }
+}
+
+/// A rule located at a value that needs an environment variable with no default cannot be
+/// judged from the file.
+fn unresolved_error(item: &Item, located: &Located) -> Option<(Status, String)> {
+    // Component rules read values through `setting()`, which reports an unresolved one itself;
+    // a rule that only asks whether a key is written can judge it.
+    let exempt = matches!(
+        item.scope,
+        Scope::EsSetting | Scope::ComponentSetting | Scope::Component | Scope::LsPlugin
+    );
+    (!exempt && !located.unresolved.is_empty()).then(|| {
+        (
+            Status::Error,
+            format!(
+                "cannot judge: {} takes its value from environment variable {}, which has no default",
+                located.key,
+                located
+                    .unresolved
+                    .iter()
+                    .map(|v| format!("${{{v}}}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+    })
 }
 
 fn fail_message(rule: &Rule, item: &Item, located: &Located) -> String {
