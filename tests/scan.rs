@@ -1,33 +1,10 @@
 //! The binary run on the bundled fixtures: planted problems, lines, exit codes, secrets.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{esaudit, scan_json};
 use serde_json::Value;
 use std::path::Path;
-
-fn esaudit() -> Command {
-    let mut cmd = Command::cargo_bin("esaudit").unwrap();
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1");
-    cmd
-}
-
-/// Runs a JSON scan and returns (exit code, report).
-fn scan_json(args: &[&str]) -> (i32, Value) {
-    let out = esaudit()
-        .arg("scan")
-        .args(args)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code().unwrap(), report)
-}
 
 fn results(report: &Value) -> &Vec<Value> {
     report["results"].as_array().unwrap()

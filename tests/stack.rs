@@ -1,42 +1,11 @@
 //! Kibana, Logstash, Beats and Agent configs, compose files and Kubernetes manifests: planted
 //! problems at their lines, clean secure fixtures, input errors, and secrets kept out of reports.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{esaudit, scan_json, with_status};
 use serde_json::Value;
 use std::path::Path;
-
-fn esaudit() -> Command {
-    let mut cmd = Command::cargo_bin("esaudit").unwrap();
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1");
-    cmd
-}
-
-fn scan_json(args: &[&str]) -> (i32, Value) {
-    let out = esaudit()
-        .arg("scan")
-        .args(args)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code().unwrap(), report)
-}
-
-fn with_status<'a>(report: &'a Value, status: &str) -> Vec<&'a Value> {
-    report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["status"] == status)
-        .collect()
-}
 
 /// Every file under `dir` with `# expect: RULE` markers: (path, line, rule).
 fn planted(dir: &str) -> Vec<(String, u64, String)> {

@@ -1,0 +1,41 @@
+//! Helpers the integration tests share: run the binary from the crate root and read its JSON.
+#![allow(dead_code)] // each test file uses its own subset
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// The binary, run from the crate root (so fixture paths print as `fixtures/…`), no colour.
+pub fn esaudit() -> Command {
+    let mut cmd = Command::cargo_bin("esaudit").unwrap();
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+/// Runs `esaudit scan ARGS --format json`: the exit code and the report.
+pub fn scan_json(args: &[&str]) -> (i32, Value) {
+    let out = esaudit()
+        .arg("scan")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap(), report)
+}
+
+/// The results of a report that have `status`.
+pub fn with_status<'a>(report: &'a Value, status: &str) -> Vec<&'a Value> {
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] == status)
+        .collect()
+}
