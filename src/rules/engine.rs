@@ -201,37 +201,21 @@ impl Engine {
                         },
                     )
                 };
-                RuleResult {
-                    rule: rule.id.clone(),
-                    title: rule.title.clone(),
-                    category: rule.category,
-                    severity: rule.severity,
-                    status,
-                    target: endpoint.id.clone(),
-                    fingerprint: fingerprint(&[
-                        rule.id.as_str(),
-                        endpoint.id.as_str(),
-                        object.as_str(),
-                    ]),
-                    evidence: (status == Status::Fail).then(|| Evidence {
-                        actual: endpoint_actual(rule, endpoint),
-                        expected: rule.expected.clone(),
-                    }),
-                    location: ResultLocation {
-                        path: None,
-                        line: None,
-                        column: None,
-                        object: object.clone(),
-                    },
-                    message,
-                    remediation: if status == Status::Fail {
-                        rule.remediation.clone()
-                    } else {
-                        String::new()
-                    },
-                    waiver: None,
-                    baseline: false,
-                }
+                let location = ResultLocation {
+                    path: None,
+                    line: None,
+                    column: None,
+                    object: object.clone(),
+                };
+                let identity = [rule.id.as_str(), endpoint.id.as_str(), object.as_str()];
+                result_of(
+                    rule,
+                    &endpoint.id,
+                    (status, message),
+                    location,
+                    &identity,
+                    || endpoint_actual(rule, endpoint),
+                )
             })
             .collect()
     }
@@ -383,33 +367,20 @@ impl Engine {
         if item.own.is_none() && item.scope != Scope::EsNode {
             identity.push(item.name.as_str());
         }
-        RuleResult {
-            rule: rule.id.clone(),
-            title: rule.title.clone(),
-            category: rule.category,
-            severity: rule.severity,
-            status,
-            target: subject.id.to_string(),
-            fingerprint: fingerprint(&identity),
-            evidence: (status == Status::Fail).then(|| Evidence {
-                actual: located.actual.clone(),
-                expected: rule.expected.clone(),
-            }),
-            location: ResultLocation {
-                path: Some(located.location.path.clone()),
-                line: located.location.line,
-                column: located.location.column,
-                object: located.object,
-            },
-            message,
-            remediation: if status == Status::Fail {
-                rule.remediation.clone()
-            } else {
-                String::new()
-            },
-            waiver: None,
-            baseline: false,
-        }
+        let location = ResultLocation {
+            path: Some(located.location.path.clone()),
+            line: located.location.line,
+            column: located.location.column,
+            object: located.object.clone(),
+        };
+        result_of(
+            rule,
+            subject.id,
+            (status, message),
+            location,
+            &identity,
+            || located.actual.clone(),
+        )
     }
 }
 
@@ -458,6 +429,40 @@ fn endpoint_actual(rule: &Rule, e: &Endpoint) -> String {
             }
         ),
         _ => e.leaf_summary.clone(),
+    }
+}
+
+/// A result of `rule` on `target`. Evidence and remediation go with failures only.
+fn result_of(
+    rule: &Rule,
+    target: &str,
+    (status, message): (Status, String),
+    location: ResultLocation,
+    identity: &[&str],
+    actual: impl FnOnce() -> String,
+) -> RuleResult {
+    let failed = status == Status::Fail;
+    RuleResult {
+        rule: rule.id.clone(),
+        title: rule.title.clone(),
+        category: rule.category,
+        severity: rule.severity,
+        status,
+        target: target.to_string(),
+        fingerprint: fingerprint(identity),
+        evidence: failed.then(|| Evidence {
+            actual: actual(),
+            expected: rule.expected.clone(),
+        }),
+        location,
+        message,
+        remediation: if failed {
+            rule.remediation.clone()
+        } else {
+            String::new()
+        },
+        waiver: None,
+        baseline: false,
     }
 }
 
