@@ -235,7 +235,12 @@ pub fn name_matches(cert: &CertFacts, host: &str) -> bool {
             Some(suffix) => host
                 .split_once('.')
                 .is_some_and(|(label, rest)| !label.is_empty() && rest == suffix),
-            None => name == host,
+            // A short name (a node name, say) is covered by the FQDN that starts with it.
+            None => {
+                name == host
+                    || (!host.contains('.')
+                        && name.split_once('.').is_some_and(|(first, _)| first == host))
+            }
         }
     })
 }
@@ -257,6 +262,36 @@ mod tests {
         assert_eq!(hash_of("md5WithRSAEncryption"), "md5");
         assert_eq!(hash_of("ecdsa-with-SHA256"), "sha256");
         assert_eq!(hash_of("sha256WithRSAEncryption"), "sha256");
+    }
+
+    #[test]
+    fn names_match_exactly_by_wildcard_or_by_short_name() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let params = rcgen::CertificateParams::new(vec![
+            "es01.corp.example.com".to_string(),
+            "*.nodes.example.com".to_string(),
+            "10.0.0.5".to_string(),
+        ])
+        .unwrap();
+        let der = params.self_signed(&key).unwrap().der().to_vec();
+        let cert = parse_certificate(&der, now()).unwrap();
+        for host in [
+            "es01.corp.example.com",
+            "es01",
+            "a.nodes.example.com",
+            "10.0.0.5",
+        ] {
+            assert!(name_matches(&cert, host), "{host}");
+        }
+        for host in [
+            "es02",
+            "es01.other.example.com",
+            "nodes.example.com",
+            "10.0.0.6",
+            "corp",
+        ] {
+            assert!(!name_matches(&cert, host), "{host}");
+        }
     }
 
     #[test]
