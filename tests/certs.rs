@@ -1,7 +1,10 @@
 //! Certificates, stores and keystores generated here (rcgen, openssl, keytool), so the expiry
 //! checks stay true over time; then the binary is run on node folders that use them.
 
+mod common;
+
 use assert_cmd::Command;
+use common::run;
 use esaudit::collect::es_keystore;
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
@@ -20,19 +23,6 @@ fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>, mode: u32) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, contents).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
-}
-
-fn run(dir: &Path, program: &str, args: &[&str]) {
-    let out = std::process::Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap_or_else(|e| panic!("{program} is needed by this test: {e}"));
-    assert!(
-        out.status.success(),
-        "{program} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 fn params(cn: &str, sans: &[&str], days_from_now: (i64, i64)) -> CertificateParams {

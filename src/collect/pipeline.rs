@@ -133,13 +133,7 @@ fn config(i: &mut In) -> ModalResult<Vec<Plugin>> {
             .parse_next(i)?
             .to_string();
         ws(i)?;
-        cut_err('{')
-            .context(StrContext::Label("'{'"))
-            .parse_next(i)?;
-        body(i, &section, false, &mut plugins)?;
-        cut_err('}')
-            .context(StrContext::Label("'}'"))
-            .parse_next(i)?;
+        braced_body(i, &section, false, &mut plugins)?;
         ws(i)?;
     }
     Ok(plugins)
@@ -152,6 +146,23 @@ fn ws(i: &mut In) -> ModalResult<()> {
         alt((multispace1.void(), preceded('#', till_line_ending).void())),
     )
     .parse_next(i)
+}
+
+/// `{ … }` around a section or branch body.
+fn braced_body(
+    i: &mut In,
+    section: &str,
+    conditional: bool,
+    out: &mut Vec<Plugin>,
+) -> ModalResult<()> {
+    cut_err('{')
+        .context(StrContext::Label("'{'"))
+        .parse_next(i)?;
+    body(i, section, conditional, out)?;
+    cut_err('}')
+        .context(StrContext::Label("'}'"))
+        .parse_next(i)?;
+    Ok(())
 }
 
 fn body(i: &mut In, section: &str, conditional: bool, out: &mut Vec<Plugin>) -> ModalResult<()> {
@@ -191,13 +202,7 @@ fn keyword(i: &mut In, word: &str) -> ModalResult<bool> {
 fn branch(i: &mut In, section: &str, out: &mut Vec<Plugin>) -> ModalResult<()> {
     loop {
         condition(i)?;
-        cut_err('{')
-            .context(StrContext::Label("'{'"))
-            .parse_next(i)?;
-        body(i, section, true, out)?;
-        cut_err('}')
-            .context(StrContext::Label("'}'"))
-            .parse_next(i)?;
+        braced_body(i, section, true, out)?;
         let checkpoint = i.checkpoint();
         ws(i)?;
         if !keyword(i, "else")? {
@@ -208,13 +213,7 @@ fn branch(i: &mut In, section: &str, out: &mut Vec<Plugin>) -> ModalResult<()> {
         if keyword(i, "if")? {
             continue;
         }
-        cut_err('{')
-            .context(StrContext::Label("'{'"))
-            .parse_next(i)?;
-        body(i, section, true, out)?;
-        cut_err('}')
-            .context(StrContext::Label("'}'"))
-            .parse_next(i)?;
+        braced_body(i, section, true, out)?;
         return Ok(());
     }
 }

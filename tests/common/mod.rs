@@ -39,3 +39,17 @@ pub fn with_status<'a>(report: &'a Value, status: &str) -> Vec<&'a Value> {
         .filter(|r| r["status"] == status)
         .collect()
 }
+
+/// Runs a helper program in `dir` (openssl, keytool); the test needs it to succeed.
+pub fn run(dir: &std::path::Path, program: &str, args: &[&str]) {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{program} is needed by this test: {e}"));
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
