@@ -1,5 +1,6 @@
 //! Turns the paths a user named into evidence, and only that.
 
+pub mod api;
 pub mod components;
 pub mod es_config;
 pub mod es_keystore;
@@ -8,6 +9,7 @@ pub mod manifests;
 pub mod node_files;
 pub mod pipeline;
 pub mod security_files;
+pub mod snapshot;
 pub mod suppressions;
 pub mod tls_probe;
 

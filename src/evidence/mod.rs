@@ -10,6 +10,7 @@ pub mod component;
 pub mod derive;
 pub mod endpoint;
 pub mod files;
+pub mod rbac;
 pub mod settings;
 pub mod tls;
 

@@ -168,6 +168,20 @@ pub enum Scope {
     ComponentSetting,
     /// Each Elasticsearch plugin of a Logstash pipeline (variable `plugin`).
     LsPlugin,
+    /// A cluster read through its APIs, live or from a snapshot (variable `api`).
+    EsCluster,
+    /// Each certificate a cluster's nodes loaded, from `_ssl/certificates` (variable `cert`).
+    ClusterCertificate,
+    /// Each role: from the API, or from `roles.yml` (variable `role`).
+    RbacRole,
+    /// Each user: native and built-in from the API, file-realm from `users` (variable `user`).
+    RbacUser,
+    /// Each role mapping: from the API, or from `role_mapping.yml` (variable `mapping`).
+    RbacRoleMapping,
+    /// Each API key (variable `key`).
+    RbacApiKey,
+    /// Each service-account token (variable `token`).
+    RbacServiceToken,
 }
 
 impl Scope {
@@ -188,6 +202,13 @@ impl Scope {
             Scope::Component => "comp",
             Scope::ComponentSetting => "setting",
             Scope::LsPlugin => "plugin",
+            Scope::EsCluster => "api",
+            Scope::ClusterCertificate => "cert",
+            Scope::RbacRole => "role",
+            Scope::RbacUser => "user",
+            Scope::RbacRoleMapping => "mapping",
+            Scope::RbacApiKey => "key",
+            Scope::RbacServiceToken => "token",
         }
     }
 }
