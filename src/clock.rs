@@ -57,6 +57,63 @@ impl Date {
     }
 }
 
+impl Date {
+    /// Days since 1970-01-01 (Howard Hinnant's `days_from_civil`).
+    pub fn unix_days(self) -> i64 {
+        let y = self.year - i64::from(self.month <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y.rem_euclid(400);
+        let m = i64::from(self.month);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+}
+
+/// Milliseconds since the epoch of an RFC 3339 time such as Elasticsearch writes
+/// (`2027-02-16T20:05:13.000Z`, `+01:00` offsets, or a bare date).
+pub fn parse_rfc3339_ms(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let date = Date::parse(text.get(..10)?)?;
+    let mut ms = date.unix_days() * 86_400_000;
+    let rest = &text[10..];
+    if rest.is_empty() {
+        return Some(ms);
+    }
+    let rest = rest.strip_prefix(['T', 't', ' '])?;
+    let num = |s: &str| s.parse::<i64>().ok();
+    let (h, m, sec) = (
+        num(rest.get(0..2)?)?,
+        num(rest.get(3..5)?)?,
+        num(rest.get(6..8)?)?,
+    );
+    ms += (h * 3600 + m * 60 + sec) * 1000;
+    let mut tail = &rest[8..];
+    if let Some(frac) = tail.strip_prefix('.') {
+        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+        let milli: String = frac[..digits]
+            .chars()
+            .chain("000".chars())
+            .take(3)
+            .collect();
+        ms += num(&milli)?;
+        tail = &frac[digits..];
+    }
+    match tail.as_bytes().first() {
+        None | Some(b'Z' | b'z') => Some(ms),
+        Some(sign @ (b'+' | b'-')) => {
+            let (oh, om) = (num(tail.get(1..3)?)?, num(tail.get(4..6)?)?);
+            let offset = (oh * 60 + om) * 60_000;
+            Some(if *sign == b'+' {
+                ms - offset
+            } else {
+                ms + offset
+            })
+        }
+        _ => None,
+    }
+}
+
 impl std::fmt::Display for Date {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
@@ -123,6 +180,22 @@ mod tests {
         }
         assert!(Date::parse("2024-02-29").is_some());
         assert!(Date::parse("2026-11-27") < Date::parse("2026-11-28"));
+    }
+
+    #[test]
+    fn rfc3339_times() {
+        assert_eq!(parse_rfc3339_ms("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(
+            parse_rfc3339_ms("2026-11-27T10:54:56.789Z"),
+            Some(1_795_776_896_789)
+        );
+        assert_eq!(
+            parse_rfc3339_ms("2026-11-27T11:54:56.789+01:00"),
+            Some(1_795_776_896_789)
+        );
+        assert_eq!(parse_rfc3339_ms("2026-11-27"), Some(20_784 * 86_400_000));
+        assert_eq!(parse_rfc3339_ms("soon"), None);
+        assert_eq!(parse_rfc3339_ms("2026-11-27T10:54"), None);
     }
 
     #[test]

@@ -113,6 +113,7 @@ pub fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
         },
     );
     deployment.endpoints = collect::tls_probe::probe_all(&options.tls, &options.probe);
+    evidence::es_cluster::add_all(&mut deployment, time.0);
     let selection = Selection {
         profile: options.profile,
         select: options.select.clone(),

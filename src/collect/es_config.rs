@@ -161,6 +161,7 @@ pub fn load_node(
             name,
             config_path: path,
             config_dir,
+            api_source: None,
             version,
             version_source,
             settings,

@@ -50,7 +50,7 @@ pub fn collect(paths: &[PathBuf], options: &CollectOptions) -> Deployment {
         if found.count() == before {
             deployment.input_errors.push(InputError {
                 path: display(path),
-                message: "no Elastic Stack configuration (elasticsearch.yml, kibana.yml, logstash.yml, a pipeline, a Beat or Agent config, a compose file or Kubernetes manifest) or certificate files found here".into(),
+                message: "no Elastic Stack configuration (elasticsearch.yml, an API snapshot or support-diagnostics bundle, kibana.yml, logstash.yml, a pipeline, a Beat or Agent config, a compose file or Kubernetes manifest) or certificate files found here".into(),
             });
         }
     }
@@ -78,6 +78,15 @@ pub fn collect(paths: &[PathBuf], options: &CollectOptions) -> Deployment {
         deployment.nodes.push(EsNode::files_only(&dir, loose_files));
     }
     deployment.files = files.files;
+    for path in &found.snapshots {
+        match snapshot::read(path, &display(path)) {
+            Ok(snap) => deployment.api_snapshots.push(snap),
+            Err(message) => deployment.input_errors.push(InputError {
+                path: display(path),
+                message,
+            }),
+        }
+    }
     collect_components(&found, &mut deployment);
     make_ids_unique(&mut deployment.nodes);
     make_component_ids_unique(&mut deployment.components);
@@ -96,6 +105,8 @@ struct Found {
     compose: BTreeSet<PathBuf>,
     /// Kubernetes manifests and Helm values.
     manifests: BTreeSet<PathBuf>,
+    /// API snapshots and support-diagnostics bundles (folders or zips).
+    snapshots: BTreeSet<PathBuf>,
 }
 
 impl Found {
@@ -106,6 +117,7 @@ impl Found {
             + self.pipelines.len()
             + self.compose.len()
             + self.manifests.len()
+            + self.snapshots.len()
     }
 
     /// Files recognised by name (or, for pipelines, by their first word); false for the rest.
@@ -310,6 +322,14 @@ fn attach_files(
 
 fn discover(path: &Path, found: &mut Found) -> Result<(), String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+    if meta.is_file()
+        && path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+    {
+        found.snapshots.insert(path.to_path_buf());
+        return Ok(());
+    }
     if meta.is_file() {
         if !found.add(path) {
             return Err(
@@ -328,9 +348,26 @@ fn discover(path: &Path, found: &mut Found) -> Result<(), String> {
                 && e.depth() > 0
                 && SKIPPED_DIRS.iter().any(|s| e.file_name() == *s))
         });
+    let mut snapshot_dirs: Vec<PathBuf> = vec![];
     for entry in walker {
         let entry = entry.map_err(|e| format!("cannot read: {e}"))?;
+        if snapshot_dirs.iter().any(|d| entry.path().starts_with(d)) {
+            continue;
+        }
+        if entry.file_type().is_dir() {
+            if snapshot::is_snapshot_dir(entry.path()) {
+                found.snapshots.insert(entry.path().to_path_buf());
+                snapshot_dirs.push(entry.path().to_path_buf());
+            }
+            continue;
+        }
         if !entry.file_type().is_file() {
+            continue;
+        }
+        // A zip found while searching is read only when it looks like a diagnostics bundle.
+        let name = entry.file_name().to_string_lossy().to_ascii_lowercase();
+        if name.ends_with(".zip") && name.contains("diagnostics") {
+            found.snapshots.insert(entry.path().to_path_buf());
             continue;
         }
         found.add(entry.path());

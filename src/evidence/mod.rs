@@ -9,6 +9,7 @@ pub mod cluster;
 pub mod component;
 pub mod derive;
 pub mod endpoint;
+pub mod es_cluster;
 pub mod files;
 pub mod rbac;
 pub mod settings;
@@ -58,6 +59,11 @@ pub struct Deployment {
     pub input_errors: Vec<InputError>,
     /// TLS endpoints probed on the network (`--tls HOST:PORT`).
     pub endpoints: Vec<endpoint::Endpoint>,
+    /// What clusters' APIs answered: live, or from snapshots and support-diagnostics bundles.
+    #[serde(skip)]
+    pub api_snapshots: Vec<crate::collect::snapshot::ApiSnapshot>,
+    /// The clusters built from `api_snapshots` (their nodes join `nodes`).
+    pub clusters: Vec<es_cluster::EsCluster>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
@@ -101,6 +107,8 @@ pub enum VersionSource {
     CommandLine,
     /// Read from the distribution beside the config (`lib/elasticsearch-X.Y.Z.jar`).
     Distribution(String),
+    /// Reported by the cluster's API (the URL or snapshot named).
+    Api(String),
     /// Nothing said: the newest supported major line is assumed.
     Assumed,
 }
@@ -117,6 +125,9 @@ pub struct EsNode {
     /// The folder relative TLS and realm paths resolve against.
     #[serde(skip)]
     pub config_dir: PathBuf,
+    /// For a node read from `_nodes/settings`: the cluster URL or snapshot. Its settings have
+    /// no file position, and no files of its own can be read.
+    pub api_source: Option<String>,
     pub version: EsVersion,
     pub version_source: VersionSource,
     pub settings: Settings,
@@ -148,6 +159,7 @@ impl EsNode {
             name: shown.clone(),
             config_path: shown,
             config_dir: dir.to_path_buf(),
+            api_source: None,
             version: EsVersion::NEWEST,
             version_source: VersionSource::Assumed,
             settings: Settings::default(),

@@ -5,6 +5,7 @@ use crate::evidence::catalog;
 use crate::evidence::component::{self, Component};
 use crate::evidence::derive::{self, NodeFacts};
 use crate::evidence::endpoint::Endpoint;
+use crate::evidence::es_cluster::EsCluster;
 use crate::evidence::files as file_items;
 use crate::evidence::{
     Deployment, EsNode, EsVersion, Location, SecurityFile, Settings, VersionSource, tls,
@@ -22,6 +23,7 @@ use std::sync::Arc;
 struct Compiled {
     rule: Rule,
     when: Option<Program>,
+    requires: Option<Program>,
     check: Program,
     versions: Option<VersionReq>,
 }
@@ -68,6 +70,11 @@ impl Engine {
             };
             let check = cel("check", &rule.check)?;
             let when = rule.when.as_deref().map(|w| cel("when", w)).transpose()?;
+            let requires = rule
+                .requires
+                .as_deref()
+                .map(|r| cel("requires", r))
+                .transpose()?;
             let versions = rule
                 .versions
                 .as_deref()
@@ -81,6 +88,7 @@ impl Engine {
             compiled.push(Compiled {
                 rule,
                 when,
+                requires,
                 check,
                 versions,
             });
@@ -117,17 +125,30 @@ impl Engine {
                     "es_node"
                 }
                 .into(),
-                source: n.config_path.clone(),
+                source: match &n.api_source {
+                    Some(source) => format!("{source} (_nodes/settings)"),
+                    None => n.config_path.clone(),
+                },
                 version: Some(n.version.to_string()),
                 version_source: Some(match &n.version_source {
                     VersionSource::CommandLine => "--es-version".to_string(),
                     VersionSource::Distribution(jar) => jar.clone(),
+                    VersionSource::Api(source) => format!("reported by {source}"),
                     VersionSource::Assumed => "assumed: newest supported major line".to_string(),
                 }),
                 grade: None,
                 tls: None,
             })
             .chain(deployment.endpoints.iter().map(endpoint_target))
+            .chain(deployment.clusters.iter().map(|c| Target {
+                id: c.id.clone(),
+                kind: "es_cluster".into(),
+                source: c.facts.source.clone(),
+                version: (!c.facts.version.is_empty()).then(|| c.facts.version.clone()),
+                version_source: (!c.facts.version.is_empty()).then(|| "GET /".to_string()),
+                grade: None,
+                tls: None,
+            }))
             .collect();
         let clusters = crate::evidence::cluster::cluster_facts(&deployment.nodes);
         let mut results: Vec<RuleResult> = deployment
@@ -143,6 +164,12 @@ impl Engine {
                 .endpoints
                 .iter()
                 .flat_map(|e| self.judge_endpoint(e, selection)),
+        );
+        results.par_extend(
+            deployment
+                .clusters
+                .par_iter()
+                .flat_map_iter(|c| self.judge_cluster(c, selection)),
         );
         let mut targets: Vec<Target> = targets;
         targets.extend(deployment.components.iter().map(|c| Target {
@@ -287,6 +314,76 @@ impl Engine {
         out
     }
 
+    /// Judges the rules of the cluster scopes on a cluster read through its APIs. When the
+    /// cluster could not be reached, or a call a scope needs was refused, that scope's rules
+    /// are errors that say why.
+    fn judge_cluster(&self, cluster: &EsCluster, selection: &Selection) -> Vec<RuleResult> {
+        let unreachable = cluster.snapshot.error.clone();
+        let object = cluster.id.clone();
+        let mut root_item = Item::new(Scope::EsCluster, Value::Null, cluster.name.clone());
+        root_item.error = unreachable.clone();
+        let mut items = vec![root_item];
+        match (&unreachable, &cluster.certificates_missing) {
+            (Some(why), _) | (None, Some(why)) => {
+                let mut item = Item::new(
+                    Scope::ClusterCertificate,
+                    Value::Null,
+                    "certificates".into(),
+                );
+                item.error = Some(why.clone());
+                item.own = Some(api_located("certificates", String::new()));
+                items.push(item);
+            }
+            (None, None) => {
+                for cert in &cluster.certificates {
+                    let mut item =
+                        Item::new(Scope::ClusterCertificate, to_cel(cert), cert.path.clone());
+                    item.own = Some(api_located(
+                        &cert.object(),
+                        format!("{} (expires {})", cert.subject_dn, cert.expiry),
+                    ));
+                    items.push(item);
+                }
+            }
+        }
+        let mut root = Context::with_env(Arc::clone(&self.env));
+        register_functions(&mut root);
+        root.add_variable_from_value(Scope::EsCluster.variable(), to_cel(&cluster.facts));
+        root.add_variable_from_value("warning_days", Value::Int(selection.expiry_warning_days));
+        let empty = Settings::default();
+        let subject = Subject {
+            id: &cluster.id,
+            object,
+            config_path: "",
+            settings: &empty,
+            node: None,
+            version: EsVersion::parse(&cluster.facts.version),
+        };
+        let facts_json = serde_json::to_value(&cluster.facts).unwrap_or_default();
+        let mut out = Vec::new();
+        for item in &items {
+            let mut ctx = root.new_inner_scope();
+            if item.scope != Scope::EsCluster {
+                ctx.add_variable_from_value(item.scope.variable(), item.value.clone());
+            }
+            for c in self.rules.iter().filter(|c| c.rule.scope == item.scope) {
+                if !(selection.wants(&c.rule) && c.rule.in_profile(selection.profile)) {
+                    continue;
+                }
+                if item.scope == Scope::EsCluster {
+                    let mut item_for_rule =
+                        Item::new(Scope::EsCluster, Value::Null, cluster.name.clone());
+                    item_for_rule.error = item.error.clone();
+                    item_for_rule.own = Some(cluster_located(&c.rule, &facts_json, &cluster.id));
+                    out.push(self.judge(c, &ctx, &item_for_rule, &subject));
+                } else {
+                    out.push(self.judge(c, &ctx, item, &subject));
+                }
+            }
+        }
+        out
+    }
+
     fn judge_node(
         &self,
         node: &EsNode,
@@ -368,7 +465,8 @@ impl Engine {
             identity.push(item.name.as_str());
         }
         let location = ResultLocation {
-            path: Some(located.location.path.clone()),
+            // Settings read from an API have no file.
+            path: (!located.location.path.is_empty()).then(|| located.location.path.clone()),
             line: located.location.line,
             column: located.location.column,
             object: located.object.clone(),
@@ -382,6 +480,55 @@ impl Engine {
             || located.actual.clone(),
         )
     }
+}
+
+/// A result about something read from an API: no file, only the object.
+fn api_located(object: &str, actual: String) -> Located {
+    Located {
+        key: String::new(),
+        object: object.to_string(),
+        location: Location::default(),
+        actual,
+        unresolved: vec![],
+    }
+}
+
+/// Where a cluster rule points: its `locate` names a field of the cluster facts, whose value is
+/// the evidence. A list of runtime overrides (`key = value (scope)`) points at the first
+/// setting; anything else at the cluster.
+fn cluster_located(rule: &Rule, facts: &serde_json::Value, cluster_id: &str) -> Located {
+    let field = rule.locate.keys().first().copied().unwrap_or_default();
+    let value = field
+        .split('.')
+        .try_fold(facts, |v, part| v.get(part))
+        .cloned()
+        .unwrap_or(serde_json::Value::Null);
+    let actual = match &value {
+        serde_json::Value::Array(items) if items.is_empty() => "none".to_string(),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .map(|i| {
+                i.as_str()
+                    .map(String::from)
+                    .unwrap_or_else(|| i.to_string())
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    let object = match value
+        .as_array()
+        .and_then(|a| a.first())
+        .and_then(|f| f.as_str())
+    {
+        Some(first) if first.contains(" = ") && first.starts_with("xpack.") => {
+            format!("setting:{}", first.split(" = ").next().unwrap_or_default())
+        }
+        _ => cluster_id.to_string(),
+    };
+    api_located(&object, actual)
 }
 
 fn endpoint_target(e: &Endpoint) -> Target {
@@ -488,6 +635,20 @@ fn verdict(
         Some(Ok(Value::Bool(true))) | None => {
             if let Some(stop) = pre_check() {
                 return stop;
+            }
+            match c.requires.as_ref().map(|r| r.execute(ctx)) {
+                None => {}
+                Some(Ok(Value::String(why))) if why.is_empty() => {}
+                Some(Ok(Value::String(why))) => {
+                    return (Status::Error, format!("cannot judge: {why}"));
+                }
+                Some(Ok(other)) => {
+                    return (
+                        Status::Error,
+                        format!("the rule's `requires` gave {other:?}, not a string"),
+                    );
+                }
+                Some(Err(e)) => return (Status::Error, cel_error_message(&e)),
             }
             match c.check.execute(ctx) {
                 Ok(Value::Bool(true)) => (Status::Pass, rule.title.clone()),

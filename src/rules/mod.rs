@@ -65,6 +65,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../checks/logstash.yaml"),
     ),
     ("checks/beats.yaml", include_str!("../../checks/beats.yaml")),
+    (
+        "checks/es-api.yaml",
+        include_str!("../../checks/es-api.yaml"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -277,6 +281,10 @@ pub struct Rule {
     /// Why the rule does not apply when `when` is false (shown with `not_applicable`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unless: Option<String>,
+    /// CEL giving why the rule cannot be judged on this item (the API call it needs was
+    /// refused, say), or an empty string when it can. A non-empty reason gives `error`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requires: Option<String>,
     /// CEL: true means the item passes.
     pub check: String,
     #[serde(default, skip_serializing_if = "is_nothing")]

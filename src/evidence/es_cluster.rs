@@ -1,0 +1,659 @@
+//! A cluster seen through its APIs (live, or from a snapshot or support-diagnostics bundle):
+//! the facts the `es_cluster` and `cluster_certificate` rules judge, and the nodes of
+//! `_nodes/settings`, which the node rules judge exactly as if their `elasticsearch.yml` had
+//! been read.
+
+use super::settings::{Setting, SettingValue, Settings};
+use super::{EsNode, EsVersion, Location, VersionSource};
+use crate::collect::snapshot::ApiSnapshot;
+use serde::Serialize;
+use serde_json::Value;
+
+/// A cluster read through its APIs.
+#[derive(Debug, Clone, Serialize)]
+pub struct EsCluster {
+    /// `cluster:<name>`.
+    pub id: String,
+    pub name: String,
+    pub facts: ClusterFacts,
+    pub certificates: Vec<LoadedCertificate>,
+    /// Why the loaded certificates are unknown (`_ssl/certificates` refused or absent).
+    pub certificates_missing: Option<String>,
+    /// Ids of the nodes built from `_nodes/settings`.
+    pub node_ids: Vec<String>,
+    #[serde(skip)]
+    pub snapshot: ApiSnapshot,
+}
+
+/// What the cluster-level rules read (CEL variable `api`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ClusterFacts {
+    pub name: String,
+    pub source: String,
+    /// Read from the live cluster (false: a snapshot or bundle).
+    pub live: bool,
+    /// Certificate verification was off for this scan (`--insecure`).
+    pub insecure: bool,
+    /// `major.minor.patch` from `GET /`, or empty.
+    pub version: String,
+    pub anonymous: AnonymousFacts,
+    pub security: Known<bool>,
+    pub usage: UsageFacts,
+    pub license: LicenseFacts,
+    /// `_nodes/settings` was read: the node rules judge TLS, audit and IP filtering per node.
+    pub node_settings_read: bool,
+    pub nodes: i64,
+    pub scanner: ScannerFacts,
+    /// Security settings set at runtime through `_cluster/settings`.
+    pub overrides: Vec<Override>,
+    pub ip_filter_disabled_at_runtime: Vec<String>,
+    pub ip_filter_allow_all_at_runtime: Vec<String>,
+    /// Audit event filters changed at runtime that drop key events.
+    pub audit_events_dropped_at_runtime: Vec<String>,
+    /// Security settings held only as transient (lost at the next full restart).
+    pub transient_security: Vec<String>,
+    /// Why the cluster settings are unknown.
+    pub cluster_settings_missing: String,
+}
+
+/// A value, or why it is unknown.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Known<T> {
+    pub known: bool,
+    pub value: T,
+    /// Why it is unknown.
+    pub why: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AnonymousFacts {
+    /// The unauthenticated probe was made (live scans only).
+    pub probed: bool,
+    pub root_status: i64,
+    /// `GET /` without credentials answered with the cluster's name or version.
+    pub root_open: bool,
+    pub authenticate_status: i64,
+    /// `_security/_authenticate` without credentials named an (anonymous) user.
+    pub authenticated_as: String,
+    /// An answer that only a cluster with security switched off gives.
+    pub security_off_signature: bool,
+    pub cluster_data_served: bool,
+}
+
+/// `_xpack/usage` `security` block.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct UsageFacts {
+    pub known: bool,
+    pub why: String,
+    pub enabled: bool,
+    pub http_ssl: bool,
+    pub transport_ssl: bool,
+    pub audit: bool,
+    pub ipfilter_http: bool,
+    pub ipfilter_transport: bool,
+    pub anonymous: bool,
+    pub fips: bool,
+    pub operator_privileges: bool,
+    pub file_roles: i64,
+    pub file_realm: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LicenseFacts {
+    pub known: bool,
+    pub why: String,
+    /// `basic`, `gold`, `platinum`, `enterprise`, `trial`…
+    pub kind: String,
+    pub status: String,
+    /// The tier pays for audit logging and IP filtering (gold and above, or trial).
+    pub audit_and_ip_filtering: bool,
+    pub fips: bool,
+    /// Features configured on the nodes that the licence does not run.
+    pub configured_but_inactive: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ScannerFacts {
+    pub known: bool,
+    pub why: String,
+    pub username: String,
+    pub roles: Vec<String>,
+    pub authentication_type: String,
+    /// Superuser, cluster `all`, or `manage_security`.
+    pub excessive: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Override {
+    pub key: String,
+    pub value: String,
+    /// `persistent` or `transient`.
+    pub scope: String,
+}
+
+/// A certificate a node loaded, from `_ssl/certificates` (variable `cert`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LoadedCertificate {
+    pub path: String,
+    pub format: String,
+    pub alias: String,
+    pub subject_dn: String,
+    pub issuer: String,
+    pub serial_number: String,
+    pub has_private_key: bool,
+    pub expiry: String,
+    /// Whole days until expiry (negative once expired); unknown expiry gives a large number.
+    pub days_left: i64,
+    pub expired: bool,
+    /// A CA certificate: issuer equal to the subject, or an `alias`/subject naming a CA.
+    pub ca: bool,
+    /// The CA `elasticsearch-certutil` or the 8.x auto-configuration generated.
+    pub autogenerated_ca: bool,
+}
+
+impl LoadedCertificate {
+    /// `certificate:<path>#<alias or serial>`.
+    pub fn object(&self) -> String {
+        let which = if self.alias.is_empty() {
+            &self.serial_number
+        } else {
+            &self.alias
+        };
+        format!("certificate:{}#{which}", self.path)
+    }
+}
+
+/// Cluster-level security keys whose runtime value matters.
+const SECURITY_PREFIXES: &[&str] = &["xpack.security.", "xpack.ml.", "xpack.monitoring."];
+
+/// Audit events whose exclusion hides attacks.
+const KEY_AUDIT_EVENTS: &[&str] = &[
+    "authentication_failed",
+    "access_denied",
+    "tampered_request",
+    "connection_denied",
+    "run_as_denied",
+    "security_config_change",
+    "anonymous_access_denied",
+];
+
+/// Turns every API snapshot of the deployment into a cluster, and its nodes into nodes the
+/// node rules judge.
+pub fn add_all(deployment: &mut super::Deployment, now_ms: i64) {
+    for snapshot in std::mem::take(&mut deployment.api_snapshots) {
+        let (mut cluster, nodes) = build(snapshot, now_ms);
+        let mut ids = vec![];
+        for mut node in nodes {
+            if deployment.nodes.iter().any(|n| n.id == node.id) {
+                node.id = format!("{}@{}", node.id, cluster.facts.source);
+            }
+            ids.push(node.id.clone());
+            deployment.nodes.push(node);
+        }
+        cluster.node_ids = ids;
+        if deployment.clusters.iter().any(|c| c.id == cluster.id) {
+            cluster.id = format!("{}@{}", cluster.id, cluster.facts.source);
+        }
+        deployment.clusters.push(cluster);
+    }
+}
+
+/// Builds the cluster and the nodes `_nodes/settings` describes.
+pub fn build(snapshot: ApiSnapshot, now_ms: i64) -> (EsCluster, Vec<EsNode>) {
+    let name = snapshot
+        .body("version")
+        .and_then(|v| v.get("cluster_name"))
+        .and_then(Value::as_str)
+        .map(String::from)
+        .filter(|n| snapshot.name.is_empty() || n == &snapshot.name)
+        .unwrap_or_else(|| snapshot.name.clone());
+    let version_text = snapshot
+        .body("version")
+        .and_then(|v| v.pointer("/version/number"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let (overrides, cluster_settings_missing) = match snapshot.body("cluster_settings") {
+        Some(body) => (overrides(body), String::new()),
+        None => (
+            vec![],
+            snapshot.why_missing("cluster_settings").unwrap_or_default(),
+        ),
+    };
+    let mut nodes = nodes(&snapshot, &name, &version_text, &overrides);
+    let id = format!("cluster:{name}");
+    let mut facts = ClusterFacts {
+        name: name.clone(),
+        source: snapshot.source.clone(),
+        live: snapshot.live,
+        insecure: snapshot.insecure,
+        version: version_text,
+        anonymous: anonymous(&snapshot),
+        security: security(&snapshot),
+        usage: usage(&snapshot),
+        license: license(&snapshot),
+        node_settings_read: snapshot.body("nodes").is_some(),
+        nodes: nodes.len() as i64,
+        scanner: scanner(&snapshot),
+        cluster_settings_missing,
+        ..Default::default()
+    };
+    runtime_facts(&mut facts, &overrides);
+    facts.overrides = overrides;
+    inactive_features(&mut facts, &nodes);
+    let (certificates, certificates_missing) = match snapshot.body("ssl_certs") {
+        Some(Value::Array(items)) => (
+            items
+                .iter()
+                .map(|c| loaded_certificate(c, now_ms))
+                .collect(),
+            None,
+        ),
+        Some(_) => (
+            vec![],
+            Some("_ssl/certificates answered with something other than a list".into()),
+        ),
+        None => (vec![], snapshot.why_missing("ssl_certs")),
+    };
+    for node in &mut nodes {
+        node.id = format!("node:{name}/{}", node.name);
+    }
+    let cluster = EsCluster {
+        id,
+        name,
+        facts,
+        certificates,
+        certificates_missing,
+        node_ids: nodes.iter().map(|n| n.id.clone()).collect(),
+        snapshot,
+    };
+    (cluster, nodes)
+}
+
+fn text(v: Option<&Value>) -> String {
+    match v {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn flag(body: Option<&Value>, pointer: &str) -> bool {
+    match body.and_then(|b| b.pointer(pointer)) {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
+        _ => false,
+    }
+}
+
+fn anonymous(s: &ApiSnapshot) -> AnonymousFacts {
+    let Some(probe) = &s.anonymous else {
+        return AnonymousFacts::default();
+    };
+    let root = probe.root.body.as_ref();
+    let root_open = probe.root.status == 200
+        && root.is_some_and(|b| b.get("cluster_name").is_some() || b.get("version").is_some());
+    let auth = probe.authenticate.body.as_ref();
+    let authenticated_as = if probe.authenticate.status == 200 {
+        text(auth.and_then(|b| b.get("username")))
+    } else {
+        String::new()
+    };
+    let error = probe
+        .authenticate
+        .error
+        .as_deref()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let security_off_signature = root_open
+        && (error.contains("no handler found")
+            || error.contains("security must be explicitly enabled")
+            || error.contains("invalid_index_name"));
+    AnonymousFacts {
+        probed: true,
+        root_status: probe.root.status as i64,
+        root_open,
+        authenticate_status: probe.authenticate.status as i64,
+        authenticated_as,
+        security_off_signature,
+        cluster_data_served: root_open,
+    }
+}
+
+fn security(s: &ApiSnapshot) -> Known<bool> {
+    let from_info = s
+        .body("xpack_info")
+        .and_then(|b| b.pointer("/features/security/enabled"))
+        .and_then(Value::as_bool);
+    let from_usage = s
+        .body("xpack")
+        .and_then(|b| b.pointer("/security/enabled"))
+        .and_then(Value::as_bool);
+    match from_info.or(from_usage) {
+        Some(v) => Known {
+            known: true,
+            value: v,
+            why: String::new(),
+        },
+        None => Known {
+            known: false,
+            value: false,
+            why: s
+                .why_missing("xpack_info")
+                .or_else(|| s.why_missing("xpack"))
+                .unwrap_or_else(|| "the security feature block is missing from _xpack".into()),
+        },
+    }
+}
+
+fn usage(s: &ApiSnapshot) -> UsageFacts {
+    let Some(body) = s.body("xpack") else {
+        return UsageFacts {
+            why: s.why_missing("xpack").unwrap_or_default(),
+            ..Default::default()
+        };
+    };
+    let b = Some(body);
+    let file_roles = body
+        .pointer("/security/roles/file/size")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
+    UsageFacts {
+        known: body.get("security").is_some(),
+        why: if body.get("security").is_some() {
+            String::new()
+        } else {
+            "_xpack/usage has no security block".into()
+        },
+        enabled: flag(b, "/security/enabled"),
+        http_ssl: flag(b, "/security/ssl/http/enabled"),
+        transport_ssl: flag(b, "/security/ssl/transport/enabled"),
+        audit: flag(b, "/security/audit/enabled"),
+        ipfilter_http: flag(b, "/security/ipfilter/http"),
+        ipfilter_transport: flag(b, "/security/ipfilter/transport"),
+        anonymous: flag(b, "/security/anonymous/enabled"),
+        fips: flag(b, "/security/fips_140/enabled"),
+        operator_privileges: flag(b, "/security/operator_privileges/enabled"),
+        file_roles,
+        file_realm: flag(b, "/security/realms/file/enabled"),
+    }
+}
+
+fn license(s: &ApiSnapshot) -> LicenseFacts {
+    let body = s
+        .body("licenses")
+        .and_then(|b| b.get("license"))
+        .or_else(|| s.body("xpack_info").and_then(|b| b.get("license")));
+    let Some(l) = body else {
+        return LicenseFacts {
+            why: s.why_missing("licenses").unwrap_or_default(),
+            ..Default::default()
+        };
+    };
+    let kind = text(l.get("type").or_else(|| l.get("mode"))).to_ascii_lowercase();
+    let paid = matches!(kind.as_str(), "gold" | "platinum" | "enterprise" | "trial");
+    LicenseFacts {
+        known: true,
+        why: String::new(),
+        status: text(l.get("status")).to_ascii_lowercase(),
+        audit_and_ip_filtering: paid,
+        fips: matches!(kind.as_str(), "platinum" | "enterprise" | "trial"),
+        kind,
+        configured_but_inactive: vec![],
+    }
+}
+
+fn scanner(s: &ApiSnapshot) -> ScannerFacts {
+    let Some(me) = s.body("security_authenticate") else {
+        return ScannerFacts {
+            why: s.why_missing("security_authenticate").unwrap_or_default(),
+            ..Default::default()
+        };
+    };
+    let roles: Vec<String> = me
+        .get("roles")
+        .and_then(Value::as_array)
+        .map(|r| {
+            r.iter()
+                .filter_map(Value::as_str)
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut excessive = vec![];
+    if roles.iter().any(|r| r == "superuser") {
+        excessive.push("role superuser".to_string());
+    }
+    if let Some(cluster) = s
+        .body("security_user_privileges")
+        .and_then(|p| p.get("cluster"))
+        .and_then(Value::as_array)
+    {
+        for p in cluster.iter().filter_map(Value::as_str) {
+            if matches!(p, "all" | "manage_security" | "manage") {
+                excessive.push(format!("cluster privilege {p}"));
+            }
+        }
+    }
+    ScannerFacts {
+        known: true,
+        why: String::new(),
+        username: text(me.get("username")),
+        authentication_type: text(me.get("authentication_type")),
+        roles,
+        excessive,
+    }
+}
+
+fn overrides(body: &Value) -> Vec<Override> {
+    let mut out = vec![];
+    for scope in ["persistent", "transient"] {
+        let mut flat = vec![];
+        if let Some(v) = body.get(scope) {
+            flatten_json("", v, &mut flat);
+        }
+        for (key, value) in flat {
+            if SECURITY_PREFIXES.iter().any(|p| key.starts_with(p)) {
+                out.push(Override {
+                    key,
+                    value: value.to_string(),
+                    scope: scope.into(),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn runtime_facts(facts: &mut ClusterFacts, overrides: &[Override]) {
+    for o in overrides {
+        let shown = format!("{} = {} ({})", o.key, o.value, o.scope);
+        if o.key.ends_with(".filter.enabled") && o.value.eq_ignore_ascii_case("false") {
+            facts.ip_filter_disabled_at_runtime.push(shown.clone());
+        }
+        if o.key.contains(".filter.allow")
+            && o.value
+                .split([',', '[', ']', ' ', '"'])
+                .any(|v| v == "_all" || v == "0.0.0.0/0" || v == "::/0")
+        {
+            facts.ip_filter_allow_all_at_runtime.push(shown.clone());
+        }
+        if o.key.ends_with("audit.logfile.events.exclude")
+            && KEY_AUDIT_EVENTS.iter().any(|e| o.value.contains(e))
+        {
+            facts.audit_events_dropped_at_runtime.push(shown.clone());
+        }
+        if o.key.ends_with("audit.logfile.events.include")
+            && !o.value.contains("_all")
+            && KEY_AUDIT_EVENTS[..2].iter().any(|e| !o.value.contains(e))
+        {
+            facts.audit_events_dropped_at_runtime.push(shown.clone());
+        }
+        if o.scope == "transient" && o.key.starts_with("xpack.security.") {
+            let held_persistently = overrides
+                .iter()
+                .any(|p| p.scope == "persistent" && p.key == o.key);
+            if !held_persistently {
+                facts.transient_security.push(shown);
+            }
+        }
+    }
+}
+
+/// Audit logging and IP filtering written on the nodes while the licence does not run them.
+fn inactive_features(facts: &mut ClusterFacts, nodes: &[EsNode]) {
+    if !facts.license.known || facts.license.audit_and_ip_filtering {
+        return;
+    }
+    let mut found = std::collections::BTreeSet::new();
+    for n in nodes {
+        if n.settings.bool("xpack.security.audit.enabled") == Some(true) {
+            found.insert("audit logging (xpack.security.audit.enabled)".to_string());
+        }
+        if n.settings
+            .keys()
+            .any(|k| k.contains(".filter.allow") || k.contains(".filter.deny"))
+        {
+            found.insert("IP filtering (xpack.security.*.filter.*)".to_string());
+        }
+        if n.settings.bool("xpack.security.fips_mode.enabled") == Some(true) && !facts.license.fips
+        {
+            found.insert("FIPS 140 mode (xpack.security.fips_mode.enabled)".to_string());
+        }
+    }
+    facts.license.configured_but_inactive = found.into_iter().collect();
+}
+
+/// Flattens nested settings into dotted keys; lists stay lists.
+fn flatten_json(prefix: &str, v: &Value, out: &mut Vec<(String, SettingValue)>) {
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten_json(&key, child, out);
+            }
+        }
+        Value::Array(items) => out.push((
+            prefix.to_string(),
+            SettingValue::List(items.iter().map(|i| text(Some(i))).collect()),
+        )),
+        Value::Null => {}
+        other => out.push((
+            prefix.to_string(),
+            SettingValue::from_text(&text(Some(other))),
+        )),
+    }
+}
+
+/// The nodes of `_nodes/settings` (or a bundle's `nodes.json`), with the cluster's runtime
+/// overrides applied on top: what each node runs with now.
+fn nodes(s: &ApiSnapshot, cluster: &str, version: &str, overrides: &[Override]) -> Vec<EsNode> {
+    let Some(Value::Object(map)) = s.body("nodes").and_then(|b| b.get("nodes")) else {
+        return vec![];
+    };
+    let mut out = vec![];
+    for (node_id, n) in map {
+        let name = n
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or(node_id)
+            .to_string();
+        let node_version = n.get("version").and_then(Value::as_str).unwrap_or(version);
+        let mut flat = vec![];
+        if let Some(settings) = n.get("settings") {
+            flatten_json("", settings, &mut flat);
+        }
+        let mut settings = Settings::default();
+        for (key, value) in flat {
+            if overrides.iter().any(|o| o.key == key) {
+                continue;
+            }
+            settings.push(api_setting(key, value));
+        }
+        // Persistent first, then transient: the later value wins, as in Elasticsearch.
+        for o in overrides {
+            settings.push(api_setting(
+                o.key.clone(),
+                SettingValue::from_text(&o.value),
+            ));
+        }
+        let parsed = EsVersion::parse(node_version);
+        out.push(EsNode {
+            id: String::new(),
+            cluster: cluster.to_string(),
+            name,
+            config_path: String::new(),
+            config_dir: Default::default(),
+            api_source: Some(s.source.clone()),
+            version: parsed.unwrap_or(EsVersion::NEWEST),
+            version_source: if parsed.is_some() {
+                VersionSource::Api(s.source.clone())
+            } else {
+                VersionSource::Assumed
+            },
+            settings,
+            jvm_options: vec![],
+            log4j: None,
+            file_users: None,
+            file_refs: vec![],
+            keystore: None,
+            loose_files: vec![],
+            files_only: false,
+            suppressions: vec![],
+        });
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+fn api_setting(key: String, value: SettingValue) -> Setting {
+    Setting {
+        key,
+        value,
+        unresolved: vec![],
+        from_placeholder: false,
+        location: Location::default(),
+        occurrence: 1,
+    }
+}
+
+fn loaded_certificate(c: &Value, now_ms: i64) -> LoadedCertificate {
+    let subject_dn = text(c.get("subject_dn"));
+    let issuer = text(c.get("issuer"));
+    let alias = text(c.get("alias"));
+    let expiry = text(c.get("expiry"));
+    let days_left = crate::clock::parse_rfc3339_ms(&expiry)
+        .map(|ms| (ms - now_ms).div_euclid(86_400_000))
+        .unwrap_or(i64::MAX / 2);
+    let lower = subject_dn.to_ascii_lowercase();
+    let autogenerated_ca = lower.contains("elastic certificate tool autogenerated ca")
+        || lower.contains("elasticsearch security auto-configuration http ca");
+    let ca = (!issuer.is_empty() && issuer == subject_dn)
+        || autogenerated_ca
+        || alias.eq_ignore_ascii_case("ca")
+        || lower.split(',').any(|part| {
+            let part = part.trim();
+            part.starts_with("cn=") && (part.ends_with(" ca") || part.ends_with("-ca"))
+        });
+    LoadedCertificate {
+        path: text(c.get("path")),
+        format: text(c.get("format")),
+        alias,
+        subject_dn,
+        issuer,
+        serial_number: text(c.get("serial_number")),
+        has_private_key: c
+            .get("has_private_key")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        expired: days_left < 0,
+        days_left,
+        expiry,
+        ca,
+        autogenerated_ca,
+    }
+}
