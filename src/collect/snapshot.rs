@@ -538,3 +538,112 @@ impl FileSource {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn zip_with(path: &Path, entries: &[(&str, &str)]) {
+        let file = std::fs::File::create(path).unwrap();
+        let mut zip = zip::ZipWriter::new(file);
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for (name, text) in entries {
+            zip.start_file(*name, options).unwrap();
+            zip.write_all(text.as_bytes()).unwrap();
+        }
+        zip.finish().unwrap();
+    }
+
+    #[test]
+    fn reads_a_diagnostics_zip_under_one_top_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("api-diagnostics-20261128.zip");
+        zip_with(
+            &path,
+            &[
+                (
+                    "api-diagnostics-20261128/version.json",
+                    r#"{"cluster_name":"logs","version":{"number":"7.17.29"}}"#,
+                ),
+                (
+                    "api-diagnostics-20261128/cluster_settings_defaults.json",
+                    r#"{"persistent":{},"transient":{}}"#,
+                ),
+                (
+                    "api-diagnostics-20261128/commercial/security_users.json",
+                    r#"{"error":{"type":"security_exception","reason":"unauthorized"},"status":403}"#,
+                ),
+                ("api-diagnostics-20261128/diagnostics.log", "not json"),
+            ],
+        );
+        let snap = read(&path, "bundle.zip").unwrap();
+        assert_eq!(snap.name, "logs");
+        assert_eq!(snap.version(), Some((7, 17)));
+        assert!(snap.body("cluster_settings").is_some());
+        let why = snap.why_missing("security_users").unwrap();
+        assert!(
+            why.contains("HTTP 403") && why.contains("read_security"),
+            "{why}"
+        );
+        assert!(
+            snap.why_missing("ssl_certs")
+                .unwrap()
+                .contains("absent from the snapshot")
+        );
+        assert_eq!(
+            ApiCall::path_for(call_for("security_api_keys").unwrap(), snap.version()),
+            "/_security/api_key"
+        );
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_bundle() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.zip");
+        std::fs::write(&path, b"PK not really").unwrap();
+        assert!(
+            read(&path, "x.zip")
+                .unwrap_err()
+                .contains("not a readable zip")
+        );
+        let empty = dir.path().join("empty.zip");
+        zip_with(&empty, &[("readme.txt", "hello")]);
+        assert!(
+            read(&empty, "empty.zip")
+                .unwrap_err()
+                .contains("no Elasticsearch API answers")
+        );
+    }
+
+    #[test]
+    fn written_snapshot_reads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut snap = ApiSnapshot {
+            name: "prod".into(),
+            source: "https://es:9200".into(),
+            live: true,
+            ..Default::default()
+        };
+        snap.calls.insert(
+            "version".into(),
+            Answer::ok(
+                serde_json::json!({"cluster_name": "prod", "version": {"number": "8.15.0"}}),
+            ),
+        );
+        snap.calls.insert(
+            "security_roles".into(),
+            Answer::failed(403, "refused".into()),
+        );
+        write(&snap, dir.path(), "2026-11-28T00:00:00.000Z").unwrap();
+        assert!(dir.path().join("version.json").is_file());
+        assert!(!dir.path().join("commercial/security_roles.json").exists());
+        assert!(is_snapshot_dir(dir.path()));
+        let back = read(dir.path(), "snap").unwrap();
+        assert_eq!(back.name, "prod");
+        assert!(!back.live);
+        assert_eq!(back.calls["security_roles"].status, 403);
+        assert!(back.why_missing("security_roles").unwrap().contains("403"));
+    }
+}
