@@ -45,7 +45,12 @@ pub const CALLS: &[ApiCall] = &[
         "monitor",
     ),
     call("xpack", "commercial/xpack.json", "/_xpack/usage", "monitor"),
-    call("nodes", "nodes.json", "/_nodes/settings", "monitor"),
+    call(
+        "nodes",
+        "nodes.json",
+        "/_nodes/settings,http,transport",
+        "monitor",
+    ),
     call(
         "cluster_settings",
         "cluster_settings.json",

@@ -198,6 +198,41 @@ pub fn add_all(deployment: &mut super::Deployment, now_ms: i64) {
     }
 }
 
+/// The HTTP and transport publish addresses of the cluster's nodes (`_nodes/http,transport`),
+/// for `--probe-tls`. Addresses look like `10.0.0.5:9200` or `es01/10.0.0.5:9200`.
+pub fn publish_endpoints(snapshot: &ApiSnapshot) -> Vec<super::endpoint::EndpointSpec> {
+    use super::endpoint::{EndpointSpec, Role};
+    let Some(Value::Object(map)) = snapshot.body("nodes").and_then(|b| b.get("nodes")) else {
+        return vec![];
+    };
+    let mut out: Vec<EndpointSpec> = vec![];
+    for node in map.values() {
+        for (layer, role) in [("http", Role::Http), ("transport", Role::Transport)] {
+            let Some(address) = node
+                .get(layer)
+                .and_then(|l| l.get("publish_address"))
+                .and_then(Value::as_str)
+            else {
+                continue;
+            };
+            let address = address.rsplit('/').next().unwrap_or(address);
+            let role_name = if role == Role::Http {
+                "http"
+            } else {
+                "transport"
+            };
+            if let Ok(spec) = EndpointSpec::parse(&format!("{address}={role_name}"))
+                && !out
+                    .iter()
+                    .any(|e| e.host == spec.host && e.port == spec.port)
+            {
+                out.push(spec);
+            }
+        }
+    }
+    out
+}
+
 /// Builds the cluster and the nodes `_nodes/settings` describes.
 pub fn build(snapshot: ApiSnapshot, now_ms: i64) -> (EsCluster, Vec<EsNode>) {
     let name = snapshot
@@ -748,6 +783,29 @@ mod tests {
         let a = &cluster.facts.anonymous;
         assert!(a.probed && a.root_open && a.security_off_signature);
         assert_eq!(a.authenticated_as, "");
+    }
+
+    #[test]
+    fn publish_addresses_become_endpoints() {
+        let snap = snapshot(&[(
+            "nodes",
+            json!({"nodes": {
+                "a": {"name": "es01", "http": {"publish_address": "es01/10.0.0.5:9200"},
+                      "transport": {"publish_address": "10.0.0.5:9300"}},
+                "b": {"name": "es02", "http": {"publish_address": "[::1]:9201"}}}}),
+        )]);
+        let found: Vec<String> = publish_endpoints(&snap)
+            .iter()
+            .map(|e| format!("{}:{} {:?}", e.host, e.port, e.role))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "10.0.0.5:9200 Http",
+                "10.0.0.5:9300 Transport",
+                "::1:9201 Http"
+            ]
+        );
     }
 
     #[test]
