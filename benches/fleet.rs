@@ -37,6 +37,8 @@ fn scan_fleet(c: &mut Criterion) {
             baseline: None,
             tls: vec![],
             probe: Default::default(),
+            clusters: vec![],
+            api: Default::default(),
         };
         group.throughput(Throughput::Elements(n as u64));
         group.bench_with_input(BenchmarkId::from_parameter(n), &options, |b, o| {

@@ -33,6 +33,8 @@ pub struct Config {
     pub output: Option<PathBuf>,
     pub sarif_category: Option<String>,
     pub sarif_anchor: Option<PathBuf>,
+    /// Inventory of live clusters, as `--inventory`.
+    pub inventory: Option<PathBuf>,
     /// Extra reports: format = file, as `--report FORMAT=FILE`.
     #[serde(default)]
     pub reports: BTreeMap<Format, PathBuf>,
@@ -65,6 +67,7 @@ impl Config {
             &mut self.baseline,
             &mut self.output,
             &mut self.sarif_anchor,
+            &mut self.inventory,
         ]
         .into_iter()
         .flatten()

@@ -45,6 +45,10 @@ pub struct ScanOptions {
     pub tls: Vec<evidence::endpoint::EndpointSpec>,
     /// How endpoints are probed: timeout per handshake, parallelism, trusted CAs.
     pub probe: collect::tls_probe::ProbeOptions,
+    /// Clusters read live over their REST API (`--url`, `--inventory`).
+    pub clusters: Vec<collect::api::Connection>,
+    /// Timeout, parallelism and body cap of the live API collector.
+    pub api: collect::api::ApiOptions,
 }
 
 /// Everything a report needs: no report recomputes anything.
@@ -112,6 +116,8 @@ pub fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
             store_password: options.store_password.clone(),
         },
     );
+    let snapshots = collect::api::collect_all(&options.clusters, &options.api);
+    deployment.api_snapshots.extend(snapshots);
     deployment.endpoints = collect::tls_probe::probe_all(&options.tls, &options.probe);
     let selection = Selection {
         profile: options.profile,

@@ -5,7 +5,7 @@
 use super::snapshot::{
     AnonymousProbe, Answer, ApiSnapshot, CALLS, SERVICE_CREDENTIALS, answer_from_body,
 };
-use reqwest::Url;
+pub use reqwest::Url;
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -367,7 +367,11 @@ fn build_client(
             let pem = std::fs::read(path)
                 .map_err(|e| format!("CA file {}: cannot read: {e}", path.display()))?;
             let found = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-                format!("CA file {}: not PEM certificates: {}", path.display(), cause_chain(&e))
+                format!(
+                    "CA file {}: not PEM certificates: {}",
+                    path.display(),
+                    cause_chain(&e)
+                )
             })?;
             if found.is_empty() {
                 return Err(format!("CA file {}: holds no certificate", path.display()));
@@ -380,9 +384,8 @@ fn build_client(
         (Some(cert), key) => {
             let mut pem = Vec::new();
             if let Some(key) = key {
-                pem = std::fs::read(key).map_err(|e| {
-                    format!("client key {}: cannot read: {e}", key.display())
-                })?;
+                pem = std::fs::read(key)
+                    .map_err(|e| format!("client key {}: cannot read: {e}", key.display()))?;
                 pem.push(b'\n');
             }
             let cert_pem = std::fs::read(cert)

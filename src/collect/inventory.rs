@@ -63,7 +63,10 @@ pub fn load_with(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<In
     let fail = |e: String| format!("{shown}: {e}");
     let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read: {e}")))?;
     if meta.len() > super::MAX_CONFIG_BYTES {
-        return Err(fail(format!("{} bytes is too large for an inventory", meta.len())));
+        return Err(fail(format!(
+            "{} bytes is too large for an inventory",
+            meta.len()
+        )));
     }
     let text = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read: {e}")))?;
     let file: File = serde_saphyr::from_str(&text).map_err(|e| fail(e.to_string()))?;
@@ -104,7 +107,9 @@ pub fn load_with(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<In
             match var {
                 None => Ok(None),
                 Some(var) => env(var).filter(|v| !v.is_empty()).map(Some).ok_or_else(|| {
-                    in_entry(format!("{what} names the environment variable {var}, which is not set"))
+                    in_entry(format!(
+                        "{what} names the environment variable {var}, which is not set"
+                    ))
                 }),
             }
         };
@@ -174,7 +179,10 @@ mod tests {
         assert_eq!(c.name, "prod-logs");
         assert_eq!(c.password.as_deref(), Some("s3cret"));
         assert_eq!(c.ca_certs, [path.parent().unwrap().join("certs/ca.pem")]);
-        assert_eq!(c.anchor.as_deref(), Some(path.display().to_string().as_str()));
+        assert_eq!(
+            c.anchor.as_deref(),
+            Some(path.display().to_string().as_str())
+        );
         assert_eq!(inv.clusters[1].name, "es02.example.com:443");
         assert_eq!(inv.clusters[1].api_key.as_deref(), Some("a2V5"));
         assert_eq!(inv.tls.len(), 1);
@@ -184,11 +192,20 @@ mod tests {
     fn bad_inventories_name_the_file() {
         let none = |_: &str| None;
         for (text, needle) in [
-            ("clusters:\n  - url: https://a:9200\n    colour: red\n", "colour"),
+            (
+                "clusters:\n  - url: https://a:9200\n    colour: red\n",
+                "colour",
+            ),
             ("clusters:\n  - url: https://u:p@a:9200\n", "credentials"),
-            ("clusters:\n  - url: https://a:9200\n    user: x\n    password_env: NOPE\n", "NOPE"),
+            (
+                "clusters:\n  - url: https://a:9200\n    user: x\n    password_env: NOPE\n",
+                "NOPE",
+            ),
             ("clusters: []\n", "no clusters"),
-            ("clusters:\n  - name: a\n    url: https://a\n  - name: a\n    url: https://b\n", "two clusters"),
+            (
+                "clusters:\n  - name: a\n    url: https://a\n  - name: a\n    url: https://b\n",
+                "two clusters",
+            ),
             ("tls:\n  - nohostport\n", "tls"),
         ] {
             let (_dir, path) = write(text);

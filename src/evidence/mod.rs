@@ -58,6 +58,9 @@ pub struct Deployment {
     pub input_errors: Vec<InputError>,
     /// TLS endpoints probed on the network (`--tls HOST:PORT`).
     pub endpoints: Vec<endpoint::Endpoint>,
+    /// What live clusters' APIs answered (`--url`, `--inventory`), before they become evidence.
+    #[serde(skip)]
+    pub api_snapshots: Vec<crate::collect::snapshot::ApiSnapshot>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
