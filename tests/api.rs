@@ -64,7 +64,10 @@ fn collect_writes_the_snapshot_and_no_credential() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("14 calls ok, 0 refused, 0 failed"), "{stderr}");
+    assert!(
+        stderr.contains("14 calls ok, 0 refused, 0 failed"),
+        "{stderr}"
+    );
     for file in [
         "version.json",
         "licenses.json",
@@ -108,7 +111,11 @@ fn collect_writes_the_snapshot_and_no_credential() {
     let requests = server.requests();
     let anonymous: Vec<_> = requests.iter().filter(|r| !r.authorization).collect();
     assert_eq!(anonymous.len(), 2, "{requests:?}");
-    assert!(anonymous.iter().any(|r| r.path == "/_security/_authenticate"));
+    assert!(
+        anonymous
+            .iter()
+            .any(|r| r.path == "/_security/_authenticate")
+    );
     assert!(requests.iter().any(|r| {
         r.path == "/_security/service/elastic/fleet-server/credential" && r.authorization
     }));
@@ -128,14 +135,24 @@ fn an_unknown_ca_is_refused_before_any_credential_is_sent() {
     let server = EsServer::start("well-run-8x");
     let out = tempfile::tempdir().unwrap();
     let run = esaudit()
-        .args(["collect", "--url", &server.url, "--user", "scanner", "--output"])
+        .args([
+            "collect",
+            "--url",
+            &server.url,
+            "--user",
+            "scanner",
+            "--output",
+        ])
         .arg(out.path())
         .env("ESAUDIT_PASSWORD", PASSWORD)
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains(&format!("cannot reach {}", server.url)), "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot reach {}", server.url)),
+        "{stderr}"
+    );
     assert!(stderr.to_lowercase().contains("certificate"), "{stderr}");
     assert!(server.requests().is_empty());
 }
@@ -145,7 +162,14 @@ fn insecure_connects_and_is_recorded() {
     let server = EsServer::start("well-run-8x");
     let out = tempfile::tempdir().unwrap();
     let run = esaudit()
-        .args(["collect", "--url", &server.url, "--user", "scanner", "--insecure"])
+        .args([
+            "collect",
+            "--url",
+            &server.url,
+            "--user",
+            "scanner",
+            "--insecure",
+        ])
         .arg("--output")
         .arg(out.path())
         .env("ESAUDIT_PASSWORD", PASSWORD)
@@ -170,7 +194,10 @@ fn refused_calls_name_the_missing_privilege() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("9 calls ok, 5 refused, 0 failed"), "{stderr}");
+    assert!(
+        stderr.contains("9 calls ok, 5 refused, 0 failed"),
+        "{stderr}"
+    );
     let m = manifest(out.path());
     let users = &m["calls"]["security_users"];
     assert_eq!(users["status"], 403);
@@ -182,7 +209,10 @@ fn refused_calls_name_the_missing_privilege() {
     assert!(!out.path().join("commercial/security_users.json").exists());
     let back = snapshot::read(out.path(), "denied").unwrap();
     let why = back.why_missing("security_roles").unwrap();
-    assert!(why.contains("HTTP 403") && why.contains("read_security"), "{why}");
+    assert!(
+        why.contains("HTTP 403") && why.contains("read_security"),
+        "{why}"
+    );
 }
 
 #[test]
@@ -216,7 +246,9 @@ fn an_unreachable_cluster_does_not_stop_the_others() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains(&format!("gone: error: cannot reach https://127.0.0.1:{closed_port}")),
+        stderr.contains(&format!(
+            "gone: error: cannot reach https://127.0.0.1:{closed_port}"
+        )),
         "{stderr}"
     );
     assert!(out.join("prod-logs/version.json").is_file(), "{stderr}");
@@ -228,7 +260,11 @@ fn an_unreachable_cluster_does_not_stop_the_others() {
 fn a_bad_inventory_is_an_input_error_naming_the_file() {
     let work = tempfile::tempdir().unwrap();
     let inventory = work.path().join("inventory.yaml");
-    std::fs::write(&inventory, "clusters:\n  - url: https://a:9200\n    pasword_env: X\n").unwrap();
+    std::fs::write(
+        &inventory,
+        "clusters:\n  - url: https://a:9200\n    pasword_env: X\n",
+    )
+    .unwrap();
     let run = esaudit()
         .arg("scan")
         .arg("--inventory")
@@ -253,7 +289,10 @@ fn a_slow_cluster_times_out_promptly() {
     assert!(started.elapsed() < Duration::from_secs(5));
     let nodes = &s.calls["nodes"];
     assert_eq!(nodes.status, 0);
-    assert!(nodes.error.as_deref().unwrap().contains("timed out"), "{nodes:?}");
+    assert!(
+        nodes.error.as_deref().unwrap().contains("timed out"),
+        "{nodes:?}"
+    );
     assert!(s.body("security_roles").is_some());
 
     // A cluster that never answers at all: one clear error, quickly.
@@ -261,7 +300,15 @@ fn a_slow_cluster_times_out_promptly() {
     let out = tempfile::tempdir().unwrap();
     let started = Instant::now();
     let run = esaudit()
-        .args(["collect", "--url", &server.url, "--user", "scanner", "--timeout", "1"])
+        .args([
+            "collect",
+            "--url",
+            &server.url,
+            "--user",
+            "scanner",
+            "--timeout",
+            "1",
+        ])
         .args(["--ca-cert", &server.ca_str(), "--output"])
         .arg(out.path())
         .env("ESAUDIT_PASSWORD", PASSWORD)
@@ -284,8 +331,10 @@ fn credentials_do_not_follow_a_redirect_to_another_host() {
     assert_eq!(users.status, 302);
     let error = users.error.as_deref().unwrap();
     assert!(
-        error.contains(&format!("redirected to https://localhost:{}", elsewhere.port))
-            && error.contains(&format!("credentials stay with 127.0.0.1:{}", server.port)),
+        error.contains(&format!(
+            "redirected to https://localhost:{}",
+            elsewhere.port
+        )) && error.contains(&format!("credentials stay with 127.0.0.1:{}", server.port)),
         "{error}"
     );
     assert!(elsewhere.requests().is_empty());
@@ -299,7 +348,13 @@ fn same_host_redirects_are_followed_a_few_times_only() {
     server.redirect("/_license", "/_license");
     let s = one(scanner(&server), &quick());
     let license = &s.calls["licenses"];
-    assert!(license.error.as_deref().unwrap().contains("too many redirects"));
+    assert!(
+        license
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("too many redirects")
+    );
     let hops = server
         .requests()
         .iter()
@@ -320,7 +375,10 @@ fn malformed_and_oversized_answers_are_failed_calls() {
     let s = one(scanner(&server), &options);
     let xpack = &s.calls["xpack"];
     assert_eq!(xpack.status, 200);
-    assert!(xpack.error.as_deref().unwrap().contains("not valid JSON"), "{xpack:?}");
+    assert!(
+        xpack.error.as_deref().unwrap().contains("not valid JSON"),
+        "{xpack:?}"
+    );
     let nodes = &s.calls["nodes"];
     assert_eq!(
         nodes.error.as_deref(),
@@ -334,7 +392,14 @@ fn plain_http_gets_no_credentials_unless_allowed() {
     let server = EsServer::start_plain("security-off");
     let out = tempfile::tempdir().unwrap();
     let run = esaudit()
-        .args(["collect", "--url", &server.url, "--user", "scanner", "--output"])
+        .args([
+            "collect",
+            "--url",
+            &server.url,
+            "--user",
+            "scanner",
+            "--output",
+        ])
         .arg(out.path())
         .env("ESAUDIT_PASSWORD", PASSWORD)
         .output()
@@ -345,7 +410,10 @@ fn plain_http_gets_no_credentials_unless_allowed() {
     assert!(!server.requests().is_empty());
     assert!(server.requests().iter().all(|r| !r.authorization));
     // The anonymous probe still says the cluster is open.
-    assert!(stderr.contains("answers requests without credentials"), "{stderr}");
+    assert!(
+        stderr.contains("answers requests without credentials"),
+        "{stderr}"
+    );
 
     let run = esaudit()
         .args(["collect", "--url", &server.url, "--user", "scanner"])
@@ -363,14 +431,21 @@ fn plain_http_gets_no_credentials_unless_allowed() {
 fn a_url_with_credentials_is_refused_without_repeating_them() {
     let out = tempfile::tempdir().unwrap();
     let run = esaudit()
-        .args(["collect", "--url", "https://scanner:hunter2secret@127.0.0.1:9200"])
+        .args([
+            "collect",
+            "--url",
+            "https://scanner:hunter2secret@127.0.0.1:9200",
+        ])
         .arg("--output")
         .arg(out.path())
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("--user") && stderr.contains("ESAUDIT_PASSWORD"), "{stderr}");
+    assert!(
+        stderr.contains("--user") && stderr.contains("ESAUDIT_PASSWORD"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("hunter2secret"));
     // The library refuses them too.
     let s = one(
@@ -398,7 +473,13 @@ fn wrong_password_and_api_key() {
     );
     let version = &s.calls["version"];
     assert_eq!(version.status, 401);
-    assert!(version.error.as_deref().unwrap().contains("unable to authenticate user [scanner]"));
+    assert!(
+        version
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("unable to authenticate user [scanner]")
+    );
     assert!(s.error.is_none());
 
     let s = one(
@@ -440,19 +521,36 @@ fn anonymous_probe_and_clusters_without_security() {
     };
     let snapshots = collect_all(&connections, &options);
     assert_eq!(
-        snapshots.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+        snapshots
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>(),
         ["test", "open", "legacy"]
     );
     let probe = snapshots[0].anonymous.as_ref().unwrap();
     assert_eq!(probe.root.status, 401);
-    assert!(probe.root.error.as_deref().unwrap().contains("missing authentication credentials"));
+    assert!(
+        probe
+            .root
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("missing authentication credentials")
+    );
     assert!(snapshots[0].live && snapshots[0].source == secured.url);
 
     let probe = snapshots[1].anonymous.as_ref().unwrap();
     assert_eq!(probe.root.status, 200);
     assert!(probe.root.body.is_some());
     assert_eq!(probe.authenticate.status, 400);
-    assert!(probe.authenticate.error.as_deref().unwrap().contains("no handler found"));
+    assert!(
+        probe
+            .authenticate
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("no handler found")
+    );
     assert_eq!(snapshots[1].calls["security_users"].status, 400);
     assert!(snapshots[1].body("nodes").is_some());
 
@@ -460,9 +558,19 @@ fn anonymous_probe_and_clusters_without_security() {
     assert_eq!(legacy_snapshot.version(), Some((7, 17)));
     let keys = &legacy_snapshot.calls["security_api_keys"];
     assert_eq!(keys.status, 500);
-    assert!(keys.error.as_deref().unwrap().contains("Security must be explicitly enabled"));
+    assert!(
+        keys.error
+            .as_deref()
+            .unwrap()
+            .contains("Security must be explicitly enabled")
+    );
     // 7.x: the API-key listing without the 8.10 parameters.
-    assert!(legacy.requests().iter().any(|r| r.path == "/_security/api_key" && r.query.is_none()));
+    assert!(
+        legacy
+            .requests()
+            .iter()
+            .any(|r| r.path == "/_security/api_key" && r.query.is_none())
+    );
 }
 
 #[test]
@@ -476,6 +584,62 @@ fn scan_accepts_a_url_without_paths() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_ne!(run.status.code(), Some(2), "{stderr}");
-    assert!(server.requests().iter().any(|r| r.path == "/_nodes/settings"));
+    assert!(
+        server
+            .requests()
+            .iter()
+            .any(|r| r.path == "/_nodes/settings")
+    );
     assert!(!String::from_utf8_lossy(&run.stdout).contains(PASSWORD));
+}
+
+#[test]
+fn password_file_and_a_bad_client_certificate() {
+    let server = EsServer::start("well-run-8x");
+    let work = tempfile::tempdir().unwrap();
+    let password = work.path().join("password");
+    std::fs::write(&password, format!("{PASSWORD}\n")).unwrap();
+    let run = esaudit()
+        .args(["collect", "--url", &server.url, "--user", "scanner"])
+        .args(["--ca-cert", &server.ca_str(), "--password-file"])
+        .arg(&password)
+        .arg("--output")
+        .arg(work.path().join("a"))
+        .env_remove("ESAUDIT_PASSWORD")
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+
+    // A client certificate that is not PEM: a clear error naming the file, nothing sent.
+    let cert = work.path().join("scanner.crt");
+    std::fs::write(&cert, "not a certificate").unwrap();
+    let before = server.requests().len();
+    let run = esaudit()
+        .args([
+            "collect",
+            "--url",
+            &server.url,
+            "--ca-cert",
+            &server.ca_str(),
+        ])
+        .arg("--client-cert")
+        .arg(&cert)
+        .arg("--client-key")
+        .arg(&cert)
+        .arg("--output")
+        .arg(work.path().join("b"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("client certificate") && stderr.contains("scanner.crt"),
+        "{stderr}"
+    );
+    assert_eq!(server.requests().len(), before);
 }

@@ -525,11 +525,48 @@ fn cause_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut source = e.source();
     while let Some(s) = source {
         let text = s.to_string();
-        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+        // hyper-util's "client error (Connect)" says nothing its sources do not.
+        let generic = text.starts_with("client error (");
+        if !generic && !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
             parts.push(text);
         }
         source = s.source();
     }
-    // A timeout hidden in the chain reads better said plainly.
     parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_names_are_safe_path_segments() {
+        assert!(is_account_name("elastic/fleet-server"));
+        assert!(is_account_name("elastic/enterprise-search-server"));
+        for bad in [
+            "elastic",
+            "elastic/../x",
+            "a/b/c",
+            "/x",
+            "x/",
+            "a/b?c",
+            "a/b%2f",
+        ] {
+            assert!(!is_account_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn secrets_are_redacted_and_urls_lose_userinfo() {
+        let c = Connection {
+            password: Some("s3cret-pw".into()),
+            api_key: Some("a2V5OnNlY3JldA==".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            redact("got s3cret-pw and a2V5OnNlY3JldA==", &c),
+            "got [redacted] and [redacted]"
+        );
+        assert_eq!(shown_url("https://u:p@es01:9200/"), "https://es01:9200");
+    }
 }

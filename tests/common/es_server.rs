@@ -108,7 +108,10 @@ impl Override {
         }
     }
     fn hostile(&self) -> bool {
-        self.redirect.is_some() || self.delay_ms.is_some() || self.raw.is_some() || self.size.is_some()
+        self.redirect.is_some()
+            || self.delay_ms.is_some()
+            || self.raw.is_some()
+            || self.size.is_some()
     }
 }
 
@@ -157,9 +160,9 @@ impl Pki {
         p.not_after = now + time::Duration::days(3650);
         let ca = CertifiedIssuer::self_signed(p, KeyPair::generate().unwrap()).unwrap();
         let mut leaf =
-            CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
-                .unwrap();
-        leaf.distinguished_name.push(DnType::CommonName, "localhost");
+            CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
+        leaf.distinguished_name
+            .push(DnType::CommonName, "localhost");
         leaf.not_before = now - time::Duration::days(1);
         leaf.not_after = now + time::Duration::days(365);
         let key = KeyPair::generate().unwrap();
@@ -412,18 +415,22 @@ async fn handle(state: &State, req: Request<hyper::body::Incoming>) -> Response<
         match authenticated(&behaviour, auth_header.as_deref()) {
             Ok(true) => {}
             Ok(false) => {
-                let reason = format!("missing authentication credentials for REST request [{path}]");
+                let reason =
+                    format!("missing authentication credentials for REST request [{path}]");
                 let mut r = json_response(401, &security_exception(&reason, 401, true));
                 r.headers_mut().insert(
                     "www-authenticate",
-                    "Basic realm=\"security\", charset=\"UTF-8\"".parse().unwrap(),
+                    "Basic realm=\"security\", charset=\"UTF-8\""
+                        .parse()
+                        .unwrap(),
                 );
                 r.headers_mut()
                     .append("www-authenticate", "ApiKey".parse().unwrap());
                 return r;
             }
             Err(user) => {
-                let reason = format!("unable to authenticate user [{user}] for REST request [{path}]");
+                let reason =
+                    format!("unable to authenticate user [{user}] for REST request [{path}]");
                 return json_response(401, &security_exception(&reason, 401, true));
             }
         }
