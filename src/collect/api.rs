@@ -15,7 +15,8 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 /// How to reach one cluster. Secrets come from the environment or a file, never a flag.
-#[derive(Debug, Clone, Default)]
+/// `Debug` shows whether a secret is set, never the secret.
+#[derive(Clone, Default)]
 pub struct Connection {
     /// The name reports use (inventory `name`, else host:port of the URL).
     pub name: String,
@@ -35,6 +36,25 @@ pub struct Connection {
     pub allow_http_credentials: bool,
     /// The file that declares this cluster (the inventory), for reports that need a path.
     pub anchor: Option<String>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = |s: &Option<String>| s.as_ref().map(|_| "[set]");
+        f.debug_struct("Connection")
+            .field("name", &self.name)
+            .field("url", &shown_url(&self.url))
+            .field("user", &self.user)
+            .field("password", &set(&self.password))
+            .field("api_key", &set(&self.api_key))
+            .field("client_cert", &self.client_cert)
+            .field("client_key", &self.client_key)
+            .field("ca_certs", &self.ca_certs)
+            .field("insecure", &self.insecure)
+            .field("allow_http_credentials", &self.allow_http_credentials)
+            .field("anchor", &self.anchor)
+            .finish()
+    }
 }
 
 /// Limits shared by every cluster of a scan.
@@ -165,7 +185,14 @@ fn shown_url(url: &str) -> String {
             let _ = u.set_password(None);
             u.to_string().trim_end_matches('/').to_string()
         }
-        Err(_) => url.to_string(),
+        // Unparsable: still drop whatever sits before an `@` of the authority.
+        Err(_) => match url.split_once("://") {
+            Some((scheme, rest)) if rest.contains('@') => {
+                let after = rest.rsplit_once('@').map(|(_, h)| h).unwrap_or_default();
+                format!("{scheme}://{after}")
+            }
+            _ => url.to_string(),
+        },
     }
 }
 
@@ -563,6 +590,8 @@ mod tests {
             api_key: Some("a2V5OnNlY3JldA==".into()),
             ..Default::default()
         };
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("s3cret-pw") && !shown.contains("a2V5OnNlY3JldA=="));
         assert_eq!(
             redact("got s3cret-pw and a2V5OnNlY3JldA==", &c),
             "got [redacted] and [redacted]"
