@@ -643,3 +643,28 @@ fn password_file_and_a_bad_client_certificate() {
     );
     assert_eq!(server.requests().len(), before);
 }
+
+#[test]
+fn a_client_certificate_authenticates() {
+    let server = EsServer::start_mtls("well-run-8x");
+    let pki = server.pki();
+    let s = one(
+        Connection {
+            name: "pki".into(),
+            url: server.url.clone(),
+            client_cert: Some(pki.client_cert.clone()),
+            client_key: Some(pki.client_key.clone()),
+            ca_certs: vec![pki.ca.clone()],
+            ..Default::default()
+        },
+        &quick(),
+    );
+    assert!(s.error.is_none(), "{:?}", s.error);
+    assert!(s.body("security_roles").is_some(), "{:?}", s.calls);
+    // The anonymous probe goes without the certificate (it is a credential too).
+    let probe = s.anonymous.as_ref().unwrap();
+    assert_eq!(probe.root.status, 401);
+    let requests = server.requests();
+    assert!(requests.iter().all(|r| !r.authorization));
+    assert_eq!(requests.iter().filter(|r| !r.client_certificate).count(), 2);
+}

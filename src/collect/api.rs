@@ -239,32 +239,45 @@ async fn collect_one(connection: &Connection, options: &ApiOptions) -> ApiSnapsh
         snapshot.error = Some(format!("{shown} names no host"));
         return snapshot;
     }
-    let client = match build_client(connection, &url, options) {
+    // Two clients with the same trust: the anonymous probe must not present the client
+    // certificate, which is a credential too.
+    let clients = build_client(connection, &url, options, false).and_then(|anonymous| {
+        let credentialed = if connection.client_cert.is_some() {
+            build_client(connection, &url, options, true)?
+        } else {
+            anonymous.clone()
+        };
+        Ok((anonymous, credentialed))
+    });
+    let (anonymous_client, client) = match clients {
         Ok(c) => c,
         Err(e) => {
             snapshot.error = Some(redact(&format!("{shown}: {e}"), connection));
             return snapshot;
         }
     };
-    let base = shown.clone();
-    let ctx = Arc::new(Context {
-        client,
-        base,
-        url: url.clone(),
-        max_body: options.max_body_bytes,
-        timeout: options.timeout,
-        secrets: secrets_of(connection),
-    });
+    let context = |client: reqwest::Client| {
+        Arc::new(Context {
+            client,
+            base: shown.clone(),
+            url: url.clone(),
+            max_body: options.max_body_bytes,
+            timeout: options.timeout,
+            secrets: secrets_of(connection),
+        })
+    };
+    let anonymous = context(anonymous_client);
+    let ctx = context(client);
 
     // Without credentials: what anyone on the network gets.
-    let root = ctx.get("/", &Auth::None).await;
+    let root = anonymous.get("/", &Auth::None).await;
     if root.status == 0 {
         // Nothing answered at all; asking again with credentials would only wait again.
         let cause = root.error.clone().unwrap_or_default();
         snapshot.error = Some(format!("cannot reach {shown}: {cause}"));
         return snapshot;
     }
-    let authenticate = ctx.get("/_security/_authenticate", &Auth::None).await;
+    let authenticate = anonymous.get("/_security/_authenticate", &Auth::None).await;
     snapshot.anonymous = Some(AnonymousProbe { root, authenticate });
 
     let auth = Auth::of(connection);
@@ -363,10 +376,12 @@ fn redact_with(message: &str, secrets: &[String]) -> String {
     out
 }
 
+/// A client for one cluster; `identity` adds the client certificate.
 fn build_client(
     connection: &Connection,
     url: &Url,
     options: &ApiOptions,
+    identity: bool,
 ) -> Result<reqwest::Client, String> {
     let home = origin(url);
     // Follow only redirects that stay on the same scheme, host and port, and at most three:
@@ -408,6 +423,7 @@ fn build_client(
         builder = builder.tls_certs_only(certs);
     }
     match (&connection.client_cert, &connection.client_key) {
+        (Some(_), _) if !identity => {}
         (Some(cert), key) => {
             let mut pem = Vec::new();
             if let Some(key) = key {

@@ -122,6 +122,8 @@ pub struct Recorded {
     pub path: String,
     pub query: Option<String>,
     pub authorization: bool,
+    /// The connection carried a client certificate.
+    pub client_certificate: bool,
 }
 
 struct State {
@@ -144,6 +146,10 @@ pub struct EsServer {
 pub struct Pki {
     pub dir: tempfile::TempDir,
     pub ca: PathBuf,
+    /// A client certificate and key signed by the CA (`client.pem`, `client.key`).
+    pub client_cert: PathBuf,
+    pub client_key: PathBuf,
+    ca_pem: String,
     cert_pem: String,
     key_pem: String,
 }
@@ -169,27 +175,56 @@ impl Pki {
         let cert = leaf.signed_by(&key, &ca).unwrap();
         let ca_path = dir.path().join("ca.pem");
         std::fs::write(&ca_path, ca.pem()).unwrap();
+        let mut client = CertificateParams::new(Vec::<String>::new()).unwrap();
+        client
+            .distinguished_name
+            .push(DnType::CommonName, "scanner");
+        client.not_before = now - time::Duration::days(1);
+        client.not_after = now + time::Duration::days(365);
+        let client_key = KeyPair::generate().unwrap();
+        let client_cert = client.signed_by(&client_key, &ca).unwrap();
+        let (cert_path, key_path) = (dir.path().join("client.pem"), dir.path().join("client.key"));
+        std::fs::write(&cert_path, client_cert.pem()).unwrap();
+        std::fs::write(&key_path, client_key.serialize_pem()).unwrap();
         Pki {
             ca: ca_path,
+            client_cert: cert_path,
+            client_key: key_path,
+            ca_pem: ca.pem(),
             cert_pem: cert.pem(),
             key_pem: key.serialize_pem(),
             dir,
         }
     }
 
-    fn server_config(&self) -> rustls::ServerConfig {
+    /// With `client_auth`, a client certificate from the CA is asked for (optional, as
+    /// Elasticsearch's PKI realm does) and authenticates the caller.
+    fn server_config(&self, client_auth: bool) -> rustls::ServerConfig {
         use rustls::pki_types::pem::PemObject;
         use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let certs = vec![CertificateDer::from_pem_slice(self.cert_pem.as_bytes()).unwrap()];
         let key = PrivateKeyDer::from_pem_slice(self.key_pem.as_bytes()).unwrap();
-        rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::aws_lc_rs::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .unwrap()
+        let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .unwrap();
+        let builder = if client_auth {
+            let mut roots = rustls::RootCertStore::empty();
+            roots
+                .add(CertificateDer::from_pem_slice(self.ca_pem.as_bytes()).unwrap())
+                .unwrap();
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            )
+            .allow_unauthenticated()
+            .build()
+            .unwrap();
+            builder.with_client_cert_verifier(verifier)
+        } else {
+            builder.with_no_client_auth()
+        };
+        builder.with_single_cert(certs, key).unwrap()
     }
 }
 
@@ -203,15 +238,21 @@ pub fn fixture(cluster: &str) -> PathBuf {
 impl EsServer {
     /// HTTPS, answering from `fixtures/api/<cluster>/`.
     pub fn start(cluster: &str) -> EsServer {
-        EsServer::launch(cluster, true)
+        EsServer::launch(cluster, true, false)
     }
 
     /// Plain HTTP (for the `http://` refusal tests).
     pub fn start_plain(cluster: &str) -> EsServer {
-        EsServer::launch(cluster, false)
+        EsServer::launch(cluster, false, false)
     }
 
-    fn launch(cluster: &str, tls: bool) -> EsServer {
+    /// HTTPS that also accepts the PKI's client certificate ([`Pki::client_cert`]) as a
+    /// credential.
+    pub fn start_mtls(cluster: &str) -> EsServer {
+        EsServer::launch(cluster, true, true)
+    }
+
+    fn launch(cluster: &str, tls: bool, client_auth: bool) -> EsServer {
         let dir = fixture(cluster);
         let text = std::fs::read_to_string(dir.join("server.json")).unwrap();
         let behaviour: Behaviour = serde_json::from_str(&text).unwrap();
@@ -223,7 +264,7 @@ impl EsServer {
         let pki = tls.then(Pki::new);
         let acceptor = pki
             .as_ref()
-            .map(|p| tokio_rustls::TlsAcceptor::from(Arc::new(p.server_config())));
+            .map(|p| tokio_rustls::TlsAcceptor::from(Arc::new(p.server_config(client_auth))));
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -242,19 +283,26 @@ impl EsServer {
                 let state = serving.clone();
                 let acceptor = acceptor.clone();
                 tokio::spawn(async move {
-                    let service = service_fn(move |req| {
-                        let state = state.clone();
-                        async move { Ok::<_, Infallible>(handle(&state, req).await) }
-                    });
+                    let service = move |certified: bool| {
+                        service_fn(move |req| {
+                            let state = state.clone();
+                            async move { Ok::<_, Infallible>(handle(&state, req, certified).await) }
+                        })
+                    };
                     let http = hyper::server::conn::http1::Builder::new();
                     match acceptor {
                         Some(acceptor) => {
                             if let Ok(tls) = acceptor.accept(stream).await {
-                                let _ = http.serve_connection(TokioIo::new(tls), service).await;
+                                let certified = tls.get_ref().1.peer_certificates().is_some();
+                                let _ = http
+                                    .serve_connection(TokioIo::new(tls), service(certified))
+                                    .await;
                             }
                         }
                         None => {
-                            let _ = http.serve_connection(TokioIo::new(stream), service).await;
+                            let _ = http
+                                .serve_connection(TokioIo::new(stream), service(false))
+                                .await;
                         }
                     }
                 });
@@ -273,6 +321,10 @@ impl EsServer {
     /// The CA file the server's certificate leads to (HTTPS only).
     pub fn ca(&self) -> &Path {
         &self.pki.as_ref().expect("an HTTPS server").ca
+    }
+
+    pub fn pki(&self) -> &Pki {
+        self.pki.as_ref().expect("an HTTPS server")
     }
 
     pub fn ca_str(&self) -> String {
@@ -373,7 +425,11 @@ fn authenticated(b: &Behaviour, header: Option<&str>) -> Result<bool, String> {
     Err("?".into())
 }
 
-async fn handle(state: &State, req: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
+async fn handle(
+    state: &State,
+    req: Request<hyper::body::Incoming>,
+    certified: bool,
+) -> Response<Full<Bytes>> {
     let path = req.uri().path().to_string();
     let auth_header = req
         .headers()
@@ -385,6 +441,7 @@ async fn handle(state: &State, req: Request<hyper::body::Incoming>) -> Response<
         path: path.clone(),
         query: req.uri().query().map(String::from),
         authorization: auth_header.is_some(),
+        client_certificate: certified,
     });
     let behaviour = state.behaviour.lock().unwrap().clone();
     let over = behaviour.overrides.get(&path).cloned();
@@ -411,7 +468,7 @@ async fn handle(state: &State, req: Request<hyper::body::Incoming>) -> Response<
             return json_response(200, &json!({"filler": filler}));
         }
     }
-    if !behaviour.anonymous {
+    if !behaviour.anonymous && !(certified && auth_header.is_none()) {
         match authenticated(&behaviour, auth_header.as_deref()) {
             Ok(true) => {}
             Ok(false) => {
