@@ -668,3 +668,24 @@ fn a_client_certificate_authenticates() {
     assert!(requests.iter().all(|r| !r.authorization));
     assert_eq!(requests.iter().filter(|r| !r.client_certificate).count(), 2);
 }
+
+#[test]
+fn a_cluster_requiring_client_certificates_is_still_read() {
+    let server = EsServer::start_mtls_required("well-run-8x");
+    let pki = server.pki();
+    let s = one(
+        Connection {
+            name: "pki".into(),
+            url: server.url.clone(),
+            client_cert: Some(pki.client_cert.clone()),
+            client_key: Some(pki.client_key.clone()),
+            ca_certs: vec![pki.ca.clone()],
+            ..Default::default()
+        },
+        &quick(),
+    );
+    assert!(s.error.is_none(), "{:?}", s.error);
+    // Without a certificate nobody gets an HTTP answer.
+    assert_eq!(s.anonymous.as_ref().unwrap().root.status, 0);
+    assert!(s.body("nodes").is_some());
+}

@@ -271,8 +271,9 @@ async fn collect_one(connection: &Connection, options: &ApiOptions) -> ApiSnapsh
 
     // Without credentials: what anyone on the network gets.
     let root = anonymous.get("/", &Auth::None).await;
-    if root.status == 0 {
+    if root.status == 0 && connection.client_cert.is_none() {
         // Nothing answered at all; asking again with credentials would only wait again.
+        // (With a client certificate it may be the handshake that wanted one: go on.)
         let cause = root.error.clone().unwrap_or_default();
         snapshot.error = Some(format!("cannot reach {shown}: {cause}"));
         return snapshot;

@@ -132,6 +132,14 @@ struct State {
     requests: Mutex<Vec<Recorded>>,
 }
 
+/// Whether the HTTPS server asks for a client certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientAuth {
+    None,
+    Optional,
+    Required,
+}
+
 /// A running server; it stops when dropped.
 pub struct EsServer {
     pub port: u16,
@@ -199,7 +207,7 @@ impl Pki {
 
     /// With `client_auth`, a client certificate from the CA is asked for (optional, as
     /// Elasticsearch's PKI realm does) and authenticates the caller.
-    fn server_config(&self, client_auth: bool) -> rustls::ServerConfig {
+    fn server_config(&self, client_auth: ClientAuth) -> rustls::ServerConfig {
         use rustls::pki_types::pem::PemObject;
         use rustls::pki_types::{CertificateDer, PrivateKeyDer};
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
@@ -208,18 +216,19 @@ impl Pki {
         let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
             .unwrap();
-        let builder = if client_auth {
+        let builder = if client_auth != ClientAuth::None {
             let mut roots = rustls::RootCertStore::empty();
             roots
                 .add(CertificateDer::from_pem_slice(self.ca_pem.as_bytes()).unwrap())
                 .unwrap();
-            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+            let mut verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
                 Arc::new(roots),
                 provider,
-            )
-            .allow_unauthenticated()
-            .build()
-            .unwrap();
+            );
+            if client_auth == ClientAuth::Optional {
+                verifier = verifier.allow_unauthenticated();
+            }
+            let verifier = verifier.build().unwrap();
             builder.with_client_cert_verifier(verifier)
         } else {
             builder.with_no_client_auth()
@@ -238,21 +247,26 @@ pub fn fixture(cluster: &str) -> PathBuf {
 impl EsServer {
     /// HTTPS, answering from `fixtures/api/<cluster>/`.
     pub fn start(cluster: &str) -> EsServer {
-        EsServer::launch(cluster, true, false)
+        EsServer::launch(cluster, true, ClientAuth::None)
     }
 
     /// Plain HTTP (for the `http://` refusal tests).
     pub fn start_plain(cluster: &str) -> EsServer {
-        EsServer::launch(cluster, false, false)
+        EsServer::launch(cluster, false, ClientAuth::None)
     }
 
     /// HTTPS that also accepts the PKI's client certificate ([`Pki::client_cert`]) as a
     /// credential.
     pub fn start_mtls(cluster: &str) -> EsServer {
-        EsServer::launch(cluster, true, true)
+        EsServer::launch(cluster, true, ClientAuth::Optional)
     }
 
-    fn launch(cluster: &str, tls: bool, client_auth: bool) -> EsServer {
+    /// HTTPS that refuses the handshake without the PKI's client certificate.
+    pub fn start_mtls_required(cluster: &str) -> EsServer {
+        EsServer::launch(cluster, true, ClientAuth::Required)
+    }
+
+    fn launch(cluster: &str, tls: bool, client_auth: ClientAuth) -> EsServer {
         let dir = fixture(cluster);
         let text = std::fs::read_to_string(dir.join("server.json")).unwrap();
         let behaviour: Behaviour = serde_json::from_str(&text).unwrap();
