@@ -482,7 +482,9 @@ async fn handle(
             return json_response(200, &json!({"filler": filler}));
         }
     }
-    if !behaviour.anonymous && !(certified && auth_header.is_none()) {
+    // A verified client certificate without an Authorization header is a PKI-realm login.
+    let open = behaviour.anonymous || (certified && auth_header.is_none());
+    if !open {
         match authenticated(&behaviour, auth_header.as_deref()) {
             Ok(true) => {}
             Ok(false) => {
