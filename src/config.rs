@@ -92,6 +92,7 @@ min-score = 80
 select = ["ES-TLS"]
 waivers = "security/waivers.yaml"
 sarif-category = "esaudit/prod"
+inventory = "clusters.yaml"
 
 [reports]
 sarif = "out/esaudit.sarif"
@@ -110,6 +111,7 @@ html = "out/report.html"
             PathBuf::from("ci/out/esaudit.sarif")
         );
         assert_eq!(config.min_score, Some(80.0));
+        assert_eq!(config.inventory, Some(PathBuf::from("ci/clusters.yaml")));
     }
 
     #[test]
