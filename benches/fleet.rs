@@ -25,6 +25,7 @@ fn scan_fleet(c: &mut Criterion) {
         let dir = tempfile::tempdir().unwrap();
         gen_fleet::write_fleet(dir.path(), n).unwrap();
         let options = esaudit::ScanOptions {
+            probe_tls: false,
             paths: vec![PathBuf::from(dir.path())],
             profile: esaudit::rules::Profile::Baseline,
             checks: vec![],
@@ -37,6 +38,8 @@ fn scan_fleet(c: &mut Criterion) {
             baseline: None,
             tls: vec![],
             probe: Default::default(),
+            clusters: vec![],
+            api: Default::default(),
         };
         group.throughput(Throughput::Elements(n as u64));
         group.bench_with_input(BenchmarkId::from_parameter(n), &options, |b, o| {

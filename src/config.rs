@@ -33,6 +33,8 @@ pub struct Config {
     pub output: Option<PathBuf>,
     pub sarif_category: Option<String>,
     pub sarif_anchor: Option<PathBuf>,
+    /// Inventory of live clusters, as `--inventory`.
+    pub inventory: Option<PathBuf>,
     /// Extra reports: format = file, as `--report FORMAT=FILE`.
     #[serde(default)]
     pub reports: BTreeMap<Format, PathBuf>,
@@ -65,6 +67,7 @@ impl Config {
             &mut self.baseline,
             &mut self.output,
             &mut self.sarif_anchor,
+            &mut self.inventory,
         ]
         .into_iter()
         .flatten()
@@ -89,6 +92,7 @@ min-score = 80
 select = ["ES-TLS"]
 waivers = "security/waivers.yaml"
 sarif-category = "esaudit/prod"
+inventory = "clusters.yaml"
 
 [reports]
 sarif = "out/esaudit.sarif"
@@ -107,6 +111,7 @@ html = "out/report.html"
             PathBuf::from("ci/out/esaudit.sarif")
         );
         assert_eq!(config.min_score, Some(80.0));
+        assert_eq!(config.inventory, Some(PathBuf::from("ci/clusters.yaml")));
     }
 
     #[test]

@@ -43,8 +43,14 @@ pub struct ScanOptions {
     /// TLS endpoints to probe (`--tls HOST:PORT[=http|transport]`). The live-API collector
     /// (`--inventory`, `--probe-tls`) will append the nodes' HTTP and transport addresses here.
     pub tls: Vec<evidence::endpoint::EndpointSpec>,
+    /// Also probe the HTTP and transport publish addresses of the live clusters' nodes.
+    pub probe_tls: bool,
     /// How endpoints are probed: timeout per handshake, parallelism, trusted CAs.
     pub probe: collect::tls_probe::ProbeOptions,
+    /// Clusters read live over their REST API (`--url`, `--inventory`).
+    pub clusters: Vec<collect::api::Connection>,
+    /// Timeout, parallelism and body cap of the live API collector.
+    pub api: collect::api::ApiOptions,
 }
 
 /// Everything a report needs: no report recomputes anything.
@@ -112,7 +118,27 @@ pub fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
             store_password: options.store_password.clone(),
         },
     );
-    deployment.endpoints = collect::tls_probe::probe_all(&options.tls, &options.probe);
+    let snapshots = collect::api::collect_all(&options.clusters, &options.api);
+    let mut endpoints = options.tls.clone();
+    for snapshot in &snapshots {
+        if let Some(error) = &snapshot.error {
+            // A cluster the user named that cannot be read is an input error (exit 2); its
+            // rules still report `error`, and the other clusters are judged as usual.
+            deployment.input_errors.push(InputError {
+                path: snapshot.source.clone(),
+                message: error.clone(),
+            });
+        }
+        if options.probe_tls {
+            for e in evidence::es_cluster::publish_endpoints(snapshot) {
+                if !endpoints.iter().any(|o| o.host == e.host && o.port == e.port) {
+                    endpoints.push(e);
+                }
+            }
+        }
+    }
+    deployment.api_snapshots.extend(snapshots);
+    deployment.endpoints = collect::tls_probe::probe_all(&endpoints, &options.probe);
     evidence::es_cluster::add_all(&mut deployment, time.0);
     let selection = Selection {
         profile: options.profile,

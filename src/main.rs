@@ -136,6 +136,10 @@ struct ScanArgs {
     /// `=transport` or `=http` sets its role (default: transport for ports 9300-9400).
     #[arg(long = "tls", value_parser = esaudit::evidence::endpoint::EndpointSpec::parse, value_name = "HOST:PORT[=ROLE]")]
     tls: Vec<esaudit::evidence::endpoint::EndpointSpec>,
+    /// Also probe the TLS endpoints of the nodes a live scan finds (their HTTP and transport
+    /// publish addresses).
+    #[arg(long)]
+    probe_tls: bool,
     /// Seconds to wait for each TLS connection (connect and handshake).
     #[arg(long, default_value_t = 5.0, value_name = "SECS")]
     timeout: f64,
@@ -146,12 +150,62 @@ struct ScanArgs {
     /// Never colour the table (also: NO_COLOR in the environment).
     #[arg(long)]
     no_color: bool,
+    #[command(flatten)]
+    api: ApiArgs,
+}
+
+/// Live clusters and how to authenticate to them. Secrets never come from a flag: the
+/// password from `ESAUDIT_PASSWORD` or `--password-file`, an API key from `ESAUDIT_API_KEY`.
+#[derive(clap::Args)]
+struct ApiArgs {
+    /// Read a live Elasticsearch cluster over its REST API (https://host:9200); repeatable.
+    #[arg(long = "url", value_name = "URL")]
+    urls: Vec<String>,
+    /// YAML file of clusters (name, url, user, password_env, ca_cert...) and TLS endpoints.
+    #[arg(long, value_name = "FILE")]
+    inventory: Option<PathBuf>,
+    /// User to authenticate as; the password comes from ESAUDIT_PASSWORD or --password-file.
+    #[arg(long, value_name = "NAME")]
+    user: Option<String>,
+    /// File holding the password of --user (one line).
+    #[arg(long, value_name = "FILE")]
+    password_file: Option<PathBuf>,
+    /// PEM client certificate for clusters that authenticate clients by certificate.
+    #[arg(long, value_name = "FILE")]
+    client_cert: Option<PathBuf>,
+    /// PEM private key of --client-cert.
+    #[arg(long, value_name = "FILE")]
+    client_key: Option<PathBuf>,
+    /// Do not verify the clusters' certificates and host names (stated in the report).
+    #[arg(long)]
+    insecure: bool,
+    /// Send credentials over plain http:// (they cross the network readable).
+    #[arg(long)]
+    allow_http_credentials: bool,
+}
+
+#[derive(clap::Args)]
+struct CollectArgs {
+    #[command(flatten)]
+    api: ApiArgs,
+    /// Folder to write the snapshot to (one folder per cluster under it when there are several).
+    #[arg(long, short, value_name = "DIR")]
+    output: PathBuf,
+    /// PEM file of the CA(s) the clusters' HTTP certificates must lead to (default: system
+    /// roots); repeatable.
+    #[arg(long = "ca-cert", value_name = "FILE")]
+    ca_cert: Vec<PathBuf>,
+    /// Seconds to wait for each request.
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    timeout: f64,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Scan configuration files and folders.
+    /// Scan configuration files and folders, live clusters and TLS endpoints.
     Scan(Box<ScanArgs>),
+    /// Snapshot live clusters' security APIs into a folder, for a later offline scan.
+    Collect(Box<CollectArgs>),
     /// List the rule catalog.
     Rules {
         #[arg(long, value_enum, default_value = "table")]
@@ -243,6 +297,236 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Scan(args) => scan(*args),
+        Command::Collect(args) => collect(*args),
+    }
+}
+
+/// The clusters named by `--url` and `--inventory`, and the inventory's TLS endpoints.
+fn connections(
+    api: &ApiArgs,
+    inventory: Option<&Path>,
+    ca_certs: &[PathBuf],
+) -> Result<
+    (
+        Vec<esaudit::collect::api::Connection>,
+        Vec<esaudit::evidence::endpoint::EndpointSpec>,
+    ),
+    String,
+> {
+    use esaudit::collect::{api::Connection, inventory};
+    let password = match &api.password_file {
+        Some(file) => {
+            if api.user.is_none() {
+                return Err("--password-file needs --user".into());
+            }
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| format!("--password-file {}: cannot read: {e}", file.display()))?;
+            Some(text.trim_end_matches(['\r', '\n']).to_string())
+        }
+        None => std::env::var("ESAUDIT_PASSWORD")
+            .ok()
+            .filter(|p| !p.is_empty()),
+    };
+    let api_key = std::env::var("ESAUDIT_API_KEY")
+        .ok()
+        .filter(|k| !k.trim().is_empty());
+    let cli_password = api.user.as_ref().and(password);
+    if api.user.is_some() && cli_password.is_none() && api_key.is_none() {
+        return Err("--user needs a password: set ESAUDIT_PASSWORD or use --password-file".into());
+    }
+    for (flag, file) in [
+        ("--client-cert", &api.client_cert),
+        ("--client-key", &api.client_key),
+    ] {
+        if let Some(file) = file
+            && !file.is_file()
+        {
+            return Err(format!("{flag} {}: no such file", file.display()));
+        }
+    }
+    if api.client_key.is_some() && api.client_cert.is_none() {
+        return Err("--client-key needs --client-cert".into());
+    }
+    let from_cli = |url: String, name: String| Connection {
+        name,
+        url,
+        user: api.user.clone(),
+        password: cli_password.clone(),
+        api_key: api_key.clone(),
+        client_cert: api.client_cert.clone(),
+        client_key: api.client_key.clone(),
+        ca_certs: ca_certs.to_vec(),
+        insecure: api.insecure,
+        allow_http_credentials: api.allow_http_credentials,
+        anchor: None,
+    };
+    let mut clusters = Vec::new();
+    for url in &api.urls {
+        let parsed = reqwest_url(url)?;
+        let mut name = inventory::default_name(&parsed);
+        if clusters.iter().any(|c: &Connection| c.name == name) {
+            name = format!("{name}-{}", clusters.len() + 1);
+        }
+        clusters.push(from_cli(url.trim().to_string(), name));
+    }
+    let mut tls = Vec::new();
+    if let Some(file) = inventory {
+        let declared = inventory::load(file)?;
+        for mut c in declared.clusters {
+            if c.user.is_none() && c.api_key.is_none() {
+                // No credentials in the inventory entry: the command line's, if any.
+                c.user = api.user.clone();
+                c.password = cli_password.clone();
+                c.api_key = api_key.clone();
+            }
+            if c.ca_certs.is_empty() {
+                c.ca_certs = ca_certs.to_vec();
+            }
+            if c.client_cert.is_none() {
+                c.client_cert = api.client_cert.clone();
+                c.client_key = api.client_key.clone();
+            }
+            c.insecure |= api.insecure;
+            c.allow_http_credentials |= api.allow_http_credentials;
+            if clusters.iter().any(|o: &Connection| o.name == c.name) {
+                return Err(format!(
+                    "{}: cluster {} is also named by --url",
+                    file.display(),
+                    c.name
+                ));
+            }
+            clusters.push(c);
+        }
+        tls = declared.tls;
+    }
+    Ok((clusters, tls))
+}
+
+/// A `--url`, checked; the error never repeats a URL that holds credentials.
+fn reqwest_url(url: &str) -> Result<esaudit::collect::api::Url, String> {
+    let parsed = esaudit::collect::api::Url::parse(url.trim())
+        .map_err(|e| format!("--url: not a URL: {e}"))?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err("--url: the URL holds credentials (user:password@); name the user with --user and give the password in ESAUDIT_PASSWORD (or --password-file) instead".into());
+    }
+    if !matches!(parsed.scheme(), "https" | "http") || parsed.host_str().is_none() {
+        return Err(format!("--url {url}: expected https://HOST:PORT"));
+    }
+    Ok(parsed)
+}
+
+fn check_timeout(timeout: f64) -> Result<std::time::Duration, String> {
+    if !(timeout > 0.0 && timeout <= 3600.0) {
+        return Err("--timeout must be between 0 and 3600 seconds".into());
+    }
+    Ok(std::time::Duration::from_secs_f64(timeout))
+}
+
+fn check_ca_certs(ca_certs: &[PathBuf]) -> Result<(), String> {
+    for ca in ca_certs {
+        if !ca.is_file() {
+            return Err(format!("--ca-cert {}: no such file", ca.display()));
+        }
+    }
+    Ok(())
+}
+
+/// `esaudit collect`: one snapshot folder per cluster; exit 2 when a cluster gave nothing.
+fn collect(args: CollectArgs) -> Result<ExitCode, String> {
+    use esaudit::collect::{api, snapshot};
+    if args.api.urls.is_empty() && args.api.inventory.is_none() {
+        return Err("nothing to collect: name a cluster with --url or --inventory".into());
+    }
+    let timeout = check_timeout(args.timeout)?;
+    check_ca_certs(&args.ca_cert)?;
+    let (clusters, _) = connections(&args.api, args.api.inventory.as_deref(), &args.ca_cert)?;
+    if clusters.is_empty() {
+        return Err("nothing to collect: the inventory declares no clusters".into());
+    }
+    let options = api::ApiOptions {
+        timeout,
+        ..Default::default()
+    };
+    let snapshots = api::collect_all(&clusters, &options);
+    let time = esaudit::clock::Timestamp::now().rfc3339();
+    let one_folder = snapshots.len() == 1 && args.api.inventory.is_none();
+    let mut unreachable = false;
+    for s in &snapshots {
+        let dir = if one_folder {
+            args.output.clone()
+        } else {
+            args.output.join(folder_name(&s.name))
+        };
+        if let Some(e) = &s.error {
+            eprintln!("{}: error: {e}", s.name);
+            unreachable = true;
+            continue;
+        }
+        let no_answer = s
+            .calls
+            .get("version")
+            .is_some_and(|a| a.status == 0 && a.body.is_none());
+        if let Some(why) = s
+            .calls
+            .get("version")
+            .and_then(|a| a.error.as_deref())
+            .filter(|_| no_answer)
+        {
+            eprintln!("{}: error: {why}", s.name);
+            unreachable = true;
+        }
+        snapshot::write(s, &dir, &time)
+            .map_err(|e| format!("{}: cannot write the snapshot: {e}", dir.display()))?;
+        let ok = s.calls.values().filter(|a| a.body.is_some()).count();
+        let refused = s
+            .calls
+            .values()
+            .filter(|a| a.body.is_none() && matches!(a.status, 401 | 403))
+            .count();
+        let failed = s.calls.len() - ok - refused;
+        eprintln!(
+            "{}: {ok} calls ok, {refused} refused, {failed} failed{}{} -> {}",
+            s.name,
+            match s.service_credentials.len() {
+                0 => String::new(),
+                n => format!(", {n} service accounts"),
+            },
+            if s.insecure {
+                " (certificate not verified: --insecure)"
+            } else {
+                ""
+            },
+            dir.display()
+        );
+        if s.anonymous
+            .as_ref()
+            .is_some_and(|a| (200..300).contains(&a.root.status))
+        {
+            eprintln!("{}: warning: answers requests without credentials", s.name);
+        }
+    }
+    Ok(if unreachable {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// A cluster name as a folder name.
+fn folder_name(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    match cleaned.trim_matches('.') {
+        "" => "cluster".into(),
+        c => c.to_string(),
     }
 }
 
@@ -271,9 +555,10 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     } else {
         args.paths
     };
-    if paths.is_empty() && args.tls.is_empty() {
+    let inventory = args.api.inventory.clone().or(file.inventory.clone());
+    if paths.is_empty() && args.tls.is_empty() && args.api.urls.is_empty() && inventory.is_none() {
         return Err(format!(
-            "nothing to scan: name files or folders or --tls endpoints, or set `paths` in {}",
+            "nothing to scan: name files or folders, --url clusters, an --inventory or --tls endpoints, or set `paths` in {}",
             config::DEFAULT_FILE
         ));
     }
@@ -298,6 +583,12 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     });
     let root = std::env::current_dir().map_err(|e| format!("working directory: {e}"))?;
     let sarif_anchor = args.sarif_anchor.or(file.sarif_anchor);
+    // Findings about live clusters have no file: the inventory that declares them is the
+    // natural place to show them on, when it is inside the repository.
+    let inventory_anchor = inventory
+        .as_deref()
+        .filter(|p| p.is_file())
+        .and_then(|p| report::sarif::repo_path(&p.display().to_string(), &root));
     let anchor = match &sarif_anchor {
         Some(path) => Some(
             report::sarif::repo_path(&path.display().to_string(), &root)
@@ -309,7 +600,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
                     )
                 })?,
         ),
-        None => None,
+        None => inventory_anchor,
     };
     let sarif_category = args.sarif_category.or(file.sarif_category);
     if sarif_category
@@ -331,22 +622,26 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
             .build_global()
             .map_err(|e| e.to_string())?;
     }
-    if !(args.timeout > 0.0 && args.timeout <= 3600.0) {
-        return Err("--timeout must be between 0 and 3600 seconds".into());
-    }
-    for ca in &args.ca_cert {
-        if !ca.is_file() {
-            return Err(format!("--ca-cert {}: no such file", ca.display()));
-        }
-    }
+    let timeout = check_timeout(args.timeout)?;
+    check_ca_certs(&args.ca_cert)?;
+    let (clusters, inventory_tls) = connections(&args.api, inventory.as_deref(), &args.ca_cert)?;
+    let mut tls = args.tls.clone();
+    tls.extend(inventory_tls);
     let probe = esaudit::collect::tls_probe::ProbeOptions {
-        timeout: std::time::Duration::from_secs_f64(args.timeout),
+        timeout,
         parallel: args.jobs.unwrap_or(8).max(1),
         ca_certs: args.ca_cert.clone(),
     };
     let options = esaudit::ScanOptions {
-        tls: args.tls.clone(),
+        tls,
+        probe_tls: args.probe_tls,
         probe,
+        clusters,
+        api: esaudit::collect::api::ApiOptions {
+            timeout,
+            parallel_clusters: args.jobs.unwrap_or(16).max(1),
+            ..Default::default()
+        },
         paths,
         profile: args.profile.or(file.profile).unwrap_or(Profile::Baseline),
         checks: if args.checks.is_empty() {
@@ -369,6 +664,14 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     }
     for w in scan.waivers.all() {
         eprintln!("warning: waiver {} ({}): {}", w.source, w.rule, w.problem);
+    }
+    for r in scan.results.iter().filter(|r| {
+        r.rule == SCANNER_PRIVILEGES_RULE && r.status == esaudit::results::Status::Fail
+    }) {
+        eprintln!(
+            "warning: {}: {}; scan with a user holding only monitor and read_security",
+            r.target, r.message
+        );
     }
     let render_options = |color: bool| report::Options {
         color,
@@ -411,6 +714,10 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         ExitCode::SUCCESS
     })
 }
+
+/// The rule that says the scanner's own credential is too powerful; its failure is also
+/// printed as a warning.
+const SCANNER_PRIVILEGES_RULE: &str = "ES-API-015";
 
 fn write_report(path: &Path, text: &str) -> Result<(), String> {
     report::write_atomically(path, text)

@@ -1,6 +1,8 @@
 //! Helpers the integration tests share: run the binary from the crate root and read its JSON.
 #![allow(dead_code)] // each test file uses its own subset
 
+pub mod es_server;
+
 use assert_cmd::Command;
 use serde_json::Value;
 
