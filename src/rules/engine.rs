@@ -6,6 +6,7 @@ use crate::evidence::component::{self, Component};
 use crate::evidence::derive::{self, NodeFacts};
 use crate::evidence::endpoint::Endpoint;
 use crate::evidence::files as file_items;
+use crate::evidence::rbac::{self, RbacItem};
 use crate::evidence::{
     Deployment, EsNode, EsVersion, Location, SecurityFile, Settings, VersionSource, tls,
 };
@@ -328,7 +329,10 @@ impl Engine {
 
     fn judge(&self, c: &Compiled, ctx: &Context, item: &Item, subject: &Subject) -> RuleResult {
         let rule = &c.rule;
-        let located = item.locate(rule, subject);
+        let mut located = item.locate(rule, subject);
+        if let Some(fact) = item.fact(rule.locate.keys().first().copied().unwrap_or_default()) {
+            located.actual = fact;
+        }
         let version_mismatch = match (&c.versions, subject.version) {
             (Some(r), Some(v)) => (!r.matches(v)).then_some(v),
             _ => None,
@@ -368,7 +372,8 @@ impl Engine {
             identity.push(item.name.as_str());
         }
         let location = ResultLocation {
-            path: Some(located.location.path.clone()),
+            // Objects read from an API have no file.
+            path: (!located.location.path.is_empty()).then(|| located.location.path.clone()),
             line: located.location.line,
             column: located.location.column,
             object: located.object.clone(),
@@ -542,6 +547,15 @@ fn fail_message(rule: &Rule, item: &Item, located: &Located) -> String {
         None if located.key.is_empty() => rule.title.clone(),
         None => format!("{}: {} = {}", rule.title, located.key, located.actual),
     };
+    // `{fact.NAME}`: a derived fact of the item (the path to superuser power of an rbac item).
+    while let Some(start) = message.find("{fact.") {
+        let Some(len) = message[start..].find('}') else {
+            break;
+        };
+        let name = &message[start + 6..start + len];
+        let value = item.fact(name).unwrap_or_default();
+        message.replace_range(start..=start + len, &value);
+    }
     if let Some(s) = &item.suggestion {
         message.push_str(&format!(" (did you mean {s}?)"));
     }
@@ -573,6 +587,8 @@ struct Item {
     settings: Option<Settings>,
     /// Where the item is declared, for a key that is not written.
     anchor: Option<Location>,
+    /// Derived facts an rbac item's messages and evidence quote (`{fact.NAME}`).
+    facts: Option<serde_json::Value>,
 }
 
 /// What a result is about: a node, or a Kibana / Logstash / Beats / Agent instance.
@@ -623,7 +639,23 @@ impl Item {
             error: None,
             settings: None,
             anchor: None,
+            facts: None,
         }
+    }
+
+    /// A fact of an rbac item as text: strings as they are, lists joined, null as empty.
+    fn fact(&self, name: &str) -> Option<String> {
+        let v = self.facts.as_ref()?.get(name)?;
+        Some(match v {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Null => String::new(),
+            serde_json::Value::Array(items) => items
+                .iter()
+                .map(|i| i.as_str().map(str::to_string).unwrap_or_else(|| i.to_string()))
+                .collect::<Vec<_>>()
+                .join(", "),
+            other => other.to_string(),
+        })
     }
 
     fn locate(&self, rule: &Rule, subject: &Subject) -> Located {
@@ -889,6 +921,12 @@ fn items(node: &EsNode, facts: &NodeFacts, files: &[SecurityFile], warning_days:
         });
         items.push(item);
     }
+    if let Some(rbac) = &node.rbac {
+        items.extend(rbac_items(
+            rbac::analyse(rbac, crate::clock::Timestamp::now().0),
+            &rbac.missing,
+        ));
+    }
     if let Some(users) = &node.file_users {
         for user in &users.users {
             let mut item = Item::new(Scope::EsFileUser, to_cel(user), user.name.clone());
@@ -903,6 +941,75 @@ fn items(node: &EsNode, facts: &NodeFacts, files: &[SecurityFile], warning_days:
         }
     }
     items
+}
+
+/// The items of the rbac scopes, for any subject: a node's file realm, or a cluster's security
+/// APIs. A file-defined object points at its file, line and column; an API object has no path
+/// (its `location.object` names it). Each part that could not be read (`missing`) becomes an
+/// item in error, so every rule of that scope reports `error` with the reason.
+fn rbac_items(analysed: Vec<RbacItem>, missing: &[(Scope, String)]) -> Vec<Item> {
+    let mut items: Vec<Item> = analysed
+        .into_iter()
+        .map(|a| {
+            let mut item = Item::new(a.scope, json_to_cel(&a.facts), a.name);
+            item.own = Some(Located {
+                key: String::new(),
+                object: a.object,
+                location: a.location.unwrap_or_default(),
+                actual: String::new(),
+                unresolved: vec![],
+            });
+            item.facts = Some(a.facts);
+            item
+        })
+        .collect();
+    for (scope, why) in missing {
+        let mut item = Item::new(*scope, Value::Null, format!("{}s", scope.variable()));
+        item.own = Some(Located {
+            key: String::new(),
+            object: format!("{}:*", rbac_object_kind(*scope)),
+            location: Location::default(),
+            actual: String::new(),
+            unresolved: vec![],
+        });
+        item.error = Some(why.clone());
+        items.push(item);
+    }
+    items
+}
+
+fn rbac_object_kind(scope: Scope) -> &'static str {
+    match scope {
+        Scope::RbacRole => "role",
+        Scope::RbacUser => "user",
+        Scope::RbacRoleMapping => "role_mapping",
+        Scope::RbacApiKey => "api_key",
+        Scope::RbacServiceToken => "service_token",
+        _ => scope.variable(),
+    }
+}
+
+/// JSON facts as a CEL value. Whole numbers become `int` (serde's route makes positive ones
+/// `uint`, which rules comparing with `365` would trip over).
+fn json_to_cel(v: &serde_json::Value) -> Value {
+    use serde_json::Value as J;
+    match v {
+        J::Null => Value::Null,
+        J::Bool(b) => Value::Bool(*b),
+        J::Number(n) => match n.as_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::Float(n.as_f64().unwrap_or_default()),
+        },
+        J::String(s) => Value::String(Arc::new(s.clone())),
+        J::Array(items) => Value::List(Arc::new(items.iter().map(json_to_cel).collect())),
+        J::Object(map) => Value::Map(cel::objects::Map {
+            map: Arc::new(
+                map.iter()
+                    .map(|(k, v)| (Key::String(Arc::new(k.clone())), json_to_cel(v)))
+                    .collect(),
+            ),
+        }),
+    }
 }
 
 /// Certificates, key and store files, and the keystore. A file that could not be read becomes
