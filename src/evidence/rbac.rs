@@ -1039,14 +1039,9 @@ pub fn analyse(rbac: &Rbac, now_ms: i64) -> Vec<RbacItem> {
     for m in &rbac.role_mappings {
         let all_roles: Vec<String> = m.roles.clone();
         let matches_everyone = !m.rules.is_null() && everyone(&m.rules);
+        // role_mapping.yml lists exact DNs, so only API rules can match by pattern.
         let mut wildcards = vec![];
         wildcard_values(&m.rules, &mut wildcards);
-        wildcards.extend(
-            m.dns
-                .iter()
-                .filter(|d| is_wildcard_value(d))
-                .map(|d| format!("dn: {d}")),
-        );
         let admin_roles = graph.admin_roles(&all_roles);
         let privileged: Vec<String> = all_roles
             .iter()
@@ -1164,7 +1159,9 @@ pub fn analyse(rbac: &Rbac, now_ms: i64) -> Vec<RbacItem> {
     for t in &rbac.service_tokens {
         *per_account.entry(t.account.as_str()).or_default() += 1;
     }
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
     for t in &rbac.service_tokens {
+        let first = seen.insert(t.account.as_str());
         let full = format!("{}/{}", t.account, t.name);
         items.push(RbacItem {
             scope: Scope::RbacServiceToken,
@@ -1178,6 +1175,7 @@ pub fn analyse(rbac: &Rbac, now_ms: i64) -> Vec<RbacItem> {
                 "file_backed": t.source == "file",
                 "nodes": t.nodes,
                 "tokens_for_account": per_account[t.account.as_str()],
+                "first_of_account": first,
             }),
         });
     }

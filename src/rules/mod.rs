@@ -65,6 +65,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../checks/logstash.yaml"),
     ),
     ("checks/beats.yaml", include_str!("../../checks/beats.yaml")),
+    ("checks/rbac.yaml", include_str!("../../checks/rbac.yaml")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
