@@ -1194,3 +1194,316 @@ fn user_grant(user: &User, path: &str) -> Option<String> {
         )
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collect::snapshot::Answer;
+
+    const NOW: i64 = 1_700_000_000_000;
+
+    fn snapshot(calls: &[(&str, Value)]) -> ApiSnapshot {
+        let mut s = ApiSnapshot {
+            name: "test".into(),
+            source: "test".into(),
+            ..Default::default()
+        };
+        for (k, v) in calls {
+            s.calls.insert(k.to_string(), Answer::ok(v.clone()));
+        }
+        s
+    }
+
+    fn item<'a>(items: &'a [RbacItem], object: &str) -> &'a Value {
+        &items
+            .iter()
+            .find(|i| i.object == object)
+            .unwrap_or_else(|| panic!("no {object}"))
+            .facts
+    }
+
+    /// Shaped like the elasticsearch-specification examples (GetRole, GetUser, GetRoleMapping,
+    /// GetApiKey, GetServiceAccounts, GetServiceCredentials).
+    fn spec_like() -> ApiSnapshot {
+        let mut s = snapshot(&[
+            (
+                "security_roles",
+                json!({
+                    "my_admin_role": {
+                        "cluster": ["all"],
+                        "indices": [{"names": ["index1", "index2"], "privileges": ["all"],
+                                     "allow_restricted_indices": false,
+                                     "field_security": {"grant": ["title", "body"]}}],
+                        "applications": [], "run_as": ["other_user"],
+                        "metadata": {"version": 1}, "transient_metadata": {"enabled": true}
+                    },
+                    "superuser": {
+                        "cluster": ["all"],
+                        "indices": [{"names": ["*"], "privileges": ["all"], "allow_restricted_indices": true}],
+                        "applications": [{"application": "*", "privileges": ["*"], "resources": ["*"]}],
+                        "run_as": ["*"], "metadata": {"_reserved": true}
+                    },
+                    "kibana_user": {"cluster": [], "metadata": {"_reserved": true, "_deprecated": true}},
+                    "security_posture_scanner": {"cluster": ["monitor", "read_security"], "indices": []}
+                }),
+            ),
+            (
+                "security_users",
+                json!({
+                    "elastic": {"username": "elastic", "roles": ["superuser"], "enabled": true,
+                                "metadata": {"_reserved": true}},
+                    "kibana": {"username": "kibana", "roles": ["kibana_system"], "enabled": true,
+                               "metadata": {"_reserved": true, "_deprecated": true}},
+                    "jacknich": {"username": "jacknich", "roles": ["admin", "other_role1"],
+                                 "full_name": "Jack Nicholson", "email": "jacknich@example.com",
+                                 "metadata": {"intelligence": 7}, "enabled": true},
+                    "ops": {"username": "ops", "roles": ["my_admin_role"], "enabled": true, "metadata": {}},
+                    "scanner": {"username": "scanner", "roles": ["security_posture_scanner"],
+                                "enabled": true, "metadata": {}}
+                }),
+            ),
+            (
+                "security_role_mappings",
+                json!({"mapping1": {"enabled": true, "roles": ["user"],
+                                    "rules": {"field": {"username": "*"}}, "metadata": {}}}),
+            ),
+            (
+                "security_api_keys",
+                json!({"api_keys": [
+                    {"id": "VuaCfGcBCdbkQm-e5aOx", "name": "my-api-key", "creation": 1548550550158_i64,
+                     "expiration": 1548551550158_i64, "invalidated": false, "username": "myuser",
+                     "realm": "native1", "realm_type": "native", "metadata": {"application": "myapp"},
+                     "role_descriptors": {},
+                     "limited_by": [{"role-power-user": {"cluster": ["monitor"],
+                        "indices": [{"names": ["*"], "privileges": ["read"], "allow_restricted_indices": false}],
+                        "applications": [], "run_as": [], "metadata": {}}}]},
+                    {"id": "0GF5GXsBCXxz2eDxWwFN", "name": "hadoop_myuser_key", "creation": NOW - 400 * DAY_MS,
+                     "invalidated": false, "username": "elastic", "realm": "reserved",
+                     "role_descriptors": {}}
+                ]}),
+            ),
+            (
+                "security_service_accounts",
+                json!({"elastic/fleet-server": {"role_descriptor": {"cluster": ["monitor"]}}}),
+            ),
+        ]);
+        s.service_credentials.insert(
+            "elastic/fleet-server".into(),
+            Answer::ok(json!({
+                "service_account": "elastic/fleet-server", "count": 3,
+                "tokens": {"token1": {}, "token42": {}},
+                "nodes_credentials": {"_nodes": {"total": 3, "successful": 3, "failed": 0},
+                                      "file_tokens": {"my-token": {"nodes": ["node0", "node1"]}}}
+            })),
+        );
+        s
+    }
+
+    #[test]
+    fn api_bodies_are_read_and_judged() {
+        let rbac = from_api(&spec_like());
+        assert!(rbac.missing.is_empty(), "{:?}", rbac.missing);
+        let items = analyse(&rbac, NOW);
+        let admin = item(&items, "role:my_admin_role");
+        assert_eq!(admin["superuser_equivalent"], true);
+        assert_eq!(admin["why"], "cluster privilege all");
+        assert_eq!(admin["run_as"], json!(["other_user"]));
+        assert_eq!(admin["reserved"], false);
+        // Built-ins are judged as built-ins.
+        let su = item(&items, "role:superuser");
+        assert_eq!(su["reserved"], true);
+        assert_eq!(item(&items, "role:kibana_user")["deprecated"], true);
+        // Users: the path is spelled out; elastic is the break-glass account.
+        assert_eq!(
+            item(&items, "user:ops")["superuser_path"],
+            "user:ops → role:my_admin_role → cluster privilege all"
+        );
+        assert_eq!(item(&items, "user:elastic")["break_glass"], true);
+        assert_eq!(item(&items, "user:kibana")["deprecated"], true);
+        assert_eq!(item(&items, "user:kibana")["service_roles"], json!([]));
+        assert_eq!(item(&items, "user:jacknich")["superuser"], false);
+        // The GetRoleMapping example matches every user.
+        let m = item(&items, "role_mapping:mapping1");
+        assert_eq!(m["matches_everyone"], true);
+        // GetApiKey: empty role descriptors inherit the owner; one key has no expiration.
+        let k = item(&items, "api_key:my-api-key");
+        assert_eq!(k["inherits_owner"], true);
+        assert_eq!(k["expires"], true);
+        assert_eq!(k["expired"], true);
+        assert_eq!(k["owner_superuser"], false);
+        let k = item(&items, "api_key:hadoop_myuser_key");
+        assert_eq!(k["expires"], false);
+        assert_eq!(k["owner_superuser"], true);
+        assert_eq!(k["age_days"], 400);
+        assert_eq!(k["days_to_expiry"], Value::Null);
+        // Service credentials: index and file tokens, counted per account.
+        let t = item(&items, "service_token:elastic/fleet-server/my-token");
+        assert_eq!(t["file_backed"], true);
+        assert_eq!(t["tokens_for_account"], 3);
+        assert_eq!(
+            item(&items, "service_token:elastic/fleet-server/token1")["file_backed"],
+            false
+        );
+    }
+
+    #[test]
+    fn least_privilege_scanner_is_not_flagged() {
+        let items = analyse(&from_api(&spec_like()), NOW);
+        let r = item(&items, "role:security_posture_scanner");
+        for f in ["superuser_equivalent", "manage", "run_as_any", "app_wildcard", "kibana_all"] {
+            assert_eq!(r[f], false, "{f}");
+        }
+        for f in ["broad_destructive", "restricted_read", "restricted_write", "why"] {
+            assert_eq!(r[f], "", "{f}");
+        }
+        assert_eq!(r["credential_minting"], json!([]));
+        assert_eq!(r["writes"], false);
+        assert_eq!(r["admin_level"], false);
+        let u = item(&items, "user:scanner");
+        assert_eq!(u["superuser"], false);
+        assert_eq!(u["service_roles"], json!([]));
+    }
+
+    #[test]
+    fn refused_calls_are_missing_with_the_privilege() {
+        let mut s = snapshot(&[]);
+        s.live = true;
+        s.calls.insert(
+            "security_users".into(),
+            Answer::failed(403, "security_exception: unauthorized".into()),
+        );
+        let rbac = from_api(&s);
+        let users = rbac
+            .missing
+            .iter()
+            .find(|(scope, _)| *scope == Scope::RbacUser)
+            .unwrap();
+        assert!(users.1.contains("read_security"), "{}", users.1);
+        for scope in [
+            Scope::RbacRole,
+            Scope::RbacRoleMapping,
+            Scope::RbacApiKey,
+            Scope::RbacServiceToken,
+        ] {
+            assert!(rbac.missing.iter().any(|(s, _)| *s == scope), "{scope:?}");
+        }
+    }
+
+    #[test]
+    fn role_mapping_match_all_semantics() {
+        let cases = [
+            (json!({"all": []}), true),
+            (json!({"any": []}), false),
+            (json!({"field": {"username": "*"}}), true),
+            (json!({"field": {"dn": "/.*/"}}), true),
+            (json!({"field": {"realm.name": "*"}}), true),
+            (json!({"field": {"groups": "*"}}), false),
+            (json!({"field": {"username": "alice"}}), false),
+            (json!({"any": [{"field": {"username": "alice"}}, {"all": []}]}), true),
+            (json!({"all": [{"field": {"realm.name": "ldap1"}}, {"field": {"username": "*"}}]}), false),
+            (json!({"all": [{"field": {"username": "*"}}, {"except": {"field": {"groups": "x"}}}]}), false),
+            (json!({"all": [{"field": {"username": "*"}}, {"except": {"any": []}}]}), true),
+            (json!({"all": [{"all": []}, {"any": []}]}), false),
+        ];
+        for (rule, expected) in cases {
+            assert_eq!(everyone(&rule), expected, "{rule}");
+        }
+        let mut w = vec![];
+        wildcard_values(&json!({"all": [{"field": {"groups": "cn=*,dc=example"}}]}), &mut w);
+        assert_eq!(w, vec!["groups: cn=*,dc=example"]);
+    }
+
+    #[test]
+    fn superuser_paths_through_mappings_run_as_and_anonymous() {
+        let rbac = Rbac {
+            anonymous_roles: vec!["anon".into()],
+            roles: vec![
+                role_from_json("helpdesk", &json!({"cluster": ["monitor"], "run_as": ["alice"]})),
+                role_from_json("sec", &json!({"cluster": ["cluster:admin/xpack/security/*"]})),
+                role_from_json("license", &json!({"cluster": ["cluster:admin/xpack/license/*"]})),
+                role_from_json("anon", &json!({"indices": [{"names": ["public"], "privileges": ["read"]}]})),
+            ],
+            users: vec![
+                User {
+                    name: "alice".into(),
+                    roles: vec!["superuser".into()],
+                    enabled: true,
+                    ..Default::default()
+                },
+                User {
+                    name: "bob".into(),
+                    roles: vec!["viewer".into()],
+                    enabled: true,
+                    ..Default::default()
+                },
+            ],
+            role_mappings: vec![
+                RoleMapping {
+                    name: "helpers".into(),
+                    enabled: true,
+                    roles: vec!["helpdesk".into()],
+                    rules: json!({"field": {"groups": "cn=help*,dc=example,dc=com"}}),
+                    ..Default::default()
+                },
+                RoleMapping {
+                    name: "templ".into(),
+                    enabled: true,
+                    role_templates: vec!["{{#tojson}}groups{{/tojson}}".into()],
+                    rules: json!({"all": []}),
+                    ..Default::default()
+                },
+            ],
+            ..Default::default()
+        };
+        let items = analyse(&rbac, NOW);
+        assert_eq!(
+            item(&items, "user:alice")["superuser_path"],
+            "user:alice → role:superuser"
+        );
+        assert_eq!(item(&items, "user:bob")["superuser"], false);
+        let m = item(&items, "role_mapping:helpers");
+        assert_eq!(
+            m["superuser_path"],
+            "role_mapping:helpers → role:helpdesk → run_as alice → role:superuser"
+        );
+        assert_eq!(m["admin_roles"], json!(["helpdesk"]));
+        assert_eq!(m["privileged_roles"], json!(["helpdesk"]));
+        assert_eq!(m["broad_match"], true);
+        assert_eq!(m["matches_everyone"], false);
+        let t = item(&items, "role_mapping:templ");
+        assert_eq!(t["templated"], true);
+        assert_eq!(t["matches_everyone"], true);
+        assert_eq!(item(&items, "role:sec")["superuser_equivalent"], true);
+        assert_eq!(item(&items, "role:license")["superuser_equivalent"], false);
+        assert_eq!(item(&items, "role:anon")["anonymous"], true);
+        assert_eq!(item(&items, "role:anon")["writes"], false);
+        assert_eq!(item(&items, "role:helpdesk")["run_as_superuser"], json!(["alice"]));
+        // An anonymous superuser role makes everyone a superuser.
+        let rbac = Rbac {
+            anonymous_roles: vec!["superuser".into()],
+            users: vec![User {
+                name: "carol".into(),
+                enabled: true,
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        assert_eq!(
+            item(&analyse(&rbac, NOW), "user:carol")["superuser_path"],
+            "user:carol → anonymous role:superuser"
+        );
+    }
+
+    #[test]
+    fn patterns() {
+        assert!(glob("cluster:admin/xpack/security/*", SECURITY_ACTIONS[0]));
+        assert!(glob("cluster:*", SECURITY_ACTIONS[0]));
+        assert!(!glob("cluster:admin/xpack/license/*", SECURITY_ACTIONS[0]));
+        for p in ["*", "*-logs", "?*", "/.*/", "/~(([.]|ilm-history-).*)/"] {
+            assert!(matches_everything(p), "{p}");
+        }
+        for p in ["logs-*", ".kibana*", "/logs-.*/"] {
+            assert!(!matches_everything(p), "{p}");
+        }
+    }
+}
