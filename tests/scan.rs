@@ -180,7 +180,12 @@ fn weak_authentication() {
         bob.iter().any(|(_, sev, line)| sev == "high" && line == 3),
         "{bob:?}"
     );
-    assert!(user("carol").is_empty());
+    // carol's hash is fine; the anonymous superuser role still makes her a superuser (RBAC).
+    assert!(
+        user("carol").iter().all(|(rule, _, _)| rule.starts_with("RBAC-")),
+        "{:?}",
+        user("carol")
+    );
 }
 
 #[test]
@@ -207,6 +212,20 @@ fn no_tls_on_8x() {
     assert_planted_found("no-tls-8x", "strict");
 }
 
+const API_ONLY_RBAC: &[&str] = &[
+    "RBAC-KEY-001",
+    "RBAC-KEY-002",
+    "RBAC-KEY-003",
+    "RBAC-KEY-004",
+    "RBAC-KEY-005",
+    "RBAC-MAP-001",
+    "RBAC-MAP-002",
+    "RBAC-MAP-003",
+    "RBAC-MAP-004",
+    "RBAC-USER-003",
+    "RBAC-USER-004",
+];
+
 /// Every built-in rule fails on at least one fixture, and no rule errors except where a value
 /// needs an unset environment variable or a certificate file the fixtures do not ship: no rule
 /// is dead or broken.
@@ -231,6 +250,9 @@ fn every_rule_fails_somewhere() {
             .contains(&r["scope"].as_str().unwrap())
         })
         .map(|r| r["id"].as_str().unwrap().to_string())
+        // RBAC rules on what only the security APIs show (API keys, reserved users, rule-based
+        // role mappings) are exercised by the engine's unit tests on API answers.
+        .filter(|id| !API_ONLY_RBAC.contains(&id.as_str()))
         .collect();
     let mut failed = std::collections::BTreeSet::new();
     for profile in ["baseline", "strict", "fips"] {

@@ -1196,11 +1196,11 @@ fn user_grant(user: &User, path: &str) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::collect::snapshot::Answer;
 
-    const NOW: i64 = 1_700_000_000_000;
+    pub(crate) const NOW: i64 = 1_700_000_000_000;
 
     fn snapshot(calls: &[(&str, Value)]) -> ApiSnapshot {
         let mut s = ApiSnapshot {
@@ -1224,7 +1224,7 @@ mod tests {
 
     /// Shaped like the elasticsearch-specification examples (GetRole, GetUser, GetRoleMapping,
     /// GetApiKey, GetServiceAccounts, GetServiceCredentials).
-    fn spec_like() -> ApiSnapshot {
+    pub(crate) fn spec_like() -> ApiSnapshot {
         let mut s = snapshot(&[
             (
                 "security_roles",
@@ -1264,8 +1264,18 @@ mod tests {
             ),
             (
                 "security_role_mappings",
-                json!({"mapping1": {"enabled": true, "roles": ["user"],
-                                    "rules": {"field": {"username": "*"}}, "metadata": {}}}),
+                json!({
+                    "mapping1": {"enabled": true, "roles": ["user"],
+                                 "rules": {"field": {"username": "*"}}, "metadata": {}},
+                    "admins_all": {"enabled": true, "roles": ["superuser"], "rules": {"all": []}},
+                    "helpers_pattern": {"enabled": true, "roles": ["kibana_admin"],
+                                        "rules": {"field": {"groups": "cn=*,ou=groups,dc=example,dc=com"}}},
+                    "from_groups": {"enabled": true,
+                                    "role_templates": [{"template": {"source": "{{#tojson}}groups{{/tojson}}"},
+                                                        "format": "json"}],
+                                    "rules": {"field": {"realm.name": "saml1"}}},
+                    "off": {"enabled": false, "roles": ["superuser"], "rules": {"all": []}}
+                }),
             ),
             (
                 "security_api_keys",
@@ -1279,7 +1289,15 @@ mod tests {
                         "applications": [], "run_as": [], "metadata": {}}}]},
                     {"id": "0GF5GXsBCXxz2eDxWwFN", "name": "hadoop_myuser_key", "creation": NOW - 400 * DAY_MS,
                      "invalidated": false, "username": "elastic", "realm": "reserved",
-                     "role_descriptors": {}}
+                     "role_descriptors": {}},
+                    {"id": "ci", "name": "ci-key", "creation": NOW - 10 * DAY_MS,
+                     "expiration": NOW + 800 * DAY_MS, "invalidated": false, "username": "scanner",
+                     "realm": "native1", "role_descriptors": {}},
+                    {"id": "ccs", "name": "remote-search", "type": "cross_cluster",
+                     "creation": NOW - DAY_MS, "expiration": NOW + 30 * DAY_MS, "invalidated": false,
+                     "username": "ops", "realm": "native1",
+                     "role_descriptors": {"cross_cluster": {"cluster": ["cross_cluster_search"]}},
+                     "access": {"search": [{"names": ["*"]}]}}
                 ]}),
             ),
             (

@@ -327,6 +327,31 @@ impl Engine {
         out
     }
 
+    /// Judges the rbac rules on rbac items (from [`rbac_items`]) of any subject. The rules read
+    /// only their scope's variable, so no `node` is needed: this serves a cluster read through
+    /// its APIs as well as a node's file realm.
+    #[cfg_attr(not(test), allow(dead_code))]
+    fn judge_rbac(
+        &self,
+        items: &[Item],
+        subject: &Subject,
+        selection: &Selection,
+    ) -> Vec<RuleResult> {
+        let mut root = Context::with_env(Arc::clone(&self.env));
+        register_functions(&mut root);
+        let mut out = Vec::new();
+        for item in items {
+            let mut ctx = root.new_inner_scope();
+            ctx.add_variable_from_value(item.scope.variable(), item.value.clone());
+            for c in self.rules.iter().filter(|c| c.rule.scope == item.scope) {
+                if selection.wants(&c.rule) && c.rule.in_profile(selection.profile) {
+                    out.push(self.judge(c, &ctx, item, subject));
+                }
+            }
+        }
+        out
+    }
+
     fn judge(&self, c: &Compiled, ctx: &Context, item: &Item, subject: &Subject) -> RuleResult {
         let rule = &c.rule;
         let mut located = item.locate(rule, subject);
@@ -1187,4 +1212,112 @@ fn register_functions(ctx: &mut Context) {
     let _ = ctx.add_function("weak_suite", |s: Arc<String>| catalog::is_weak_suite(&s));
     let _ = ctx.add_function("loopback", |h: Arc<String>| derive::is_loopback(&h));
     let _ = ctx.add_function("weak_cipher", |s: Arc<String>| component::weak_cipher(&s));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::Status;
+
+    /// The rbac rules on API data: the API-only rules fire, built-ins and the least-privilege
+    /// scanner role are not flagged, results carry no path, and nothing errors.
+    #[test]
+    fn rbac_rules_judge_api_items() {
+        let engine = Engine::compile(super::super::load(&[] as &[&str]).unwrap()).unwrap();
+        let data = rbac::from_api(&rbac::tests::spec_like());
+        let items = rbac_items(rbac::analyse(&data, rbac::tests::NOW), &data.missing);
+        let settings = Settings::default();
+        let subject = Subject {
+            id: "cluster:test",
+            object: "cluster:test".into(),
+            config_path: "",
+            settings: &settings,
+            node: None,
+            version: None,
+        };
+        let selection = Selection {
+            profile: Profile::Strict,
+            select: vec![],
+            ignore: vec![],
+            expiry_warning_days: 30,
+        };
+        let results = engine.judge_rbac(&items, &subject, &selection);
+        let fails = |object: &str| -> Vec<&str> {
+            results
+                .iter()
+                .filter(|r| r.location.object == object && r.status == Status::Fail)
+                .map(|r| r.rule.as_str())
+                .collect()
+        };
+        assert!(results.iter().all(|r| r.status != Status::Error));
+        assert!(results.iter().all(|r| r.location.path.is_none()));
+        assert_eq!(fails("role:my_admin_role"), ["RBAC-ROLE-001", "RBAC-ROLE-005"]);
+        assert!(fails("role:superuser").is_empty());
+        assert!(fails("role:security_posture_scanner").is_empty());
+        assert!(fails("user:scanner").is_empty());
+        assert_eq!(fails("user:ops"), ["RBAC-USER-001"]);
+        assert_eq!(fails("user:kibana"), ["RBAC-USER-003"]);
+        assert_eq!(fails("user:elastic"), ["RBAC-USER-004"]);
+        assert_eq!(fails("role_mapping:mapping1"), ["RBAC-MAP-002"]);
+        assert_eq!(fails("role_mapping:admins_all"), ["RBAC-MAP-001"]);
+        assert_eq!(fails("role_mapping:helpers_pattern"), ["RBAC-MAP-003"]);
+        assert_eq!(fails("role_mapping:from_groups"), ["RBAC-MAP-004"]);
+        assert!(fails("role_mapping:off").is_empty());
+        assert!(fails("api_key:my-api-key").is_empty(), "expired");
+        assert_eq!(
+            fails("api_key:hadoop_myuser_key"),
+            ["RBAC-KEY-001", "RBAC-KEY-002", "RBAC-KEY-004"]
+        );
+        assert_eq!(fails("api_key:ci-key"), ["RBAC-KEY-003", "RBAC-KEY-004"]);
+        assert_eq!(fails("api_key:remote-search"), ["RBAC-KEY-005"]);
+        assert_eq!(
+            fails("service_token:elastic/fleet-server/token1"),
+            ["RBAC-SVC-002"]
+        );
+        assert_eq!(
+            fails("service_token:elastic/fleet-server/my-token"),
+            ["RBAC-SVC-001"]
+        );
+        let m = results
+            .iter()
+            .find(|r| r.rule == "RBAC-USER-001" && r.location.object == "user:ops")
+            .unwrap();
+        assert_eq!(
+            m.message,
+            "User ops reaches superuser power: user:ops → role:my_admin_role → cluster privilege all"
+        );
+    }
+
+    /// A refused call makes every rule of its scope an error naming the privilege.
+    #[test]
+    fn missing_rbac_data_is_an_error() {
+        let engine = Engine::compile(super::super::load(&[] as &[&str]).unwrap()).unwrap();
+        let items = rbac_items(
+            vec![],
+            &[(Scope::RbacUser, "GET /_security/user was refused (HTTP 403): the scanner needs the read_security privilege".into())],
+        );
+        let settings = Settings::default();
+        let subject = Subject {
+            id: "cluster:test",
+            object: "cluster:test".into(),
+            config_path: "",
+            settings: &settings,
+            node: None,
+            version: None,
+        };
+        let selection = Selection {
+            profile: Profile::Baseline,
+            select: vec![],
+            ignore: vec![],
+            expiry_warning_days: 30,
+        };
+        let results = engine.judge_rbac(&items, &subject, &selection);
+        assert!(!results.is_empty());
+        for r in &results {
+            assert!(r.rule.starts_with("RBAC-USER-"));
+            assert_eq!(r.status, Status::Error);
+            assert!(r.message.contains("read_security"), "{}", r.message);
+            assert_eq!(r.location.object, "user:*");
+        }
+    }
 }
