@@ -27,7 +27,10 @@ fn planted(file: &str) -> Vec<(u64, String)> {
         } else {
             i + 1
         };
-        out.extend(ids.split(',').map(|id| (line as u64, id.trim().to_string())));
+        out.extend(
+            ids.split(',')
+                .map(|id| (line as u64, id.trim().to_string())),
+        );
     }
     out
 }
@@ -43,7 +46,11 @@ fn rbac_failures(report: &Value) -> Vec<&Value> {
 fn risky_file_realm_findings_point_at_their_lines() {
     let (code, report) = scan_json(&["fixtures/file-realm-risky", "--fail-on", "high"]);
     assert_eq!(code, 1);
-    assert!(report["errors"].as_array().unwrap().is_empty(), "{}", report["errors"]);
+    assert!(
+        report["errors"].as_array().unwrap().is_empty(),
+        "{}",
+        report["errors"]
+    );
     let fails = rbac_failures(&report);
     let mut expected_count = 0;
     for name in ["roles.yml", "users", "role_mapping.yml", "service_tokens"] {
@@ -94,7 +101,10 @@ fn failures_name_the_object_and_the_path_to_superuser() {
         .iter()
         .find(|r| r["rule"] == "RBAC-ROLE-001" && r["location"]["object"] == "role:ops_admin")
         .unwrap();
-    assert_eq!(role["evidence"]["actual"], "cluster privilege manage_security");
+    assert_eq!(
+        role["evidence"]["actual"],
+        "cluster privilege manage_security"
+    );
     assert_eq!(role["severity"], "critical");
     // Hashes from the users and service_tokens files never reach the report.
     let text = report.to_string();
@@ -104,7 +114,11 @@ fn failures_name_the_object_and_the_path_to_superuser() {
 #[test]
 fn least_privilege_file_realm_passes() {
     let (_, report) = scan_json(&["fixtures/file-realm-least-privilege"]);
-    assert!(report["errors"].as_array().unwrap().is_empty(), "{}", report["errors"]);
+    assert!(
+        report["errors"].as_array().unwrap().is_empty(),
+        "{}",
+        report["errors"]
+    );
     let fails = rbac_failures(&report);
     assert!(fails.is_empty(), "{fails:#?}");
     let judged = report["results"]

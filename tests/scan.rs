@@ -182,7 +182,9 @@ fn weak_authentication() {
     );
     // carol's hash is fine; the anonymous superuser role still makes her a superuser (RBAC).
     assert!(
-        user("carol").iter().all(|(rule, _, _)| rule.starts_with("RBAC-")),
+        user("carol")
+            .iter()
+            .all(|(rule, _, _)| rule.starts_with("RBAC-")),
         "{:?}",
         user("carol")
     );

@@ -105,10 +105,12 @@ fn top_map(text: &str) -> Result<Vec<(Node, Node)>, String> {
     match docs.as_slice() {
         [] => Ok(vec![]),
         [root] if root.is_null() => Ok(vec![]),
-        [Node {
-            kind: NodeKind::Map(entries),
-            ..
-        }] => Ok(entries.clone()),
+        [
+            Node {
+                kind: NodeKind::Map(entries),
+                ..
+            },
+        ] => Ok(entries.clone()),
         [_] => Err("expected a mapping at the top level".into()),
         _ => Err("holds several YAML documents; expected one".into()),
     }
@@ -182,10 +184,9 @@ pub fn parse_users_roles(
         };
         let column = line.len() - line.trim_start().len() + 1;
         for user in users.split(',').map(str::trim).filter(|u| !u.is_empty()) {
-            out.entry(user.to_string()).or_default().push((
-                role.trim().to_string(),
-                Location::at(path, i + 1, column),
-            ));
+            out.entry(user.to_string())
+                .or_default()
+                .push((role.trim().to_string(), Location::at(path, i + 1, column)));
         }
     }
     Ok(out)
@@ -233,7 +234,8 @@ mod tests {
 
     #[test]
     fn users_roles_and_mappings() {
-        let g = parse_users_roles("# c\nsuperuser:alice, bob\nviewer:bob\n", "users_roles").unwrap();
+        let g =
+            parse_users_roles("# c\nsuperuser:alice, bob\nviewer:bob\n", "users_roles").unwrap();
         assert_eq!(g["bob"].len(), 2);
         assert_eq!(g["alice"][0].1.line, Some(2));
         assert!(parse_users_roles("oops\n", "users_roles").is_err());

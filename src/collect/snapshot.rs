@@ -44,12 +44,7 @@ pub const CALLS: &[ApiCall] = &[
         "/_xpack",
         "monitor",
     ),
-    call(
-        "xpack",
-        "commercial/xpack.json",
-        "/_xpack/usage",
-        "monitor",
-    ),
+    call("xpack", "commercial/xpack.json", "/_xpack/usage", "monitor"),
     call("nodes", "nodes.json", "/_nodes/settings", "monitor"),
     call(
         "cluster_settings",
@@ -57,7 +52,12 @@ pub const CALLS: &[ApiCall] = &[
         "/_cluster/settings?flat_settings=true",
         "monitor",
     ),
-    call("ssl_certs", "ssl_certs.json", "/_ssl/certificates", "monitor"),
+    call(
+        "ssl_certs",
+        "ssl_certs.json",
+        "/_ssl/certificates",
+        "monitor",
+    ),
     call(
         "security_users",
         "commercial/security_users.json",

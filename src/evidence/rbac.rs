@@ -284,7 +284,12 @@ fn builtin_role(name: &str) -> Option<Role> {
                 grant(&["*"], &["all"], false),
                 grant(
                     &["*"],
-                    &["monitor", "read", "view_index_metadata", "read_cross_cluster"],
+                    &[
+                        "monitor",
+                        "read",
+                        "view_index_metadata",
+                        "read_cross_cluster",
+                    ],
                     true,
                 ),
             ];
@@ -325,7 +330,11 @@ fn builtin_role(name: &str) -> Option<Role> {
         "viewer" => role.indices = vec![grant(&["/~(([.]|ilm-history-).*)/"], &["read"], false)],
         "ingest_admin" => role.cluster = list(&["manage_index_templates", "manage_pipeline"]),
         "remote_monitoring_agent" => {
-            role.cluster = list(&["manage_index_templates", "manage_ingest_pipelines", "monitor"])
+            role.cluster = list(&[
+                "manage_index_templates",
+                "manage_ingest_pipelines",
+                "monitor",
+            ])
         }
         "snapshot_user" => {
             role.cluster = list(&["create_snapshot"]);
@@ -337,7 +346,9 @@ fn builtin_role(name: &str) -> Option<Role> {
         }
         "watcher_admin" => role.cluster = list(&["manage_watcher"]),
         "logstash_admin" => role.cluster = list(&["manage_logstash_pipelines"]),
-        "enrich_user" => role.cluster = list(&["manage_enrich", "manage_ingest_pipelines", "monitor"]),
+        "enrich_user" => {
+            role.cluster = list(&["manage_enrich", "manage_ingest_pipelines", "monitor"])
+        }
         "rollup_admin" => role.cluster = list(&["manage_rollup"]),
         "inference_admin" => role.cluster = list(&["manage_inference"]),
         _ => role.cluster = list(&["monitor"]),
@@ -411,7 +422,9 @@ fn strs(v: Option<&Value>) -> Vec<String> {
 }
 
 fn lower(v: Vec<String>) -> Vec<String> {
-    v.into_iter().map(|s| s.trim().to_ascii_lowercase()).collect()
+    v.into_iter()
+        .map(|s| s.trim().to_ascii_lowercase())
+        .collect()
 }
 
 fn flag(v: Option<&Value>) -> Option<bool> {
@@ -550,11 +563,13 @@ pub fn from_api(snapshot: &ApiSnapshot) -> Rbac {
                 role_templates: match m.get("role_templates") {
                     Some(Value::Array(ts)) => ts
                         .iter()
-                        .map(|t| match t.pointer("/template/source").or(t.get("template")) {
-                            Some(Value::String(s)) => s.clone(),
-                            Some(other) => other.to_string(),
-                            None => t.to_string(),
-                        })
+                        .map(
+                            |t| match t.pointer("/template/source").or(t.get("template")) {
+                                Some(Value::String(s)) => s.clone(),
+                                Some(other) => other.to_string(),
+                                None => t.to_string(),
+                            },
+                        )
                         .collect(),
                     _ => vec![],
                 },
@@ -570,7 +585,12 @@ pub fn from_api(snapshot: &ApiSnapshot) -> Rbac {
             .into_iter()
             .flatten()
         {
-            let text = |f: &str| k.get(f).and_then(Value::as_str).unwrap_or_default().to_string();
+            let text = |f: &str| {
+                k.get(f)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string()
+            };
             let access = k.get("access");
             rbac.api_keys.push(ApiKey {
                 id: text("id"),
@@ -718,13 +738,13 @@ fn role_facts(role: &Role) -> RoleFacts {
             .filter(|p| DESTRUCTIVE_INDEX.contains(&p.as_str()))
             .collect();
         if !everything.is_empty() && !destructive.is_empty() {
-            f.broad_destructive.push(format!(
-                "{} on {}",
-                join(&destructive),
-                join(&everything)
-            ));
+            f.broad_destructive
+                .push(format!("{} on {}", join(&destructive), join(&everything)));
         }
-        if g.privileges.iter().any(|p| WRITE_INDEX.contains(&p.as_str())) {
+        if g.privileges
+            .iter()
+            .any(|p| WRITE_INDEX.contains(&p.as_str()))
+        {
             f.writes = true;
         }
         if g.allow_restricted_indices {
@@ -1125,7 +1145,10 @@ pub fn analyse(rbac: &Rbac, now_ms: i64) -> Vec<RbacItem> {
                     .iter()
                     .filter(|n| matches_everything(n))
                     .cloned()
-                    .chain(g.allow_restricted_indices.then(|| "restricted indices".into()))
+                    .chain(
+                        g.allow_restricted_indices
+                            .then(|| "restricted indices".into()),
+                    )
             })
             .collect();
         items.push(RbacItem {
@@ -1368,10 +1391,21 @@ pub(crate) mod tests {
     fn least_privilege_scanner_is_not_flagged() {
         let items = analyse(&from_api(&spec_like()), NOW);
         let r = item(&items, "role:security_posture_scanner");
-        for f in ["superuser_equivalent", "manage", "run_as_any", "app_wildcard", "kibana_all"] {
+        for f in [
+            "superuser_equivalent",
+            "manage",
+            "run_as_any",
+            "app_wildcard",
+            "kibana_all",
+        ] {
             assert_eq!(r[f], false, "{f}");
         }
-        for f in ["broad_destructive", "restricted_read", "restricted_write", "why"] {
+        for f in [
+            "broad_destructive",
+            "restricted_read",
+            "restricted_write",
+            "why",
+        ] {
             assert_eq!(r[f], "", "{f}");
         }
         assert_eq!(r["credential_minting"], json!([]));
@@ -1417,17 +1451,32 @@ pub(crate) mod tests {
             (json!({"field": {"realm.name": "*"}}), true),
             (json!({"field": {"groups": "*"}}), false),
             (json!({"field": {"username": "alice"}}), false),
-            (json!({"any": [{"field": {"username": "alice"}}, {"all": []}]}), true),
-            (json!({"all": [{"field": {"realm.name": "ldap1"}}, {"field": {"username": "*"}}]}), false),
-            (json!({"all": [{"field": {"username": "*"}}, {"except": {"field": {"groups": "x"}}}]}), false),
-            (json!({"all": [{"field": {"username": "*"}}, {"except": {"any": []}}]}), true),
+            (
+                json!({"any": [{"field": {"username": "alice"}}, {"all": []}]}),
+                true,
+            ),
+            (
+                json!({"all": [{"field": {"realm.name": "ldap1"}}, {"field": {"username": "*"}}]}),
+                false,
+            ),
+            (
+                json!({"all": [{"field": {"username": "*"}}, {"except": {"field": {"groups": "x"}}}]}),
+                false,
+            ),
+            (
+                json!({"all": [{"field": {"username": "*"}}, {"except": {"any": []}}]}),
+                true,
+            ),
             (json!({"all": [{"all": []}, {"any": []}]}), false),
         ];
         for (rule, expected) in cases {
             assert_eq!(everyone(&rule), expected, "{rule}");
         }
         let mut w = vec![];
-        wildcard_values(&json!({"all": [{"field": {"groups": "cn=*,dc=example"}}]}), &mut w);
+        wildcard_values(
+            &json!({"all": [{"field": {"groups": "cn=*,dc=example"}}]}),
+            &mut w,
+        );
         assert_eq!(w, vec!["groups: cn=*,dc=example"]);
     }
 
@@ -1436,10 +1485,22 @@ pub(crate) mod tests {
         let rbac = Rbac {
             anonymous_roles: vec!["anon".into()],
             roles: vec![
-                role_from_json("helpdesk", &json!({"cluster": ["monitor"], "run_as": ["alice"]})),
-                role_from_json("sec", &json!({"cluster": ["cluster:admin/xpack/security/*"]})),
-                role_from_json("license", &json!({"cluster": ["cluster:admin/xpack/license/*"]})),
-                role_from_json("anon", &json!({"indices": [{"names": ["public"], "privileges": ["read"]}]})),
+                role_from_json(
+                    "helpdesk",
+                    &json!({"cluster": ["monitor"], "run_as": ["alice"]}),
+                ),
+                role_from_json(
+                    "sec",
+                    &json!({"cluster": ["cluster:admin/xpack/security/*"]}),
+                ),
+                role_from_json(
+                    "license",
+                    &json!({"cluster": ["cluster:admin/xpack/license/*"]}),
+                ),
+                role_from_json(
+                    "anon",
+                    &json!({"indices": [{"names": ["public"], "privileges": ["read"]}]}),
+                ),
             ],
             users: vec![
                 User {
@@ -1495,7 +1556,10 @@ pub(crate) mod tests {
         assert_eq!(item(&items, "role:license")["superuser_equivalent"], false);
         assert_eq!(item(&items, "role:anon")["anonymous"], true);
         assert_eq!(item(&items, "role:anon")["writes"], false);
-        assert_eq!(item(&items, "role:helpdesk")["run_as_superuser"], json!(["alice"]));
+        assert_eq!(
+            item(&items, "role:helpdesk")["run_as_superuser"],
+            json!(["alice"])
+        );
         // An anonymous superuser role makes everyone a superuser.
         let rbac = Rbac {
             anonymous_roles: vec!["superuser".into()],

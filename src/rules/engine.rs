@@ -676,7 +676,11 @@ impl Item {
             serde_json::Value::Null => String::new(),
             serde_json::Value::Array(items) => items
                 .iter()
-                .map(|i| i.as_str().map(str::to_string).unwrap_or_else(|| i.to_string()))
+                .map(|i| {
+                    i.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| i.to_string())
+                })
                 .collect::<Vec<_>>()
                 .join(", "),
             other => other.to_string(),
@@ -1251,7 +1255,10 @@ mod tests {
         };
         assert!(results.iter().all(|r| r.status != Status::Error));
         assert!(results.iter().all(|r| r.location.path.is_none()));
-        assert_eq!(fails("role:my_admin_role"), ["RBAC-ROLE-001", "RBAC-ROLE-005"]);
+        assert_eq!(
+            fails("role:my_admin_role"),
+            ["RBAC-ROLE-001", "RBAC-ROLE-005"]
+        );
         assert!(fails("role:superuser").is_empty());
         assert!(fails("role:security_posture_scanner").is_empty());
         assert!(fails("user:scanner").is_empty());
