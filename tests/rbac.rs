@@ -163,4 +163,16 @@ fn malformed_roles_file_is_an_input_error_and_the_rest_is_read() {
             .iter()
             .any(|r| r["rule"] == "RBAC-USER-001" && r["location"]["object"] == "user:dave")
     );
+    // The roles that could not be read are not passed: their rules report an error.
+    let role_errors: Vec<_> = with_status(&report, "error")
+        .into_iter()
+        .filter(|r| r["rule"].as_str().unwrap().starts_with("RBAC-ROLE-"))
+        .collect();
+    assert!(!role_errors.is_empty());
+    assert!(role_errors.iter().all(|r| {
+        r["message"]
+            .as_str()
+            .unwrap()
+            .contains("roles.yml could not be parsed")
+    }));
 }

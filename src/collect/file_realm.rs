@@ -7,6 +7,7 @@ use super::display;
 use super::es_config::read_text;
 use crate::evidence::rbac::{Rbac, RoleMapping, ServiceToken, User, role_from_json};
 use crate::evidence::{FileUsers, InputError, Location, Settings};
+use crate::rules::Scope;
 use crate::yaml::{self, Node, NodeKind};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -47,20 +48,20 @@ pub fn read(
     if let Some((path, text)) = open("roles.yml", errors) {
         match parse_roles(&text, &path) {
             Ok(roles) => rbac.roles = roles,
-            Err(message) => errors.push(InputError { path, message }),
+            Err(message) => unreadable(&mut rbac, Scope::RbacRole, path, message, errors),
         }
     }
     let mut grants: BTreeMap<String, Vec<(String, Location)>> = BTreeMap::new();
     if let Some((path, text)) = open("users_roles", errors) {
         match parse_users_roles(&text, &path) {
             Ok(g) => grants = g,
-            Err(message) => errors.push(InputError { path, message }),
+            Err(message) => unreadable(&mut rbac, Scope::RbacUser, path, message, errors),
         }
     }
     if let Some((path, text)) = open("role_mapping.yml", errors) {
         match parse_role_mappings(&text, &path) {
             Ok(m) => rbac.role_mappings = m,
-            Err(message) => errors.push(InputError { path, message }),
+            Err(message) => unreadable(&mut rbac, Scope::RbacRoleMapping, path, message, errors),
         }
     }
     if let Some((path, text)) = open("service_tokens", errors) {
@@ -82,6 +83,20 @@ pub fn read(
         }
     }
     any.then_some(rbac)
+}
+
+/// A file that does not parse is an input error, and the rules of the scope it feeds report
+/// `error` rather than passing on what could not be read.
+fn unreadable(
+    rbac: &mut Rbac,
+    scope: Scope,
+    path: String,
+    message: String,
+    errors: &mut Vec<InputError>,
+) {
+    rbac.missing
+        .push((scope, format!("{path} could not be parsed: {message}")));
+    errors.push(InputError { path, message });
 }
 
 /// A YAML node as JSON: scalars as text (the role reader accepts `"true"` for booleans).
