@@ -665,9 +665,11 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     for w in scan.waivers.all() {
         eprintln!("warning: waiver {} ({}): {}", w.source, w.rule, w.problem);
     }
-    for r in scan.results.iter().filter(|r| {
-        r.rule == SCANNER_PRIVILEGES_RULE && r.status == esaudit::results::Status::Fail
-    }) {
+    for r in scan
+        .results
+        .iter()
+        .filter(|r| r.rule == SCANNER_PRIVILEGES_RULE && r.status == esaudit::results::Status::Fail)
+    {
         eprintln!(
             "warning: {}: {}; scan with a user holding only monitor and read_security",
             r.target, r.message

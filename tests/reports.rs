@@ -1,7 +1,10 @@
 //! The report formats, waivers, baselines, `diff`, the config file and the generated docs, each
 //! checked from the outside: the binary run on fixtures, its outputs parsed back.
 
+mod common;
+
 use assert_cmd::Command;
+use common::validate_sarif;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -79,42 +82,6 @@ fn read(path: impl AsRef<Path>) -> String {
 }
 
 // ------------------------------------------------------------------------------------ SARIF
-
-/// `shared/tools/validate-sarif` beside the repository, or ESAUDIT_SARIF_VALIDATOR.
-fn validator() -> Option<PathBuf> {
-    match std::env::var("ESAUDIT_SARIF_VALIDATOR") {
-        Ok(v) if v == "skip" => None,
-        Ok(v) => Some(PathBuf::from(v)),
-        Err(_) => {
-            let path = manifest().join("../shared/tools/validate-sarif");
-            assert!(
-                path.exists(),
-                "the SARIF validator is not at {}: set ESAUDIT_SARIF_VALIDATOR to its path \
-                 (or to `skip` to leave this check out)",
-                path.display()
-            );
-            Some(path)
-        }
-    }
-}
-
-/// Runs validate-sarif --strict on the files; panics with its output when any fails.
-fn validate_sarif(files: &[&Path]) {
-    let Some(tool) = validator() else { return };
-    // Through bash, so a copy of the script without its executable bit still runs.
-    let out = std::process::Command::new("bash")
-        .arg(&tool)
-        .arg("--strict")
-        .args(files)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", tool.display()));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "validate-sarif failed:\n{text}");
-}
 
 fn sarif_results(sarif: &Value) -> &Vec<Value> {
     sarif["runs"][0]["results"].as_array().unwrap()

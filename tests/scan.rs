@@ -180,7 +180,14 @@ fn weak_authentication() {
         bob.iter().any(|(_, sev, line)| sev == "high" && line == 3),
         "{bob:?}"
     );
-    assert!(user("carol").is_empty());
+    // carol's hash is fine; the anonymous superuser role still makes her a superuser (RBAC).
+    assert!(
+        user("carol")
+            .iter()
+            .all(|(rule, _, _)| rule.starts_with("RBAC-")),
+        "{:?}",
+        user("carol")
+    );
 }
 
 #[test]
@@ -207,6 +214,10 @@ fn no_tls_on_8x() {
     assert_planted_found("no-tls-8x", "strict");
 }
 
+/// Rules only a live scan can judge (the unauthenticated probe, the scan's own TLS
+/// verification); tests/api.rs scans recorded clusters live and covers them.
+const LIVE_ONLY: &[&str] = &["ES-API-001", "ES-API-002", "ES-API-017"];
+
 /// Every built-in rule fails on at least one fixture, and no rule errors except where a value
 /// needs an unset environment variable or a certificate file the fixtures do not ship: no rule
 /// is dead or broken.
@@ -231,6 +242,7 @@ fn every_rule_fails_somewhere() {
             .contains(&r["scope"].as_str().unwrap())
         })
         .map(|r| r["id"].as_str().unwrap().to_string())
+        .filter(|id| !LIVE_ONLY.contains(&id.as_str()))
         .collect();
     let mut failed = std::collections::BTreeSet::new();
     for profile in ["baseline", "strict", "fips"] {
@@ -240,7 +252,12 @@ fn every_rule_fails_somewhere() {
             if r["status"] == "error" {
                 let message = r["message"].as_str().unwrap();
                 assert!(
-                    message.contains("environment variable") || message.contains("does not exist"),
+                    message.contains("environment variable")
+                        || message.contains("does not exist")
+                        // fixtures/api: a cluster that refuses the scanner some calls, and a
+                        // support-diagnostics bundle without the calls it never makes.
+                        || message.contains("was refused (HTTP 403)")
+                        || message.contains("absent from the snapshot"),
                     "{rule} errors: {message}"
                 );
             }

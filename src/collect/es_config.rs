@@ -154,6 +154,7 @@ pub fn load_node(
     let jvm_options = node_files::jvm_options(&config_dir, &mut errors);
     let log4j = node_files::log4j(&config_dir, &mut errors);
     let file_users = node_files::file_users(&config_dir, &mut errors);
+    let rbac = super::file_realm::read(&config_dir, &settings, file_users.as_ref(), &mut errors);
     Ok((
         EsNode {
             id: format!("node:{cluster}/{name}"),
@@ -168,6 +169,7 @@ pub fn load_node(
             jvm_options,
             log4j,
             file_users,
+            rbac,
             file_refs: vec![],
             keystore: None,
             loose_files: vec![],

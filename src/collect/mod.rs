@@ -4,6 +4,7 @@ pub mod api;
 pub mod components;
 pub mod es_config;
 pub mod es_keystore;
+pub mod file_realm;
 pub mod inventory;
 pub mod jks;
 pub mod manifests;

@@ -21,6 +21,13 @@ pub struct EsCluster {
     pub certificates_missing: Option<String>,
     /// Ids of the nodes built from `_nodes/settings`.
     pub node_ids: Vec<String>,
+    /// Users, roles, role mappings, API keys and service tokens from the security APIs.
+    pub rbac: super::rbac::Rbac,
+    /// What the RBAC rules judge, analysed once.
+    #[serde(skip)]
+    pub rbac_items: Vec<super::rbac::RbacItem>,
+    /// Why RBAC does not apply (security is off: there are no users or roles).
+    pub rbac_not_applicable: Option<String>,
     #[serde(skip)]
     pub snapshot: ApiSnapshot,
 }
@@ -235,13 +242,16 @@ pub fn publish_endpoints(snapshot: &ApiSnapshot) -> Vec<super::endpoint::Endpoin
 
 /// Builds the cluster and the nodes `_nodes/settings` describes.
 pub fn build(snapshot: ApiSnapshot, now_ms: i64) -> (EsCluster, Vec<EsNode>) {
-    let name = snapshot
+    // An inventory names its clusters; otherwise the cluster's own name is the one people know.
+    let reported = snapshot
         .body("version")
         .and_then(|v| v.get("cluster_name"))
         .and_then(Value::as_str)
-        .map(String::from)
-        .filter(|n| snapshot.name.is_empty() || n == &snapshot.name)
-        .unwrap_or_else(|| snapshot.name.clone());
+        .map(String::from);
+    let name = match reported {
+        Some(n) if snapshot.anchor.is_none() || snapshot.name.is_empty() => n,
+        _ => snapshot.name.clone(),
+    };
     let version_text = snapshot
         .body("version")
         .and_then(|v| v.pointer("/version/number"))
@@ -293,6 +303,22 @@ pub fn build(snapshot: ApiSnapshot, now_ms: i64) -> (EsCluster, Vec<EsNode>) {
     for node in &mut nodes {
         node.id = format!("node:{name}/{}", node.name);
     }
+    let mut rbac = super::rbac::from_api(&snapshot);
+    // Anonymous roles are node settings; every identity gets them on top of its own.
+    for node in &nodes {
+        if let Some(v) = node.settings.value("xpack.security.authc.anonymous.roles") {
+            for role in v.as_list() {
+                if !rbac.anonymous_roles.contains(&role) {
+                    rbac.anonymous_roles.push(role);
+                }
+            }
+        }
+    }
+    let rbac_not_applicable = (facts.security.known && !facts.security.value).then(|| {
+        "security is disabled on this cluster (see ES-API-003): there are no users or roles"
+            .to_string()
+    });
+    let rbac_items = super::rbac::analyse(&rbac, now_ms);
     let cluster = EsCluster {
         id,
         name,
@@ -300,6 +326,9 @@ pub fn build(snapshot: ApiSnapshot, now_ms: i64) -> (EsCluster, Vec<EsNode>) {
         certificates,
         certificates_missing,
         node_ids: nodes.iter().map(|n| n.id.clone()).collect(),
+        rbac,
+        rbac_items,
+        rbac_not_applicable,
         snapshot,
     };
     (cluster, nodes)
@@ -639,6 +668,7 @@ fn nodes(s: &ApiSnapshot, cluster: &str, version: &str, overrides: &[Override]) 
             loose_files: vec![],
             files_only: false,
             suppressions: vec![],
+            rbac: None,
         });
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));

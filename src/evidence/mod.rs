@@ -137,6 +137,9 @@ pub struct EsNode {
     pub log4j: Option<Log4jConfig>,
     /// The file realm's `users` file beside the config, if any.
     pub file_users: Option<FileUsers>,
+    /// The file realm's roles, role mappings, user-role grants and service tokens beside the
+    /// config, with the anonymous roles; `None` when the folder has none of them.
+    pub rbac: Option<rbac::Rbac>,
     /// Files the node's settings name (TLS keys, certificates, stores), in settings order.
     pub file_refs: Vec<FileRef>,
     /// `elasticsearch.keystore` beside the config (index into `Deployment::files`).
@@ -166,6 +169,7 @@ impl EsNode {
             jvm_options: vec![],
             log4j: None,
             file_users: None,
+            rbac: None,
             file_refs: vec![],
             keystore: None,
             loose_files: files,

@@ -7,6 +7,7 @@ use crate::evidence::derive::{self, NodeFacts};
 use crate::evidence::endpoint::Endpoint;
 use crate::evidence::es_cluster::EsCluster;
 use crate::evidence::files as file_items;
+use crate::evidence::rbac::{self, RbacItem};
 use crate::evidence::{
     Deployment, EsNode, EsVersion, Location, SecurityFile, Settings, VersionSource, tls,
 };
@@ -346,6 +347,12 @@ impl Engine {
                 }
             }
         }
+        let mut rbac = rbac_items(cluster.rbac_items.clone(), &cluster.rbac.missing);
+        if let Some(why) = &cluster.rbac_not_applicable {
+            for item in &mut rbac {
+                item.not_applicable = Some(why.clone());
+            }
+        }
         let mut root = Context::with_env(Arc::clone(&self.env));
         register_functions(&mut root);
         root.add_variable_from_value(Scope::EsCluster.variable(), to_cel(&cluster.facts));
@@ -381,6 +388,7 @@ impl Engine {
                 }
             }
         }
+        out.extend(self.judge_rbac(&rbac, &subject, selection));
         out
     }
 
@@ -423,9 +431,36 @@ impl Engine {
         out
     }
 
+    /// Judges the rbac rules on rbac items (from [`rbac_items`]) of any subject. The rules read
+    /// only their scope's variable, so no `node` is needed: this serves a cluster read through
+    /// its APIs as well as a node's file realm.
+    fn judge_rbac(
+        &self,
+        items: &[Item],
+        subject: &Subject,
+        selection: &Selection,
+    ) -> Vec<RuleResult> {
+        let mut root = Context::with_env(Arc::clone(&self.env));
+        register_functions(&mut root);
+        let mut out = Vec::new();
+        for item in items {
+            let mut ctx = root.new_inner_scope();
+            ctx.add_variable_from_value(item.scope.variable(), item.value.clone());
+            for c in self.rules.iter().filter(|c| c.rule.scope == item.scope) {
+                if selection.wants(&c.rule) && c.rule.in_profile(selection.profile) {
+                    out.push(self.judge(c, &ctx, item, subject));
+                }
+            }
+        }
+        out
+    }
+
     fn judge(&self, c: &Compiled, ctx: &Context, item: &Item, subject: &Subject) -> RuleResult {
         let rule = &c.rule;
-        let located = item.locate(rule, subject);
+        let mut located = item.locate(rule, subject);
+        if let Some(fact) = item.fact(rule.locate.keys().first().copied().unwrap_or_default()) {
+            located.actual = fact;
+        }
         let version_mismatch = match (&c.versions, subject.version) {
             (Some(r), Some(v)) => (!r.matches(v)).then_some(v),
             _ => None,
@@ -439,6 +474,8 @@ impl Engine {
                     version
                 ),
             )
+        } else if let Some(why) = &item.not_applicable {
+            (Status::NotApplicable, why.clone())
         } else if let Some(error) = &item.error {
             // An item that could not be read is an error for every rule of its scope, whatever
             // the rule's applicability would have been.
@@ -465,7 +502,7 @@ impl Engine {
             identity.push(item.name.as_str());
         }
         let location = ResultLocation {
-            // Settings read from an API have no file.
+            // Objects read from an API have no file.
             path: (!located.location.path.is_empty()).then(|| located.location.path.clone()),
             line: located.location.line,
             column: located.location.column,
@@ -703,6 +740,15 @@ fn fail_message(rule: &Rule, item: &Item, located: &Located) -> String {
         None if located.key.is_empty() => rule.title.clone(),
         None => format!("{}: {} = {}", rule.title, located.key, located.actual),
     };
+    // `{fact.NAME}`: a derived fact of the item (the path to superuser power of an rbac item).
+    while let Some(start) = message.find("{fact.") {
+        let Some(len) = message[start..].find('}') else {
+            break;
+        };
+        let name = &message[start + 6..start + len];
+        let value = item.fact(name).unwrap_or_default();
+        message.replace_range(start..=start + len, &value);
+    }
     if let Some(s) = &item.suggestion {
         message.push_str(&format!(" (did you mean {s}?)"));
     }
@@ -729,11 +775,15 @@ struct Item {
     suggestion: Option<String>,
     /// Why the item cannot be judged (a file that is absent or unreadable).
     error: Option<String>,
+    /// Why no rule of the item's scope applies (RBAC on a cluster with security off).
+    not_applicable: Option<String>,
     /// Settings the item's `locate` keys are looked up in, when not the subject's own
     /// (the options of a pipeline plugin).
     settings: Option<Settings>,
     /// Where the item is declared, for a key that is not written.
     anchor: Option<Location>,
+    /// Derived facts an rbac item's messages and evidence quote (`{fact.NAME}`).
+    facts: Option<serde_json::Value>,
 }
 
 /// What a result is about: a node, or a Kibana / Logstash / Beats / Agent instance.
@@ -782,9 +832,30 @@ impl Item {
             occurrence: 1,
             suggestion: None,
             error: None,
+            not_applicable: None,
             settings: None,
             anchor: None,
+            facts: None,
         }
+    }
+
+    /// A fact of an rbac item as text: strings as they are, lists joined, null as empty.
+    fn fact(&self, name: &str) -> Option<String> {
+        let v = self.facts.as_ref()?.get(name)?;
+        Some(match v {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Null => String::new(),
+            serde_json::Value::Array(items) => items
+                .iter()
+                .map(|i| {
+                    i.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| i.to_string())
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+            other => other.to_string(),
+        })
     }
 
     fn locate(&self, rule: &Rule, subject: &Subject) -> Located {
@@ -1050,6 +1121,12 @@ fn items(node: &EsNode, facts: &NodeFacts, files: &[SecurityFile], warning_days:
         });
         items.push(item);
     }
+    if let Some(rbac) = &node.rbac {
+        items.extend(rbac_items(
+            rbac::analyse(rbac, crate::clock::Timestamp::now().0),
+            &rbac.missing,
+        ));
+    }
     if let Some(users) = &node.file_users {
         for user in &users.users {
             let mut item = Item::new(Scope::EsFileUser, to_cel(user), user.name.clone());
@@ -1064,6 +1141,75 @@ fn items(node: &EsNode, facts: &NodeFacts, files: &[SecurityFile], warning_days:
         }
     }
     items
+}
+
+/// The items of the rbac scopes, for any subject: a node's file realm, or a cluster's security
+/// APIs. A file-defined object points at its file, line and column; an API object has no path
+/// (its `location.object` names it). Each part that could not be read (`missing`) becomes an
+/// item in error, so every rule of that scope reports `error` with the reason.
+fn rbac_items(analysed: Vec<RbacItem>, missing: &[(Scope, String)]) -> Vec<Item> {
+    let mut items: Vec<Item> = analysed
+        .into_iter()
+        .map(|a| {
+            let mut item = Item::new(a.scope, json_to_cel(&a.facts), a.name);
+            item.own = Some(Located {
+                key: String::new(),
+                object: a.object,
+                location: a.location.unwrap_or_default(),
+                actual: String::new(),
+                unresolved: vec![],
+            });
+            item.facts = Some(a.facts);
+            item
+        })
+        .collect();
+    for (scope, why) in missing {
+        let mut item = Item::new(*scope, Value::Null, format!("{}s", scope.variable()));
+        item.own = Some(Located {
+            key: String::new(),
+            object: format!("{}:*", rbac_object_kind(*scope)),
+            location: Location::default(),
+            actual: String::new(),
+            unresolved: vec![],
+        });
+        item.error = Some(why.clone());
+        items.push(item);
+    }
+    items
+}
+
+fn rbac_object_kind(scope: Scope) -> &'static str {
+    match scope {
+        Scope::RbacRole => "role",
+        Scope::RbacUser => "user",
+        Scope::RbacRoleMapping => "role_mapping",
+        Scope::RbacApiKey => "api_key",
+        Scope::RbacServiceToken => "service_token",
+        _ => scope.variable(),
+    }
+}
+
+/// JSON facts as a CEL value. Whole numbers become `int` (serde's route makes positive ones
+/// `uint`, which rules comparing with `365` would trip over).
+fn json_to_cel(v: &serde_json::Value) -> Value {
+    use serde_json::Value as J;
+    match v {
+        J::Null => Value::Null,
+        J::Bool(b) => Value::Bool(*b),
+        J::Number(n) => match n.as_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::Float(n.as_f64().unwrap_or_default()),
+        },
+        J::String(s) => Value::String(Arc::new(s.clone())),
+        J::Array(items) => Value::List(Arc::new(items.iter().map(json_to_cel).collect())),
+        J::Object(map) => Value::Map(cel::objects::Map {
+            map: Arc::new(
+                map.iter()
+                    .map(|(k, v)| (Key::String(Arc::new(k.clone())), json_to_cel(v)))
+                    .collect(),
+            ),
+        }),
+    }
 }
 
 /// Certificates, key and store files, and the keystore. A file that could not be read becomes
@@ -1241,4 +1387,115 @@ fn register_functions(ctx: &mut Context) {
     let _ = ctx.add_function("weak_suite", |s: Arc<String>| catalog::is_weak_suite(&s));
     let _ = ctx.add_function("loopback", |h: Arc<String>| derive::is_loopback(&h));
     let _ = ctx.add_function("weak_cipher", |s: Arc<String>| component::weak_cipher(&s));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::Status;
+
+    /// The rbac rules on API data: the API-only rules fire, built-ins and the least-privilege
+    /// scanner role are not flagged, results carry no path, and nothing errors.
+    #[test]
+    fn rbac_rules_judge_api_items() {
+        let engine = Engine::compile(super::super::load(&[] as &[&str]).unwrap()).unwrap();
+        let data = rbac::from_api(&rbac::tests::spec_like());
+        let items = rbac_items(rbac::analyse(&data, rbac::tests::NOW), &data.missing);
+        let settings = Settings::default();
+        let subject = Subject {
+            id: "cluster:test",
+            object: "cluster:test".into(),
+            config_path: "",
+            settings: &settings,
+            node: None,
+            version: None,
+        };
+        let selection = Selection {
+            profile: Profile::Strict,
+            select: vec![],
+            ignore: vec![],
+            expiry_warning_days: 30,
+        };
+        let results = engine.judge_rbac(&items, &subject, &selection);
+        let fails = |object: &str| -> Vec<&str> {
+            results
+                .iter()
+                .filter(|r| r.location.object == object && r.status == Status::Fail)
+                .map(|r| r.rule.as_str())
+                .collect()
+        };
+        assert!(results.iter().all(|r| r.status != Status::Error));
+        assert!(results.iter().all(|r| r.location.path.is_none()));
+        assert_eq!(
+            fails("role:my_admin_role"),
+            ["RBAC-ROLE-001", "RBAC-ROLE-005"]
+        );
+        assert!(fails("role:superuser").is_empty());
+        assert!(fails("role:security_posture_scanner").is_empty());
+        assert!(fails("user:scanner").is_empty());
+        assert_eq!(fails("user:ops"), ["RBAC-USER-001"]);
+        assert_eq!(fails("user:kibana"), ["RBAC-USER-003"]);
+        assert_eq!(fails("user:elastic"), ["RBAC-USER-004"]);
+        assert_eq!(fails("role_mapping:mapping1"), ["RBAC-MAP-002"]);
+        assert_eq!(fails("role_mapping:admins_all"), ["RBAC-MAP-001"]);
+        assert_eq!(fails("role_mapping:helpers_pattern"), ["RBAC-MAP-003"]);
+        assert_eq!(fails("role_mapping:from_groups"), ["RBAC-MAP-004"]);
+        assert!(fails("role_mapping:off").is_empty());
+        assert!(fails("api_key:my-api-key").is_empty(), "expired");
+        assert_eq!(
+            fails("api_key:hadoop_myuser_key"),
+            ["RBAC-KEY-001", "RBAC-KEY-002"]
+        );
+        assert_eq!(fails("api_key:ci-key"), ["RBAC-KEY-003", "RBAC-KEY-004"]);
+        assert_eq!(fails("api_key:remote-search"), ["RBAC-KEY-005"]);
+        assert_eq!(
+            fails("service_token:elastic/fleet-server/token1"),
+            ["RBAC-SVC-002"]
+        );
+        assert_eq!(
+            fails("service_token:elastic/fleet-server/my-token"),
+            ["RBAC-SVC-001"]
+        );
+        let m = results
+            .iter()
+            .find(|r| r.rule == "RBAC-USER-001" && r.location.object == "user:ops")
+            .unwrap();
+        assert_eq!(
+            m.message,
+            "User ops reaches superuser power: user:ops → role:my_admin_role → cluster privilege all"
+        );
+    }
+
+    /// A refused call makes every rule of its scope an error naming the privilege.
+    #[test]
+    fn missing_rbac_data_is_an_error() {
+        let engine = Engine::compile(super::super::load(&[] as &[&str]).unwrap()).unwrap();
+        let items = rbac_items(
+            vec![],
+            &[(Scope::RbacUser, "GET /_security/user was refused (HTTP 403): the scanner needs the read_security privilege".into())],
+        );
+        let settings = Settings::default();
+        let subject = Subject {
+            id: "cluster:test",
+            object: "cluster:test".into(),
+            config_path: "",
+            settings: &settings,
+            node: None,
+            version: None,
+        };
+        let selection = Selection {
+            profile: Profile::Baseline,
+            select: vec![],
+            ignore: vec![],
+            expiry_warning_days: 30,
+        };
+        let results = engine.judge_rbac(&items, &subject, &selection);
+        assert!(!results.is_empty());
+        for r in &results {
+            assert!(r.rule.starts_with("RBAC-USER-"));
+            assert_eq!(r.status, Status::Error);
+            assert!(r.message.contains("read_security"), "{}", r.message);
+            assert_eq!(r.location.object, "user:*");
+        }
+    }
 }

@@ -69,6 +69,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "checks/es-api.yaml",
         include_str!("../../checks/es-api.yaml"),
     ),
+    ("checks/rbac.yaml", include_str!("../../checks/rbac.yaml")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

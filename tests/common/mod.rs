@@ -55,3 +55,40 @@ pub fn run(dir: &std::path::Path, program: &str, args: &[&str]) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `shared/tools/validate-sarif` beside the repository, or ESAUDIT_SARIF_VALIDATOR.
+pub fn validator() -> Option<std::path::PathBuf> {
+    match std::env::var("ESAUDIT_SARIF_VALIDATOR") {
+        Ok(v) if v == "skip" => None,
+        Ok(v) => Some(std::path::PathBuf::from(v)),
+        Err(_) => {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../shared/tools/validate-sarif");
+            assert!(
+                path.exists(),
+                "the SARIF validator is not at {}: set ESAUDIT_SARIF_VALIDATOR to its path \
+                 (or to `skip` to leave this check out)",
+                path.display()
+            );
+            Some(path)
+        }
+    }
+}
+
+/// Runs validate-sarif --strict on the files; panics with its output when any fails.
+pub fn validate_sarif(files: &[&std::path::Path]) {
+    let Some(tool) = validator() else { return };
+    // Through bash, so a copy of the script without its executable bit still runs.
+    let out = std::process::Command::new("bash")
+        .arg(&tool)
+        .arg("--strict")
+        .args(files)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", tool.display()));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "validate-sarif failed:\n{text}");
+}
