@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::es_server::{EsServer, PASSWORD, fixture};
+use common::es_server::{EsServer, Override, PASSWORD, fixture};
 use common::{esaudit, scan_json, validate_sarif, with_status};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -265,6 +265,28 @@ fn open_cluster_is_critical_live() {
         .expect("ES-API-001 fails");
     assert_eq!(open["severity"], "critical");
     assert_eq!(open["location"]["object"], "cluster:dev-search");
+    // Anonymous access: a caller without credentials is authenticated as the anonymous user.
+    server.set_override(
+        "/_security/_authenticate",
+        Override::answer(
+            200,
+            serde_json::json!({"username": "_es_anonymous_user", "roles": ["monitoring_user"],
+                "authentication_type": "anonymous", "enabled": true, "metadata": {},
+                "authentication_realm": {"name": "__anonymous", "type": "__anonymous"},
+                "lookup_realm": {"name": "__anonymous", "type": "__anonymous"}}),
+        ),
+    );
+    let (_, report, _) = scan_live(&server, &[]);
+    let anonymous = with_status(&report, "fail")
+        .into_iter()
+        .find(|r| r["rule"] == "ES-API-002")
+        .expect("ES-API-002 fails");
+    assert!(
+        anonymous["message"]
+            .as_str()
+            .unwrap()
+            .contains("_es_anonymous_user")
+    );
     let (_, offline) = scan_json(&["fixtures/api/security-off"]);
     assert!(
         with_status(&offline, "not_applicable")
@@ -439,4 +461,37 @@ fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), &target).unwrap();
         }
     }
+}
+
+/// `--probe-tls` probes the publish addresses the cluster reports for its nodes: here the
+/// recorded cluster says its node publishes HTTP on the test server's own port.
+#[test]
+fn probe_tls_follows_the_nodes_publish_addresses() {
+    let server = EsServer::start("well-run-8x");
+    let address = server.url.trim_start_matches("https://").to_string();
+    server.set_override(
+        "/_nodes/http,transport",
+        Override::answer(
+            200,
+            serde_json::json!({"cluster_name": "prod-logs", "nodes": {"a": {"name": "es01",
+                "http": {"publish_address": format!("es01/{address}")}}}}),
+        ),
+    );
+    let (_, report, stderr) = scan_live(&server, &["--probe-tls"]);
+    let endpoint = format!("endpoint:{address}");
+    let target = report["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == endpoint.as_str())
+        .unwrap_or_else(|| panic!("no {endpoint} target; {stderr}"));
+    assert_eq!(target["kind"], "tls_endpoint");
+    // The test server speaks TLS 1.2 and 1.3 only, with a chain from the test CA.
+    let legacy = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == "TLS-PROTO-002" && r["target"] == endpoint.as_str())
+        .unwrap();
+    assert_eq!(legacy["status"], "pass", "{legacy}");
 }

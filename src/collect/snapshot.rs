@@ -45,10 +45,12 @@ pub const CALLS: &[ApiCall] = &[
         "monitor",
     ),
     call("xpack", "commercial/xpack.json", "/_xpack/usage", "monitor"),
+    call("nodes", "nodes.json", "/_nodes/settings", "monitor"),
+    // Only `--probe-tls` reads it; a cluster that refuses it loses nothing else.
     call(
-        "nodes",
-        "nodes.json",
-        "/_nodes/settings,http,transport",
+        "nodes_addresses",
+        "esaudit/nodes_addresses.json",
+        "/_nodes/http,transport",
         "monitor",
     ),
     call(

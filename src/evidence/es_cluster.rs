@@ -209,7 +209,12 @@ pub fn add_all(deployment: &mut super::Deployment, now_ms: i64) {
 /// for `--probe-tls`. Addresses look like `10.0.0.5:9200` or `es01/10.0.0.5:9200`.
 pub fn publish_endpoints(snapshot: &ApiSnapshot) -> Vec<super::endpoint::EndpointSpec> {
     use super::endpoint::{EndpointSpec, Role};
-    let Some(Value::Object(map)) = snapshot.body("nodes").and_then(|b| b.get("nodes")) else {
+    // A support-diagnostics `nodes.json` (`/_nodes`) holds the addresses too.
+    let Some(Value::Object(map)) = snapshot
+        .body("nodes_addresses")
+        .or_else(|| snapshot.body("nodes"))
+        .and_then(|b| b.get("nodes"))
+    else {
         return vec![];
     };
     let mut out: Vec<EndpointSpec> = vec![];
