@@ -9,6 +9,7 @@ pub mod collect;
 pub mod config;
 pub mod diff;
 pub mod evidence;
+pub mod interrupt;
 pub mod report;
 pub mod results;
 pub mod rules;

@@ -140,6 +140,9 @@ struct ScanArgs {
     /// publish addresses).
     #[arg(long)]
     probe_tls: bool,
+    /// Seconds one live cluster may take in all, however its calls are paced (default 120).
+    #[arg(long, default_value_t = 120.0, value_name = "SECS")]
+    cluster_timeout: f64,
     /// Seconds to wait for each TLS connection (connect and handshake).
     #[arg(long, default_value_t = 5.0, value_name = "SECS")]
     timeout: f64,
@@ -198,6 +201,9 @@ struct CollectArgs {
     /// Seconds to wait for each request.
     #[arg(long, default_value_t = 10.0, value_name = "SECS")]
     timeout: f64,
+    /// Seconds one cluster may take in all, however its calls are paced.
+    #[arg(long, default_value_t = 120.0, value_name = "SECS")]
+    cluster_timeout: f64,
 }
 
 #[derive(Subcommand)]
@@ -238,6 +244,7 @@ fn use_color(no_color: bool) -> bool {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    esaudit::interrupt::install();
     match run(cli) {
         Ok(code) => code,
         Err(message) => {
@@ -415,9 +422,9 @@ fn reqwest_url(url: &str) -> Result<esaudit::collect::api::Url, String> {
     Ok(parsed)
 }
 
-fn check_timeout(timeout: f64) -> Result<std::time::Duration, String> {
+fn check_timeout(flag: &str, timeout: f64) -> Result<std::time::Duration, String> {
     if !(timeout > 0.0 && timeout <= 3600.0) {
-        return Err("--timeout must be between 0 and 3600 seconds".into());
+        return Err(format!("{flag} must be between 0 and 3600 seconds"));
     }
     Ok(std::time::Duration::from_secs_f64(timeout))
 }
@@ -437,7 +444,7 @@ fn collect(args: CollectArgs) -> Result<ExitCode, String> {
     if args.api.urls.is_empty() && args.api.inventory.is_none() {
         return Err("nothing to collect: name a cluster with --url or --inventory".into());
     }
-    let timeout = check_timeout(args.timeout)?;
+    let timeout = check_timeout("--timeout", args.timeout)?;
     check_ca_certs(&args.ca_cert)?;
     let (clusters, _) = connections(&args.api, args.api.inventory.as_deref(), &args.ca_cert)?;
     if clusters.is_empty() {
@@ -445,6 +452,7 @@ fn collect(args: CollectArgs) -> Result<ExitCode, String> {
     }
     let options = api::ApiOptions {
         timeout,
+        cluster_budget: check_timeout("--cluster-timeout", args.cluster_timeout)?,
         ..Default::default()
     };
     let snapshots = api::collect_all(&clusters, &options);
@@ -622,7 +630,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
             .build_global()
             .map_err(|e| e.to_string())?;
     }
-    let timeout = check_timeout(args.timeout)?;
+    let timeout = check_timeout("--timeout", args.timeout)?;
     check_ca_certs(&args.ca_cert)?;
     let (clusters, inventory_tls) = connections(&args.api, inventory.as_deref(), &args.ca_cert)?;
     let mut tls = args.tls.clone();
@@ -640,6 +648,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         api: esaudit::collect::api::ApiOptions {
             timeout,
             parallel_clusters: args.jobs.unwrap_or(16).max(1),
+            cluster_budget: check_timeout("--cluster-timeout", args.cluster_timeout)?,
             ..Default::default()
         },
         paths,

@@ -689,3 +689,21 @@ fn a_cluster_requiring_client_certificates_is_still_read() {
     assert_eq!(s.anonymous.as_ref().unwrap().root.status, 0);
     assert!(s.body("nodes").is_some());
 }
+
+#[test]
+fn a_cluster_that_paces_its_answers_hits_the_cluster_limit() {
+    let server = EsServer::start("well-run-8x");
+    for path in ["/_security/role", "/_security/user", "/_ssl/certificates"] {
+        server.delay(path, Duration::from_millis(2500));
+    }
+    let options = ApiOptions {
+        timeout: Duration::from_secs(5),
+        cluster_budget: Duration::from_secs(1),
+        ..Default::default()
+    };
+    let started = Instant::now();
+    let s = one(scanner(&server), &options);
+    assert!(started.elapsed() < Duration::from_secs(3));
+    let error = s.error.expect("the cluster limit is reported");
+    assert!(error.contains("within 1 s"), "{error}");
+}

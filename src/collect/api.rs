@@ -66,6 +66,9 @@ pub struct ApiOptions {
     pub parallel_clusters: usize,
     /// Largest answer body read; a larger one is an error for that call.
     pub max_body_bytes: usize,
+    /// The whole of one cluster's collection (a server that answers every call just under the
+    /// per-request timeout cannot stretch a scan without end).
+    pub cluster_budget: Duration,
 }
 
 impl Default for ApiOptions {
@@ -74,6 +77,7 @@ impl Default for ApiOptions {
             timeout: Duration::from_secs(10),
             parallel_clusters: 16,
             max_body_bytes: 64 * 1024 * 1024,
+            cluster_budget: Duration::from_secs(120),
         }
     }
 }
@@ -109,7 +113,18 @@ pub fn collect_all(connections: &[Connection], options: &ApiOptions) -> Vec<ApiS
             let options = options.clone();
             tasks.spawn(async move {
                 let _permit = permits.acquire_owned().await.ok();
-                (i, collect_one(&connection, &options).await)
+                let budget = options.cluster_budget;
+                match tokio::time::timeout(budget, collect_one(&connection, &options)).await {
+                    Ok(snapshot) => (i, snapshot),
+                    Err(_) => {
+                        let mut s = base_snapshot(&connection, &shown_url(&connection.url));
+                        s.error = Some(format!(
+                            "the cluster did not answer everything within {} s (the limit for one cluster)",
+                            budget.as_secs()
+                        ));
+                        (i, s)
+                    }
+                }
             });
         }
         let mut out: Vec<Option<ApiSnapshot>> = vec![None; connections.len()];

@@ -322,7 +322,39 @@ struct Manifest {
 
 /// Writes a snapshot folder: one file per successful call, under the support-diagnostics
 /// names, and a manifest with every call's status. Credentials are never part of a snapshot.
+/// The folder is built beside `dir` and renamed into place, replacing an older snapshot there,
+/// so an interrupted run leaves either the old snapshot or the new one, never half of one.
 pub fn write(snapshot: &ApiSnapshot, dir: &Path, collected_at: &str) -> std::io::Result<()> {
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)?;
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "snapshot".into());
+    let building = parent.join(format!(".{name}.{}.tmp", std::process::id()));
+    let old = parent.join(format!(".{name}.{}.old", std::process::id()));
+    crate::interrupt::register(&building);
+    let result = write_files(snapshot, &building, collected_at).and_then(|()| {
+        if dir.exists() {
+            std::fs::rename(dir, &old)?;
+        }
+        std::fs::rename(&building, dir)?;
+        if old.exists() {
+            std::fs::remove_dir_all(&old)?;
+        }
+        Ok(())
+    });
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&building);
+    }
+    crate::interrupt::unregister(&building);
+    result
+}
+
+fn write_files(snapshot: &ApiSnapshot, dir: &Path, collected_at: &str) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     for (key, answer) in &snapshot.calls {
         let (Some(body), Some(call)) = (&answer.body, call_for(key)) else {
@@ -355,15 +387,13 @@ pub fn write(snapshot: &ApiSnapshot, dir: &Path, collected_at: &str) -> std::io:
     )
 }
 
-/// Writes through a temporary file and a rename, so a file is whole or absent.
+/// One file of the folder being built (the folder as a whole is renamed into place).
 fn write_json(path: &Path, value: &Value) -> std::io::Result<()> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
     let text = serde_json::to_vec_pretty(value).map_err(std::io::Error::other)?;
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path)
+    std::fs::write(path, text)
 }
 
 /// Whether a folder looks like a snapshot or support-diagnostics bundle.

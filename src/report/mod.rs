@@ -114,6 +114,7 @@ pub fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_else(|| "report".into());
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    crate::interrupt::register(&tmp);
     let result = (|| {
         let mut file = std::fs::File::create(&tmp)?;
         file.write_all(contents.as_bytes())?;
@@ -123,6 +124,7 @@ pub fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
+    crate::interrupt::unregister(&tmp);
     result
 }
 

@@ -164,6 +164,11 @@ pub struct Pki {
 
 impl Pki {
     pub fn new() -> Pki {
+        Pki::for_names(&["localhost", "127.0.0.1"])
+    }
+
+    /// A leaf for these host names or addresses only.
+    pub fn for_names(names: &[&str]) -> Pki {
         let dir = tempfile::tempdir().unwrap();
         let now = time::OffsetDateTime::now_utc();
         let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -174,9 +179,12 @@ impl Pki {
         p.not_after = now + time::Duration::days(3650);
         let ca = CertifiedIssuer::self_signed(p, KeyPair::generate().unwrap()).unwrap();
         let mut leaf =
-            CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
-        leaf.distinguished_name
-            .push(DnType::CommonName, "localhost");
+            CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+                .unwrap();
+        leaf.distinguished_name.push(
+            DnType::CommonName,
+            names.first().copied().unwrap_or("localhost"),
+        );
         leaf.not_before = now - time::Duration::days(1);
         leaf.not_after = now + time::Duration::days(365);
         let key = KeyPair::generate().unwrap();
@@ -266,7 +274,22 @@ impl EsServer {
         EsServer::launch(cluster, true, ClientAuth::Required)
     }
 
+    /// HTTPS with a certificate from the test CA for another host name than the one the
+    /// server is reached by (127.0.0.1).
+    pub fn start_for_other_name(cluster: &str) -> EsServer {
+        EsServer::launch_with(
+            cluster,
+            Some(Pki::for_names(&["es.elsewhere.example"])),
+            ClientAuth::None,
+        )
+    }
+
     fn launch(cluster: &str, tls: bool, client_auth: ClientAuth) -> EsServer {
+        EsServer::launch_with(cluster, tls.then(Pki::new), client_auth)
+    }
+
+    fn launch_with(cluster: &str, pki: Option<Pki>, client_auth: ClientAuth) -> EsServer {
+        let tls = pki.is_some();
         let dir = fixture(cluster);
         let text = std::fs::read_to_string(dir.join("server.json")).unwrap();
         let behaviour: Behaviour = serde_json::from_str(&text).unwrap();
@@ -275,7 +298,6 @@ impl EsServer {
             behaviour: Mutex::new(behaviour),
             requests: Mutex::new(Vec::new()),
         });
-        let pki = tls.then(Pki::new);
         let acceptor = pki
             .as_ref()
             .map(|p| tokio_rustls::TlsAcceptor::from(Arc::new(p.server_config(client_auth))));
