@@ -798,6 +798,8 @@ async fn full_handshake(endpoint: &mut Endpoint, prober: &mut Prober<'_>, option
         .unwrap_or_else(|_| Err("no answer in time".into()));
     if prober.budget().is_none() && outcome.is_err() {
         endpoint.chain_error = Some("not fetched: the endpoint's time limit was reached".into());
+        endpoint.client_auth_unknown =
+            "not tested: the endpoint's time limit was reached".into();
         return;
     }
     let asked = client_auth.asked.load(Ordering::SeqCst);
@@ -805,6 +807,7 @@ async fn full_handshake(endpoint: &mut Endpoint, prober: &mut Prober<'_>, option
         let recorded = recorder.chain.lock().unwrap_or_else(|e| e.into_inner());
         recorded.iter().map(|c| c.as_ref().to_vec()).collect()
     };
+    let failure: Option<String> = outcome.as_ref().err().cloned();
     match outcome {
         Ok(mut stream) => {
             endpoint.client_cert_requested = asked;
@@ -827,6 +830,24 @@ async fn full_handshake(endpoint: &mut Endpoint, prober: &mut Prober<'_>, option
             } else if der_chain.is_empty() {
                 endpoint.chain_error = Some(format!("the TLS 1.2/1.3 handshake failed: {e}"));
             }
+        }
+    }
+    if let Some(e) = &failure
+        && !asked
+    {
+        // No TLS 1.2/1.3 handshake: whether a missing certificate is refused cannot be seen.
+        // A plaintext first flight (TLS <= 1.2) without a CertificateRequest still proves that
+        // none is asked for, so that case stays known.
+        let flight_seen = !prober.raw_chain.is_empty();
+        if prober.raw_cert_request || !flight_seen {
+            endpoint.client_auth_unknown = format!(
+                "the server {}, but the TLS 1.2/1.3 handshake that shows whether it goes on without one failed ({e}); servers that speak only TLS 1.1 or older cannot be tested",
+                if prober.raw_cert_request {
+                    "asks for a client certificate"
+                } else {
+                    "may ask for a client certificate"
+                }
+            );
         }
     }
     let chain = if der_chain.is_empty() && !prober.raw_chain.is_empty() {
