@@ -378,7 +378,6 @@ fn connections(
     Ok((clusters, tls))
 }
 
-
 /// The `--es-output` destination, authenticated like a `--url` cluster.
 fn es_output(
     url: &str,

@@ -78,7 +78,10 @@ fn findings_arrive_as_ecs_documents_with_the_credentials() {
         }
     }
     assert!(
-        stderr.contains(&format!("indexed {} findings into esaudit-test", docs.len())),
+        stderr.contains(&format!(
+            "indexed {} findings into esaudit-test",
+            docs.len()
+        )),
         "{stderr}"
     );
 }
@@ -181,7 +184,12 @@ fn credentials_stay_off_plain_http_and_out_of_urls() {
     assert!(server.requests().is_empty(), "nothing was sent");
 
     let out = esaudit()
-        .args(["scan", CONFIG, "--es-output", "https://scanner:hunter22@es01:9200/x"])
+        .args([
+            "scan",
+            CONFIG,
+            "--es-output",
+            "https://scanner:hunter22@es01:9200/x",
+        ])
         .output()
         .unwrap();
     let stderr = text(&out.stderr);

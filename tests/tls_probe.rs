@@ -724,7 +724,13 @@ fn legacy_only_transport_client_auth_is_an_error_not_a_guess() {
     let stats = Arc::new(Stats::default());
     // TLS 1.0 only, asking for a client certificate: rustls cannot finish a handshake, so
     // whether one is required cannot be known.
-    let asking = legacy_server_with(&[0x0301], &[0xc013, 0x002f], der.clone(), stats.clone(), true);
+    let asking = legacy_server_with(
+        &[0x0301],
+        &[0xc013, 0x002f],
+        der.clone(),
+        stats.clone(),
+        true,
+    );
     // TLS 1.0 only, not asking: its first flight proves no certificate is wanted.
     let silent = legacy_server_with(&[0x0301], &[0xc013, 0x002f], der, stats, false);
     let t = |p: u16| format!("127.0.0.1:{p}=transport");
@@ -812,7 +818,11 @@ fn endpoint_is_judged_against_its_nodes_config() {
     let id = format!("endpoint:{target}");
     let ca = ca_arg(&pki);
     let cases = [
-        ("tls13-only", "xpack.security.http.ssl.supported_protocols: [TLSv1.3]\n", "fail"),
+        (
+            "tls13-only",
+            "xpack.security.http.ssl.supported_protocols: [TLSv1.3]\n",
+            "fail",
+        ),
         (
             "matching",
             "xpack.security.http.ssl.supported_protocols: [TLSv1.3, TLSv1.2]\n",

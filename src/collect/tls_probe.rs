@@ -798,8 +798,7 @@ async fn full_handshake(endpoint: &mut Endpoint, prober: &mut Prober<'_>, option
         .unwrap_or_else(|_| Err("no answer in time".into()));
     if prober.budget().is_none() && outcome.is_err() {
         endpoint.chain_error = Some("not fetched: the endpoint's time limit was reached".into());
-        endpoint.client_auth_unknown =
-            "not tested: the endpoint's time limit was reached".into();
+        endpoint.client_auth_unknown = "not tested: the endpoint's time limit was reached".into();
         return;
     }
     let asked = client_auth.asked.load(Ordering::SeqCst);

@@ -186,7 +186,12 @@ fn concrete_host(h: &str) -> bool {
 
 /// The first port of `9200` or `9200-9300`.
 fn first_port(text: &str) -> Option<u16> {
-    text.split('-').next()?.trim().parse().ok().filter(|p| *p != 0)
+    text.split('-')
+        .next()?
+        .trim()
+        .parse()
+        .ok()
+        .filter(|p| *p != 0)
 }
 
 /// The HTTP and transport addresses a node's settings name concretely (file scans): the

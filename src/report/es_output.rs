@@ -89,9 +89,9 @@ fn check_index(name: &str) -> Result<(), String> {
         || name == ".."
         || name.len() > 255
         || name.starts_with(['-', '_', '+'])
-        || name.chars().any(|c| {
-            c.is_ascii_uppercase() || " \"*\\<>|,#:?/%".contains(c) || c.is_control()
-        });
+        || name
+            .chars()
+            .any(|c| c.is_ascii_uppercase() || " \"*\\<>|,#:?/%".contains(c) || c.is_control());
     if bad {
         return Err(format!(
             "'{name}' is not a valid index name (lowercase, no spaces or \\/*?\"<>|,#:, not starting with -, _ or +)"
@@ -283,7 +283,10 @@ mod tests {
     fn urls() {
         assert_eq!(
             parse_url("https://es01:9200/audit-findings").unwrap(),
-            ("https://es01:9200".to_string(), "audit-findings".to_string())
+            (
+                "https://es01:9200".to_string(),
+                "audit-findings".to_string()
+            )
         );
         assert_eq!(
             parse_url("https://es01:9200").unwrap(),

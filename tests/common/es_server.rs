@@ -610,7 +610,10 @@ fn bulk_answer(path: &str, body: &str, reject: bool) -> Response<Full<Bytes>> {
             }
         };
         let Some((op, meta)) = action.as_object().and_then(|o| o.iter().next()) else {
-            return json_response(400, &json!({"error": {"type": "illegal_argument_exception", "reason": "empty action"}, "status": 400}));
+            return json_response(
+                400,
+                &json!({"error": {"type": "illegal_argument_exception", "reason": "empty action"}, "status": 400}),
+            );
         };
         let index = meta
             .get("_index")
