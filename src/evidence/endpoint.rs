@@ -510,6 +510,44 @@ mod tests {
     }
 
     #[test]
+    fn addresses_from_node_settings() {
+        use crate::evidence::settings::{Setting, SettingValue};
+        let mut node = crate::evidence::EsNode::files_only(std::path::Path::new("x"), vec![]);
+        node.id = "node:c/es01".into();
+        node.files_only = false;
+        let set = |node: &mut crate::evidence::EsNode, k: &str, v: &str| {
+            node.settings.push(Setting {
+                key: k.into(),
+                value: SettingValue::from_text(v),
+                unresolved: vec![],
+                from_placeholder: false,
+                location: Default::default(),
+                occurrence: 1,
+            })
+        };
+        set(&mut node, "network.host", "10.0.0.5");
+        set(&mut node, "http.port", "9243-9300");
+        let found: Vec<String> = declared_addresses(&node)
+            .iter()
+            .map(|a| format!("{} {}:{}", a.layer, a.host, a.port))
+            .collect();
+        assert_eq!(found, ["http 10.0.0.5:9243", "transport 10.0.0.5:9300"]);
+        // Special values name no single address; the layer's own host wins over network.host.
+        set(&mut node, "transport.host", "_site_");
+        set(&mut node, "http.host", "es01.example.com");
+        let found: Vec<String> = declared_addresses(&node)
+            .iter()
+            .map(|a| format!("{} {}:{}", a.layer, a.host, a.port))
+            .collect();
+        assert_eq!(found, ["http es01.example.com:9243"]);
+        assert!(same_host("::1", "0:0:0:0:0:0:0:1") && same_host("ES01", "es01"));
+        assert_eq!(
+            suite_key("SSL_RSA_WITH_3DES_EDE_CBC_SHA"),
+            "TLS_RSA_WITH_3DES_EDE_CBC_SHA"
+        );
+    }
+
+    #[test]
     fn grades() {
         let mut e = Endpoint {
             protocols: vec!["TLSv1.2".into(), "TLSv1.3".into()],

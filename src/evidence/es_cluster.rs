@@ -880,6 +880,53 @@ mod tests {
     }
 
     #[test]
+    fn live_nodes_pair_with_their_probed_addresses() {
+        use crate::evidence::endpoint::{Endpoint, EndpointSpec, pair};
+        let snap = snapshot(&[
+            (
+                "version",
+                json!({"cluster_name": "prod", "version": {"number": "8.15.0"}}),
+            ),
+            (
+                "nodes",
+                json!({"nodes": {"a": {"name": "es01", "version": "8.15.0", "settings": {
+                    "xpack": {"security": {"http": {"ssl": {
+                        "enabled": "true", "supported_protocols": ["TLSv1.3"]}}}}}}}}),
+            ),
+            (
+                "nodes_addresses",
+                json!({"nodes": {"a": {"name": "es01",
+                    "http": {"publish_address": "es01/10.0.0.5:9200"},
+                    "transport": {"publish_address": "10.0.0.5:9300"}}}}),
+            ),
+        ]);
+        let mut deployment = crate::evidence::Deployment {
+            api_snapshots: vec![snap],
+            ..Default::default()
+        };
+        let mut probed = Endpoint::new(&EndpointSpec::parse("10.0.0.5:9200").unwrap());
+        probed.protocols = vec!["TLSv1.2".into(), "TLSv1.3".into()];
+        probed.derive();
+        let other = Endpoint::new(&EndpointSpec::parse("10.0.0.6:9200").unwrap());
+        deployment.endpoints = vec![probed, other];
+        let addresses = add_all(&mut deployment, 0);
+        assert_eq!(addresses.len(), 2);
+        pair(&mut deployment, &addresses);
+        let [paired, unpaired] = deployment.endpoints.as_slice() else {
+            panic!("two endpoints")
+        };
+        assert!(paired.paired && !unpaired.paired);
+        assert_eq!(paired.declared.layer, "http");
+        assert_eq!(paired.declared.protocols, ["TLSv1.3"]);
+        assert_eq!(paired.declared.node, deployment.nodes[0].id);
+        assert!(
+            paired.declared.differences[0].contains("protocols TLSv1.2"),
+            "{:?}",
+            paired.declared.differences
+        );
+    }
+
+    #[test]
     fn loaded_certificates() {
         let now = crate::clock::parse_rfc3339_ms("2026-11-28T00:00:00Z").unwrap();
         let snap = snapshot(&[(

@@ -1,9 +1,10 @@
 //! `--es-output URL`: the ECS documents of [`super::ecs`] indexed into Elasticsearch with the
 //! bulk API, so scheduled scans land beside Elastic's own posture findings.
 //!
-//! * The URL is `https://HOST:PORT/INDEX`; without a path the index is [`DEFAULT_INDEX`]. Any
-//!   path segments before the last are kept as a prefix (a proxy that serves Elasticsearch under
-//!   `/es/`). The name may be an index, an alias or a data stream.
+//! * The URL is `https://HOST:PORT/INDEX`; without a path the index is [`DEFAULT_INDEX`]. The
+//!   last path segment is always the index; segments before it are kept as a prefix (a proxy
+//!   that serves Elasticsearch under `/es/`). The name may be an index, an alias or a data
+//!   stream.
 //! * Each document is sent with a `{"create":{}}` action: data streams accept only `create`, and
 //!   on a plain index it adds a document with a generated id just as `index` would. A rerun
 //!   therefore adds a new set of documents (`event.id` tells the runs apart); nothing is
@@ -70,12 +71,8 @@ pub fn parse_url(text: &str) -> Result<(String, String), String> {
         .path_segments()
         .map(|s| s.filter(|x| !x.is_empty()).collect())
         .unwrap_or_default();
-    let index = if url.path().ends_with('/') && segments.len() > 1 {
-        // `https://proxy/es/`: a prefix, and the default index.
-        DEFAULT_INDEX.to_string()
-    } else {
-        segments.pop().unwrap_or(DEFAULT_INDEX).to_string()
-    };
+    // The last segment is the index, trailing slash or not; a proxy prefix needs the index named.
+    let index = segments.pop().unwrap_or(DEFAULT_INDEX).to_string();
     check_index(&index)?;
     let mut base = url.clone();
     base.set_path(&segments.join("/"));
@@ -300,8 +297,8 @@ mod tests {
             )
         );
         assert_eq!(
-            parse_url("https://proxy/es/").unwrap().1,
-            DEFAULT_INDEX.to_string()
+            parse_url("https://es01:9200/findings/").unwrap().1,
+            "findings".to_string()
         );
         let e = parse_url("https://u:hunter22@es01:9200/x").unwrap_err();
         assert!(!e.contains("hunter22"), "{e}");
