@@ -863,3 +863,56 @@ fn endpoint_is_judged_against_its_nodes_config() {
     let (_, report, _) = scan(std::slice::from_ref(&target), &args(&ca));
     assert_eq!(status(&report, &id, "TLS-CFG-001"), "not_applicable");
 }
+
+#[test]
+fn endpoints_and_time_limit_from_the_config_file() {
+    let pki = Pki::new();
+    let (cert, key) = pki.leaf("node", &["127.0.0.1"], (-1, 365));
+    let server = s_server(&cert, &key, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let node = node_config(
+        &dir.path().join("node"),
+        server.port,
+        &cert,
+        &key,
+        "xpack.security.http.ssl.supported_protocols: [TLSv1.3]\n",
+    );
+    let toml = dir.path().join("esaudit.toml");
+    std::fs::write(
+        &toml,
+        format!(
+            "paths = [\"{}\"]\ntls = [\"127.0.0.1:{}=http\"]\nendpoint-timeout = 30\n",
+            node.display(),
+            server.port
+        ),
+    )
+    .unwrap();
+    let mut cmd = Command::cargo_bin("esaudit").unwrap();
+    let out = cmd
+        .args(["scan", "--format", "json", "--fail-on", "none", "--config"])
+        .arg(&toml)
+        .args(["--ca-cert", pki.path("ca.pem").to_str().unwrap()])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let id = format!("endpoint:127.0.0.1:{}", server.port);
+    assert_eq!(status(&report, &id, "TLS-PROTO-002"), "pass");
+    let cfg = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == "TLS-CFG-001")
+        .unwrap();
+    assert_eq!(cfg["status"], "fail", "{cfg}");
+
+    std::fs::write(&toml, "tls = [\"nohost\"]\n").unwrap();
+    let out = Command::cargo_bin("esaudit")
+        .unwrap()
+        .args(["scan", "--config"])
+        .arg(&toml)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("tls: 'nohost'"), "{stderr}");
+}

@@ -605,10 +605,10 @@ fn endpoint_actual(rule: &Rule, e: &Endpoint) -> String {
         "cbc_sha1_suites" => list(&e.cbc_sha1_suites),
         "trust_error" => format!("{}: {}", e.leaf_summary, e.trust_error),
         "declared" => format!(
-            "{} allows {}; accepted beyond it: {}",
+            "{} (node {}, {}.*)",
+            e.declared.differences.join("; "),
             e.declared.node,
-            e.declared.prefix,
-            e.declared.differences.join("; ")
+            e.declared.prefix
         ),
         "client_cert_required" => format!(
             "client certificate {}",
