@@ -28,6 +28,8 @@ pub const DEFAULT_INDEX: &str = "esaudit-findings";
 pub const MAX_DOCS: usize = 1000;
 /// Most bytes (actions and documents) in one bulk request.
 pub const MAX_BYTES: usize = 5 * 1024 * 1024;
+/// Largest bulk answer read (one for 1000 documents is about 250 KB).
+const MAX_ANSWER: usize = 32 * 1024 * 1024;
 
 /// Where the findings go and how to authenticate there.
 #[derive(Debug, Clone)]
@@ -182,12 +184,27 @@ fn send_documents(documents: &str, destination: &Destination) -> Result<Sent, St
                     api::origin(&url)
                 ));
             }
-            let bytes = response.bytes().await.map_err(|e| {
-                format!(
-                    "the answer was cut off: {}",
-                    api::describe_error(&e, destination.timeout)
-                )
-            })?;
+            let mut response = response;
+            let mut bytes = Vec::new();
+            loop {
+                match response.chunk().await {
+                    Ok(Some(chunk)) => {
+                        if bytes.len() + chunk.len() > MAX_ANSWER {
+                            return Err(format!(
+                                "the bulk answer is larger than {MAX_ANSWER} bytes; is this Elasticsearch?"
+                            ));
+                        }
+                        bytes.extend_from_slice(&chunk);
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        return Err(format!(
+                            "the answer was cut off: {}",
+                            api::describe_error(&e, destination.timeout)
+                        ));
+                    }
+                }
+            }
             let answer: Option<Value> = serde_json::from_slice(&bytes).ok();
             if !status.is_success() {
                 return Err(format!(
