@@ -35,6 +35,13 @@ pub struct Config {
     pub sarif_anchor: Option<PathBuf>,
     /// Inventory of live clusters, as `--inventory`.
     pub inventory: Option<PathBuf>,
+    /// TLS endpoints to probe, `HOST:PORT[=http|transport]`, as `--tls`.
+    #[serde(default)]
+    pub tls: Vec<String>,
+    /// Seconds one TLS endpoint may take in all, as `--endpoint-timeout`.
+    pub endpoint_timeout: Option<f64>,
+    /// Where to index the ECS findings, as `--es-output`.
+    pub es_output: Option<String>,
     /// Extra reports: format = file, as `--report FORMAT=FILE`.
     #[serde(default)]
     pub reports: BTreeMap<Format, PathBuf>,
@@ -93,6 +100,9 @@ select = ["ES-TLS"]
 waivers = "security/waivers.yaml"
 sarif-category = "esaudit/prod"
 inventory = "clusters.yaml"
+tls = ["es01.example.com:9200", "10.0.0.5:9300=transport"]
+endpoint-timeout = 30
+es-output = "https://es01.example.com:9200/esaudit-findings"
 
 [reports]
 sarif = "out/esaudit.sarif"
@@ -112,6 +122,8 @@ html = "out/report.html"
         );
         assert_eq!(config.min_score, Some(80.0));
         assert_eq!(config.inventory, Some(PathBuf::from("ci/clusters.yaml")));
+        assert_eq!(config.tls.len(), 2);
+        assert_eq!(config.endpoint_timeout, Some(30.0));
     }
 
     #[test]

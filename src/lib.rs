@@ -143,7 +143,14 @@ pub fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
     }
     deployment.api_snapshots.extend(snapshots);
     deployment.endpoints = collect::tls_probe::probe_all(&endpoints, &options.probe);
-    evidence::es_cluster::add_all(&mut deployment, time.0);
+    let mut addresses: Vec<_> = deployment
+        .nodes
+        .iter()
+        .filter(|n| n.api_source.is_none() && !n.files_only)
+        .flat_map(evidence::endpoint::declared_addresses)
+        .collect();
+    addresses.extend(evidence::es_cluster::add_all(&mut deployment, time.0));
+    evidence::endpoint::pair(&mut deployment, &addresses);
     let selection = Selection {
         profile: options.profile,
         select: options.select.clone(),

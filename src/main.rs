@@ -153,6 +153,14 @@ struct ScanArgs {
     /// Never colour the table (also: NO_COLOR in the environment).
     #[arg(long)]
     no_color: bool,
+    /// Also index the ECS findings into Elasticsearch: https://HOST:PORT/INDEX (default index
+    /// esaudit-findings), with the same credentials and --ca-cert as --url.
+    #[arg(long, value_name = "URL")]
+    es_output: Option<String>,
+    /// Stop probing a TLS endpoint after this many seconds in all; what was left is reported
+    /// as an error.
+    #[arg(long, value_name = "SECS")]
+    endpoint_timeout: Option<f64>,
     #[command(flatten)]
     api: ApiArgs,
 }
@@ -321,39 +329,7 @@ fn connections(
     String,
 > {
     use esaudit::collect::{api::Connection, inventory};
-    let password = match &api.password_file {
-        Some(file) => {
-            if api.user.is_none() {
-                return Err("--password-file needs --user".into());
-            }
-            let text = std::fs::read_to_string(file)
-                .map_err(|e| format!("--password-file {}: cannot read: {e}", file.display()))?;
-            Some(text.trim_end_matches(['\r', '\n']).to_string())
-        }
-        None => std::env::var("ESAUDIT_PASSWORD")
-            .ok()
-            .filter(|p| !p.is_empty()),
-    };
-    let api_key = std::env::var("ESAUDIT_API_KEY")
-        .ok()
-        .filter(|k| !k.trim().is_empty());
-    let cli_password = api.user.as_ref().and(password);
-    if api.user.is_some() && cli_password.is_none() && api_key.is_none() {
-        return Err("--user needs a password: set ESAUDIT_PASSWORD or use --password-file".into());
-    }
-    for (flag, file) in [
-        ("--client-cert", &api.client_cert),
-        ("--client-key", &api.client_key),
-    ] {
-        if let Some(file) = file
-            && !file.is_file()
-        {
-            return Err(format!("{flag} {}: no such file", file.display()));
-        }
-    }
-    if api.client_key.is_some() && api.client_cert.is_none() {
-        return Err("--client-key needs --client-cert".into());
-    }
+    let (cli_password, api_key) = credentials(api)?;
     let from_cli = |url: String, name: String| Connection {
         name,
         url,
@@ -407,6 +383,74 @@ fn connections(
         tls = declared.tls;
     }
     Ok((clusters, tls))
+}
+
+/// The `--es-output` destination, authenticated like a `--url` cluster.
+fn es_output(
+    url: &str,
+    api: &ApiArgs,
+    ca_certs: &[PathBuf],
+    timeout: std::time::Duration,
+) -> Result<report::es_output::Destination, String> {
+    let (base, index) =
+        report::es_output::parse_url(url).map_err(|e| format!("--es-output: {e}"))?;
+    let (password, api_key) = credentials(api)?;
+    Ok(report::es_output::Destination {
+        connection: esaudit::collect::api::Connection {
+            name: "es-output".into(),
+            url: base,
+            user: api.user.clone(),
+            password,
+            api_key,
+            client_cert: api.client_cert.clone(),
+            client_key: api.client_key.clone(),
+            ca_certs: ca_certs.to_vec(),
+            insecure: api.insecure,
+            allow_http_credentials: api.allow_http_credentials,
+            anchor: None,
+        },
+        index,
+        // A bulk request of 1000 documents takes longer than a GET.
+        timeout: timeout.max(std::time::Duration::from_secs(30)),
+    })
+}
+
+/// The password (for `--user`) and API key the command line and environment give, checked.
+fn credentials(api: &ApiArgs) -> Result<(Option<String>, Option<String>), String> {
+    let password = match &api.password_file {
+        Some(file) => {
+            if api.user.is_none() {
+                return Err("--password-file needs --user".into());
+            }
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| format!("--password-file {}: cannot read: {e}", file.display()))?;
+            Some(text.trim_end_matches(['\r', '\n']).to_string())
+        }
+        None => std::env::var("ESAUDIT_PASSWORD")
+            .ok()
+            .filter(|p| !p.is_empty()),
+    };
+    let api_key = std::env::var("ESAUDIT_API_KEY")
+        .ok()
+        .filter(|k| !k.trim().is_empty());
+    let cli_password = api.user.as_ref().and(password);
+    if api.user.is_some() && cli_password.is_none() && api_key.is_none() {
+        return Err("--user needs a password: set ESAUDIT_PASSWORD or use --password-file".into());
+    }
+    for (flag, file) in [
+        ("--client-cert", &api.client_cert),
+        ("--client-key", &api.client_key),
+    ] {
+        if let Some(file) = file
+            && !file.is_file()
+        {
+            return Err(format!("{flag} {}: no such file", file.display()));
+        }
+    }
+    if api.client_key.is_some() && api.client_cert.is_none() {
+        return Err("--client-key needs --client-cert".into());
+    }
+    Ok((cli_password, api_key))
 }
 
 /// A `--url`, checked; the error never repeats a URL that holds credentials.
@@ -564,7 +608,12 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         args.paths
     };
     let inventory = args.api.inventory.clone().or(file.inventory.clone());
-    if paths.is_empty() && args.tls.is_empty() && args.api.urls.is_empty() && inventory.is_none() {
+    if paths.is_empty()
+        && args.tls.is_empty()
+        && file.tls.is_empty()
+        && args.api.urls.is_empty()
+        && inventory.is_none()
+    {
         return Err(format!(
             "nothing to scan: name files or folders, --url clusters, an --inventory or --tls endpoints, or set `paths` in {}",
             config::DEFAULT_FILE
@@ -633,12 +682,36 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     let timeout = check_timeout("--timeout", args.timeout)?;
     check_ca_certs(&args.ca_cert)?;
     let (clusters, inventory_tls) = connections(&args.api, inventory.as_deref(), &args.ca_cert)?;
-    let mut tls = args.tls.clone();
+    // Endpoints: the command line's, else the config file's; the inventory's are added.
+    let mut tls = if args.tls.is_empty() {
+        file.tls
+            .iter()
+            .map(|t| {
+                esaudit::evidence::endpoint::EndpointSpec::parse(t).map_err(|e| in_file("tls", e))
+            })
+            .collect::<Result<Vec<_>, _>>()?
+    } else {
+        args.tls.clone()
+    };
     tls.extend(inventory_tls);
+    let es_output = args
+        .es_output
+        .as_deref()
+        .or(file.es_output.as_deref())
+        .map(|url| es_output(url, &args.api, &args.ca_cert, timeout))
+        .transpose()?;
+    let endpoint_timeout = match args.endpoint_timeout.or(file.endpoint_timeout) {
+        Some(secs) if !(secs > 0.0 && secs <= 86_400.0) => {
+            return Err("--endpoint-timeout must be between 0 and 86400 seconds".into());
+        }
+        Some(secs) => std::time::Duration::from_secs_f64(secs),
+        None => esaudit::collect::tls_probe::ProbeOptions::default().endpoint_timeout,
+    };
     let probe = esaudit::collect::tls_probe::ProbeOptions {
         timeout,
         parallel: args.jobs.unwrap_or(8).max(1),
         ca_certs: args.ca_cert.clone(),
+        endpoint_timeout,
     };
     let options = esaudit::ScanOptions {
         tls,
@@ -711,14 +784,38 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     for w in warnings {
         eprintln!("warning: {w}");
     }
-    if !scan.input_errors.is_empty() {
-        return Ok(ExitCode::from(2));
-    }
     let failing = scan
         .results
         .iter()
         .any(|r| r.gates() && fail_on.0.is_some_and(|threshold| r.severity >= threshold));
     let under = min_score.is_some_and(|min| scan.score.value < min);
+    // The findings upload comes last, after every report is on disk. When it fails the run
+    // exits 2 (the findings did not arrive where they were asked for), and the gate's own
+    // verdict is still printed so a CI log shows both.
+    let mut output_failed = false;
+    if let Some(destination) = &es_output {
+        match report::es_output::send(&scan, destination) {
+            Ok(sent) => eprintln!(
+                "esaudit: indexed {} findings into {} ({} bulk requests)",
+                sent.documents, destination.index, sent.requests
+            ),
+            Err(e) => {
+                eprintln!("error: --es-output: {e}");
+                eprintln!(
+                    "error: the findings were not all indexed; the reports were written, and the gate {}",
+                    if failing || under {
+                        "FAILED (exit 1 without this error)"
+                    } else {
+                        "held (exit 0 without this error)"
+                    }
+                );
+                output_failed = true;
+            }
+        }
+    }
+    if !scan.input_errors.is_empty() || output_failed {
+        return Ok(ExitCode::from(2));
+    }
     Ok(if failing || under {
         ExitCode::from(1)
     } else {

@@ -508,6 +508,17 @@ fn legacy_server(
     cert_der: Vec<u8>,
     stats: Arc<Stats>,
 ) -> u16 {
+    legacy_server_with(versions, suites, cert_der, stats, false)
+}
+
+/// [`legacy_server`], with a CertificateRequest before ServerHelloDone when `request_cert`.
+fn legacy_server_with(
+    versions: &'static [u16],
+    suites: &'static [u16],
+    cert_der: Vec<u8>,
+    stats: Arc<Stats>,
+    request_cert: bool,
+) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
@@ -562,6 +573,10 @@ fn legacy_server(
                 hs.push(11);
                 hs.extend_from_slice(&(cm.len() as u32).to_be_bytes()[1..]);
                 hs.extend_from_slice(&cm);
+                if request_cert {
+                    // rsa_sign, no signature algorithms (TLS <= 1.1), no CA names.
+                    hs.extend_from_slice(&[13, 0, 0, 4, 1, 1, 0, 0]);
+                }
                 hs.extend_from_slice(&[14, 0, 0, 0]);
                 let mut out = vec![0x16];
                 out.extend_from_slice(&version.to_be_bytes());
@@ -699,4 +714,205 @@ fn usage_errors() {
     let out = cmd.args(["scan", "--tls", "nohost"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("HOST:PORT"));
+}
+
+#[test]
+fn legacy_only_transport_client_auth_is_an_error_not_a_guess() {
+    let pki = Pki::new();
+    let (cert, _) = pki.leaf("old", &["127.0.0.1"], (-1, 365));
+    let der = rustls_pemfile_free(&cert);
+    let stats = Arc::new(Stats::default());
+    // TLS 1.0 only, asking for a client certificate: rustls cannot finish a handshake, so
+    // whether one is required cannot be known.
+    let asking = legacy_server_with(
+        &[0x0301],
+        &[0xc013, 0x002f],
+        der.clone(),
+        stats.clone(),
+        true,
+    );
+    // TLS 1.0 only, not asking: its first flight proves no certificate is wanted.
+    let silent = legacy_server_with(&[0x0301], &[0xc013, 0x002f], der, stats, false);
+    let t = |p: u16| format!("127.0.0.1:{p}=transport");
+    let id = |p: u16| format!("endpoint:127.0.0.1:{p}");
+    let ca = ca_arg(&pki);
+    let (_, report, _) = scan(&[t(asking), t(silent)], &args(&ca));
+    let result = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == "TLS-AUTH-001" && r["target"] == id(asking).as_str())
+        .unwrap();
+    assert_eq!(result["status"], "error", "{result}");
+    let message = result["message"].as_str().unwrap();
+    assert!(message.contains("TLS 1.1 or older"), "{message}");
+    assert_eq!(status(&report, &id(silent), "TLS-AUTH-001"), "fail");
+    // The protocol rules still judge what was seen.
+    assert_eq!(status(&report, &id(asking), "TLS-PROTO-002"), "fail");
+}
+
+#[test]
+fn endpoint_time_limit_stops_the_probe_with_an_error() {
+    // Answers every ClientHello with handshake_failure, but only after 1.5 s.
+    let slow = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = slow.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut c in slow.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let _ = c.read(&mut buf);
+                std::thread::sleep(Duration::from_millis(1500));
+                let _ = c.write_all(&[0x15, 3, 3, 0, 2, 2, 40]);
+            });
+        }
+    });
+    let target = format!("127.0.0.1:{port}");
+    let id = format!("endpoint:{target}");
+    let (_, report, took) = scan(
+        std::slice::from_ref(&target),
+        &["--timeout", "3", "--endpoint-timeout", "2"],
+    );
+    assert!(took < Duration::from_secs(6), "took {took:?}");
+    for r in report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["target"] == id.as_str())
+    {
+        assert_eq!(r["status"], "error", "{r}");
+        let message = r["message"].as_str().unwrap();
+        assert!(
+            message.contains("endpoint time limit of 2 s") && message.contains("TLSv1.3"),
+            "{message}"
+        );
+    }
+}
+
+/// A node folder whose HTTP layer is at 127.0.0.1:`port`, with `extra` settings.
+fn node_config(dir: &Path, port: u16, cert: &Path, key: &Path, extra: &str) -> PathBuf {
+    let config = dir.join("config");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("elasticsearch.yml"),
+        format!(
+            "cluster.name: pairing\nnode.name: es01\nnetwork.host: 127.0.0.1\nhttp.port: {port}\n\
+             xpack.security.enabled: true\n\
+             xpack.security.http.ssl.enabled: true\n\
+             xpack.security.http.ssl.certificate: {}\n\
+             xpack.security.http.ssl.key: {}\n{extra}",
+            cert.display(),
+            key.display()
+        ),
+    )
+    .unwrap();
+    dir.to_path_buf()
+}
+
+#[test]
+fn endpoint_is_judged_against_its_nodes_config() {
+    let pki = Pki::new();
+    let (cert, key) = pki.leaf("node", &["127.0.0.1"], (-1, 365));
+    // TLS 1.2 and 1.3, OpenSSL's default suites.
+    let server = s_server(&cert, &key, &[]);
+    let target = format!("127.0.0.1:{}", server.port);
+    let id = format!("endpoint:{target}");
+    let ca = ca_arg(&pki);
+    let cases = [
+        (
+            "tls13-only",
+            "xpack.security.http.ssl.supported_protocols: [TLSv1.3]\n",
+            "fail",
+        ),
+        (
+            "matching",
+            "xpack.security.http.ssl.supported_protocols: [TLSv1.3, TLSv1.2]\n",
+            "pass",
+        ),
+        (
+            "suites",
+            "xpack.security.http.ssl.cipher_suites: [TLS_AES_256_GCM_SHA384, TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384]\n",
+            "fail",
+        ),
+    ];
+    for (name, extra, want) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let node = node_config(dir.path(), server.port, &cert, &key, extra);
+        let mut a = args(&ca);
+        let node_arg = node.display().to_string();
+        a.push(&node_arg);
+        let (_, report, _) = scan(std::slice::from_ref(&target), &a);
+        let result = report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["rule"] == "TLS-CFG-001" && r["target"] == id.as_str())
+            .unwrap();
+        assert_eq!(result["status"], want, "{name}: {result}");
+        if want == "fail" {
+            let message = result["message"].as_str().unwrap();
+            assert!(message.contains("node:pairing/es01"), "{name}: {message}");
+            let expected = if name == "suites" {
+                "not in cipher_suites"
+            } else {
+                "protocols TLSv1.2"
+            };
+            assert!(message.contains(expected), "{name}: {message}");
+        }
+    }
+    // No node declares the address: not applicable.
+    let (_, report, _) = scan(std::slice::from_ref(&target), &args(&ca));
+    assert_eq!(status(&report, &id, "TLS-CFG-001"), "not_applicable");
+}
+
+#[test]
+fn endpoints_and_time_limit_from_the_config_file() {
+    let pki = Pki::new();
+    let (cert, key) = pki.leaf("node", &["127.0.0.1"], (-1, 365));
+    let server = s_server(&cert, &key, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let node = node_config(
+        &dir.path().join("node"),
+        server.port,
+        &cert,
+        &key,
+        "xpack.security.http.ssl.supported_protocols: [TLSv1.3]\n",
+    );
+    let toml = dir.path().join("esaudit.toml");
+    std::fs::write(
+        &toml,
+        format!(
+            "paths = [\"{}\"]\ntls = [\"127.0.0.1:{}=http\"]\nendpoint-timeout = 30\n",
+            node.display(),
+            server.port
+        ),
+    )
+    .unwrap();
+    let mut cmd = Command::cargo_bin("esaudit").unwrap();
+    let out = cmd
+        .args(["scan", "--format", "json", "--fail-on", "none", "--config"])
+        .arg(&toml)
+        .args(["--ca-cert", pki.path("ca.pem").to_str().unwrap()])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let id = format!("endpoint:127.0.0.1:{}", server.port);
+    assert_eq!(status(&report, &id, "TLS-PROTO-002"), "pass");
+    let cfg = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == "TLS-CFG-001")
+        .unwrap();
+    assert_eq!(cfg["status"], "fail", "{cfg}");
+
+    std::fs::write(&toml, "tls = [\"nohost\"]\n").unwrap();
+    let out = Command::cargo_bin("esaudit")
+        .unwrap()
+        .args(["scan", "--config"])
+        .arg(&toml)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("tls: 'nohost'"), "{stderr}");
 }

@@ -148,14 +148,15 @@ pub fn collect_all(connections: &[Connection], options: &ApiOptions) -> Vec<ApiS
 
 /// How the scanner proves who it is, besides a client certificate (set on the client).
 #[derive(Clone)]
-enum Auth {
+pub enum Auth {
     None,
     Basic(String, Option<String>),
     ApiKey(String),
 }
 
 impl Auth {
-    fn of(connection: &Connection) -> Auth {
+    /// The credential a connection carries: an API key wins over a user.
+    pub fn of(connection: &Connection) -> Auth {
         match (&connection.api_key, &connection.user) {
             (Some(key), _) => Auth::ApiKey(key.clone()),
             (None, Some(user)) => Auth::Basic(user.clone(), connection.password.clone()),
@@ -163,7 +164,8 @@ impl Auth {
         }
     }
 
-    fn apply(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    /// Adds the credential to a request (marked sensitive, so it is never logged).
+    pub fn apply(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         match self {
             Auth::None => request,
             Auth::Basic(user, password) => request.basic_auth(user, password.as_deref()),
@@ -193,7 +195,7 @@ fn base_snapshot(connection: &Connection, source: &str) -> ApiSnapshot {
 }
 
 /// The URL as reports may show it: any userinfo removed.
-fn shown_url(url: &str) -> String {
+pub fn shown_url(url: &str) -> String {
     match Url::parse(url) {
         Ok(mut u) => {
             let _ = u.set_username("");
@@ -212,7 +214,7 @@ fn shown_url(url: &str) -> String {
 }
 
 /// `scheme://host:port` of a URL.
-fn origin(url: &Url) -> String {
+pub fn origin(url: &Url) -> String {
     format!(
         "{}://{}:{}",
         url.scheme(),
@@ -371,7 +373,7 @@ fn is_account_name(name: &str) -> bool {
 }
 
 /// Every secret of a connection, so no message can carry one by accident.
-fn secrets_of(connection: &Connection) -> Vec<String> {
+pub fn secrets_of(connection: &Connection) -> Vec<String> {
     [&connection.password, &connection.api_key]
         .into_iter()
         .flatten()
@@ -380,11 +382,12 @@ fn secrets_of(connection: &Connection) -> Vec<String> {
         .collect()
 }
 
-fn redact(message: &str, connection: &Connection) -> String {
+/// `message` with every secret of `connection` replaced by `[redacted]`.
+pub fn redact(message: &str, connection: &Connection) -> String {
     redact_with(message, &secrets_of(connection))
 }
 
-fn redact_with(message: &str, secrets: &[String]) -> String {
+pub fn redact_with(message: &str, secrets: &[String]) -> String {
     let mut out = message.to_string();
     for s in secrets {
         out = out.replace(s.as_str(), "[redacted]");
@@ -399,6 +402,20 @@ fn build_client(
     options: &ApiOptions,
     identity: bool,
 ) -> Result<reqwest::Client, String> {
+    http_client(connection, url, options.timeout, identity)
+}
+
+/// The HTTP client every request to an Elasticsearch server uses (the live collector and the
+/// `--es-output` findings upload): trust from `ca_certs` (or the system roots, or nothing with
+/// `insecure`), the client certificate when `identity`, `timeout` per request and for the
+/// connection, no proxy from the environment, and redirects followed only on the same scheme,
+/// host and port (at most three), so credentials never travel to another server.
+pub fn http_client(
+    connection: &Connection,
+    url: &Url,
+    timeout: Duration,
+    identity: bool,
+) -> Result<reqwest::Client, String> {
     let home = origin(url);
     // Follow only redirects that stay on the same scheme, host and port, and at most three:
     // anything else comes back as the 3xx answer, and the credentials go nowhere else.
@@ -411,8 +428,8 @@ fn build_client(
     });
     let mut builder = reqwest::Client::builder()
         .redirect(policy)
-        .timeout(options.timeout)
-        .connect_timeout(options.timeout)
+        .timeout(timeout)
+        .connect_timeout(timeout)
         .user_agent(concat!("esaudit/", env!("CARGO_PKG_VERSION")))
         .no_proxy();
     if connection.insecure {
@@ -561,20 +578,25 @@ impl Context {
 
     /// A transport error in words, without the URL (it is known from the snapshot).
     fn describe(&self, e: &reqwest::Error) -> String {
-        if e.is_timeout() {
-            return format!("timed out after {:.1} s", self.timeout.as_secs_f64());
-        }
-        let what = if e.is_connect() {
-            "cannot connect"
-        } else {
-            "the request failed"
-        };
-        let cause = cause_chain(e);
-        if cause.is_empty() {
-            what.to_string()
-        } else {
-            format!("{what}: {cause}")
-        }
+        describe_error(e, self.timeout)
+    }
+}
+
+/// A transport error in words, without the URL.
+pub fn describe_error(e: &reqwest::Error, timeout: Duration) -> String {
+    if e.is_timeout() {
+        return format!("timed out after {:.1} s", timeout.as_secs_f64());
+    }
+    let what = if e.is_connect() {
+        "cannot connect"
+    } else {
+        "the request failed"
+    };
+    let cause = cause_chain(e);
+    if cause.is_empty() {
+        what.to_string()
+    } else {
+        format!("{what}: {cause}")
     }
 }
 

@@ -9,9 +9,12 @@
 //! client-certificate request come from a full rustls handshake (TLS 1.2/1.3), or from the
 //! plaintext Certificate message of a TLS ≤ 1.2 probe when rustls cannot connect.
 //!
-//! Connections to one endpoint are made one at a time, each under `timeout`; endpoints are
-//! probed concurrently, at most `parallel` at a time. An endpoint that cannot be reached or does
-//! not speak TLS is returned with `error` set, never waited on past its timeouts.
+//! Connections to one endpoint are made one at a time, each under `timeout`, and all of them
+//! under `endpoint_timeout`; endpoints are probed concurrently, at most `parallel` at a time. An
+//! endpoint that cannot be reached or does not speak TLS is returned with `error` set, never
+//! waited on past its timeouts. One that runs out of its overall time keeps what was learned
+//! and gets an `error` naming the limit and what was not finished, so its rules report `error`
+//! rather than pass on half the evidence.
 
 use crate::evidence::certs;
 use crate::evidence::endpoint::{Endpoint, EndpointSpec};
@@ -47,6 +50,8 @@ pub struct ProbeOptions {
     pub parallel: usize,
     /// PEM file(s) of trusted CAs (`--ca-cert`); empty: the bundled public roots.
     pub ca_certs: Vec<std::path::PathBuf>,
+    /// All connections to one endpoint together (`--endpoint-timeout`).
+    pub endpoint_timeout: Duration,
 }
 
 impl Default for ProbeOptions {
@@ -55,6 +60,7 @@ impl Default for ProbeOptions {
             timeout: Duration::from_secs(5),
             parallel: 8,
             ca_certs: vec![],
+            endpoint_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -224,6 +230,8 @@ pub enum Answer {
 pub enum ProbeError {
     Connect(String),
     Timeout,
+    /// The endpoint's overall time (`--endpoint-timeout`) ran out.
+    OutOfTime,
 }
 
 impl std::fmt::Display for ProbeError {
@@ -231,6 +239,7 @@ impl std::fmt::Display for ProbeError {
         match self {
             ProbeError::Connect(e) => write!(f, "cannot connect: {e}"),
             ProbeError::Timeout => write!(f, "no answer in time"),
+            ProbeError::OutOfTime => write!(f, "the endpoint's time limit was reached"),
         }
     }
 }
@@ -417,6 +426,10 @@ struct Prober<'a> {
     addr: SocketAddr,
     host: &'a str,
     wait: Duration,
+    /// When the endpoint's overall time runs out.
+    deadline: tokio::time::Instant,
+    /// The deadline stopped a probe.
+    out_of_time: bool,
     errors: Vec<String>,
     /// A chain and certificate request seen in plaintext, from a TLS ≤ 1.2 probe.
     raw_chain: Vec<Vec<u8>>,
@@ -424,10 +437,30 @@ struct Prober<'a> {
 }
 
 impl Prober<'_> {
+    /// How long the next connection may take: the per-connection timeout, cut to what is left
+    /// of the endpoint's time (`None`, and `out_of_time`, when nothing is left).
+    fn budget(&mut self) -> Option<Duration> {
+        let left = self
+            .deadline
+            .saturating_duration_since(tokio::time::Instant::now());
+        if left.is_zero() {
+            self.out_of_time = true;
+            return None;
+        }
+        Some(left.min(self.wait))
+    }
+
     /// The suite the server picks among `offered` under `version`, if it accepts.
     async fn pick(&mut self, version: u16, offered: &[u16]) -> Result<Option<u16>, ProbeError> {
         let want_rest = version <= TLS12 && self.raw_chain.is_empty();
-        match hello(self.addr, self.host, version, offered, self.wait, want_rest).await {
+        let Some(wait) = self.budget() else {
+            return Err(ProbeError::OutOfTime);
+        };
+        let answer = hello(self.addr, self.host, version, offered, wait, want_rest).await;
+        if answer == Err(ProbeError::Timeout) && self.budget().is_none() {
+            return Err(ProbeError::OutOfTime);
+        }
+        match answer {
             Ok(Answer::Hello {
                 version: v,
                 suite,
@@ -494,6 +527,7 @@ impl Prober<'_> {
 
 /// Probes one endpoint. Never fails: problems end up in `error` / `handshake_errors`.
 pub async fn probe(spec: &EndpointSpec, options: &ProbeOptions) -> Endpoint {
+    let start = tokio::time::Instant::now();
     let mut endpoint = Endpoint::new(spec);
     let addr = match timeout(
         options.timeout,
@@ -524,6 +558,8 @@ pub async fn probe(spec: &EndpointSpec, options: &ProbeOptions) -> Endpoint {
         addr,
         host: &spec.host,
         wait: options.timeout,
+        deadline: start + options.endpoint_timeout,
+        out_of_time: false,
         errors: vec![],
         raw_chain: vec![],
         raw_cert_request: false,
@@ -531,31 +567,45 @@ pub async fn probe(spec: &EndpointSpec, options: &ProbeOptions) -> Endpoint {
     let all = legacy_suites();
     // TLS 1.2 first: it tells whether anything answers at all.
     let order = [TLS12, TLS13, TLS11, TLS10, SSL3];
-    let mut reachable = false;
+    // What the endpoint's time limit left undone, in words.
+    let mut unfinished: Vec<String> = vec![];
     for (i, version) in order.into_iter().enumerate() {
         let offered: &[u16] = if version == TLS13 { TLS13_SUITES } else { &all };
         let first = match prober.pick(version, offered).await {
             Ok(first) => first,
             Err(e) => {
                 if i == 0 {
-                    endpoint.error = Some(format!("{}:{}: {e}", spec.host, spec.port));
+                    endpoint.error = Some(if e == ProbeError::OutOfTime {
+                        out_of_time(spec, options, &["every protocol".into()])
+                    } else {
+                        format!("{}:{}: {e}", spec.host, spec.port)
+                    });
                     endpoint.derive();
                     return endpoint;
+                }
+                if e == ProbeError::OutOfTime {
+                    unfinished.push(protocol_name(version).to_string());
                 }
                 None
             }
         };
-        if i == 0 && !reachable {
-            reachable = true;
-        }
         if let Some(first) = first {
             let suites = prober.enumerate(version, first).await;
+            if prober.out_of_time {
+                unfinished.push(format!("the {} suites", protocol_name(version)));
+            }
             let name = protocol_name(version).to_string();
             endpoint.protocols.push(name.clone());
             endpoint
                 .suites
                 .insert(name, suites.iter().map(|s| suite_name(*s)).collect());
         }
+    }
+    if endpoint.protocols.is_empty() && prober.out_of_time {
+        endpoint.error = Some(out_of_time(spec, options, &unfinished));
+        endpoint.handshake_errors = prober.errors;
+        endpoint.derive();
+        return endpoint;
     }
     if endpoint.protocols.is_empty() {
         let why = prober
@@ -573,11 +623,32 @@ pub async fn probe(spec: &EndpointSpec, options: &ProbeOptions) -> Endpoint {
             .iter()
             .position(|x| x == p)
     });
-    endpoint.server_order = server_order(&mut prober, &endpoint).await;
+    if !prober.out_of_time {
+        endpoint.server_order = server_order(&mut prober, &endpoint).await;
+    }
+    if prober.out_of_time {
+        unfinished.push("the suite order".into());
+    }
     full_handshake(&mut endpoint, &mut prober, options).await;
+    if prober.out_of_time {
+        unfinished.push("the certificate chain and client-certificate check".into());
+        unfinished.dedup();
+        endpoint.error = Some(out_of_time(spec, options, &unfinished));
+    }
     endpoint.handshake_errors = prober.errors;
     endpoint.derive();
     endpoint
+}
+
+/// The error of an endpoint whose overall time ran out.
+fn out_of_time(spec: &EndpointSpec, options: &ProbeOptions, unfinished: &[String]) -> String {
+    format!(
+        "{}:{}: stopped at the endpoint time limit of {} s (--endpoint-timeout) before probing {}",
+        spec.host,
+        spec.port,
+        options.endpoint_timeout.as_secs_f64(),
+        unfinished.join(", ")
+    )
 }
 
 /// Offers the first two suites the server picked, in reverse: a server that still picks the
@@ -707,9 +778,14 @@ async fn full_handshake(endpoint: &mut Endpoint, prober: &mut Prober<'_>, option
             return;
         }
     };
+    let Some(budget) = prober.budget() else {
+        endpoint.chain_error = Some("not fetched: the endpoint's time limit was reached".into());
+        return;
+    };
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let addr = prober.addr;
     let attempt = async {
-        let tcp = TcpStream::connect(prober.addr)
+        let tcp = TcpStream::connect(addr)
             .await
             .map_err(|e| format!("cannot connect: {e}"))?;
         connector
@@ -717,14 +793,20 @@ async fn full_handshake(endpoint: &mut Endpoint, prober: &mut Prober<'_>, option
             .await
             .map_err(|e| e.to_string())
     };
-    let outcome = timeout(options.timeout, attempt)
+    let outcome = timeout(budget, attempt)
         .await
         .unwrap_or_else(|_| Err("no answer in time".into()));
+    if prober.budget().is_none() && outcome.is_err() {
+        endpoint.chain_error = Some("not fetched: the endpoint's time limit was reached".into());
+        endpoint.client_auth_unknown = "not tested: the endpoint's time limit was reached".into();
+        return;
+    }
     let asked = client_auth.asked.load(Ordering::SeqCst);
     let der_chain: Vec<Vec<u8>> = {
         let recorded = recorder.chain.lock().unwrap_or_else(|e| e.into_inner());
         recorded.iter().map(|c| c.as_ref().to_vec()).collect()
     };
+    let failure: Option<String> = outcome.as_ref().err().cloned();
     match outcome {
         Ok(mut stream) => {
             endpoint.client_cert_requested = asked;
@@ -747,6 +829,24 @@ async fn full_handshake(endpoint: &mut Endpoint, prober: &mut Prober<'_>, option
             } else if der_chain.is_empty() {
                 endpoint.chain_error = Some(format!("the TLS 1.2/1.3 handshake failed: {e}"));
             }
+        }
+    }
+    if let Some(e) = &failure
+        && !asked
+    {
+        // No TLS 1.2/1.3 handshake: whether a missing certificate is refused cannot be seen.
+        // A plaintext first flight (TLS <= 1.2) without a CertificateRequest still proves that
+        // none is asked for, so that case stays known.
+        let flight_seen = !prober.raw_chain.is_empty();
+        if prober.raw_cert_request || !flight_seen {
+            endpoint.client_auth_unknown = format!(
+                "the server {}, but the TLS 1.2/1.3 handshake that shows whether it goes on without one failed ({e}); servers that speak only TLS 1.1 or older cannot be tested",
+                if prober.raw_cert_request {
+                    "asks for a client certificate"
+                } else {
+                    "may ask for a client certificate"
+                }
+            );
         }
     }
     let chain = if der_chain.is_empty() && !prober.raw_chain.is_empty() {

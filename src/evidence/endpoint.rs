@@ -112,6 +112,14 @@ pub struct Endpoint {
     pub client_cert_required: bool,
     /// Problems met during individual probes (a reset, a malformed answer); informative.
     pub handshake_errors: Vec<String>,
+    /// Why `client_cert_required` could not be learned (empty when it was): a server that
+    /// speaks only TLS 1.1 or older asks for a certificate in plaintext, but whether it goes on
+    /// without one shows only at the end of a handshake the prober cannot finish.
+    pub client_auth_unknown: String,
+    /// A scanned node declares this address as its HTTP or transport address (`paired` true),
+    /// and what its config allows there.
+    pub paired: bool,
+    pub declared: DeclaredTls,
     // Derived by `derive()`.
     /// Accepted protocols older than TLS 1.2.
     pub legacy_protocols: Vec<String>,
@@ -133,6 +141,196 @@ pub struct Endpoint {
     pub leaf_summary: String,
     /// SSL-Labs-like grade (A, A-, B, C, F, T), empty when the endpoint could not be probed.
     pub grade: String,
+}
+
+/// What the configuration of the node that owns an endpoint says about TLS on that layer.
+#[derive(Debug, Clone, Serialize, Default, PartialEq, Eq)]
+pub struct DeclaredTls {
+    /// The node's id (`node:<cluster>/<name>`).
+    pub node: String,
+    /// `http` or `transport`: the layer whose address the endpoint is.
+    pub layer: String,
+    /// The settings prefix, e.g. `xpack.security.http.ssl`.
+    pub prefix: String,
+    /// Where the address comes from: the settings that name it, or `_nodes/http,transport`.
+    pub address_source: String,
+    /// TLS is enabled on that layer.
+    pub enabled: bool,
+    /// The effective `supported_protocols` (explicit, or the version's default); empty when
+    /// TLS is off on that layer.
+    pub protocols: Vec<String>,
+    /// The explicit `cipher_suites`, by IANA name (`SSL_` prefixes read as `TLS_`); empty
+    /// when unset (the JDK's defaults apply, which are not judged).
+    pub suites: Vec<String>,
+    /// Accepted by the endpoint but not declared, in words (for messages).
+    pub differences: Vec<String>,
+}
+
+/// A node's declared address on one layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeAddress {
+    pub node_id: String,
+    /// `http` or `transport`.
+    pub layer: &'static str,
+    pub host: String,
+    pub port: u16,
+    pub source: String,
+}
+
+/// Special `network.host` values (`_local_`, `_site_`, `_eth0_`…) and wildcard addresses do
+/// not name one address.
+fn concrete_host(h: &str) -> bool {
+    let h = h.trim();
+    !h.is_empty() && !h.starts_with('_') && !matches!(h, "0.0.0.0" | "::" | "[::]" | "0")
+}
+
+/// The first port of `9200` or `9200-9300`.
+fn first_port(text: &str) -> Option<u16> {
+    text.split('-')
+        .next()?
+        .trim()
+        .parse()
+        .ok()
+        .filter(|p| *p != 0)
+}
+
+/// The HTTP and transport addresses a node's settings name concretely (file scans): the
+/// layer's `publish_host`, else its `host`, else `network.publish_host`, else `network.host`,
+/// with the layer's `publish_port`, else `port` (the first of a range), else 9200 / 9300.
+pub fn declared_addresses(node: &super::EsNode) -> Vec<NodeAddress> {
+    let s = &node.settings;
+    let mut out = vec![];
+    for (layer, default_port) in [("http", 9200u16), ("transport", 9300)] {
+        let host_keys = [
+            format!("{layer}.publish_host"),
+            format!("{layer}.host"),
+            "network.publish_host".to_string(),
+            "network.host".to_string(),
+        ];
+        let Some((key, hosts)) = host_keys
+            .iter()
+            .find_map(|k| s.value(k).map(|v| (k.clone(), v.as_list())))
+        else {
+            continue;
+        };
+        let port_key = [format!("{layer}.publish_port"), format!("{layer}.port")]
+            .into_iter()
+            .find(|k| s.value(k).is_some());
+        let port = match &port_key {
+            Some(k) => s
+                .value(k)
+                .and_then(|v| v.as_list().first().and_then(|p| first_port(p))),
+            None => Some(default_port),
+        };
+        let Some(port) = port else { continue };
+        for host in hosts.iter().filter(|h| concrete_host(h)) {
+            out.push(NodeAddress {
+                node_id: node.id.clone(),
+                layer,
+                host: host.trim().trim_matches(['[', ']']).to_string(),
+                port,
+                source: match &port_key {
+                    Some(p) => format!("{key}, {p}"),
+                    None => format!("{key} (port {port} by default)"),
+                },
+            });
+        }
+    }
+    out
+}
+
+/// `SSL_RSA_…` as `TLS_RSA_…`, upper case: JSSE and IANA spell most suites the same.
+fn suite_key(name: &str) -> String {
+    let u = name.trim().to_ascii_uppercase();
+    match u.strip_prefix("SSL_") {
+        Some(rest) => format!("TLS_{rest}"),
+        None => u,
+    }
+}
+
+/// Same host: equal names, or equal IP addresses however written.
+fn same_host(a: &str, b: &str) -> bool {
+    if a.eq_ignore_ascii_case(b) {
+        return true;
+    }
+    match (a.parse::<std::net::IpAddr>(), b.parse::<std::net::IpAddr>()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// Pairs each probed endpoint with the scanned node that declares its address (`addresses`:
+/// from the nodes' settings and from live clusters' `_nodes/http,transport`), and records what
+/// that node's config allows on the layer. The rules compare the two.
+pub fn pair(deployment: &mut super::Deployment, addresses: &[NodeAddress]) {
+    for endpoint in &mut deployment.endpoints {
+        let Some(address) = addresses
+            .iter()
+            .find(|a| a.port == endpoint.port && same_host(&a.host, &endpoint.host))
+        else {
+            continue;
+        };
+        let Some(node) = deployment.nodes.iter().find(|n| n.id == address.node_id) else {
+            continue;
+        };
+        let Some(context) = super::tls::contexts(node)
+            .into_iter()
+            .find(|c| c.layer == address.layer)
+        else {
+            continue;
+        };
+        let protocols = if context.enabled {
+            context.protocols.clone()
+        } else {
+            vec![]
+        };
+        let suites: Vec<String> = context.ciphers.iter().map(|c| suite_key(c)).collect();
+        let mut differences = vec![];
+        if !context.enabled {
+            differences.push(format!(
+                "{}.enabled is false, yet the address speaks TLS",
+                context.prefix
+            ));
+        } else {
+            let extra: Vec<&String> = endpoint
+                .protocols
+                .iter()
+                .filter(|p| !protocols.contains(p))
+                .collect();
+            if !extra.is_empty() {
+                differences.push(format!(
+                    "protocols {} (declared: {})",
+                    join(&extra),
+                    protocols.join(", ")
+                ));
+            }
+            if !suites.is_empty() {
+                let extra: Vec<&String> = endpoint
+                    .all_suites
+                    .iter()
+                    .filter(|s| !suites.contains(&suite_key(s)))
+                    .collect();
+                if !extra.is_empty() {
+                    differences.push(format!("suites {} (not in cipher_suites)", join(&extra)));
+                }
+            }
+        }
+        endpoint.paired = true;
+        endpoint.declared = DeclaredTls {
+            node: node.id.clone(),
+            layer: address.layer.to_string(),
+            prefix: context.prefix.clone(),
+            address_source: address.source.clone(),
+            enabled: context.enabled,
+            protocols,
+            suites,
+            differences,
+        };
+    }
+}
+
+fn join(v: &[&String]) -> String {
+    v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
 }
 
 /// What the JSON report shows of a probed endpoint (beside its grade).
@@ -309,6 +507,44 @@ mod tests {
         assert!(EndpointSpec::parse("es01").is_err());
         assert!(EndpointSpec::parse("es01:0").is_err());
         assert!(EndpointSpec::parse("es01:9200=admin").is_err());
+    }
+
+    #[test]
+    fn addresses_from_node_settings() {
+        use crate::evidence::settings::{Setting, SettingValue};
+        let mut node = crate::evidence::EsNode::files_only(std::path::Path::new("x"), vec![]);
+        node.id = "node:c/es01".into();
+        node.files_only = false;
+        let set = |node: &mut crate::evidence::EsNode, k: &str, v: &str| {
+            node.settings.push(Setting {
+                key: k.into(),
+                value: SettingValue::from_text(v),
+                unresolved: vec![],
+                from_placeholder: false,
+                location: Default::default(),
+                occurrence: 1,
+            })
+        };
+        set(&mut node, "network.host", "10.0.0.5");
+        set(&mut node, "http.port", "9243-9300");
+        let found: Vec<String> = declared_addresses(&node)
+            .iter()
+            .map(|a| format!("{} {}:{}", a.layer, a.host, a.port))
+            .collect();
+        assert_eq!(found, ["http 10.0.0.5:9243", "transport 10.0.0.5:9300"]);
+        // Special values name no single address; the layer's own host wins over network.host.
+        set(&mut node, "transport.host", "_site_");
+        set(&mut node, "http.host", "es01.example.com");
+        let found: Vec<String> = declared_addresses(&node)
+            .iter()
+            .map(|a| format!("{} {}:{}", a.layer, a.host, a.port))
+            .collect();
+        assert_eq!(found, ["http es01.example.com:9243"]);
+        assert!(same_host("::1", "0:0:0:0:0:0:0:1") && same_host("ES01", "es01"));
+        assert_eq!(
+            suite_key("SSL_RSA_WITH_3DES_EDE_CBC_SHA"),
+            "TLS_RSA_WITH_3DES_EDE_CBC_SHA"
+        );
     }
 
     #[test]

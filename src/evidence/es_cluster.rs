@@ -186,13 +186,31 @@ const KEY_AUDIT_EVENTS: &[&str] = &[
 
 /// Turns every API snapshot of the deployment into a cluster, and its nodes into nodes the
 /// node rules judge.
-pub fn add_all(deployment: &mut super::Deployment, now_ms: i64) {
+/// Returns the nodes' publish addresses, for pairing them with probed endpoints.
+pub fn add_all(
+    deployment: &mut super::Deployment,
+    now_ms: i64,
+) -> Vec<super::endpoint::NodeAddress> {
+    let mut addresses = vec![];
     for snapshot in std::mem::take(&mut deployment.api_snapshots) {
+        let published = node_publish_addresses(&snapshot);
         let (mut cluster, nodes) = build(snapshot, now_ms);
         let mut ids = vec![];
         for mut node in nodes {
             if deployment.nodes.iter().any(|n| n.id == node.id) {
                 node.id = format!("{}@{}", node.id, cluster.facts.source);
+            }
+            for (_, spec) in published.iter().filter(|(name, _)| *name == node.name) {
+                addresses.push(super::endpoint::NodeAddress {
+                    node_id: node.id.clone(),
+                    layer: match spec.role {
+                        super::endpoint::Role::Http => "http",
+                        super::endpoint::Role::Transport => "transport",
+                    },
+                    host: spec.host.clone(),
+                    port: spec.port,
+                    source: "_nodes/http,transport publish_address".into(),
+                });
             }
             ids.push(node.id.clone());
             deployment.nodes.push(node);
@@ -203,11 +221,28 @@ pub fn add_all(deployment: &mut super::Deployment, now_ms: i64) {
         }
         deployment.clusters.push(cluster);
     }
+    addresses
 }
 
 /// The HTTP and transport publish addresses of the cluster's nodes (`_nodes/http,transport`),
 /// for `--probe-tls`. Addresses look like `10.0.0.5:9200` or `es01/10.0.0.5:9200`.
 pub fn publish_endpoints(snapshot: &ApiSnapshot) -> Vec<super::endpoint::EndpointSpec> {
+    let mut out: Vec<super::endpoint::EndpointSpec> = vec![];
+    for (_, spec) in node_publish_addresses(snapshot) {
+        if !out
+            .iter()
+            .any(|e| e.host == spec.host && e.port == spec.port)
+        {
+            out.push(spec);
+        }
+    }
+    out
+}
+
+/// Each node's HTTP and transport publish address, by node name.
+pub fn node_publish_addresses(
+    snapshot: &ApiSnapshot,
+) -> Vec<(String, super::endpoint::EndpointSpec)> {
     use super::endpoint::{EndpointSpec, Role};
     // A support-diagnostics `nodes.json` (`/_nodes`) holds the addresses too.
     let Some(Value::Object(map)) = snapshot
@@ -217,8 +252,13 @@ pub fn publish_endpoints(snapshot: &ApiSnapshot) -> Vec<super::endpoint::Endpoin
     else {
         return vec![];
     };
-    let mut out: Vec<EndpointSpec> = vec![];
-    for node in map.values() {
+    let mut out = vec![];
+    for (node_id, node) in map {
+        let name = node
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or(node_id)
+            .to_string();
         for (layer, role) in [("http", Role::Http), ("transport", Role::Transport)] {
             let Some(address) = node
                 .get(layer)
@@ -233,12 +273,8 @@ pub fn publish_endpoints(snapshot: &ApiSnapshot) -> Vec<super::endpoint::Endpoin
             } else {
                 "transport"
             };
-            if let Ok(spec) = EndpointSpec::parse(&format!("{address}={role_name}"))
-                && !out
-                    .iter()
-                    .any(|e| e.host == spec.host && e.port == spec.port)
-            {
-                out.push(spec);
+            if let Ok(spec) = EndpointSpec::parse(&format!("{address}={role_name}")) {
+                out.push((name.clone(), spec));
             }
         }
     }
@@ -840,6 +876,53 @@ mod tests {
                 "10.0.0.5:9300 Transport",
                 "::1:9201 Http"
             ]
+        );
+    }
+
+    #[test]
+    fn live_nodes_pair_with_their_probed_addresses() {
+        use crate::evidence::endpoint::{Endpoint, EndpointSpec, pair};
+        let snap = snapshot(&[
+            (
+                "version",
+                json!({"cluster_name": "prod", "version": {"number": "8.15.0"}}),
+            ),
+            (
+                "nodes",
+                json!({"nodes": {"a": {"name": "es01", "version": "8.15.0", "settings": {
+                    "xpack": {"security": {"http": {"ssl": {
+                        "enabled": "true", "supported_protocols": ["TLSv1.3"]}}}}}}}}),
+            ),
+            (
+                "nodes_addresses",
+                json!({"nodes": {"a": {"name": "es01",
+                    "http": {"publish_address": "es01/10.0.0.5:9200"},
+                    "transport": {"publish_address": "10.0.0.5:9300"}}}}),
+            ),
+        ]);
+        let mut deployment = crate::evidence::Deployment {
+            api_snapshots: vec![snap],
+            ..Default::default()
+        };
+        let mut probed = Endpoint::new(&EndpointSpec::parse("10.0.0.5:9200").unwrap());
+        probed.protocols = vec!["TLSv1.2".into(), "TLSv1.3".into()];
+        probed.derive();
+        let other = Endpoint::new(&EndpointSpec::parse("10.0.0.6:9200").unwrap());
+        deployment.endpoints = vec![probed, other];
+        let addresses = add_all(&mut deployment, 0);
+        assert_eq!(addresses.len(), 2);
+        pair(&mut deployment, &addresses);
+        let [paired, unpaired] = deployment.endpoints.as_slice() else {
+            panic!("two endpoints")
+        };
+        assert!(paired.paired && !unpaired.paired);
+        assert_eq!(paired.declared.layer, "http");
+        assert_eq!(paired.declared.protocols, ["TLSv1.3"]);
+        assert_eq!(paired.declared.node, deployment.nodes[0].id);
+        assert!(
+            paired.declared.differences[0].contains("protocols TLSv1.2"),
+            "{:?}",
+            paired.declared.differences
         );
     }
 

@@ -1,6 +1,7 @@
 //! Reports: every format reads the same [`Scan`]; none re-reads inputs or recomputes results.
 
 pub mod ecs;
+pub mod es_output;
 pub mod html;
 pub mod json;
 pub mod junit;

@@ -604,6 +604,12 @@ fn endpoint_actual(rule: &Rule, e: &Endpoint) -> String {
         "non_pfs_suites" => list(&e.non_pfs_suites),
         "cbc_sha1_suites" => list(&e.cbc_sha1_suites),
         "trust_error" => format!("{}: {}", e.leaf_summary, e.trust_error),
+        "declared" => format!(
+            "{} (node {}, {}.*)",
+            e.declared.differences.join("; "),
+            e.declared.node,
+            e.declared.prefix
+        ),
         "client_cert_required" => format!(
             "client certificate {}",
             if e.client_cert_requested {

@@ -14,8 +14,12 @@
 //! Elasticsearch answers after authentication. `redirect`, `delay_ms`, `raw` and `size` make a
 //! hostile server and apply before authentication, as a misbehaving proxy would.
 //!
-//! Every request is recorded (method, path, whether an `Authorization` header came) so tests
-//! can assert where credentials went.
+//! Every request is recorded (method, path, whether an `Authorization` header came, and the
+//! body of a POST) so tests can assert where credentials went.
+//!
+//! `POST /_bulk` and `POST /<index>/_bulk` (after authentication) answer as Elasticsearch does:
+//! one item per action, `201 created`. After [`EsServer::reject_bulk_items`] every second
+//! document is refused with a `mapper_parsing_exception` and `errors: true`.
 #![allow(dead_code)]
 
 use esaudit::collect::snapshot::{CALLS, SERVICE_CREDENTIALS};
@@ -124,12 +128,18 @@ pub struct Recorded {
     pub authorization: bool,
     /// The connection carried a client certificate.
     pub client_certificate: bool,
+    /// The `Content-Type` header.
+    pub content_type: Option<String>,
+    /// The body of a POST or PUT, as text.
+    pub body: Option<String>,
 }
 
 struct State {
     dir: PathBuf,
     behaviour: Mutex<Behaviour>,
     requests: Mutex<Vec<Recorded>>,
+    /// Refuse every second document of a bulk request.
+    reject_bulk: std::sync::atomic::AtomicBool,
 }
 
 /// Whether the HTTPS server asks for a client certificate.
@@ -297,6 +307,7 @@ impl EsServer {
             dir,
             behaviour: Mutex::new(behaviour),
             requests: Mutex::new(Vec::new()),
+            reject_bulk: std::sync::atomic::AtomicBool::new(false),
         });
         let acceptor = pki
             .as_ref()
@@ -365,6 +376,21 @@ impl EsServer {
 
     pub fn ca_str(&self) -> String {
         self.ca().display().to_string()
+    }
+
+    /// From now on, bulk requests refuse every second document (`errors: true`).
+    pub fn reject_bulk_items(&self) {
+        self.state
+            .reject_bulk
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The bulk requests so far.
+    pub fn bulk_requests(&self) -> Vec<Recorded> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("/_bulk"))
+            .collect()
     }
 
     /// Every request so far.
@@ -466,18 +492,36 @@ async fn handle(
     req: Request<hyper::body::Incoming>,
     certified: bool,
 ) -> Response<Full<Bytes>> {
+    use http_body_util::BodyExt;
     let path = req.uri().path().to_string();
     let auth_header = req
         .headers()
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .map(String::from);
+    let method = req.method().to_string();
+    let content_type = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(String::from);
+    let query = req.uri().query().map(String::from);
+    let body = if method == "POST" || method == "PUT" {
+        match req.into_body().collect().await {
+            Ok(b) => Some(String::from_utf8_lossy(&b.to_bytes()).into_owned()),
+            Err(_) => Some(String::new()),
+        }
+    } else {
+        None
+    };
     state.requests.lock().unwrap().push(Recorded {
-        method: req.method().to_string(),
+        method: method.clone(),
         path: path.clone(),
-        query: req.uri().query().map(String::from),
+        query,
         authorization: auth_header.is_some(),
         client_certificate: certified,
+        content_type,
+        body: body.clone(),
     });
     let behaviour = state.behaviour.lock().unwrap().clone();
     let over = behaviour.overrides.get(&path).cloned();
@@ -533,6 +577,10 @@ async fn handle(
     if let Some(o) = over {
         return json_response(o.status.unwrap_or(200), &o.body.unwrap_or(Value::Null));
     }
+    if method == "POST" && path.ends_with("/_bulk") {
+        let reject = state.reject_bulk.load(std::sync::atomic::Ordering::SeqCst);
+        return bulk_answer(&path, body.as_deref().unwrap_or_default(), reject);
+    }
     if let Some(account) = path
         .strip_prefix("/_security/service/")
         .and_then(|rest| rest.strip_suffix("/credential"))
@@ -560,6 +608,53 @@ async fn handle(
             .unwrap(),
         None => not_found(&path),
     }
+}
+
+/// Elasticsearch's answer to a bulk request: an item per action line.
+fn bulk_answer(path: &str, body: &str, reject: bool) -> Response<Full<Bytes>> {
+    let default_index = path
+        .trim_end_matches("/_bulk")
+        .trim_start_matches('/')
+        .to_string();
+    let lines: Vec<&str> = body.lines().filter(|l| !l.trim().is_empty()).collect();
+    let mut items = vec![];
+    let mut errors = false;
+    for (n, pair) in lines.chunks(2).enumerate() {
+        let action: Value = match serde_json::from_str(pair[0]) {
+            Ok(a) => a,
+            Err(e) => {
+                return json_response(
+                    400,
+                    &json!({"error": {"type": "illegal_argument_exception",
+                                      "reason": format!("Malformed action/metadata line [{}]: {e}", n * 2 + 1)},
+                            "status": 400}),
+                );
+            }
+        };
+        let Some((op, meta)) = action.as_object().and_then(|o| o.iter().next()) else {
+            return json_response(
+                400,
+                &json!({"error": {"type": "illegal_argument_exception", "reason": "empty action"}, "status": 400}),
+            );
+        };
+        let index = meta
+            .get("_index")
+            .and_then(Value::as_str)
+            .unwrap_or(&default_index)
+            .to_string();
+        let item = if reject && n % 2 == 1 {
+            errors = true;
+            json!({op: {"_index": index, "status": 400, "error": {
+                "type": "document_parsing_exception",
+                "reason": "[1:42] failed to parse field [esaudit.object] of type [long] in document"}}})
+        } else {
+            json!({op: {"_index": index, "_id": format!("doc-{n}"), "_version": 1,
+                        "result": "created", "status": 201,
+                        "_shards": {"total": 1, "successful": 1, "failed": 0}}})
+        };
+        items.push(item);
+    }
+    json_response(200, &json!({"took": 3, "errors": errors, "items": items}))
 }
 
 fn not_found(path: &str) -> Response<Full<Bytes>> {
