@@ -400,7 +400,13 @@ impl Engine {
         cluster: &crate::evidence::cluster::ClusterFacts,
     ) -> Vec<RuleResult> {
         let facts = derive::node_facts(node);
-        let items = items(node, &facts, files, selection.expiry_warning_days);
+        let mut items = items(node, &facts, files, selection.expiry_warning_days);
+        // The node's own item quotes which settings its cluster's nodes disagree on.
+        if let Some(first) = items.first_mut()
+            && !cluster.disagreeing.is_empty()
+        {
+            first.facts = Some(serde_json::json!({ "disagreeing": cluster.disagreeing }));
+        }
         let mut root = Context::with_env(Arc::clone(&self.env));
         register_functions(&mut root);
         // Converting a value into the context is a deep copy: do the node's once, at the root.
@@ -458,7 +464,16 @@ impl Engine {
     fn judge(&self, c: &Compiled, ctx: &Context, item: &Item, subject: &Subject) -> RuleResult {
         let rule = &c.rule;
         let mut located = item.locate(rule, subject);
-        if let Some(fact) = item.fact(rule.locate.keys().first().copied().unwrap_or_default()) {
+        // The evidence is the fact the rule locates, else the first fact its message quotes.
+        let quoted = rule
+            .message
+            .as_deref()
+            .and_then(|m| m.split("{fact.").nth(1))
+            .and_then(|rest| rest.split('}').next());
+        if let Some(fact) = item
+            .fact(rule.locate.keys().first().copied().unwrap_or_default())
+            .or_else(|| quoted.and_then(|q| item.fact(q)))
+        {
             located.actual = fact;
         }
         let version_mismatch = match (&c.versions, subject.version) {
