@@ -192,7 +192,10 @@ pub fn pipeline_plugins(text: &str, embed: &Embed) -> Result<Vec<PipelinePlugin>
 
 /// `pipelines.yml`: the pipelines written inline (`config.string`) are read where they sit;
 /// the `path.config` values (files, folders or globs) are returned for the caller to follow.
-pub fn pipelines_yml(text: &str, shown: &str) -> Result<(Vec<PipelinePlugin>, Vec<String>), String> {
+pub fn pipelines_yml(
+    text: &str,
+    shown: &str,
+) -> Result<(Vec<PipelinePlugin>, Vec<String>), String> {
     let docs = crate::yaml::parse(text).map_err(|e| format!("invalid YAML at {e}"))?;
     let mut out = Vec::new();
     let mut paths = Vec::new();
@@ -326,7 +329,8 @@ pub fn attach_pipelines(
     // `pipelines.yml` first, so the files they name are claimed before they are read.
     let mut queue: Vec<PathBuf> = pipelines.iter().filter(|p| is_yml(p)).cloned().collect();
     queue.extend(pipelines.iter().filter(|p| !is_yml(p)).cloned());
-    let mut queued: std::collections::HashSet<PathBuf> = queue.iter().map(|p| canonical(p)).collect();
+    let mut queued: std::collections::HashSet<PathBuf> =
+        queue.iter().map(|p| canonical(p)).collect();
     let mut claimed: std::collections::HashMap<PathBuf, usize> = Default::default();
     let mut next = 0;
     while next < queue.len() {
@@ -468,7 +472,10 @@ pub fn resolve_config_path(value: &str, bases: &[PathBuf]) -> Vec<PathBuf> {
         .map(|e| e.path())
         .filter(|p| p.is_file())
         .filter(|p| {
-            let name = p.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default();
             pattern.is_none_or(|g| glob_match(g, &name))
         })
         .collect();

@@ -281,9 +281,7 @@ fn beat_env_setting(kind: Option<ComponentKind>, name: &str) -> Option<&'static 
         (ComponentKind::Agent, "ELASTICSEARCH_HOST") => "outputs.default.hosts",
         (ComponentKind::Agent, "ELASTICSEARCH_USERNAME") => "outputs.default.username",
         (ComponentKind::Agent, "ELASTICSEARCH_PASSWORD") => "outputs.default.password",
-        (ComponentKind::Agent, "ELASTICSEARCH_CA") => {
-            "outputs.default.ssl.certificate_authorities"
-        }
+        (ComponentKind::Agent, "ELASTICSEARCH_CA") => "outputs.default.ssl.certificate_authorities",
         _ => return None,
     })
 }
@@ -424,7 +422,13 @@ impl Ctx<'_> {
 
     /// The place of `needle` in the file at or after `node` (a long scalar may span lines).
     fn find_text(&self, node: &Node, needle: &str) -> Location {
-        for (n, line) in self.text.lines().enumerate().skip(node.pos.line.saturating_sub(1)).take(50) {
+        for (n, line) in self
+            .text
+            .lines()
+            .enumerate()
+            .skip(node.pos.line.saturating_sub(1))
+            .take(50)
+        {
             let from = if n + 1 == node.pos.line {
                 line.char_indices()
                     .nth(node.pos.column.saturating_sub(1))
@@ -632,7 +636,8 @@ impl Ctx<'_> {
                     _ => vec![],
                 };
             if matches!(kind, Some(ComponentKind::Beat | ComponentKind::Agent)) {
-                for (key, value, location) in self.beat_flags(service.get("command"))
+                for (key, value, location) in self
+                    .beat_flags(service.get("command"))
                     .into_iter()
                     .chain(self.beat_flags(service.get("entrypoint")))
                 {

@@ -134,11 +134,7 @@ fn nearest<'a>(path: &str, candidates: impl Iterator<Item = (usize, &'a str)>) -
 /// Fills [`Component::peers`] from the other targets of the scan. A component's deployment is
 /// the nodes (and, for Kibana, the other instances) nearest to it: in the same compose file or
 /// manifest, else under the deepest folder they share.
-pub fn link(
-    nodes: &[super::EsNode],
-    files: &[super::SecurityFile],
-    components: &mut [Component],
-) {
+pub fn link(nodes: &[super::EsNode], files: &[super::SecurityFile], components: &mut [Component]) {
     let nodes: Vec<&super::EsNode> = nodes.iter().filter(|n| !n.files_only).collect();
     const KEYS: &[&str] = &[
         "xpack.security.encryptionKey",
@@ -219,7 +215,10 @@ pub fn link(
 fn http_leaf<'a>(
     node: &super::EsNode,
     files: &'a [super::SecurityFile],
-) -> Option<(&'a super::certs::CertFacts, Vec<&'a super::certs::CertFacts>)> {
+) -> Option<(
+    &'a super::certs::CertFacts,
+    Vec<&'a super::certs::CertFacts>,
+)> {
     if node.settings.bool("xpack.security.http.ssl.enabled") != Some(true) {
         return None;
     }
@@ -253,8 +252,7 @@ fn http_ca_check<'a>(
     files: &[super::SecurityFile],
 ) -> (String, Vec<String>) {
     use super::certs::signed_by;
-    let cas: Vec<&super::certs::CertFacts> =
-        c.cas.iter().flat_map(|ca| &ca.certificates).collect();
+    let cas: Vec<&super::certs::CertFacts> = c.cas.iter().flat_map(|ca| &ca.certificates).collect();
     if cas.is_empty() {
         return (String::new(), vec![]);
     }
@@ -387,9 +385,7 @@ pub fn node_option_class(flag: &str) -> Option<&'static str> {
     match name {
         "--tls-min-v1.0" | "--tls-min-v1.1" | "--tls-min-1.0" | "--tls-min-1.1"
         | "--tls-max-v1.0" | "--tls-max-v1.1" => Some("legacy_tls"),
-        "--openssl-legacy-provider" | "--tls-max-v1.2" | "--security-revert" => {
-            Some("weak_crypto")
-        }
+        "--openssl-legacy-provider" | "--tls-max-v1.2" | "--security-revert" => Some("weak_crypto"),
         "--tls-cipher-list" => f
             .split_once('=')
             .is_some_and(|(_, list)| list.split(':').any(weak_cipher))
