@@ -654,3 +654,30 @@ pub fn read_logstash_keystore(c: &mut Component, env_files: &[PathBuf]) {
         password_source,
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn container_paths_map_onto_the_scanned_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        let ls = dir.path().join("logstash");
+        std::fs::create_dir_all(ls.join("config")).unwrap();
+        std::fs::create_dir_all(ls.join("pipeline")).unwrap();
+        for f in ["a.conf", "b.conf", "c.txt"] {
+            std::fs::write(ls.join("pipeline").join(f), "").unwrap();
+        }
+        let bases = bases_of(&ls.join("config/pipelines.yml"));
+        let found = resolve_config_path("/usr/share/logstash/pipeline/*.conf", &bases);
+        let names: Vec<_> = found
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().to_string())
+            .collect();
+        assert_eq!(names, ["a.conf", "b.conf"]);
+        assert_eq!(resolve_config_path("pipeline", &bases).len(), 3);
+        assert_eq!(resolve_config_path("../pipeline/{a,c}.*", &bases).len(), 2);
+        assert!(resolve_config_path("/nowhere/x/*.conf", &bases).is_empty());
+        assert!(resolve("/etc/logstash/missing.crt", &bases, false).is_none());
+    }
+}

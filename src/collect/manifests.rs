@@ -705,20 +705,20 @@ impl Ctx<'_> {
                     let c = &mut self.found.components[i];
                     c.node_options = node_options;
                     components::place_node_options(c);
-                    if kind == ComponentKind::Logstash {
-                        if let Some((path, at)) = mounted {
-                            let place = crate::evidence::component::Place {
-                                location: at,
-                                object: format!("file:{path}"),
-                            };
-                            c.places.insert("logstash.keystore".into(), place);
-                            c.keystore = Some(crate::evidence::component::ComponentKeystore {
-                                path,
-                                password_source: keystore_pass.then(|| {
-                                    format!("LOGSTASH_KEYSTORE_PASS of service {service_name}")
-                                }),
-                            });
-                        }
+                    if kind == ComponentKind::Logstash
+                        && let Some((path, at)) = mounted
+                    {
+                        let place = crate::evidence::component::Place {
+                            location: at,
+                            object: format!("file:{path}"),
+                        };
+                        c.places.insert("logstash.keystore".into(), place);
+                        c.keystore = Some(crate::evidence::component::ComponentKeystore {
+                            path,
+                            password_source: keystore_pass.then(|| {
+                                format!("LOGSTASH_KEYSTORE_PASS of service {service_name}")
+                            }),
+                        });
                     }
                 }
             }
@@ -975,6 +975,33 @@ impl Ctx<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn beat_command_flags() {
+        let words = shell_words(
+            r#"filebeat -e -E 'output.elasticsearch.hosts=["http://es:9200"]' -E=name=x --E a.b=c -E"#,
+        );
+        let flags: Vec<(String, String)> = e_flags(&words)
+            .into_iter()
+            .map(|(k, v, _)| (k, v))
+            .collect();
+        assert_eq!(
+            flags,
+            [
+                (
+                    "output.elasticsearch.hosts".to_string(),
+                    r#"["http://es:9200"]"#.to_string()
+                ),
+                ("name".into(), "x".into()),
+                ("a.b".into(), "c".into()),
+            ]
+        );
+        assert_eq!(
+            flow_list(r#"["http://a:9200", 'b:9200']"#),
+            "http://a:9200,b:9200"
+        );
+        assert_eq!(flow_list("none"), "none");
+    }
 
     #[test]
     fn env_names() {
