@@ -476,6 +476,11 @@ fn write_ca_deployment(root: &Path) {
         "input { beats { port => 5044 } }\noutput {\n  elasticsearch {\n    hosts => [\"https://es-1:9200\"]\n    ssl_certificate_authorities => \"/etc/logstash/certs/ca.crt\"\n  }\n}\n",
     );
     w("logstash/certs/ca.crt", &cluster_ca.pem());
+    w(
+        "logstash-bad/pipeline/out.conf",
+        "output {\n  elasticsearch {\n    hosts => [\"https://es-1:9200\"]\n    cacert => \"certs/ca.crt\"\n  }\n}\n",
+    );
+    w("logstash-bad/certs/ca.crt", &other_ca.pem());
 }
 
 /// A component's CA against the HTTP certificate of the nodes scanned with it.
@@ -509,6 +514,13 @@ fn component_ca_must_sign_the_cluster_http_certificate() {
     assert_eq!(
         bad["location"]["object"],
         "setting:elasticsearch.ssl.certificateAuthorities"
+    );
+    let ls = status("LS-TLS-011", "logstash:logstash-bad/out");
+    assert_eq!(ls["status"], "fail");
+    assert_eq!(ls["location"]["line"], 4);
+    assert_eq!(
+        ls["location"]["object"],
+        "setting:output.elasticsearch.cacert"
     );
     let beat = status("BT-TLS-009", "beat:filebeat/filebeat");
     assert_eq!(beat["status"], "fail");
