@@ -93,7 +93,54 @@ impl From<ScanError> for YamlError {
 }
 
 /// Parses every document of a YAML stream. An empty stream gives no documents.
+///
+/// One leniency of libyaml (and so of PyYAML, go-yaml and kubectl) is kept: a line holding only
+/// the closing bracket of a flow collection may sit at the indentation of the key that opens
+/// it (`args: [` … `]`). YAML 1.2 wants every line of a flow collection indented deeper than
+/// that key, and saphyr-parser follows it ("invalid indentation"); such a line is re-indented
+/// by one space and the text parsed again. Only whitespace before the bracket changes, so the
+/// values and every other position are the same.
 pub fn parse(src: &str) -> Result<Vec<Node>, YamlError> {
+    let mut text = std::borrow::Cow::Borrowed(src);
+    for _ in 0..MAX_BRACKET_FIXES {
+        match parse_strict(&text) {
+            Err(e) if e.message == "invalid indentation" => {
+                let Some(fixed) = indent_closing_bracket(&text, e.line) else {
+                    return Err(e);
+                };
+                text = std::borrow::Cow::Owned(fixed);
+            }
+            other => return other,
+        }
+    }
+    parse_strict(&text)
+}
+
+/// Bound on the closing-bracket lines [`parse`] re-indents in one text.
+const MAX_BRACKET_FIXES: usize = 64;
+
+/// The text with one more space before the closing bracket on `line` (1-based), when that line
+/// holds only `]` or `}` (with an optional comma or comment).
+fn indent_closing_bracket(text: &str, line: usize) -> Option<String> {
+    let target = text.split_inclusive('\n').nth(line.checked_sub(1)?)?;
+    let body = target.trim();
+    let body = body.split(" #").next().unwrap_or(body).trim_end();
+    if !matches!(body, "]" | "}" | "]," | "},") {
+        return None;
+    }
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line - 1)
+        .map(str::len)
+        .sum();
+    let mut out = String::with_capacity(text.len() + 1);
+    out.push_str(&text[..start]);
+    out.push(' ');
+    out.push_str(&text[start..]);
+    Some(out)
+}
+
+fn parse_strict(src: &str) -> Result<Vec<Node>, YamlError> {
     let mut builder = Builder::default();
     let mut parser = Parser::new_from_str(src);
     parser.load(&mut builder, true)?;
@@ -274,5 +321,19 @@ mod tests {
         let docs = parse("a: 1\n---\nb: 2\n").unwrap();
         assert_eq!(docs.len(), 2);
         assert_eq!(docs[1].pos.line, 3);
+    }
+
+    #[test]
+    fn closing_bracket_at_the_key_indentation_is_accepted() {
+        let src = "spec:\n  args: [\n    \"-c\", \"/etc/filebeat.yml\",\n    \"-e\",\n  ]\n  env: {\n    a: 1\n  }\n  next: x\n";
+        let docs = parse(src).unwrap();
+        let spec = docs[0].get("spec").unwrap();
+        let NodeKind::Seq(args) = &spec.get("args").unwrap().kind else {
+            panic!("not a list");
+        };
+        assert_eq!(args.len(), 3);
+        assert_eq!(spec.get("next").unwrap().pos, Pos { line: 9, column: 9 });
+        // Entries (not a lone bracket) indented too little stay an error, as the spec says.
+        assert!(parse("flow: [a,\nb,\nc]\n").is_err());
     }
 }

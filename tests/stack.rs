@@ -393,3 +393,208 @@ fn nodes_of_one_cluster_are_compared() {
             .all(|r| r["status"] == "not_applicable")
     );
 }
+
+/// `pipelines.yml` `path.config`: a relative file outside the install folder and an absolute
+/// glob mapped onto the scanned tree both belong to the instance; nothing is left over as a
+/// pipeline-only instance.
+#[test]
+fn path_config_attaches_pipelines_to_their_instance() {
+    assert_planted_found("fixtures/stack-pathconfig");
+    let (_, report) = scan_json(&["fixtures/stack-pathconfig", "--profile", "fips"]);
+    let ids: Vec<&str> = report["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["logstash:ls-a"]);
+    for rule in ["LS-TLS-001", "LS-TLS-002"] {
+        assert!(
+            with_status(&report, "fail")
+                .iter()
+                .any(|r| r["rule"] == rule && r["target"] == "logstash:ls-a"),
+            "{rule} not judged on ls-a"
+        );
+    }
+}
+
+/// The certificates of the CA test deployment, generated now so their dates stay valid.
+fn write_ca_deployment(root: &Path) {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+    let w = |name: &str, text: &str| {
+        let p = root.join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    let params = |cn: &str, sans: &[&str]| {
+        let mut p =
+            CertificateParams::new(sans.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
+        p.distinguished_name.push(DnType::CommonName, cn);
+        let now = time::OffsetDateTime::now_utc();
+        p.not_before = now - time::Duration::days(1);
+        p.not_after = now + time::Duration::days(365);
+        p
+    };
+    let ca = |cn: &str| {
+        let mut p = params(cn, &[]);
+        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        CertifiedIssuer::self_signed(p, KeyPair::generate().unwrap()).unwrap()
+    };
+    let cluster_ca = ca("Cluster CA");
+    // Same name, other key: a re-created CA that did not sign the node.
+    let stale_ca = ca("Cluster CA");
+    let other_ca = ca("Other CA");
+    let key = KeyPair::generate().unwrap();
+    let http = params("es-1", &["es-1", "localhost"])
+        .signed_by(&key, &cluster_ca)
+        .unwrap();
+    w(
+        "es/config/elasticsearch.yml",
+        "cluster.name: ca-test\nnode.name: es-1\nxpack.security.enabled: true\nxpack.security.http.ssl.enabled: true\nxpack.security.http.ssl.certificate: certs/http.crt\nxpack.security.http.ssl.key: certs/http.key\nxpack.security.http.ssl.certificate_authorities: certs/ca.crt\n",
+    );
+    w("es/config/certs/http.crt", &http.pem());
+    w("es/config/certs/http.key", &key.serialize_pem());
+    w("es/config/certs/ca.crt", &cluster_ca.pem());
+    // Absolute container path, found by its tail under kibana-good/.
+    w(
+        "kibana-good/kibana.yml",
+        "server.name: kibana-good\nelasticsearch.hosts: [\"https://es-1:9200\"]\nelasticsearch.ssl.certificateAuthorities: [\"/usr/share/kibana/config/certs/ca.crt\"]\n",
+    );
+    w("kibana-good/config/certs/ca.crt", &cluster_ca.pem());
+    w(
+        "kibana-bad/kibana.yml",
+        "server.name: kibana-bad\nelasticsearch.hosts: [\"https://es-1:9200\"]\nelasticsearch.ssl.certificateAuthorities: [certs/old-ca.crt]\n",
+    );
+    w("kibana-bad/certs/old-ca.crt", &stale_ca.pem());
+    w(
+        "filebeat/filebeat.yml",
+        "output.elasticsearch:\n  hosts: [\"https://es-1:9200\"]\n  ssl.certificate_authorities: [\"other-ca.crt\"]\n",
+    );
+    w("filebeat/other-ca.crt", &other_ca.pem());
+    w(
+        "logstash/pipeline/out.conf",
+        "input { beats { port => 5044 } }\noutput {\n  elasticsearch {\n    hosts => [\"https://es-1:9200\"]\n    ssl_certificate_authorities => \"/etc/logstash/certs/ca.crt\"\n  }\n}\n",
+    );
+    w("logstash/certs/ca.crt", &cluster_ca.pem());
+    w(
+        "logstash-bad/pipeline/out.conf",
+        "output {\n  elasticsearch {\n    hosts => [\"https://es-1:9200\"]\n    cacert => \"certs/ca.crt\"\n  }\n}\n",
+    );
+    w("logstash-bad/certs/ca.crt", &other_ca.pem());
+}
+
+/// A component's CA against the HTTP certificate of the nodes scanned with it.
+#[test]
+fn component_ca_must_sign_the_cluster_http_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    write_ca_deployment(dir.path());
+    let root = dir.path().to_str().unwrap();
+    let (_, report) = scan_json(&[root, "--profile", "strict"]);
+    let status = |rule: &str, target: &str| {
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["rule"] == rule && r["target"] == target)
+            .unwrap_or_else(|| panic!("no {rule} on {target}"))
+            .clone()
+    };
+    assert_eq!(status("KB-TLS-009", "kibana:kibana-good")["status"], "pass");
+    assert_eq!(
+        status("LS-TLS-011", "logstash:logstash/out")["status"],
+        "pass"
+    );
+    let bad = status("KB-TLS-009", "kibana:kibana-bad");
+    assert_eq!(bad["status"], "fail");
+    assert_eq!(
+        bad["location"]["path"],
+        format!("{root}/kibana-bad/kibana.yml")
+    );
+    assert_eq!(bad["location"]["line"], 3);
+    assert_eq!(
+        bad["location"]["object"],
+        "setting:elasticsearch.ssl.certificateAuthorities"
+    );
+    let ls = status("LS-TLS-011", "logstash:logstash-bad/out");
+    assert_eq!(ls["status"], "fail");
+    assert_eq!(ls["location"]["line"], 4);
+    assert_eq!(
+        ls["location"]["object"],
+        "setting:output.elasticsearch.cacert"
+    );
+    let beat = status("BT-TLS-009", "beat:filebeat/filebeat");
+    assert_eq!(beat["status"], "fail");
+    assert_eq!(beat["location"]["line"], 3);
+    // Without the node there is nothing to compare with.
+    let alone = dir.path().join("kibana-bad");
+    let (_, report) = scan_json(&[alone.to_str().unwrap()]);
+    assert!(
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["rule"] == "KB-TLS-009")
+            .all(|r| r["status"] == "not_applicable")
+    );
+}
+
+/// Kibana's node.options flags, one file per case, found at their line.
+#[test]
+fn node_options_flags_are_classified() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = dir.path().join("kibana");
+    std::fs::create_dir_all(&k).unwrap();
+    std::fs::write(k.join("kibana.yml"), "server.name: kb\n").unwrap();
+    std::fs::write(
+        k.join("node.options"),
+        "## comment --tls-min-v1.0\n--max-old-space-size=4096\n\n  --tls-max-v1.2 --tls-cipher-list=ECDHE-RSA-AES128-GCM-SHA256:RC4-SHA\n",
+    )
+    .unwrap();
+    let (_, report) = scan_json(&[k.to_str().unwrap(), "--profile", "strict"]);
+    let find = |rule: &str| {
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["rule"] == rule)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(find("KB-TLS-010")["status"], "pass");
+    let weak = find("KB-TLS-011");
+    assert_eq!(weak["status"], "fail");
+    assert_eq!(weak["location"]["line"], 4);
+    assert_eq!(weak["location"]["column"], 3);
+    assert_eq!(weak["location"]["object"], "file:node.options");
+}
+
+/// LS-SEC-003: a keystore with `LOGSTASH_KEYSTORE_PASS` in a scanned service env file passes.
+#[test]
+fn logstash_keystore_password_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    w("etc/logstash/logstash.yml", "node.name: ls-k\n");
+    w("etc/logstash/logstash.keystore", "placeholder\n");
+    let status = |report: &Value| {
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["rule"] == "LS-SEC-003")
+            .unwrap()["status"]
+            .clone()
+    };
+    let (_, report) = scan_json(&[dir.path().to_str().unwrap(), "--profile", "strict"]);
+    assert_eq!(status(&report), "fail");
+    w(
+        "etc/sysconfig/logstash",
+        "# service environment\nLOGSTASH_KEYSTORE_PASS=not-shown-anywhere\n",
+    );
+    let (_, report) = scan_json(&[dir.path().to_str().unwrap(), "--profile", "strict"]);
+    assert_eq!(status(&report), "pass");
+    assert!(!report.to_string().contains("not-shown-anywhere"));
+}

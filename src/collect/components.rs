@@ -191,10 +191,14 @@ pub fn pipeline_plugins(text: &str, embed: &Embed) -> Result<Vec<PipelinePlugin>
 }
 
 /// `pipelines.yml`: the pipelines written inline (`config.string`) are read where they sit;
-/// pipelines kept in files (`path.config`) are read from those files when the scan finds them.
-pub fn pipelines_yml(text: &str, shown: &str) -> Result<Vec<PipelinePlugin>, String> {
+/// the `path.config` values (files, folders or globs) are returned for the caller to follow.
+pub fn pipelines_yml(
+    text: &str,
+    shown: &str,
+) -> Result<(Vec<PipelinePlugin>, Vec<String>), String> {
     let docs = crate::yaml::parse(text).map_err(|e| format!("invalid YAML at {e}"))?;
     let mut out = Vec::new();
+    let mut paths = Vec::new();
     for doc in &docs {
         let crate::yaml::NodeKind::Seq(entries) = &doc.kind else {
             if doc.is_null() {
@@ -203,6 +207,9 @@ pub fn pipelines_yml(text: &str, shown: &str) -> Result<Vec<PipelinePlugin>, Str
             return Err("expected a list of pipelines".into());
         };
         for entry in entries {
+            if let Some(p) = entry.get("path.config").and_then(|v| v.as_str()) {
+                paths.push(p.to_string());
+            }
             let Some(value) = entry.get("config.string") else {
                 continue;
             };
@@ -231,7 +238,7 @@ pub fn pipelines_yml(text: &str, shown: &str) -> Result<Vec<PipelinePlugin>, Str
             out.extend(pipeline_plugins(body, &embed)?);
         }
     }
-    Ok(out)
+    Ok((out, paths))
 }
 
 /// A component's name: a naming setting, else the file's folder (or its parent for a generic
@@ -285,6 +292,10 @@ pub fn new_component(
         pipeline_only: false,
         declared_at: None,
         peers: Default::default(),
+        cas: vec![],
+        node_options: vec![],
+        keystore: None,
+        places: Default::default(),
     }
 }
 
@@ -303,17 +314,30 @@ pub fn load(path: &Path, kind: ComponentKind) -> Result<Component, InputError> {
     Ok(c)
 }
 
-/// Reads pipeline files and attaches each to the Logstash instance whose install folder holds
-/// it (the parent of the folder holding `logstash.yml`); the rest become instances of their own.
+/// Reads pipeline files and attaches each to its Logstash instance: the one whose
+/// `pipelines.yml` names it in `path.config`, else the one whose install folder holds it (the
+/// parent of the folder holding `logstash.yml`); the rest become instances of their own. Files a
+/// `path.config` names are read even when the search did not find them as pipelines.
 pub fn attach_pipelines(
     pipelines: &[PathBuf],
     components: &mut Vec<Component>,
     roots: &[(usize, PathBuf)],
     errors: &mut Vec<InputError>,
 ) {
-    for path in pipelines {
-        let shown = display(path);
-        let text = match read_text(path) {
+    let is_yml = |p: &Path| p.file_name().is_some_and(|n| n == "pipelines.yml");
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    // `pipelines.yml` first, so the files they name are claimed before they are read.
+    let mut queue: Vec<PathBuf> = pipelines.iter().filter(|p| is_yml(p)).cloned().collect();
+    queue.extend(pipelines.iter().filter(|p| !is_yml(p)).cloned());
+    let mut queued: std::collections::HashSet<PathBuf> =
+        queue.iter().map(|p| canonical(p)).collect();
+    let mut claimed: std::collections::HashMap<PathBuf, usize> = Default::default();
+    let mut next = 0;
+    while next < queue.len() {
+        let path = queue[next].clone();
+        next += 1;
+        let shown = display(&path);
+        let text = match read_text(&path) {
             Ok(t) => t,
             Err(message) => {
                 errors.push(InputError {
@@ -323,12 +347,12 @@ pub fn attach_pipelines(
                 continue;
             }
         };
-        let parsed = if path.file_name().is_some_and(|n| n == "pipelines.yml") {
+        let parsed = if is_yml(&path) {
             pipelines_yml(&text, &shown)
         } else {
-            pipeline_plugins(&text, &Embed::file(&shown))
+            pipeline_plugins(&text, &Embed::file(&shown)).map(|p| (p, vec![]))
         };
-        let plugins = match parsed {
+        let (plugins, config_paths) = match parsed {
             Ok(p) => p,
             Err(message) => {
                 errors.push(InputError {
@@ -338,26 +362,322 @@ pub fn attach_pipelines(
                 continue;
             }
         };
-        let owner = roots
-            .iter()
-            .filter(|(_, root)| path.starts_with(root))
-            .max_by_key(|(_, root)| root.components().count())
-            .map(|(i, _)| *i);
-        match owner {
-            Some(i) => components[i].pipelines.extend(plugins),
+        let owner = claimed.get(&canonical(&path)).copied().or_else(|| {
+            roots
+                .iter()
+                .filter(|(_, root)| path.starts_with(root))
+                .max_by_key(|(_, root)| root.components().count())
+                .map(|(i, _)| *i)
+        });
+        let index = match owner {
+            Some(i) => i,
             None => {
-                let name = component_name(ComponentKind::Logstash, &Settings::default(), path);
+                let name = component_name(ComponentKind::Logstash, &Settings::default(), &path);
                 let mut c = new_component(
                     ComponentKind::Logstash,
                     name,
                     shown.clone(),
                     Settings::default(),
                 );
-                c.pipelines = plugins;
                 c.pipeline_only = true;
                 c.suppressions = super::suppressions::parse(&text, &shown);
                 components.push(c);
+                components.len() - 1
+            }
+        };
+        components[index].pipelines.extend(plugins);
+        let bases = bases_of(&path);
+        for value in config_paths {
+            for file in resolve_config_path(&value, &bases) {
+                let key = canonical(&file);
+                claimed.entry(key.clone()).or_insert(index);
+                if queued.insert(key) {
+                    queue.push(file);
+                }
             }
         }
+    }
+}
+
+/// Finds a file or folder a component names, in the scanned tree.
+///
+/// A relative name is tried against each of `bases` in turn (the component's config folder,
+/// then its install folder). An absolute name is used when it exists on this machine;
+/// otherwise it is taken for a path inside a container or another host
+/// (`/usr/share/logstash/pipeline`, `/etc/kibana/certs/ca.crt`) and its trailing components are
+/// looked up under each base, longest tail first: `/usr/share/kibana/config/certs/ca.crt`
+/// matches `<base>/config/certs/ca.crt`, then `<base>/certs/ca.crt`, then `<base>/ca.crt`. The
+/// first that exists wins; nothing outside `bases` is ever read that way.
+pub fn resolve(name: &str, bases: &[PathBuf], want_dir: bool) -> Option<PathBuf> {
+    let fits = |p: &Path| if want_dir { p.is_dir() } else { p.is_file() };
+    let path = Path::new(name.trim());
+    if path.as_os_str().is_empty() {
+        return None;
+    }
+    if path.is_absolute() {
+        if fits(path) {
+            return Some(path.to_path_buf());
+        }
+        let parts: Vec<&std::ffi::OsStr> = path
+            .components()
+            .filter_map(|c| match c {
+                std::path::Component::Normal(n) => Some(n),
+                _ => None,
+            })
+            .collect();
+        for start in 0..parts.len() {
+            let tail: PathBuf = parts[start..].iter().collect();
+            for base in bases {
+                let candidate = base.join(&tail);
+                if fits(&candidate) {
+                    return Some(candidate);
+                }
+            }
+        }
+        return None;
+    }
+    bases.iter().map(|b| b.join(path)).find(|p| fits(p))
+}
+
+/// Whether a file name matches a glob of `*`, `?` and `{a,b}` (as Logstash's `path.config`).
+fn glob_match(pattern: &str, name: &str) -> bool {
+    globset::Glob::new(pattern)
+        .map(|g| g.compile_matcher().is_match(name))
+        .unwrap_or(false)
+}
+
+/// The files a `path.config` value names: a file, a folder (every file in it), or a glob in
+/// the last component (`/usr/share/logstash/pipeline/*.conf`), found as [`resolve`] says. Sorted
+/// like Logstash concatenates them.
+pub fn resolve_config_path(value: &str, bases: &[PathBuf]) -> Vec<PathBuf> {
+    let value = value.trim();
+    let (dir, pattern) = match value.rsplit_once('/') {
+        Some((d, last)) if last.contains(['*', '?', '{', '[']) => {
+            (if d.is_empty() { "/" } else { d }, Some(last))
+        }
+        _ => (value, None),
+    };
+    if pattern.is_none()
+        && let Some(file) = resolve(value, bases, false)
+    {
+        return vec![file];
+    }
+    let Some(folder) = resolve(dir, bases, true) else {
+        return vec![];
+    };
+    let mut out: Vec<PathBuf> = std::fs::read_dir(&folder)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .filter(|p| {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default();
+            pattern.is_none_or(|g| glob_match(g, &name))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Settings that name CA files a component trusts for its connection to Elasticsearch.
+fn is_ca_key(kind: ComponentKind, key: &str) -> bool {
+    match kind {
+        ComponentKind::Kibana => key == "elasticsearch.ssl.certificateAuthorities",
+        ComponentKind::Logstash => {
+            key.starts_with("xpack.monitoring.elasticsearch.ssl.certificate_authorit")
+                || key.starts_with("xpack.management.elasticsearch.ssl.certificate_authorit")
+        }
+        ComponentKind::Beat | ComponentKind::Agent => {
+            key.ends_with(".ssl.certificate_authorities")
+                && (key.starts_with("output.elasticsearch.")
+                    || key.starts_with("outputs.")
+                    || key.starts_with("monitoring.elasticsearch.")
+                    || key.starts_with("xpack.monitoring.elasticsearch."))
+        }
+    }
+}
+
+/// The config folder of a file and the folder above it (the install folder when the config
+/// sits in `config/`).
+pub fn bases_of(path: &Path) -> Vec<PathBuf> {
+    let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let mut out = vec![dir.clone()];
+    if let Some(up) = dir.parent() {
+        out.push(if up.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            up.to_path_buf()
+        });
+    }
+    out
+}
+
+/// Reads the CA files a component's settings (and its pipelines' Elasticsearch plugins) name.
+/// A CA that is absent or unreadable is kept with its error: nothing is judged on it.
+pub fn read_cas(c: &mut Component) {
+    if c.declared_at.is_some() {
+        // Paths inside a container whose volumes the scan does not follow.
+        return;
+    }
+    let mut wanted: Vec<(String, String, Location, Vec<PathBuf>)> = Vec::new();
+    let own_bases = bases_of(Path::new(&c.config_path));
+    if !c.pipeline_only {
+        for s in &c.settings.entries {
+            if is_ca_key(c.kind, &s.key) && s.unresolved.is_empty() {
+                for v in s.value.as_list() {
+                    wanted.push((s.key.clone(), v, s.location.clone(), own_bases.clone()));
+                }
+            }
+        }
+    }
+    for p in c.pipelines.iter().filter(|p| p.name == "elasticsearch") {
+        let mut bases = bases_of(Path::new(&p.location.path));
+        bases.extend(own_bases.iter().cloned());
+        for s in &p.options.entries {
+            if matches!(s.key.as_str(), "ssl_certificate_authorities" | "cacert")
+                && s.unresolved.is_empty()
+            {
+                for v in s.value.as_list() {
+                    let key = format!("{}.{}.{}", p.section, p.name, s.key);
+                    wanted.push((key, v, s.location.clone(), bases.clone()));
+                }
+            }
+        }
+    }
+    for (key, name, location, bases) in wanted {
+        let (path, certificates, error) = match resolve(&name, &bases, false) {
+            Some(path) => {
+                let file = super::security_files::read(
+                    &path,
+                    display(&path),
+                    Some(crate::evidence::FileKind::Pem),
+                    &[],
+                );
+                (display(&path), file.certificates, file.error)
+            }
+            None => (name.clone(), vec![], Some(format!("{name} was not found"))),
+        };
+        c.cas.push(crate::evidence::component::ComponentCa {
+            key,
+            path,
+            location,
+            certificates,
+            error,
+        });
+    }
+    if let Some(first) = c.cas.first() {
+        let place = crate::evidence::component::Place {
+            location: first.location.clone(),
+            object: format!("setting:{}", first.key),
+        };
+        c.places.insert("ca".into(), place);
+    }
+}
+
+/// Reads the flags of Kibana's `node.options` beside `kibana.yml`: whitespace-separated words,
+/// `#` starting a comment, each flag located at its own column.
+pub fn read_node_options(c: &mut Component) {
+    let path = Path::new(&c.config_path)
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join("node.options");
+    let Ok(text) = read_text(&path) else {
+        return;
+    };
+    let shown = display(&path);
+    for (i, line) in text.lines().enumerate() {
+        let mut offset = 0;
+        for word in line.split_whitespace() {
+            let at = offset + line[offset..].find(word).unwrap_or(0);
+            offset = at + word.len();
+            if word.starts_with('#') {
+                break;
+            }
+            let column = line[..at].chars().count() + 1;
+            c.node_options
+                .push((word.to_string(), Location::at(&shown, i + 1, column)));
+        }
+    }
+    place_node_options(c);
+}
+
+/// Points the `node.options` places at the first flag of each kind.
+pub fn place_node_options(c: &mut Component) {
+    for (flag, location) in &c.node_options {
+        if let Some(class) = crate::evidence::component::node_option_class(flag) {
+            c.places
+                .entry(format!("node.options:{class}"))
+                .or_insert_with(|| crate::evidence::component::Place {
+                    location: location.clone(),
+                    object: "file:node.options".into(),
+                });
+        }
+    }
+}
+
+/// Files that set a service's environment on RPM and DEB installs.
+pub fn is_service_env_file(path: &Path) -> bool {
+    let s = path.to_string_lossy();
+    s.ends_with("sysconfig/logstash") || s.ends_with("default/logstash")
+}
+
+/// Notes `logstash.keystore` beside `logstash.yml`, with the scanned service environment files
+/// (`/etc/sysconfig/logstash`, `/etc/default/logstash`) that set `LOGSTASH_KEYSTORE_PASS`.
+pub fn read_logstash_keystore(c: &mut Component, env_files: &[PathBuf]) {
+    let path = Path::new(&c.config_path)
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join("logstash.keystore");
+    if !path.is_file() {
+        return;
+    }
+    let shown = display(&path);
+    let password_source = env_files.iter().find_map(|f| {
+        let text = read_text(f).ok()?;
+        text.lines()
+            .map(|l| l.trim().trim_start_matches("export "))
+            .filter_map(|l| l.split_once('='))
+            .any(|(k, v)| k.trim() == "LOGSTASH_KEYSTORE_PASS" && !v.trim().is_empty())
+            .then(|| display(f))
+    });
+    let place = crate::evidence::component::Place {
+        location: Location::file(&shown),
+        object: format!("file:{shown}"),
+    };
+    c.places.insert("logstash.keystore".into(), place);
+    c.keystore = Some(crate::evidence::component::ComponentKeystore {
+        path: shown,
+        password_source,
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn container_paths_map_onto_the_scanned_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        let ls = dir.path().join("logstash");
+        std::fs::create_dir_all(ls.join("config")).unwrap();
+        std::fs::create_dir_all(ls.join("pipeline")).unwrap();
+        for f in ["a.conf", "b.conf", "c.txt"] {
+            std::fs::write(ls.join("pipeline").join(f), "").unwrap();
+        }
+        let bases = bases_of(&ls.join("config/pipelines.yml"));
+        let found = resolve_config_path("/usr/share/logstash/pipeline/*.conf", &bases);
+        let names: Vec<_> = found
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().to_string())
+            .collect();
+        assert_eq!(names, ["a.conf", "b.conf"]);
+        assert_eq!(resolve_config_path("pipeline", &bases).len(), 3);
+        assert_eq!(resolve_config_path("../pipeline/{a,c}.*", &bases).len(), 2);
+        assert!(resolve_config_path("/nowhere/x/*.conf", &bases).is_empty());
+        assert!(resolve("/etc/logstash/missing.crt", &bases, false).is_none());
     }
 }

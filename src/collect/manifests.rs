@@ -268,7 +268,183 @@ fn kind_of_image(image: &str) -> Option<Option<ComponentKind>> {
     })
 }
 
+/// The settings the Elastic Beats and Agent images take from their environment: the Beats'
+/// bundled config reads `ELASTICSEARCH_HOSTS`, `_USERNAME` and `_PASSWORD` into
+/// `output.elasticsearch`; the Agent container's enrollment reads `ELASTICSEARCH_HOST`, `_USERNAME`,
+/// `_PASSWORD` and `_CA` for its default output, and `FLEET_INSECURE` turns off verification of
+/// Fleet Server's certificate.
+fn beat_env_setting(kind: Option<ComponentKind>, name: &str) -> Option<&'static str> {
+    Some(match (kind?, name) {
+        (ComponentKind::Beat, "ELASTICSEARCH_HOSTS") => "output.elasticsearch.hosts",
+        (ComponentKind::Beat, "ELASTICSEARCH_USERNAME") => "output.elasticsearch.username",
+        (ComponentKind::Beat, "ELASTICSEARCH_PASSWORD") => "output.elasticsearch.password",
+        (ComponentKind::Agent, "ELASTICSEARCH_HOST") => "outputs.default.hosts",
+        (ComponentKind::Agent, "ELASTICSEARCH_USERNAME") => "outputs.default.username",
+        (ComponentKind::Agent, "ELASTICSEARCH_PASSWORD") => "outputs.default.password",
+        (ComponentKind::Agent, "ELASTICSEARCH_CA") => "outputs.default.ssl.certificate_authorities",
+        _ => return None,
+    })
+}
+
+/// A `logstash.keystore` a compose service mounts (the file itself, or a folder holding it),
+/// with the volume entry that mounts it.
+fn mounted_keystore<'a>(service: &'a Node, dir: &Path) -> Option<(String, &'a Node)> {
+    let NodeKind::Seq(volumes) = &service.get("volumes")?.kind else {
+        return None;
+    };
+    volumes.iter().find_map(|v| {
+        let source = match v.as_str() {
+            Some(t) => t.split(':').next()?.to_string(),
+            None => v.get("source")?.as_str()?.to_string(),
+        };
+        if !(source.starts_with('.') || source.starts_with('/')) {
+            return None; // a named volume
+        }
+        let host = dir.join(&source);
+        let file = if host.is_dir() {
+            host.join("logstash.keystore")
+        } else {
+            host
+        };
+        (file.is_file() && file.file_name().is_some_and(|n| n == "logstash.keystore"))
+            .then(|| (file.display().to_string(), v))
+    })
+}
+
+/// A value written as a YAML flow list (`["http://a:9200","b:9200"]`), as comma text.
+fn flow_list(value: &str) -> String {
+    let v = value.trim();
+    match v.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+        Some(inner) => inner
+            .split(',')
+            .map(|i| i.trim().trim_matches(|c| c == '"' || c == '\''))
+            .filter(|i| !i.is_empty())
+            .collect::<Vec<_>>()
+            .join(","),
+        None => v.trim_matches(|c| c == '"' || c == '\'').to_string(),
+    }
+}
+
+/// Splits a command line as a shell would for plain words and quotes (no expansions).
+fn shell_words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut quote: Option<char> = None;
+    for ch in text.chars() {
+        match quote {
+            Some(q) if ch == q => quote = None,
+            Some(_) => word.push(ch),
+            None if ch == '"' || ch == '\'' => {
+                quote = Some(ch);
+                in_word = true;
+            }
+            None if ch.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            None => {
+                word.push(ch);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    words
+}
+
+/// `-E key=value` pairs of a Beat's or Agent's command line (`-E k=v`, `-E=k=v`, `--E k=v`).
+fn e_flags(words: &[String]) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let w = words[i].as_str();
+        let pair = match w {
+            "-E" | "--E" => {
+                i += 1;
+                words.get(i).cloned()
+            }
+            _ => w
+                .strip_prefix("-E=")
+                .or_else(|| w.strip_prefix("--E="))
+                .map(String::from),
+        };
+        if let Some(pair) = pair
+            && let Some((k, v)) = pair.split_once('=')
+        {
+            out.push((k.trim().to_string(), v.to_string(), pair.clone()));
+        }
+        i += 1;
+    }
+    out
+}
+
 impl Ctx<'_> {
+    /// The settings a service's `command` (a string or a list) passes with `-E`, each located
+    /// at its `key=value` text in the file (else at the command).
+    fn beat_flags(&self, command: Option<&Node>) -> Vec<(String, String, Location)> {
+        let Some(command) = command else {
+            return vec![];
+        };
+        let items: Vec<&Node> = match &command.kind {
+            NodeKind::Seq(items) => items.iter().collect(),
+            NodeKind::Scalar { .. } => vec![command],
+            NodeKind::Map(_) => return vec![],
+        };
+        let mut words: Vec<(String, &Node)> = Vec::new();
+        for item in items {
+            if let Some(t) = item.as_str() {
+                if matches!(command.kind, NodeKind::Seq(_)) {
+                    words.push((t.to_string(), item));
+                } else {
+                    words.extend(shell_words(t).into_iter().map(|w| (w, item)));
+                }
+            }
+        }
+        let plain: Vec<String> = words.iter().map(|(w, _)| w.clone()).collect();
+        e_flags(&plain)
+            .into_iter()
+            .map(|(k, v, pair)| {
+                let node = words
+                    .iter()
+                    .find(|(w, _)| w.ends_with(pair.as_str()))
+                    .map(|(_, n)| *n)
+                    .unwrap_or(command);
+                let location = self.find_text(node, k.as_str());
+                (k, v, location)
+            })
+            .collect()
+    }
+
+    /// The place of `needle` in the file at or after `node` (a long scalar may span lines).
+    fn find_text(&self, node: &Node, needle: &str) -> Location {
+        for (n, line) in self
+            .text
+            .lines()
+            .enumerate()
+            .skip(node.pos.line.saturating_sub(1))
+            .take(50)
+        {
+            let from = if n + 1 == node.pos.line {
+                line.char_indices()
+                    .nth(node.pos.column.saturating_sub(1))
+                    .map(|(b, _)| b)
+                    .unwrap_or(line.len())
+            } else {
+                0
+            };
+            if let Some(at) = line[from..].find(needle) {
+                let column = line[..from + at].chars().count() + 1;
+                return Location::at(self.shown, n + 1, column);
+            }
+        }
+        self.at(node)
+    }
+
     fn at(&self, node: &Node) -> Location {
         Location::at(self.shown, node.pos.line, node.pos.column)
     }
@@ -459,7 +635,32 @@ impl Ctx<'_> {
                         .collect(),
                     _ => vec![],
                 };
+            if matches!(kind, Some(ComponentKind::Beat | ComponentKind::Agent)) {
+                for (key, value, location) in self
+                    .beat_flags(service.get("command"))
+                    .into_iter()
+                    .chain(self.beat_flags(service.get("entrypoint")))
+                {
+                    push_setting(&mut settings, key, &flow_list(&value), location);
+                }
+            }
+            let keystore_pass = env
+                .iter()
+                .any(|(n, v, _)| n == "LOGSTASH_KEYSTORE_PASS" && !v.trim().is_empty());
+            let mut node_options = Vec::new();
             for (name, value, location) in env {
+                if kind == Some(ComponentKind::Kibana) && name == "NODE_OPTIONS" {
+                    node_options.extend(
+                        value
+                            .split_whitespace()
+                            .map(|f| (f.to_string(), location.clone())),
+                    );
+                    continue;
+                }
+                if let Some(key) = beat_env_setting(kind, &name) {
+                    push_setting(&mut settings, key.to_string(), &flow_list(&value), location);
+                    continue;
+                }
                 if let Some(key) = env_setting(kind, &name) {
                     push_setting(&mut settings, key, &value, location);
                 } else if kind.is_none() && name == "ELASTIC_PASSWORD" && !value.contains("${") {
@@ -497,7 +698,28 @@ impl Ctx<'_> {
                     self.found.nodes.push(node);
                 }
                 Some(kind) => {
-                    self.push_component(kind, service_name.to_string(), settings, name_node);
+                    let i =
+                        self.push_component(kind, service_name.to_string(), settings, name_node);
+                    let dir = self.path.parent().unwrap_or(Path::new("."));
+                    let mounted = mounted_keystore(service, dir).map(|(p, at)| (p, self.at(at)));
+                    let c = &mut self.found.components[i];
+                    c.node_options = node_options;
+                    components::place_node_options(c);
+                    if kind == ComponentKind::Logstash
+                        && let Some((path, at)) = mounted
+                    {
+                        let place = crate::evidence::component::Place {
+                            location: at,
+                            object: format!("file:{path}"),
+                        };
+                        c.places.insert("logstash.keystore".into(), place);
+                        c.keystore = Some(crate::evidence::component::ComponentKeystore {
+                            path,
+                            password_source: keystore_pass.then(|| {
+                                format!("LOGSTASH_KEYSTORE_PASS of service {service_name}")
+                            }),
+                        });
+                    }
                 }
             }
         }
@@ -753,6 +975,33 @@ impl Ctx<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn beat_command_flags() {
+        let words = shell_words(
+            r#"filebeat -e -E 'output.elasticsearch.hosts=["http://es:9200"]' -E=name=x --E a.b=c -E"#,
+        );
+        let flags: Vec<(String, String)> = e_flags(&words)
+            .into_iter()
+            .map(|(k, v, _)| (k, v))
+            .collect();
+        assert_eq!(
+            flags,
+            [
+                (
+                    "output.elasticsearch.hosts".to_string(),
+                    r#"["http://es:9200"]"#.to_string()
+                ),
+                ("name".into(), "x".into()),
+                ("a.b".into(), "c".into()),
+            ]
+        );
+        assert_eq!(
+            flow_list(r#"["http://a:9200", 'b:9200']"#),
+            "http://a:9200,b:9200"
+        );
+        assert_eq!(flow_list("none"), "none");
+    }
 
     #[test]
     fn env_names() {

@@ -92,7 +92,11 @@ pub fn collect(paths: &[PathBuf], options: &CollectOptions) -> Deployment {
     collect_components(&found, &mut deployment);
     make_ids_unique(&mut deployment.nodes);
     make_component_ids_unique(&mut deployment.components);
-    crate::evidence::component::link(&deployment.nodes, &mut deployment.components);
+    crate::evidence::component::link(
+        &deployment.nodes,
+        &deployment.files,
+        &mut deployment.components,
+    );
     deployment.input_errors.sort();
     deployment
 }
@@ -109,6 +113,8 @@ struct Found {
     manifests: BTreeSet<PathBuf>,
     /// API snapshots and support-diagnostics bundles (folders or zips).
     snapshots: BTreeSet<PathBuf>,
+    /// Service environment files (`/etc/sysconfig/logstash`, `/etc/default/logstash`).
+    env_files: BTreeSet<PathBuf>,
 }
 
 impl Found {
@@ -120,6 +126,7 @@ impl Found {
             + self.compose.len()
             + self.manifests.len()
             + self.snapshots.len()
+            + self.env_files.len()
     }
 
     /// Files recognised by name (or, for pipelines, by their first word); false for the rest.
@@ -138,6 +145,8 @@ impl Found {
             self.manifests.insert(path.to_path_buf());
         } else if security_files::kind_from_name(path).is_some() {
             self.security_files.insert(path.to_path_buf());
+        } else if components::is_service_env_file(path) {
+            self.env_files.insert(path.to_path_buf());
         } else {
             return false;
         }
@@ -184,6 +193,20 @@ fn collect_components(found: &Found, deployment: &mut Deployment) {
         deployment.nodes.append(&mut from_file.nodes);
         deployment.components.append(&mut from_file.components);
         deployment.input_errors.append(&mut errors);
+    }
+    let env_files: Vec<PathBuf> = found.env_files.iter().cloned().collect();
+    for c in &mut deployment.components {
+        components::read_cas(c);
+        if c.declared_at.is_some() || c.pipeline_only {
+            continue;
+        }
+        match c.kind {
+            crate::evidence::component::ComponentKind::Kibana => components::read_node_options(c),
+            crate::evidence::component::ComponentKind::Logstash => {
+                components::read_logstash_keystore(c, &env_files)
+            }
+            _ => {}
+        }
     }
 }
 

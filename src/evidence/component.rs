@@ -49,6 +49,48 @@ pub struct Component {
     /// Where the component is declared inside a larger file (a compose service, a manifest's
     /// resource): failures about unwritten settings point here.
     pub declared_at: Option<Location>,
+    /// Files the component's TLS settings name as trusted CAs, read during the scan.
+    pub cas: Vec<ComponentCa>,
+    /// Kibana: the flags of `config/node.options` (and of a `NODE_OPTIONS` variable), each
+    /// where it is written.
+    pub node_options: Vec<(String, Location)>,
+    /// Logstash: `logstash.keystore` beside `logstash.yml`, and where its password comes from.
+    pub keystore: Option<ComponentKeystore>,
+    /// Named places a failure can point at when no setting is the culprit (`node.options`,
+    /// `logstash.keystore`, `ca`); rules name them as `locate: place:<name>`.
+    pub places: BTreeMap<String, Place>,
+}
+
+/// A place a component rule can point at, and the object it names there (`file:node.options`,
+/// `setting:elasticsearch.ssl.certificateAuthorities`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Place {
+    pub location: Location,
+    pub object: String,
+}
+
+/// A CA file named by a component setting (`elasticsearch.ssl.certificateAuthorities`, a
+/// pipeline's `ssl_certificate_authorities`, a Beat's `ssl.certificate_authorities`, …).
+#[derive(Debug, Clone, Serialize)]
+pub struct ComponentCa {
+    pub key: String,
+    /// The file as the scan reached it.
+    pub path: String,
+    /// The setting that names it.
+    pub location: Location,
+    /// The certificates it holds (empty when it could not be read).
+    #[serde(skip)]
+    pub certificates: Vec<super::certs::CertFacts>,
+    pub error: Option<String>,
+}
+
+/// `logstash.keystore` found beside a `logstash.yml`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ComponentKeystore {
+    pub path: String,
+    /// Where `LOGSTASH_KEYSTORE_PASS` is set (`/etc/sysconfig/logstash`, a compose service's
+    /// environment, …), or `None` when the scan found no such place.
+    pub password_source: Option<String>,
 }
 
 /// Facts that need the other targets of the scan: the Elasticsearch nodes and the other
@@ -60,6 +102,12 @@ pub struct Peers {
     pub cluster_http_tls: i64,
     /// Kibana: settings whose literal encryption key differs from another Kibana instance's.
     pub key_mismatch: Vec<String>,
+    /// Whether the CAs the component trusts sign the HTTP certificate of the nodes of its
+    /// deployment: `signed`, `not_signed` (some node's certificate is signed by none of them),
+    /// or empty when it cannot be told (no CA configured or readable, no node certificate read).
+    pub http_ca_check: String,
+    /// The nodes whose HTTP certificate none of the component's CAs signs.
+    pub http_ca_unsigned: Vec<String>,
 }
 
 /// Number of leading path components two files share (a file shares all of its own).
@@ -86,7 +134,7 @@ fn nearest<'a>(path: &str, candidates: impl Iterator<Item = (usize, &'a str)>) -
 /// Fills [`Component::peers`] from the other targets of the scan. A component's deployment is
 /// the nodes (and, for Kibana, the other instances) nearest to it: in the same compose file or
 /// manifest, else under the deepest folder they share.
-pub fn link(nodes: &[super::EsNode], components: &mut [Component]) {
+pub fn link(nodes: &[super::EsNode], files: &[super::SecurityFile], components: &mut [Component]) {
     let nodes: Vec<&super::EsNode> = nodes.iter().filter(|n| !n.files_only).collect();
     const KEYS: &[&str] = &[
         "xpack.security.encryptionKey",
@@ -133,6 +181,9 @@ pub fn link(nodes: &[super::EsNode], components: &mut [Component]) {
             (1, Some(false)) => 0,
             _ => -1,
         };
+        let (check, unsigned) = http_ca_check(c, near.iter().map(|&j| nodes[j]), files);
+        c.peers.http_ca_check = check;
+        c.peers.http_ca_unsigned = unsigned;
         if c.kind != ComponentKind::Kibana {
             continue;
         }
@@ -156,6 +207,78 @@ pub fn link(nodes: &[super::EsNode], components: &mut [Component]) {
                 c.peers.key_mismatch.push(key.to_string());
             }
         }
+    }
+}
+
+/// The HTTP leaf certificate a node serves, with the other certificates of its file (its chain),
+/// when the scan read it.
+fn http_leaf<'a>(
+    node: &super::EsNode,
+    files: &'a [super::SecurityFile],
+) -> Option<(
+    &'a super::certs::CertFacts,
+    Vec<&'a super::certs::CertFacts>,
+)> {
+    if node.settings.bool("xpack.security.http.ssl.enabled") != Some(true) {
+        return None;
+    }
+    node.file_refs
+        .iter()
+        .filter(|r| {
+            r.context == "xpack.security.http.ssl"
+                && (r.role == "certificate" || r.role == "keystore")
+        })
+        .find_map(|r| {
+            let f = files.get(r.file)?;
+            let leaf = if r.role == "keystore" {
+                f.certificates
+                    .iter()
+                    .zip(&f.certificate_has_key)
+                    .find(|(_, k)| **k)
+                    .map(|(c, _)| c)?
+            } else {
+                f.certificates.first()?
+            };
+            let chain = f.certificates.iter().filter(|c| *c != leaf).collect();
+            Some((leaf, chain))
+        })
+}
+
+/// Whether the component's CAs sign the HTTP certificate of each of `nodes`: directly, through
+/// an intermediate served with the leaf, or by holding the leaf itself (a pinned certificate).
+fn http_ca_check<'a>(
+    c: &Component,
+    nodes: impl Iterator<Item = &'a super::EsNode>,
+    files: &[super::SecurityFile],
+) -> (String, Vec<String>) {
+    use super::certs::signed_by;
+    let cas: Vec<&super::certs::CertFacts> = c.cas.iter().flat_map(|ca| &ca.certificates).collect();
+    if cas.is_empty() {
+        return (String::new(), vec![]);
+    }
+    let mut judged = false;
+    let mut unsigned = Vec::new();
+    for node in nodes {
+        let Some((leaf, chain)) = http_leaf(node, files) else {
+            continue;
+        };
+        let by = |cert: &super::certs::CertFacts| {
+            cas.iter()
+                .any(|ca| ca.sha256 == cert.sha256 || signed_by(cert, ca) == Some(true))
+        };
+        let trusted = by(leaf)
+            || chain
+                .iter()
+                .any(|inter| signed_by(leaf, inter) == Some(true) && by(inter));
+        judged = true;
+        if !trusted {
+            unsigned.push(node.name.clone());
+        }
+    }
+    match (judged, unsigned.is_empty()) {
+        (false, _) => (String::new(), vec![]),
+        (true, true) => ("signed".into(), vec![]),
+        (true, false) => ("not_signed".into(), unsigned),
     }
 }
 
@@ -240,6 +363,35 @@ pub struct ComponentFacts {
     pub peers: Peers,
     /// Elasticsearch URLs of every kind (settings and pipeline plugins), scheme explicit.
     pub all_es_urls: Vec<String>,
+    /// Kibana: `node.options` / `NODE_OPTIONS` flags that let Node.js accept TLS 1.0 or 1.1.
+    pub node_legacy_tls: Vec<String>,
+    /// Kibana: flags that weaken Node.js's TLS or crypto otherwise (`--openssl-legacy-provider`,
+    /// `--tls-max-v1.2`, `--security-revert=…`, `--tls-cipher-list` with weak suites).
+    pub node_weak_crypto: Vec<String>,
+    /// Logstash: `logstash.keystore` sits beside `logstash.yml`.
+    pub keystore_present: bool,
+    /// Where the keystore's password (`LOGSTASH_KEYSTORE_PASS`) is set, or empty.
+    pub keystore_password_source: String,
+    /// Number of CA certificates read from the files the component's TLS settings name.
+    pub ca_certificates: i64,
+}
+
+/// What a Node.js flag of Kibana's `node.options` does to TLS: `legacy_tls` (TLS 1.0/1.1
+/// allowed), `weak_crypto` (another weakening), or `None`.
+pub fn node_option_class(flag: &str) -> Option<&'static str> {
+    let f = flag.trim().to_ascii_lowercase();
+    let f = f.trim_matches(|c| c == '"' || c == '\'');
+    let name = f.split('=').next().unwrap_or(f);
+    match name {
+        "--tls-min-v1.0" | "--tls-min-v1.1" | "--tls-min-1.0" | "--tls-min-1.1"
+        | "--tls-max-v1.0" | "--tls-max-v1.1" => Some("legacy_tls"),
+        "--openssl-legacy-provider" | "--tls-max-v1.2" | "--security-revert" => Some("weak_crypto"),
+        "--tls-cipher-list" => f
+            .split_once('=')
+            .is_some_and(|(_, list)| list.split(':').any(weak_cipher))
+            .then_some("weak_crypto"),
+        _ => None,
+    }
 }
 
 /// One written setting of a component or one option of a pipeline plugin (variable `setting`).
@@ -508,6 +660,25 @@ pub fn component_facts(c: &Component) -> ComponentFacts {
         pipeline_only: c.pipeline_only,
         peers: c.peers.clone(),
         all_es_urls,
+        node_legacy_tls: c
+            .node_options
+            .iter()
+            .filter(|(f, _)| node_option_class(f) == Some("legacy_tls"))
+            .map(|(f, _)| f.clone())
+            .collect(),
+        node_weak_crypto: c
+            .node_options
+            .iter()
+            .filter(|(f, _)| node_option_class(f) == Some("weak_crypto"))
+            .map(|(f, _)| f.clone())
+            .collect(),
+        keystore_present: c.keystore.is_some(),
+        keystore_password_source: c
+            .keystore
+            .as_ref()
+            .and_then(|k| k.password_source.clone())
+            .unwrap_or_default(),
+        ca_certificates: c.cas.iter().map(|ca| ca.certificates.len() as i64).sum(),
         kibana_plain_remote: s.value("setup.kibana.host").is_some_and(|h| {
             let h = h.to_string();
             let plain = if h.contains("://") {

@@ -289,6 +289,7 @@ impl Engine {
             settings: &comp.settings,
             node: None,
             version: None,
+            places: Some(&comp.places),
         };
         let mut out = Vec::new();
         for item in &items {
@@ -365,6 +366,7 @@ impl Engine {
             settings: &empty,
             node: None,
             version: EsVersion::parse(&cluster.facts.version),
+            places: None,
         };
         let facts_json = serde_json::to_value(&cluster.facts).unwrap_or_default();
         let mut out = Vec::new();
@@ -816,6 +818,8 @@ struct Subject<'a> {
     settings: &'a Settings,
     node: Option<&'a EsNode>,
     version: Option<EsVersion>,
+    /// Named places of a component (`locate: place:<name>`).
+    places: Option<&'a std::collections::BTreeMap<String, component::Place>>,
 }
 
 impl<'a> Subject<'a> {
@@ -827,6 +831,7 @@ impl<'a> Subject<'a> {
             settings: &node.settings,
             node: Some(node),
             version: Some(node.version),
+            places: None,
         }
     }
 }
@@ -903,6 +908,21 @@ impl Item {
                 key: String::new(),
                 object: format!("file:{file}"),
                 location: Location::file(&path.unwrap_or_else(|| node.config_path.clone())),
+                actual: String::new(),
+                unresolved: vec![],
+            };
+        }
+        if let Some(name) = keys.first().and_then(|k| k.strip_prefix("place:")) {
+            let place = subject.places.and_then(|p| p.get(name));
+            return Located {
+                key: String::new(),
+                object: place
+                    .map(|p| p.object.clone())
+                    .unwrap_or_else(|| subject.object.clone()),
+                location: place
+                    .map(|p| p.location.clone())
+                    .or_else(|| self.anchor.clone())
+                    .unwrap_or_else(|| Location::file(subject.config_path)),
                 actual: String::new(),
                 unresolved: vec![],
             };
@@ -1430,6 +1450,7 @@ mod tests {
             settings: &settings,
             node: None,
             version: None,
+            places: None,
         };
         let selection = Selection {
             profile: Profile::Strict,
@@ -1503,6 +1524,7 @@ mod tests {
             settings: &settings,
             node: None,
             version: None,
+            places: None,
         };
         let selection = Selection {
             profile: Profile::Baseline,
