@@ -154,3 +154,20 @@ fn a_repeated_key_still_counts_its_occurrences() {
     let occurrences: Vec<usize> = settings.entries.iter().map(|s| s.occurrence).collect();
     assert_eq!(occurrences, [1, 1, 2, 3]);
 }
+
+/// Anchored maps nested a hundred deep around a few hundred aliases: each anchor copied every
+/// node below it, uncounted, and the 40 KB file took half a minute (a 400 KB one, minutes).
+#[test]
+fn nested_anchors_stop_at_the_node_bound() {
+    let text = regression("yaml_config", "nested-anchors.yml");
+    let start = Instant::now();
+    let err = esaudit::yaml::parse(&text).unwrap_err();
+    assert!(err.message.contains("1,000,000 nodes"), "{err}");
+    let err = esaudit::collect::es_config::parse_settings(&text, "elasticsearch.yml").unwrap_err();
+    assert!(err.contains("1,000,000 nodes"), "{err}");
+    assert!(
+        start.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        start.elapsed()
+    );
+}
