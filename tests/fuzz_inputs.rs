@@ -17,7 +17,7 @@ fn inputs(dir: &Path) -> Vec<PathBuf> {
             entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.is_file())
-                .filter(|p| !p.file_name().is_some_and(|n| n == "README.md"))
+                .filter(|p| p.file_name().is_none_or(|n| n != "README.md"))
                 .collect()
         })
         .unwrap_or_default();

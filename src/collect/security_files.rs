@@ -143,7 +143,7 @@ fn read_data(
     // The content decides when the name misleads (a `.p12` that is PEM, a JKS named `.keystore`).
     if data.starts_with(b"-----BEGIN") || data.windows(11).take(4096).any(|w| w == b"-----BEGIN ") {
         file.kind = FileKind::Pem;
-    } else if jks::looks_like_jks(&data) {
+    } else if jks::looks_like_jks(data) {
         file.kind = FileKind::Jks;
     } else if data.starts_with(&[0x3F, 0xD7, 0x6C, 0x17]) {
         file.kind = FileKind::EsKeystore;
