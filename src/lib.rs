@@ -9,6 +9,8 @@ pub mod collect;
 pub mod config;
 pub mod diff;
 pub mod evidence;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod interrupt;
 pub mod report;
 pub mod results;

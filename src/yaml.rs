@@ -191,6 +191,13 @@ impl Builder {
 
     fn push(&mut self, node: Node, anchor: usize) {
         if anchor > 0 {
+            // Keeping an anchored node copies it, and nested anchors copy the same nodes again:
+            // those copies count against the bound too, or a file of anchored maps nested a
+            // hundred deep around a few aliases takes minutes.
+            self.nodes += Self::count(&node);
+            if self.nodes > MAX_NODES {
+                return self.fail(node.pos, "anchors and aliases expand past 1,000,000 nodes");
+            }
             self.anchors.insert(anchor, node.clone());
         }
         match self.stack.last_mut() {

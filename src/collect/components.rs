@@ -144,16 +144,17 @@ pub fn pipeline_plugins(text: &str, embed: &Embed) -> Result<Vec<PipelinePlugin>
             embed.error_at(e.line, e.column, &e.message)
         )
     })?;
+    let mut positions = pipeline::Positions::new(text);
     Ok(plugins
         .into_iter()
         .map(|p| {
-            let (line, column) = pipeline::line_col(text, p.offset);
+            let (line, column) = positions.at(p.offset);
             let mut options = Settings::default();
             for a in &p.attributes {
                 let Some(texts) = a.value.texts() else {
                     continue;
                 };
-                let (l, c) = pipeline::line_col(text, a.offset);
+                let (l, c) = positions.at(a.offset);
                 let mut unresolved = Vec::new();
                 let mut from_placeholder = false;
                 let resolved: Vec<String> = texts

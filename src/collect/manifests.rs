@@ -64,21 +64,23 @@ fn err_at(path: &str, message: String) -> InputError {
     }
 }
 
-fn parse_docs(path: &Path) -> Result<(String, String, Vec<Node>), InputError> {
-    let shown = display(path);
-    let text = read_text(path).map_err(|m| err_at(&shown, m))?;
-    let docs = yaml::parse(&text).map_err(|e| err_at(&shown, format!("invalid YAML at {e}")))?;
-    Ok((shown, text, docs))
-}
-
 /// Reads a compose file, manifest or values file. Problems inside one embedded config are
 /// errors beside what the rest of the file gave.
 pub fn load(path: &Path, compose: bool) -> (Found, Vec<InputError>) {
+    match read_text(path) {
+        Ok(text) => load_text(path, &text, compose),
+        Err(m) => (Found::default(), vec![err_at(&display(path), m)]),
+    }
+}
+
+/// Like [`load`], for the text of the file at `path` (already read).
+pub fn load_text(path: &Path, text: &str, compose: bool) -> (Found, Vec<InputError>) {
     let mut found = Found::default();
     let mut errors = Vec::new();
-    let (shown, text, docs) = match parse_docs(path) {
-        Ok(x) => x,
-        Err(e) => return (found, vec![e]),
+    let shown = display(path);
+    let docs = match yaml::parse(text) {
+        Ok(d) => d,
+        Err(e) => return (found, vec![err_at(&shown, format!("invalid YAML at {e}"))]),
     };
     let eck_http = docs
         .iter()
@@ -92,7 +94,7 @@ pub fn load(path: &Path, compose: bool) -> (Found, Vec<InputError>) {
         eck_http,
         path,
         shown: &shown,
-        text: &text,
+        text,
         found: &mut found,
         errors: &mut errors,
     };

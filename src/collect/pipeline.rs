@@ -88,11 +88,88 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, before[start..].chars().count() + 1)
 }
 
+/// Line and column of many offsets of one text, in linear time when they come in increasing
+/// order (a plugin's attributes do): [`line_col`] for each would rescan the text every time.
+pub struct Positions<'a> {
+    text: &'a str,
+    offset: usize,
+    line: usize,
+    column: usize,
+}
+
+impl<'a> Positions<'a> {
+    pub fn new(text: &'a str) -> Self {
+        Positions {
+            text,
+            offset: 0,
+            line: 1,
+            column: 1,
+        }
+    }
+
+    /// 1-based line and column of a byte offset (a char boundary).
+    pub fn at(&mut self, offset: usize) -> (usize, usize) {
+        if offset < self.offset {
+            *self = Positions::new(self.text);
+        }
+        for c in self.text[self.offset..offset].chars() {
+            if c == '\n' {
+                self.line += 1;
+                self.column = 1;
+            } else {
+                self.column += 1;
+            }
+        }
+        self.offset = offset;
+        (self.line, self.column)
+    }
+}
+
+/// Deepest nesting of arrays, hashes, plugin values and `if` blocks. The parser recurses once
+/// per level, so without a bound a hostile file of a few kilobytes of `[` overflows the stack.
+pub const MAX_NESTING: usize = 64;
+
+thread_local! {
+    static NESTING: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    static TOO_DEEP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// One level deeper while it lives.
+struct Nested;
+
+impl Nested {
+    fn enter() -> ModalResult<Nested> {
+        let depth = NESTING.with(|d| d.get());
+        if depth >= MAX_NESTING {
+            TOO_DEEP.with(|t| t.set(true));
+            return Err(ErrMode::Cut(ContextError::new()));
+        }
+        NESTING.with(|d| d.set(depth + 1));
+        Ok(Nested)
+    }
+}
+
+impl Drop for Nested {
+    fn drop(&mut self) {
+        NESTING.with(|d| d.set(d.get().saturating_sub(1)));
+    }
+}
+
 /// Parses a whole pipeline file into its plugins, in file order.
 pub fn parse(text: &str) -> Result<Vec<Plugin>, PipelineError> {
     let mut input = LocatingSlice::new(text);
+    NESTING.with(|d| d.set(0));
+    TOO_DEEP.with(|t| t.set(false));
     match config.parse_next(&mut input) {
         Ok(plugins) => Ok(plugins),
+        Err(_) if TOO_DEEP.with(|t| t.get()) => {
+            let (line, column) = line_col(text, input.current_token_start());
+            Err(PipelineError {
+                line,
+                column,
+                message: format!("nesting deeper than {MAX_NESTING} levels"),
+            })
+        }
         Err(e) => {
             let offset = input.current_token_start();
             let (line, column) = line_col(text, offset);
@@ -166,6 +243,7 @@ fn braced_body(
 }
 
 fn body(i: &mut In, section: &str, conditional: bool, out: &mut Vec<Plugin>) -> ModalResult<()> {
+    let _nested = Nested::enter()?;
     ws(i)?;
     while !i.is_empty() && !i.starts_with('}') {
         if keyword(i, "if")? {
@@ -305,6 +383,7 @@ fn attributes(i: &mut In) -> ModalResult<Vec<Attribute>> {
 }
 
 fn value(i: &mut In) -> ModalResult<Value> {
+    let _nested = Nested::enter()?;
     alt((
         string.map(Value::Str),
         array,

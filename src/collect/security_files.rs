@@ -101,10 +101,49 @@ fn read_inner(
             return file;
         }
     };
+    read_data(&data, file, passwords, keystore_passwords)
+}
+
+/// Reads certificate, key or store bytes as if they came from a file named `display` (the file's
+/// kind comes from `hint`, else the name, and the content overrides both). Owner and mode are
+/// left unknown. The fuzz targets and their regression tests enter here.
+pub fn read_bytes(
+    data: &[u8],
+    display: String,
+    hint: Option<FileKind>,
+    passwords: &[StorePassword],
+) -> SecurityFile {
+    let kind = hint
+        .or_else(|| kind_from_name(Path::new(&display)))
+        .unwrap_or(FileKind::Pem);
+    let file = SecurityFile {
+        path: display,
+        kind,
+        exists: true,
+        ..SecurityFile::default()
+    };
+    if data.len() as u64 > MAX_FILE_BYTES {
+        let mut file = file;
+        file.error = Some(format!(
+            "{} is {} bytes, too large for a certificate or key file",
+            file.path,
+            data.len()
+        ));
+        return file;
+    }
+    read_data(data, file, passwords, &mut Vec::new())
+}
+
+fn read_data(
+    data: &[u8],
+    mut file: SecurityFile,
+    passwords: &[StorePassword],
+    keystore_passwords: &mut Vec<StorePassword>,
+) -> SecurityFile {
     // The content decides when the name misleads (a `.p12` that is PEM, a JKS named `.keystore`).
     if data.starts_with(b"-----BEGIN") || data.windows(11).take(4096).any(|w| w == b"-----BEGIN ") {
         file.kind = FileKind::Pem;
-    } else if jks::looks_like_jks(&data) {
+    } else if jks::looks_like_jks(data) {
         file.kind = FileKind::Jks;
     } else if data.starts_with(&[0x3F, 0xD7, 0x6C, 0x17]) {
         file.kind = FileKind::EsKeystore;
@@ -113,12 +152,12 @@ fn read_inner(
     }
     let now = certs::now();
     let result = match file.kind {
-        FileKind::Pem => read_pem(&data, now, &mut file),
-        FileKind::Der => read_der(&data, now, &mut file),
-        FileKind::Pkcs12 => read_pkcs12(&data, now, passwords, &mut file),
-        FileKind::Jks => read_jks(&data, now, &mut file),
+        FileKind::Pem => read_pem(data, now, &mut file),
+        FileKind::Der => read_der(data, now, &mut file),
+        FileKind::Pkcs12 => read_pkcs12(data, now, passwords, &mut file),
+        FileKind::Jks => read_jks(data, now, &mut file),
         FileKind::EsKeystore => {
-            es_keystore::read_with_passwords(&data).map(|(facts, problem, found)| {
+            es_keystore::read_with_passwords(data).map(|(facts, problem, found)| {
                 file.keystore = Some(facts);
                 if let Some(p) = problem {
                     file.error = Some(format!("{}: {p}", file.path));

@@ -246,8 +246,10 @@ impl std::fmt::Display for ProbeError {
 
 const MAX_ANSWER: usize = 256 * 1024;
 
-/// Parses what has arrived so far: `None` when more bytes are needed.
-fn parse_answer(buf: &[u8], want_rest: bool) -> Option<Answer> {
+/// Parses what a server has sent so far in answer to a ClientHello: `None` when more bytes are
+/// needed. `want_rest`: read on past the ServerHello to ServerHelloDone (TLS ≤ 1.2). Pure, so
+/// the fuzz target `tls_record` and its regression tests call it directly.
+pub fn parse_answer(buf: &[u8], want_rest: bool) -> Option<Answer> {
     let mut hs = Vec::new();
     let mut pos = 0;
     let mut hello: Option<(u16, u16)> = None;

@@ -92,7 +92,14 @@ pub struct Settings {
 
 impl Settings {
     pub fn push(&mut self, mut setting: Setting) {
-        setting.occurrence = self.entries.iter().filter(|s| s.key == setting.key).count() + 1;
+        // From the key's last occurrence, not a scan of every entry: a file with many keys
+        // would take quadratic time.
+        setting.occurrence = self
+            .last
+            .get(&setting.key)
+            .and_then(|&i| self.entries.get(i))
+            .filter(|s| s.key == setting.key)
+            .map_or(1, |s| s.occurrence + 1);
         self.last.insert(setting.key.clone(), self.entries.len());
         self.entries.push(setting);
     }
