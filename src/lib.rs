@@ -134,12 +134,7 @@ pub fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
         }
         if options.probe_tls {
             for e in evidence::es_cluster::publish_endpoints(snapshot) {
-                if !endpoints
-                    .iter()
-                    .any(|o| o.host == e.host && o.port == e.port)
-                {
-                    endpoints.push(e);
-                }
+                e.add_to(&mut endpoints);
             }
         }
     }

@@ -55,11 +55,10 @@ fn collect_writes_the_snapshot_and_no_credential() {
     let server = EsServer::start("well-run-8x");
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().join("snap");
-    let run = esaudit()
-        .args(["collect", "--url", &server.url, "--user", "scanner"])
-        .args(["--ca-cert", &server.ca_str(), "--output"])
+    let run = server
+        .as_scanner("collect")
+        .arg("--output")
         .arg(&dir)
-        .env("ESAUDIT_PASSWORD", PASSWORD)
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
@@ -185,11 +184,10 @@ fn insecure_connects_and_is_recorded() {
 fn refused_calls_name_the_missing_privilege() {
     let server = EsServer::start("denied-8x");
     let out = tempfile::tempdir().unwrap();
-    let run = esaudit()
-        .args(["collect", "--url", &server.url, "--user", "scanner"])
-        .args(["--ca-cert", &server.ca_str(), "--output"])
+    let run = server
+        .as_scanner("collect")
+        .arg("--output")
         .arg(out.path())
-        .env("ESAUDIT_PASSWORD", PASSWORD)
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
@@ -576,10 +574,9 @@ fn anonymous_probe_and_clusters_without_security() {
 #[test]
 fn scan_accepts_a_url_without_paths() {
     let server = EsServer::start("well-run-8x");
-    let run = esaudit()
-        .args(["scan", "--url", &server.url, "--user", "scanner"])
-        .args(["--ca-cert", &server.ca_str(), "--format", "json"])
-        .env("ESAUDIT_PASSWORD", PASSWORD)
+    let run = server
+        .as_scanner("scan")
+        .args(["--format", "json"])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);

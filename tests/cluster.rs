@@ -38,11 +38,10 @@ fn has(report: &Value, rule: &str, object: &str) -> bool {
 /// Scans a recorded cluster live, as a user would: `--url … --user scanner --ca-cert CA`,
 /// password in ESAUDIT_PASSWORD.
 fn scan_live(server: &EsServer, extra: &[&str]) -> (i32, Value, String) {
-    let out = esaudit()
-        .args(["scan", "--url", &server.url, "--user", "scanner"])
-        .args(["--ca-cert", &server.ca_str(), "--format", "json"])
+    let out = server
+        .as_scanner("scan")
+        .args(["--format", "json"])
         .args(extra)
-        .env("ESAUDIT_PASSWORD", PASSWORD)
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
@@ -214,11 +213,10 @@ fn live_snapshot_and_bundle_agree() {
     );
     let work = tempfile::tempdir().unwrap();
     let snap = work.path().join("snap");
-    let out = esaudit()
-        .args(["collect", "--url", &server.url, "--user", "scanner"])
-        .args(["--ca-cert", &server.ca_str(), "--output"])
+    let out = server
+        .as_scanner("collect")
+        .arg("--output")
         .arg(&snap)
-        .env("ESAUDIT_PASSWORD", PASSWORD)
         .output()
         .unwrap();
     assert!(

@@ -126,12 +126,8 @@ fn planted_secrets_never_appear_anywhere() {
     );
     let reports = work.path().join("reports");
     std::fs::create_dir(&reports).unwrap();
-    let mut cmd = esaudit();
-    cmd.arg("scan")
-        .arg(work.path())
-        .args(["--url", &server.url, "--user", "scanner", "--ca-cert"])
-        .arg(server.ca())
-        .env("ESAUDIT_PASSWORD", PASSWORD)
+    let mut cmd = server.as_scanner("scan");
+    cmd.arg(work.path())
         .env("ESAUDIT_STORE_PASSWORD", "CANARY-ENV-STORE")
         .env("ESAUDIT_API_KEY_UNUSED", "CANARY-ENV-OTHER");
     for f in FORMATS {
@@ -164,19 +160,10 @@ fn planted_secrets_never_appear_anywhere() {
     );
     // A snapshot holds what the API said, minus credentials of the scan itself.
     let snap = work.path().join("snap");
-    let collected = esaudit()
-        .args([
-            "collect",
-            "--url",
-            &server.url,
-            "--user",
-            "scanner",
-            "--ca-cert",
-        ])
-        .arg(server.ca())
+    let collected = server
+        .as_scanner("collect")
         .arg("--output")
         .arg(&snap)
-        .env("ESAUDIT_PASSWORD", PASSWORD)
         .output()
         .unwrap();
     assert!(collected.status.success());
@@ -280,19 +267,10 @@ fn partial_failures_do_not_hide_the_rest() {
 fn certificate_for_another_name_is_refused() {
     let server = EsServer::start_for_other_name("well-run-8x");
     let scan = |extra: &[&str]| {
-        esaudit()
-            .args([
-                "scan",
-                "--url",
-                &server.url,
-                "--user",
-                "scanner",
-                "--ca-cert",
-            ])
-            .arg(server.ca())
+        server
+            .as_scanner("scan")
             .args(["--format", "json"])
             .args(extra)
-            .env("ESAUDIT_PASSWORD", PASSWORD)
             .output()
             .unwrap()
     };

@@ -218,15 +218,17 @@ impl ApiSnapshot {
     /// Why a call gave nothing usable, naming the privilege when it was refused; `None` when
     /// the call succeeded.
     pub fn why_missing(&self, key: &str) -> Option<String> {
-        let privilege = call_for(key).map(|c| c.privilege).unwrap_or("?");
-        let path = call_for(key).map(|c| c.path).unwrap_or(key);
+        let call = call_for(key);
+        let privilege = call.map(|c| c.privilege).unwrap_or("?");
+        let full = call.map(|c| c.path).unwrap_or(key);
+        let path = full.split('?').next().unwrap_or(full);
         if let Some(e) = &self.error {
             return Some(e.clone());
         }
         match self.calls.get(key) {
             None => Some(format!(
                 "{} was not collected ({})",
-                path.split('?').next().unwrap_or(path),
+                path,
                 if self.live {
                     "not asked"
                 } else {
@@ -236,13 +238,11 @@ impl ApiSnapshot {
             Some(a) if a.body.is_some() => None,
             Some(a) if a.status == 401 || a.status == 403 => Some(format!(
                 "GET {} was refused (HTTP {}): the scanner needs the {} privilege",
-                path.split('?').next().unwrap_or(path),
-                a.status,
-                privilege
+                path, a.status, privilege
             )),
             Some(a) => Some(format!(
                 "GET {} failed{}: {}",
-                path.split('?').next().unwrap_or(path),
+                path,
                 if a.status > 0 {
                     format!(" (HTTP {})", a.status)
                 } else {

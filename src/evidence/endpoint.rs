@@ -20,6 +20,13 @@ pub enum Role {
 }
 
 impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Http => "http",
+            Role::Transport => "transport",
+        }
+    }
+
     /// The role a bare `HOST:PORT` gets: transport for Elasticsearch's transport range.
     pub fn from_port(port: u16) -> Role {
         if (9300..=9400).contains(&port) {
@@ -69,6 +76,16 @@ impl EndpointSpec {
             port,
             role: role.unwrap_or(Role::from_port(port)),
         })
+    }
+
+    /// Appends the endpoint unless the list already has its address.
+    pub fn add_to(self, list: &mut Vec<EndpointSpec>) {
+        if !list
+            .iter()
+            .any(|e| e.host == self.host && e.port == self.port)
+        {
+            list.push(self);
+        }
     }
 
     /// `endpoint:<host>:<port>`

@@ -203,10 +203,7 @@ pub fn add_all(
             for (_, spec) in published.iter().filter(|(name, _)| *name == node.name) {
                 addresses.push(super::endpoint::NodeAddress {
                     node_id: node.id.clone(),
-                    layer: match spec.role {
-                        super::endpoint::Role::Http => "http",
-                        super::endpoint::Role::Transport => "transport",
-                    },
+                    layer: spec.role.as_str(),
                     host: spec.host.clone(),
                     port: spec.port,
                     source: "_nodes/http,transport publish_address".into(),
@@ -227,14 +224,9 @@ pub fn add_all(
 /// The HTTP and transport publish addresses of the cluster's nodes (`_nodes/http,transport`),
 /// for `--probe-tls`. Addresses look like `10.0.0.5:9200` or `es01/10.0.0.5:9200`.
 pub fn publish_endpoints(snapshot: &ApiSnapshot) -> Vec<super::endpoint::EndpointSpec> {
-    let mut out: Vec<super::endpoint::EndpointSpec> = vec![];
+    let mut out = vec![];
     for (_, spec) in node_publish_addresses(snapshot) {
-        if !out
-            .iter()
-            .any(|e| e.host == spec.host && e.port == spec.port)
-        {
-            out.push(spec);
-        }
+        spec.add_to(&mut out);
     }
     out
 }
@@ -268,13 +260,8 @@ pub fn node_publish_addresses(
                 continue;
             };
             let address = address.rsplit('/').next().unwrap_or(address);
-            let role_name = if role == Role::Http {
-                "http"
-            } else {
-                "transport"
-            };
-            if let Ok(spec) = EndpointSpec::parse(&format!("{address}={role_name}")) {
-                out.push((name.clone(), spec));
+            if let Ok(spec) = EndpointSpec::parse(address) {
+                out.push((name.clone(), EndpointSpec { role, ..spec }));
             }
         }
     }

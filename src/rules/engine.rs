@@ -191,12 +191,18 @@ impl Engine {
         (targets, results)
     }
 
+    /// A fresh evaluation context with the catalog's custom functions.
+    fn root_context(&self) -> Context<'_, '_> {
+        let mut ctx = Context::with_env(Arc::clone(&self.env));
+        register_functions(&mut ctx);
+        ctx
+    }
+
     /// Judges the `tls_endpoint` rules on one probed endpoint. An endpoint that could not be
     /// probed makes every rule an error; a chain that could not be fetched makes the
     /// certificate rules errors.
     fn judge_endpoint(&self, endpoint: &Endpoint, selection: &Selection) -> Vec<RuleResult> {
-        let mut ctx = Context::with_env(Arc::clone(&self.env));
-        register_functions(&mut ctx);
+        let mut ctx = self.root_context();
         ctx.add_variable_from_value(Scope::TlsEndpoint.variable(), to_cel(endpoint));
         let object = endpoint.id.clone();
         self.rules
@@ -279,8 +285,7 @@ impl Engine {
             item.occurrence = i + 1;
             items.push(item);
         }
-        let mut root = Context::with_env(Arc::clone(&self.env));
-        register_functions(&mut root);
+        let mut root = self.root_context();
         root.add_variable_from_value("comp", to_cel(&facts));
         let subject = Subject {
             id: &comp.id,
@@ -320,13 +325,10 @@ impl Engine {
     /// cluster could not be reached, or a call a scope needs was refused, that scope's rules
     /// are errors that say why.
     fn judge_cluster(&self, cluster: &EsCluster, selection: &Selection) -> Vec<RuleResult> {
-        let unreachable = cluster.snapshot.error.clone();
-        let object = cluster.id.clone();
-        let mut root_item = Item::new(Scope::EsCluster, Value::Null, cluster.name.clone());
-        root_item.error = unreachable.clone();
-        let mut items = vec![root_item];
-        match (&unreachable, &cluster.certificates_missing) {
-            (Some(why), _) | (None, Some(why)) => {
+        let unreachable = cluster.snapshot.error.as_ref();
+        let mut items = vec![];
+        match unreachable.or(cluster.certificates_missing.as_ref()) {
+            Some(why) => {
                 let mut item = Item::new(
                     Scope::ClusterCertificate,
                     Value::Null,
@@ -336,7 +338,7 @@ impl Engine {
                 item.own = Some(api_located("certificates", String::new()));
                 items.push(item);
             }
-            (None, None) => {
+            None => {
                 for cert in &cluster.certificates {
                     let mut item =
                         Item::new(Scope::ClusterCertificate, to_cel(cert), cert.path.clone());
@@ -348,49 +350,42 @@ impl Engine {
                 }
             }
         }
-        let mut rbac = rbac_items(cluster.rbac_items.clone(), &cluster.rbac.missing);
+        let first_rbac = items.len();
+        items.extend(rbac_items(
+            cluster.rbac_items.clone(),
+            &cluster.rbac.missing,
+        ));
         if let Some(why) = &cluster.rbac_not_applicable {
-            for item in &mut rbac {
+            for item in &mut items[first_rbac..] {
                 item.not_applicable = Some(why.clone());
             }
         }
-        let mut root = Context::with_env(Arc::clone(&self.env));
-        register_functions(&mut root);
+        let mut root = self.root_context();
         root.add_variable_from_value(Scope::EsCluster.variable(), to_cel(&cluster.facts));
         root.add_variable_from_value("warning_days", Value::Int(selection.expiry_warning_days));
         let empty = Settings::default();
         let subject = Subject {
             id: &cluster.id,
-            object,
+            object: cluster.id.clone(),
             config_path: "",
             settings: &empty,
             node: None,
             version: EsVersion::parse(&cluster.facts.version),
             places: None,
         };
+        // A cluster rule points at the field of the facts its `locate` names, so each rule
+        // gets its own item.
         let facts_json = serde_json::to_value(&cluster.facts).unwrap_or_default();
-        let mut out = Vec::new();
-        for item in &items {
-            let mut ctx = root.new_inner_scope();
-            if item.scope != Scope::EsCluster {
-                ctx.add_variable_from_value(item.scope.variable(), item.value.clone());
-            }
-            for c in self.rules.iter().filter(|c| c.rule.scope == item.scope) {
-                if !(selection.wants(&c.rule) && c.rule.in_profile(selection.profile)) {
-                    continue;
-                }
-                if item.scope == Scope::EsCluster {
-                    let mut item_for_rule =
-                        Item::new(Scope::EsCluster, Value::Null, cluster.name.clone());
-                    item_for_rule.error = item.error.clone();
-                    item_for_rule.own = Some(cluster_located(&c.rule, &facts_json, &cluster.id));
-                    out.push(self.judge(c, &ctx, &item_for_rule, &subject));
-                } else {
-                    out.push(self.judge(c, &ctx, item, &subject));
-                }
-            }
-        }
-        out.extend(self.judge_rbac(&rbac, &subject, selection));
+        let mut out: Vec<RuleResult> = self
+            .selected(Scope::EsCluster, selection)
+            .map(|c| {
+                let mut item = Item::new(Scope::EsCluster, Value::Null, cluster.name.clone());
+                item.error = unreachable.cloned();
+                item.own = Some(cluster_located(&c.rule, &facts_json, &cluster.id));
+                self.judge(c, &root, &item, &subject)
+            })
+            .collect();
+        out.extend(self.judge_items(&root, &items, &subject, selection));
         out
     }
 
@@ -409,8 +404,7 @@ impl Engine {
         {
             first.facts = Some(serde_json::json!({ "disagreeing": cluster.disagreeing }));
         }
-        let mut root = Context::with_env(Arc::clone(&self.env));
-        register_functions(&mut root);
+        let mut root = self.root_context();
         // Converting a value into the context is a deep copy: do the node's once, at the root.
         root.add_variable_from_value("node", to_cel(&facts));
         root.add_variable_from_value("cluster", to_cel(cluster));
@@ -442,25 +436,36 @@ impl Engine {
     /// Judges the rbac rules on rbac items (from [`rbac_items`]) of any subject. The rules read
     /// only their scope's variable, so no `node` is needed: this serves a cluster read through
     /// its APIs as well as a node's file realm.
-    fn judge_rbac(
+    /// The rules of each item's scope, judged on the item in a scope of `root`.
+    fn judge_items(
         &self,
+        root: &Context,
         items: &[Item],
         subject: &Subject,
         selection: &Selection,
     ) -> Vec<RuleResult> {
-        let mut root = Context::with_env(Arc::clone(&self.env));
-        register_functions(&mut root);
         let mut out = Vec::new();
         for item in items {
             let mut ctx = root.new_inner_scope();
             ctx.add_variable_from_value(item.scope.variable(), item.value.clone());
-            for c in self.rules.iter().filter(|c| c.rule.scope == item.scope) {
-                if selection.wants(&c.rule) && c.rule.in_profile(selection.profile) {
-                    out.push(self.judge(c, &ctx, item, subject));
-                }
+            for c in self.selected(item.scope, selection) {
+                out.push(self.judge(c, &ctx, item, subject));
             }
         }
         out
+    }
+
+    /// The rules of `scope` that the selection and profile run.
+    fn selected<'s>(
+        &'s self,
+        scope: Scope,
+        selection: &'s Selection,
+    ) -> impl Iterator<Item = &'s Compiled> + 's {
+        self.rules.iter().filter(move |c| {
+            c.rule.scope == scope
+                && selection.wants(&c.rule)
+                && c.rule.in_profile(selection.profile)
+        })
     }
 
     fn judge(&self, c: &Compiled, ctx: &Context, item: &Item, subject: &Subject) -> RuleResult {
@@ -536,6 +541,20 @@ impl Engine {
     }
 }
 
+/// A fact as text: strings as they are, lists joined with `separator`, null as empty.
+fn json_text(value: &serde_json::Value, separator: &str) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .map(|i| json_text(i, separator))
+            .collect::<Vec<_>>()
+            .join(separator),
+        other => other.to_string(),
+    }
+}
+
 /// A result about something read from an API: no file, only the object.
 fn api_located(object: &str, actual: String) -> Located {
     Located {
@@ -559,18 +578,7 @@ fn cluster_located(rule: &Rule, facts: &serde_json::Value, cluster_id: &str) -> 
         .unwrap_or(serde_json::Value::Null);
     let actual = match &value {
         serde_json::Value::Array(items) if items.is_empty() => "none".to_string(),
-        serde_json::Value::Array(items) => items
-            .iter()
-            .map(|i| {
-                i.as_str()
-                    .map(String::from)
-                    .unwrap_or_else(|| i.to_string())
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Null => String::new(),
-        other => other.to_string(),
+        _ => json_text(&value, "; "),
     };
     let object = match value
         .as_array()
@@ -589,15 +597,7 @@ fn endpoint_target(e: &Endpoint) -> Target {
     Target {
         id: e.id.clone(),
         kind: "tls_endpoint".into(),
-        source: format!(
-            "{}:{} ({})",
-            e.host,
-            e.port,
-            match e.role {
-                crate::evidence::endpoint::Role::Http => "http",
-                crate::evidence::endpoint::Role::Transport => "transport",
-            }
-        ),
+        source: format!("{}:{} ({})", e.host, e.port, e.role.as_str()),
         version: None,
         version_source: None,
         grade: (!e.grade.is_empty()).then(|| e.grade.clone()),
@@ -867,21 +867,7 @@ impl Item {
 
     /// A fact of an rbac item as text: strings as they are, lists joined, null as empty.
     fn fact(&self, name: &str) -> Option<String> {
-        let v = self.facts.as_ref()?.get(name)?;
-        Some(match v {
-            serde_json::Value::String(s) => s.clone(),
-            serde_json::Value::Null => String::new(),
-            serde_json::Value::Array(items) => items
-                .iter()
-                .map(|i| {
-                    i.as_str()
-                        .map(str::to_string)
-                        .unwrap_or_else(|| i.to_string())
-                })
-                .collect::<Vec<_>>()
-                .join(", "),
-            other => other.to_string(),
-        })
+        Some(json_text(self.facts.as_ref()?.get(name)?, ", "))
     }
 
     fn locate(&self, rule: &Rule, subject: &Subject) -> Located {
@@ -1193,26 +1179,19 @@ fn rbac_items(analysed: Vec<RbacItem>, missing: &[(Scope, String)]) -> Vec<Item>
         .into_iter()
         .map(|a| {
             let mut item = Item::new(a.scope, json_to_cel(&a.facts), a.name);
-            item.own = Some(Located {
-                key: String::new(),
-                object: a.object,
-                location: a.location.unwrap_or_default(),
-                actual: String::new(),
-                unresolved: vec![],
-            });
+            let mut own = api_located(&a.object, String::new());
+            own.location = a.location.unwrap_or_default();
+            item.own = Some(own);
             item.facts = Some(a.facts);
             item
         })
         .collect();
     for (scope, why) in missing {
         let mut item = Item::new(*scope, Value::Null, format!("{}s", scope.variable()));
-        item.own = Some(Located {
-            key: String::new(),
-            object: format!("{}:*", rbac_object_kind(*scope)),
-            location: Location::default(),
-            actual: String::new(),
-            unresolved: vec![],
-        });
+        item.own = Some(api_located(
+            &format!("{}:*", rbac_object_kind(*scope)),
+            String::new(),
+        ));
         item.error = Some(why.clone());
         items.push(item);
     }
@@ -1458,7 +1437,7 @@ mod tests {
             ignore: vec![],
             expiry_warning_days: 30,
         };
-        let results = engine.judge_rbac(&items, &subject, &selection);
+        let results = engine.judge_items(&engine.root_context(), &items, &subject, &selection);
         let fails = |object: &str| -> Vec<&str> {
             results
                 .iter()
@@ -1532,7 +1511,7 @@ mod tests {
             ignore: vec![],
             expiry_warning_days: 30,
         };
-        let results = engine.judge_rbac(&items, &subject, &selection);
+        let results = engine.judge_items(&engine.root_context(), &items, &subject, &selection);
         assert!(!results.is_empty());
         for r in &results {
             assert!(r.rule.starts_with("RBAC-USER-"));

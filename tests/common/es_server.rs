@@ -378,6 +378,16 @@ impl EsServer {
         self.ca().display().to_string()
     }
 
+    /// `esaudit SUBCOMMAND --url <this server> --user scanner --ca-cert <its CA>` with the
+    /// password in ESAUDIT_PASSWORD: a live `scan` or `collect` as a user runs it.
+    pub fn as_scanner(&self, subcommand: &str) -> assert_cmd::Command {
+        let mut cmd = super::esaudit();
+        cmd.args([subcommand, "--url", &self.url, "--user", "scanner"])
+            .args(["--ca-cert", &self.ca_str()])
+            .env("ESAUDIT_PASSWORD", PASSWORD);
+        cmd
+    }
+
     /// From now on, bulk requests refuse every second document (`errors: true`).
     pub fn reject_bulk_items(&self) {
         self.state
