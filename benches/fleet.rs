@@ -1,8 +1,12 @@
-//! Scans a synthetic fleet of node folders. `FLEET_SIZES=1000,10000 cargo bench --bench fleet`
-//! picks the sizes (default 1000); the fleet generator is `benches/gen_fleet.rs`.
+//! Scans a synthetic fleet of node folders, and measures the parse floor beside it: the time
+//! to merely read and parse the same YAML and X.509 inputs, with the same parallelism (rayon
+//! over the files). The scan's time over the floor's is the ratio the README reports.
+//! `FLEET_SIZES=1000,10000 cargo bench --bench fleet` picks the sizes (default 1000); the fleet
+//! generator is `benches/gen_fleet.rs`.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use std::path::PathBuf;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 #[path = "gen_fleet.rs"]
@@ -14,6 +18,41 @@ fn sizes() -> Vec<usize> {
         .split(',')
         .filter_map(|s| s.trim().parse().ok())
         .collect()
+}
+
+/// Reads and parses every `elasticsearch.yml` (YAML) and every PEM file (certificates parsed as
+/// X.509, keys decoded from PEM) under `root`; returns how many items were parsed.
+fn parse_floor(root: &Path) -> usize {
+    let files: Vec<PathBuf> = walkdir::WalkDir::new(root)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| e == "yml" || e == "crt" || e == "key")
+        })
+        .collect();
+    files
+        .par_iter()
+        .map(|path| {
+            let bytes = std::fs::read(path).unwrap();
+            if path.extension().is_some_and(|e| e == "yml") {
+                let text = std::str::from_utf8(&bytes).unwrap();
+                esaudit::yaml::parse(text).unwrap().len()
+            } else {
+                x509_parser::pem::Pem::iter_from_buffer(&bytes)
+                    .map(|pem| {
+                        let pem = pem.unwrap();
+                        if pem.label == "CERTIFICATE" {
+                            pem.parse_x509().unwrap();
+                        }
+                        1
+                    })
+                    .sum()
+            }
+        })
+        .sum()
 }
 
 fn scan_fleet(c: &mut Criterion) {
@@ -42,7 +81,10 @@ fn scan_fleet(c: &mut Criterion) {
             api: Default::default(),
         };
         group.throughput(Throughput::Elements(n as u64));
-        group.bench_with_input(BenchmarkId::from_parameter(n), &options, |b, o| {
+        group.bench_with_input(BenchmarkId::new("parse_floor", n), dir.path(), |b, root| {
+            b.iter(|| parse_floor(root))
+        });
+        group.bench_with_input(BenchmarkId::new("scan", n), &options, |b, o| {
             b.iter(|| {
                 let scan = esaudit::scan(o).unwrap();
                 assert_eq!(scan.targets.len(), n);

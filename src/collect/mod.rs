@@ -16,6 +16,7 @@ pub mod suppressions;
 pub mod tls_probe;
 
 use crate::evidence::{Deployment, EsNode, EsVersion, FileKind, FileRef, InputError, SecurityFile};
+use rayon::prelude::*;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
@@ -56,12 +57,30 @@ pub fn collect(paths: &[PathBuf], options: &CollectOptions) -> Deployment {
             });
         }
     }
+    // Node configs and their keystores are parsed in parallel; the files they name are then
+    // registered in order (so indices do not depend on thread timing) and read in parallel.
+    let loaded: Vec<_> = found
+        .configs
+        .par_iter()
+        .map(|config| {
+            es_config::load_node(config, options).map(|(node, errors)| {
+                let keystore = read_node_keystore(&node);
+                (node, errors, keystore)
+            })
+        })
+        .collect();
     let mut files = FileTable::default();
-    for config in &found.configs {
-        match es_config::load_node(config, options) {
-            Ok((mut node, mut errors)) => {
+    for loaded in loaded {
+        match loaded {
+            Ok((mut node, mut errors, keystore)) => {
                 deployment.input_errors.append(&mut errors);
-                attach_files(&mut node, &found.security_files, &mut files, options);
+                attach_files(
+                    &mut node,
+                    keystore,
+                    &found.security_files,
+                    &mut files,
+                    options,
+                );
                 deployment.nodes.push(node);
             }
             Err(e) => deployment.input_errors.push(e),
@@ -70,7 +89,7 @@ pub fn collect(paths: &[PathBuf], options: &CollectOptions) -> Deployment {
     // Certificate files outside every node folder are judged on their own, per folder.
     let mut loose: std::collections::BTreeMap<PathBuf, Vec<usize>> = Default::default();
     for path in &found.security_files {
-        if !files.index.contains_key(path) {
+        if !files.contains(path) {
             let i = files.add(path, display(path), None, &default_passwords(options));
             let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
             loose.entry(dir).or_default().push(i);
@@ -79,7 +98,7 @@ pub fn collect(paths: &[PathBuf], options: &CollectOptions) -> Deployment {
     for (dir, loose_files) in loose {
         deployment.nodes.push(EsNode::files_only(&dir, loose_files));
     }
-    deployment.files = files.files;
+    deployment.files = files.read_all();
     for path in &found.snapshots {
         match snapshot::read(path, &display(path)) {
             Ok(snap) => deployment.api_snapshots.push(snap),
@@ -222,11 +241,22 @@ fn make_component_ids_unique(list: &mut [crate::evidence::component::Component])
     }
 }
 
-/// Every file read once: the index maps the path as joined to its place in `files`.
+/// Every file read once: the index maps the path as joined to its place in the table. Files
+/// are registered first and read together by [`FileTable::read_all`], in parallel.
 #[derive(Default)]
 struct FileTable {
-    files: Vec<SecurityFile>,
+    entries: Vec<FileEntry>,
     index: std::collections::HashMap<PathBuf, usize>,
+}
+
+enum FileEntry {
+    Read(SecurityFile),
+    Pending {
+        path: PathBuf,
+        shown: String,
+        hint: Option<FileKind>,
+        passwords: Vec<security_files::StorePassword>,
+    },
 }
 
 impl FileTable {
@@ -237,17 +267,45 @@ impl FileTable {
         hint: Option<FileKind>,
         passwords: &[security_files::StorePassword],
     ) -> usize {
+        self.insert(path, |path| FileEntry::Pending {
+            path: path.to_path_buf(),
+            shown,
+            hint,
+            passwords: passwords.to_vec(),
+        })
+    }
+
+    fn insert(&mut self, path: &Path, entry: impl FnOnce(&Path) -> FileEntry) -> usize {
         let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         if let Some(&i) = self.index.get(&key) {
             return i;
         }
-        let file = security_files::read(path, shown, hint, passwords);
-        self.files.push(file);
-        self.index.insert(key.clone(), self.files.len() - 1);
+        self.entries.push(entry(path));
+        let i = self.entries.len() - 1;
         if key != path {
-            self.index.insert(path.to_path_buf(), self.files.len() - 1);
+            self.index.insert(path.to_path_buf(), i);
         }
-        self.files.len() - 1
+        self.index.insert(key, i);
+        i
+    }
+
+    fn contains(&self, path: &Path) -> bool {
+        self.index.contains_key(path)
+    }
+
+    fn read_all(self) -> Vec<SecurityFile> {
+        self.entries
+            .into_par_iter()
+            .map(|e| match e {
+                FileEntry::Read(file) => file,
+                FileEntry::Pending {
+                    path,
+                    shown,
+                    hint,
+                    passwords,
+                } => security_files::read(&path, shown, hint, &passwords),
+            })
+            .collect()
     }
 }
 
@@ -267,22 +325,27 @@ fn default_passwords(options: &CollectOptions) -> Vec<security_files::StorePassw
 
 /// Reads the node's keystore and every file its TLS settings name, and notes the certificate
 /// files in its config folder that no setting names.
+type KeystoreRead = (SecurityFile, Vec<security_files::StorePassword>);
+
+/// The node's `elasticsearch.keystore`, when it has one, and the store passwords it holds.
+fn read_node_keystore(node: &EsNode) -> Option<KeystoreRead> {
+    let path = node.config_dir.join("elasticsearch.keystore");
+    path.is_file()
+        .then(|| security_files::read_keystore(&path, display(&path)))
+}
+
 fn attach_files(
     node: &mut EsNode,
+    keystore: Option<KeystoreRead>,
     discovered: &BTreeSet<PathBuf>,
     files: &mut FileTable,
     options: &CollectOptions,
 ) {
     let mut passwords = default_passwords(options);
-    let keystore_path = node.config_dir.join("elasticsearch.keystore");
-    if keystore_path.is_file() {
-        let (file, found) = security_files::read_keystore(&keystore_path, display(&keystore_path));
+    if let Some((file, found)) = keystore {
         passwords.extend(found);
-        let key = std::fs::canonicalize(&keystore_path).unwrap_or(keystore_path.clone());
-        files.files.push(file);
-        files.index.insert(key, files.files.len() - 1);
-        files.index.insert(keystore_path, files.files.len() - 1);
-        node.keystore = Some(files.files.len() - 1);
+        let path = node.config_dir.join("elasticsearch.keystore");
+        node.keystore = Some(files.insert(&path, |_| FileEntry::Read(file)));
     }
     let mut refs = Vec::new();
     for ctx in crate::evidence::tls::contexts(node) {
@@ -328,9 +391,11 @@ fn attach_files(
     }
     node.file_refs = refs;
     let referenced: BTreeSet<usize> = node.file_refs.iter().map(|r| r.file).collect();
+    // The discovered files are sorted: those under the config folder follow it in one run
+    // (a scan per node of every file would be quadratic on a fleet).
     for path in discovered
-        .iter()
-        .filter(|p| p.starts_with(&node.config_dir))
+        .range(node.config_dir.clone()..)
+        .take_while(|p| p.starts_with(&node.config_dir))
     {
         if path
             .file_name()

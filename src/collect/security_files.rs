@@ -12,6 +12,7 @@ use std::path::Path;
 const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
 /// A password to try on PKCS#12 stores, and where it came from (never the value in output).
+#[derive(Clone)]
 pub struct StorePassword {
     pub source: String,
     pub value: String,

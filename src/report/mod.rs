@@ -106,6 +106,14 @@ pub fn render(format: Format, scan: &Scan, options: &Options) -> Rendered {
 /// Writes a report atomically: a temporary file beside the target, then a rename, so an
 /// interrupted run never leaves half a report.
 pub fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
+    // A device or pipe (`--output /dev/null`, `/dev/stdout`, a FIFO) is written in place:
+    // renaming a file over it would replace the device itself.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        return std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)?
+            .write_all(contents.as_bytes());
+    }
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -163,5 +171,26 @@ pub fn place(r: &crate::results::RuleResult) -> String {
         (Some(p), Some(l)) => format!("{p}:{l}"),
         (Some(p), None) => p.clone(),
         (None, _) => r.location.object.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pipe_is_written_in_place_not_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("out.fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+        };
+        write_atomically(&fifo, "report text").unwrap();
+        assert_eq!(reader.join().unwrap(), "report text");
+        use std::os::unix::fs::FileTypeExt;
+        assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
     }
 }

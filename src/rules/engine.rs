@@ -19,14 +19,49 @@ use cel::{Context, Env, ExecutionError, FunctionContext, Program, ResolveResult,
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 struct Compiled {
     rule: Rule,
+    /// The rule's CEL, compiled on first use for built-in rules (a scan of one node needs a
+    /// fraction of the catalog, and compiling all of it would be most of a small scan's
+    /// time); compiled up front for `--checks` rules, so their errors stop the scan at once.
+    programs: OnceLock<Programs>,
+    env: Arc<Env>,
+    versions: Option<VersionReq>,
+}
+
+struct Programs {
     when: Option<Program>,
     requires: Option<Program>,
     check: Program,
-    versions: Option<VersionReq>,
+}
+
+impl Compiled {
+    fn compile(env: &Env, rule: &Rule) -> Result<Programs, (&'static str, String)> {
+        let cel =
+            |what: &'static str, src: &str| env.compile(src).map_err(|e| (what, e.to_string()));
+        Ok(Programs {
+            check: cel("check", &rule.check)?,
+            when: rule.when.as_deref().map(|w| cel("when", w)).transpose()?,
+            requires: rule
+                .requires
+                .as_deref()
+                .map(|r| cel("requires", r))
+                .transpose()?,
+        })
+    }
+
+    fn programs(&self) -> &Programs {
+        self.programs.get_or_init(|| {
+            Self::compile(&self.env, &self.rule).unwrap_or_else(|(what, e)| {
+                panic!(
+                    "built-in rule {} has invalid CEL in `{what}` ({e}); the catalog tests catch this",
+                    self.rule.id
+                )
+            })
+        })
+    }
 }
 
 /// Which rules run: the profile, and `--select` / `--ignore` ids or prefixes.
@@ -61,36 +96,33 @@ impl Engine {
     pub fn compile(rules: Vec<LoadedRule>) -> Result<Engine, RuleError> {
         let env = Arc::new(Env::stdlib());
         let mut compiled = Vec::with_capacity(rules.len());
-        for LoadedRule { rule, file } in rules {
-            let cel = |what: &str, src: &str| {
-                env.compile(src).map_err(|e| RuleError::Invalid {
-                    file: file.clone(),
-                    id: rule.id.clone(),
-                    message: format!("{what} is not valid CEL: {e}"),
-                })
+        for LoadedRule {
+            rule,
+            file,
+            builtin,
+        } in rules
+        {
+            let invalid = |message: String| RuleError::Invalid {
+                file: file.clone(),
+                id: rule.id.clone(),
+                message,
             };
-            let check = cel("check", &rule.check)?;
-            let when = rule.when.as_deref().map(|w| cel("when", w)).transpose()?;
-            let requires = rule
-                .requires
-                .as_deref()
-                .map(|r| cel("requires", r))
-                .transpose()?;
+            let programs = OnceLock::new();
+            if !builtin {
+                let ready = Compiled::compile(&env, &rule)
+                    .map_err(|(what, e)| invalid(format!("{what} is not valid CEL: {e}")))?;
+                let _ = programs.set(ready);
+            }
             let versions = rule
                 .versions
                 .as_deref()
                 .map(VersionReq::parse)
                 .transpose()
-                .map_err(|message| RuleError::Invalid {
-                    file: file.clone(),
-                    id: rule.id.clone(),
-                    message,
-                })?;
+                .map_err(invalid)?;
             compiled.push(Compiled {
                 rule,
-                when,
-                requires,
-                check,
+                programs,
+                env: Arc::clone(&env),
                 versions,
             });
         }
@@ -99,6 +131,24 @@ impl Engine {
             env,
             rules: compiled,
         })
+    }
+
+    /// Compiles every rule not compiled yet; the first invalid one is the error. The catalog
+    /// tests run this on the built-in rules, which are otherwise compiled when first judged.
+    pub fn compile_all(&self) -> Result<(), RuleError> {
+        for c in &self.rules {
+            if c.programs.get().is_none() {
+                let ready = Compiled::compile(&self.env, &c.rule).map_err(|(what, e)| {
+                    RuleError::Invalid {
+                        file: "built-in catalog".into(),
+                        id: c.rule.id.clone(),
+                        message: format!("{what} is not valid CEL: {e}"),
+                    }
+                })?;
+                let _ = c.programs.set(ready);
+            }
+        }
+        Ok(())
     }
 
     pub fn rules(&self) -> impl Iterator<Item = &Rule> {
@@ -682,7 +732,8 @@ fn verdict(
     fail: impl FnOnce() -> String,
 ) -> (Status, String) {
     let rule = &c.rule;
-    match c.when.as_ref().map(|w| w.execute(ctx)) {
+    let programs = c.programs();
+    match programs.when.as_ref().map(|w| w.execute(ctx)) {
         Some(Ok(Value::Bool(false))) => (
             Status::NotApplicable,
             rule.unless.clone().unwrap_or_else(|| {
@@ -696,7 +747,7 @@ fn verdict(
             if let Some(stop) = pre_check() {
                 return stop;
             }
-            match c.requires.as_ref().map(|r| r.execute(ctx)) {
+            match programs.requires.as_ref().map(|r| r.execute(ctx)) {
                 None => {}
                 Some(Ok(Value::String(why))) if why.is_empty() => {}
                 Some(Ok(Value::String(why))) => {
@@ -710,7 +761,7 @@ fn verdict(
                 }
                 Some(Err(e)) => return (Status::Error, cel_error_message(&e)),
             }
-            match c.check.execute(ctx) {
+            match programs.check.execute(ctx) {
                 Ok(Value::Bool(true)) => (Status::Pass, rule.title.clone()),
                 Ok(Value::Bool(false)) => (Status::Fail, fail()),
                 Ok(other) => (

@@ -344,6 +344,27 @@ pub enum RuleError {
 pub struct LoadedRule {
     pub rule: Rule,
     pub file: String,
+    /// Part of the embedded catalog (its CEL is proved valid by the tests).
+    pub builtin: bool,
+}
+
+/// The catalog of [`BUILTIN`], as the build script converted it to JSON (file name → rules).
+const BUILTIN_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/builtin_rules.json"));
+
+/// The built-in rules, read from their JSON form.
+pub fn builtin() -> Vec<LoadedRule> {
+    let files: BTreeMap<String, Vec<Rule>> =
+        serde_json::from_str(BUILTIN_JSON).expect("the build script wrote the catalog");
+    files
+        .into_iter()
+        .flat_map(|(file, rules)| {
+            rules.into_iter().map(move |rule| LoadedRule {
+                rule,
+                file: file.clone(),
+                builtin: true,
+            })
+        })
+        .collect()
 }
 
 /// Parses one catalog file.
@@ -357,16 +378,14 @@ pub fn parse_file(file: &str, text: &str) -> Result<Vec<LoadedRule>, RuleError> 
         .map(|rule| LoadedRule {
             rule,
             file: file.to_string(),
+            builtin: false,
         })
         .collect())
 }
 
 /// The built-in catalog plus every `*.yaml` / `*.yml` file of the given folders.
 pub fn load(extra_dirs: &[impl AsRef<Path>]) -> Result<Vec<LoadedRule>, RuleError> {
-    let mut all = Vec::new();
-    for (file, text) in BUILTIN {
-        all.extend(parse_file(file, text)?);
-    }
+    let mut all = builtin();
     for dir in extra_dirs {
         let dir = dir.as_ref();
         let io = |e: std::io::Error| RuleError::Io {
@@ -466,6 +485,34 @@ impl VersionReq {
 mod tests {
     use super::*;
     use crate::evidence::EsVersion;
+
+    #[test]
+    fn the_json_catalog_reads_as_the_yaml_does() {
+        let from_yaml: Vec<(String, serde_json::Value)> = BUILTIN
+            .iter()
+            .flat_map(|(file, text)| parse_file(file, text).unwrap())
+            .map(|r| (r.file, serde_json::to_value(r.rule).unwrap()))
+            .collect();
+        let mut from_json: Vec<(String, serde_json::Value)> = builtin()
+            .into_iter()
+            .map(|r| (r.file, serde_json::to_value(r.rule).unwrap()))
+            .collect();
+        let mut from_yaml = from_yaml;
+        from_yaml.sort_by(|a, b| a.0.cmp(&b.0));
+        from_json.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(
+            from_yaml.len(),
+            from_json.len(),
+            "a checks/*.yaml file missing from BUILTIN"
+        );
+        assert_eq!(from_yaml, from_json);
+    }
+
+    #[test]
+    fn every_built_in_rule_compiles() {
+        let engine = crate::engine(&Vec::<std::path::PathBuf>::new()).unwrap();
+        engine.compile_all().unwrap();
+    }
 
     #[test]
     fn version_constraints() {
