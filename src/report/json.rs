@@ -4,6 +4,7 @@ use crate::Scan;
 use crate::evidence::InputError;
 use crate::results::{RuleResult, Target};
 use crate::score::Score;
+use crate::shard::Shard;
 use crate::waivers::WaiverReport;
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +22,9 @@ struct JsonReport<'a> {
     version: u32,
     tool: Tool,
     profile: &'a str,
+    /// Only in the report of one share of a split scan (`--shard I/N`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shard: Option<Shard>,
     score: &'a Score,
     targets: &'a [Target],
     errors: &'a [InputError],
@@ -37,6 +41,7 @@ pub fn render(scan: &Scan) -> String {
             version: env!("CARGO_PKG_VERSION"),
         },
         profile,
+        shard: scan.shard,
         score: &scan.score,
         targets: &scan.targets,
         errors: &scan.input_errors,
