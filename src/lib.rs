@@ -12,6 +12,7 @@ pub mod evidence;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod interrupt;
+pub mod merge;
 pub mod report;
 pub mod results;
 pub mod rules;

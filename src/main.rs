@@ -226,12 +226,24 @@ struct CollectArgs {
     cluster_timeout: f64,
 }
 
+#[derive(clap::Args)]
+struct MergeArgs {
+    /// JSON reports to merge (`scan --format json`), typically one per share of `scan --shard`.
+    #[arg(required = true, value_name = "REPORT.json")]
+    inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    report: ReportArgs,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Scan configuration files and folders, live clusters and TLS endpoints.
     Scan(Box<ScanArgs>),
     /// Snapshot live clusters' security APIs into a folder, for a later offline scan.
     Collect(Box<CollectArgs>),
+    /// Merge the JSON reports of a split scan (`scan --shard I/N`) into one report, scored and
+    /// gated like a scan.
+    Merge(Box<MergeArgs>),
     /// List the rule catalog.
     Rules {
         #[arg(long, value_enum, default_value = "table")]
@@ -325,6 +337,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Command::Scan(args) => scan(*args),
         Command::Collect(args) => collect(*args),
+        Command::Merge(args) => merge(*args),
     }
 }
 
@@ -905,6 +918,34 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         }
     }
     Ok(exit_code(&scan, gate_fails, output_failed))
+}
+
+/// `esaudit merge`: the JSON reports of a split scan as one, written and gated like `scan`'s.
+fn merge(args: MergeArgs) -> Result<ExitCode, String> {
+    let file = load_config(args.report.config.as_deref())?;
+    let config_name = config_name(args.report.config.as_deref());
+    let checks = if args.report.checks.is_empty() {
+        file.checks.clone()
+    } else {
+        args.report.checks.clone()
+    };
+    let finish = Finish::new(args.report, &file, &config_name, file.inventory.as_deref())?;
+    let reports = args
+        .inputs
+        .iter()
+        .map(|path| Ok((path.display().to_string(), report::json::read_full(path)?)))
+        .collect::<Result<Vec<_>, String>>()?;
+    let merged = esaudit::merge::merge(reports, &checks)?;
+    for w in &merged.warnings {
+        eprintln!("warning: {w}");
+    }
+    print_notices(&merged.scan);
+    finish.write(&merged.scan)?;
+    Ok(exit_code(
+        &merged.scan,
+        finish.gate_fails(&merged.scan),
+        false,
+    ))
 }
 
 /// The rule that says the scanner's own credential is too powerful; its failure is also
