@@ -79,6 +79,7 @@ fn scan_fleet(c: &mut Criterion) {
             probe: Default::default(),
             clusters: vec![],
             api: Default::default(),
+            shard: None,
         };
         group.throughput(Throughput::Elements(n as u64));
         group.bench_with_input(BenchmarkId::new("parse_floor", n), dir.path(), |b, root| {

@@ -42,6 +42,8 @@ pub struct Config {
     pub endpoint_timeout: Option<f64>,
     /// Where to index the ECS findings, as `--es-output`.
     pub es_output: Option<String>,
+    /// `I/N`, as `--shard`: scan only share I of N.
+    pub shard: Option<String>,
     /// Extra reports: format = file, as `--report FORMAT=FILE`.
     #[serde(default)]
     pub reports: BTreeMap<Format, PathBuf>,

@@ -12,10 +12,12 @@ pub mod evidence;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod interrupt;
+pub mod merge;
 pub mod report;
 pub mod results;
 pub mod rules;
 pub mod score;
+pub mod shard;
 pub mod waivers;
 pub mod yaml;
 
@@ -54,6 +56,9 @@ pub struct ScanOptions {
     pub clusters: Vec<collect::api::Connection>,
     /// Timeout, parallelism and body cap of the live API collector.
     pub api: collect::api::ApiOptions,
+    /// `--shard I/N`: scan only this share of the files, clusters and endpoints (see
+    /// [`shard`]).
+    pub shard: Option<shard::Shard>,
 }
 
 /// Everything a report needs: no report recomputes anything.
@@ -73,6 +78,8 @@ pub struct Scan {
     pub time: Timestamp,
     /// The `--baseline` report compared against, as named.
     pub baseline: Option<String>,
+    /// The share this scan is, when it is one part of a split scan.
+    pub shard: Option<shard::Shard>,
 }
 
 impl Scan {
@@ -119,10 +126,16 @@ pub fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
         &collect::CollectOptions {
             es_version: options.es_version,
             store_password: options.store_password.clone(),
+            shard: options.shard,
         },
     );
-    let snapshots = collect::api::collect_all(&options.clusters, &options.api);
-    let mut endpoints = options.tls.clone();
+    // A share keeps its clusters by name and its endpoints by address; the endpoints
+    // `--probe-tls` finds stay with their cluster's share.
+    let clusters = shard::keep(options.shard, &options.clusters, |c| c.name.clone());
+    let snapshots = collect::api::collect_all(&clusters, &options.api);
+    let mut endpoints = shard::keep(options.shard, &options.tls, |e| {
+        format!("{}:{}", e.host, e.port)
+    });
     for snapshot in &snapshots {
         if let Some(error) = &snapshot.error {
             // A cluster the user named that cannot be read is an input error (exit 2); its
@@ -189,5 +202,6 @@ pub fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
         waivers,
         time,
         baseline: options.baseline.as_ref().map(|p| p.display().to_string()),
+        shard: options.shard,
     })
 }

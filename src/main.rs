@@ -7,6 +7,7 @@ use esaudit::config::{self, Config};
 use esaudit::evidence::EsVersion;
 use esaudit::report::{self, Format};
 use esaudit::rules::{Profile, Severity};
+use esaudit::shard::Shard;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -74,26 +75,15 @@ fn parse_report(s: &str) -> Result<(Format, PathBuf), String> {
     Ok((format, PathBuf::from(file)))
 }
 
+/// What `scan` and `merge` share: the config file, the rule folders, the reports and the gate.
 #[derive(clap::Args)]
-struct ScanArgs {
-    /// Files or folders to scan (folders are searched recursively); default: `paths` of the
-    /// config file.
-    paths: Vec<PathBuf>,
+struct ReportArgs {
     /// Tool config file (default: esaudit.toml in the working directory, if present).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Rule set: baseline (default), strict (baseline plus policy checks) or fips (baseline plus FIPS 140).
-    #[arg(long, value_enum)]
-    profile: Option<Profile>,
     /// Folder of extra rule files (*.yaml); repeatable.
     #[arg(long = "checks", value_name = "DIR")]
     checks: Vec<PathBuf>,
-    /// Only these rule ids or id prefixes (comma-separated, repeatable).
-    #[arg(long, value_parser = parse_list, value_name = "ID,PREFIX")]
-    select: Vec<Vec<String>>,
-    /// Skip these rule ids or id prefixes (comma-separated, repeatable).
-    #[arg(long, value_parser = parse_list, value_name = "ID,PREFIX")]
-    ignore: Vec<Vec<String>>,
     /// Format of the main output (default: table).
     #[arg(long, value_enum)]
     format: Option<Format>,
@@ -109,12 +99,6 @@ struct ScanArgs {
     /// Fail (exit 1) when the overall score is below this.
     #[arg(long, value_name = "N")]
     min_score: Option<f64>,
-    /// Waivers file (default: esaudit-waivers.yaml in the working directory, if present).
-    #[arg(long, value_name = "FILE")]
-    waivers: Option<PathBuf>,
-    /// A previous JSON report: failures already in it are shown but do not fail the run.
-    #[arg(long, value_name = "FILE")]
-    baseline: Option<PathBuf>,
     /// SARIF category (automationDetails.id), so several scans of one commit do not replace
     /// each other on GitHub (default: esaudit/<profile>).
     #[arg(long, value_name = "CATEGORY")]
@@ -122,6 +106,37 @@ struct ScanArgs {
     /// Repository file that SARIF results without a file of their own are attached to (line 1).
     #[arg(long, value_name = "FILE")]
     sarif_anchor: Option<PathBuf>,
+    /// Never colour the table (also: NO_COLOR in the environment).
+    #[arg(long)]
+    no_color: bool,
+}
+
+#[derive(clap::Args)]
+struct ScanArgs {
+    /// Files or folders to scan (folders are searched recursively); default: `paths` of the
+    /// config file.
+    paths: Vec<PathBuf>,
+    /// Rule set: baseline (default), strict (baseline plus policy checks) or fips (baseline plus FIPS 140).
+    #[arg(long, value_enum)]
+    profile: Option<Profile>,
+    /// Only these rule ids or id prefixes (comma-separated, repeatable).
+    #[arg(long, value_parser = parse_list, value_name = "ID,PREFIX")]
+    select: Vec<Vec<String>>,
+    /// Skip these rule ids or id prefixes (comma-separated, repeatable).
+    #[arg(long, value_parser = parse_list, value_name = "ID,PREFIX")]
+    ignore: Vec<Vec<String>>,
+    #[command(flatten)]
+    report: ReportArgs,
+    /// Scan only share I of N (1 ≤ I ≤ N) of the files, clusters and endpoints, so that N
+    /// machines can split a scan; `esaudit merge` joins their JSON reports.
+    #[arg(long, value_parser = Shard::parse, value_name = "I/N")]
+    shard: Option<Shard>,
+    /// Waivers file (default: esaudit-waivers.yaml in the working directory, if present).
+    #[arg(long, value_name = "FILE")]
+    waivers: Option<PathBuf>,
+    /// A previous JSON report: failures already in it are shown but do not fail the run.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
     /// Judge against this Elasticsearch version (X.Y) instead of the one found or assumed.
     #[arg(long, value_parser = parse_version, value_name = "X.Y")]
     es_version: Option<EsVersion>,
@@ -150,9 +165,6 @@ struct ScanArgs {
     /// repeatable.
     #[arg(long = "ca-cert", value_name = "FILE")]
     ca_cert: Vec<PathBuf>,
-    /// Never colour the table (also: NO_COLOR in the environment).
-    #[arg(long)]
-    no_color: bool,
     /// Also index the ECS findings into Elasticsearch: https://HOST:PORT/INDEX (default index
     /// esaudit-findings), with the same credentials and --ca-cert as --url.
     #[arg(long, value_name = "URL")]
@@ -214,12 +226,24 @@ struct CollectArgs {
     cluster_timeout: f64,
 }
 
+#[derive(clap::Args)]
+struct MergeArgs {
+    /// JSON reports to merge (`scan --format json`), typically one per share of `scan --shard`.
+    #[arg(required = true, value_name = "REPORT.json")]
+    inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    report: ReportArgs,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Scan configuration files and folders, live clusters and TLS endpoints.
     Scan(Box<ScanArgs>),
     /// Snapshot live clusters' security APIs into a folder, for a later offline scan.
     Collect(Box<CollectArgs>),
+    /// Merge the JSON reports of a split scan (`scan --shard I/N`) into one report, scored and
+    /// gated like a scan.
+    Merge(Box<MergeArgs>),
     /// List the rule catalog.
     Rules {
         #[arg(long, value_enum, default_value = "table")]
@@ -313,6 +337,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Command::Scan(args) => scan(*args),
         Command::Collect(args) => collect(*args),
+        Command::Merge(args) => merge(*args),
     }
 }
 
@@ -593,17 +618,174 @@ fn load_config(explicit: Option<&Path>) -> Result<Config, String> {
     }
 }
 
-fn scan(args: ScanArgs) -> Result<ExitCode, String> {
-    let file = load_config(args.config.as_deref())?;
-    let config_name = args
-        .config
-        .as_deref()
+/// `FILE: key: problem`, for a bad value in the config file.
+fn in_file(config_name: &str, key: &str, e: String) -> String {
+    format!("{config_name}: {key}: {e}")
+}
+
+/// The config file's name as the user knows it, for messages.
+fn config_name(explicit: Option<&Path>) -> String {
+    explicit
         .unwrap_or(Path::new(config::DEFAULT_FILE))
         .display()
-        .to_string();
-    let in_file = |key: &str, e: String| format!("{config_name}: {key}: {e}");
+        .to_string()
+}
+
+/// Where the reports go and what fails the run: the end of a run that `scan` and `merge`
+/// share.
+struct Finish {
+    format: Format,
+    output: Option<PathBuf>,
+    reports: Vec<(Format, PathBuf)>,
+    /// Colour the table when it goes to a terminal.
+    color: bool,
+    sarif: report::sarif::Options,
+    fail_on: FailOn,
+    min_score: Option<f64>,
+}
+
+impl Finish {
+    /// The flags, else the config file's keys. `inventory` anchors SARIF findings that have no
+    /// file when no `--sarif-anchor` is given.
+    fn new(
+        args: ReportArgs,
+        file: &Config,
+        config_name: &str,
+        inventory: Option<&Path>,
+    ) -> Result<Finish, String> {
+        let fail_on = match (args.fail_on, &file.fail_on) {
+            (Some(f), _) => f,
+            (None, Some(text)) => {
+                parse_fail_on(text).map_err(|e| in_file(config_name, "fail-on", e))?
+            }
+            (None, None) => FailOn(Some(Severity::High)),
+        };
+        let root = std::env::current_dir().map_err(|e| format!("working directory: {e}"))?;
+        let sarif_anchor = args.sarif_anchor.or(file.sarif_anchor.clone());
+        // Findings about live clusters have no file: the inventory that declares them is the
+        // natural place to show them on, when it is inside the repository.
+        let inventory_anchor = inventory
+            .filter(|p| p.is_file())
+            .and_then(|p| report::sarif::repo_path(&p.display().to_string(), &root));
+        let anchor = match &sarif_anchor {
+            Some(path) => Some(
+                report::sarif::repo_path(&path.display().to_string(), &root)
+                    .filter(|_| path.is_file())
+                    .ok_or_else(|| {
+                        format!(
+                            "--sarif-anchor {}: must be an existing file inside the working directory (the repository)",
+                            path.display()
+                        )
+                    })?,
+            ),
+            None => inventory_anchor,
+        };
+        let category = args.sarif_category.or(file.sarif_category.clone());
+        if category
+            .as_deref()
+            .is_some_and(|c| c.trim_matches('/').trim().is_empty())
+        {
+            return Err("--sarif-category must not be empty".into());
+        }
+        Ok(Finish {
+            format: args.format.or(file.format).unwrap_or(Format::Table),
+            color: use_color(args.no_color),
+            output: args.output.or(file.output.clone()),
+            reports: if args.reports.is_empty() {
+                file.reports.clone().into_iter().collect()
+            } else {
+                args.reports
+            },
+            sarif: report::sarif::Options {
+                category,
+                anchor,
+                root,
+            },
+            fail_on,
+            min_score: args.min_score.or(file.min_score),
+        })
+    }
+
+    /// Writes the main output and every `--report`, then prints what the formats warn about.
+    fn write(&self, scan: &esaudit::Scan) -> Result<(), String> {
+        let options = |color: bool| report::Options {
+            color,
+            sarif: self.sarif.clone(),
+        };
+        let main = report::render(
+            self.format,
+            scan,
+            &options(self.output.is_none() && self.color),
+        );
+        let mut warnings = main.warnings.clone();
+        match &self.output {
+            Some(path) => write_report(path, &main.text)?,
+            None => print!("{}", main.text),
+        }
+        for (format, path) in &self.reports {
+            let rendered = report::render(*format, scan, &options(false));
+            write_report(path, &rendered.text)?;
+            warnings.extend(rendered.warnings);
+        }
+        warnings.dedup();
+        for w in warnings {
+            eprintln!("warning: {w}");
+        }
+        Ok(())
+    }
+
+    /// Whether the gate fails: a failure at or above `--fail-on` (waived and baseline ones do
+    /// not count), or the score under `--min-score`.
+    fn gate_fails(&self, scan: &esaudit::Scan) -> bool {
+        let failing = scan.results.iter().any(|r| {
+            r.gates()
+                && self
+                    .fail_on
+                    .0
+                    .is_some_and(|threshold| r.severity >= threshold)
+        });
+        failing || self.min_score.is_some_and(|min| scan.score.value < min)
+    }
+}
+
+/// Input errors, waivers that need attention and a too powerful scanner, on standard error.
+fn print_notices(scan: &esaudit::Scan) {
+    for e in &scan.input_errors {
+        eprintln!("error: {}: {}", e.path, e.message);
+    }
+    for w in scan.waivers.all() {
+        eprintln!("warning: waiver {} ({}): {}", w.source, w.rule, w.problem);
+    }
+    for r in scan
+        .results
+        .iter()
+        .filter(|r| r.rule == SCANNER_PRIVILEGES_RULE && r.status == esaudit::results::Status::Fail)
+    {
+        eprintln!(
+            "warning: {}: {}; scan with a user holding only monitor and read_security",
+            r.target, r.message
+        );
+    }
+}
+
+/// 2 when an input could not be read or the findings were not delivered, else 1 when the
+/// gate failed, else 0.
+fn exit_code(scan: &esaudit::Scan, gate_fails: bool, output_failed: bool) -> ExitCode {
+    if !scan.input_errors.is_empty() || output_failed {
+        ExitCode::from(2)
+    } else if gate_fails {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn scan(args: ScanArgs) -> Result<ExitCode, String> {
+    let file = load_config(args.report.config.as_deref())?;
+    let config_name = config_name(args.report.config.as_deref());
+    let in_file = |key: &str, e: String| in_file(&config_name, key, e);
     let paths = if args.paths.is_empty() {
-        file.paths
+        file.paths.clone()
     } else {
         args.paths
     };
@@ -619,10 +801,10 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
             config::DEFAULT_FILE
         ));
     }
-    let fail_on = match (args.fail_on, &file.fail_on) {
-        (Some(f), _) => f,
-        (None, Some(text)) => parse_fail_on(text).map_err(|e| in_file("fail-on", e))?,
-        (None, None) => FailOn(Some(Severity::High)),
+    let shard = match (args.shard, &file.shard) {
+        (Some(s), _) => Some(s),
+        (None, Some(text)) => Some(Shard::parse(text).map_err(|e| in_file("shard", e))?),
+        (None, None) => None,
     };
     let es_version = match (args.es_version, &file.es_version) {
         (Some(v), _) => Some(v),
@@ -634,45 +816,16 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         if cli.is_empty() { from_file } else { cli }
     };
     // Waivers: the flag, else the config file, else the default file when it exists.
-    let waivers = args.waivers.or(file.waivers).or_else(|| {
+    let waivers = args.waivers.or(file.waivers.clone()).or_else(|| {
         let default = PathBuf::from(esaudit::waivers::DEFAULT_FILE);
         default.is_file().then_some(default)
     });
-    let root = std::env::current_dir().map_err(|e| format!("working directory: {e}"))?;
-    let sarif_anchor = args.sarif_anchor.or(file.sarif_anchor);
-    // Findings about live clusters have no file: the inventory that declares them is the
-    // natural place to show them on, when it is inside the repository.
-    let inventory_anchor = inventory
-        .as_deref()
-        .filter(|p| p.is_file())
-        .and_then(|p| report::sarif::repo_path(&p.display().to_string(), &root));
-    let anchor = match &sarif_anchor {
-        Some(path) => Some(
-            report::sarif::repo_path(&path.display().to_string(), &root)
-                .filter(|_| path.is_file())
-                .ok_or_else(|| {
-                    format!(
-                        "--sarif-anchor {}: must be an existing file inside the working directory (the repository)",
-                        path.display()
-                    )
-                })?,
-        ),
-        None => inventory_anchor,
-    };
-    let sarif_category = args.sarif_category.or(file.sarif_category);
-    if sarif_category
-        .as_deref()
-        .is_some_and(|c| c.trim_matches('/').trim().is_empty())
-    {
-        return Err("--sarif-category must not be empty".into());
-    }
-    let format = args.format.or(file.format).unwrap_or(Format::Table);
-    let output = args.output.or(file.output);
-    let reports: Vec<(Format, PathBuf)> = if args.reports.is_empty() {
-        file.reports.into_iter().collect()
+    let checks = if args.report.checks.is_empty() {
+        file.checks.clone()
     } else {
-        args.reports
+        args.report.checks.clone()
     };
+    let finish = Finish::new(args.report, &file, &config_name, inventory.as_deref())?;
     if let Some(n) = args.jobs {
         rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
@@ -726,11 +879,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         },
         paths,
         profile: args.profile.or(file.profile).unwrap_or(Profile::Baseline),
-        checks: if args.checks.is_empty() {
-            file.checks
-        } else {
-            args.checks
-        },
+        checks,
         select: or_file(args.select, file.select),
         ignore: or_file(args.ignore, file.ignore),
         es_version,
@@ -738,57 +887,12 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         baseline: args.baseline.or(file.baseline),
         store_password: std::env::var("ESAUDIT_STORE_PASSWORD").ok(),
         expiry_warning_days: args.expiry_warning_days,
+        shard,
     };
-    let min_score = args.min_score.or(file.min_score);
     let scan = esaudit::scan(&options).map_err(|e| e.to_string())?;
-    for e in &scan.input_errors {
-        eprintln!("error: {}: {}", e.path, e.message);
-    }
-    for w in scan.waivers.all() {
-        eprintln!("warning: waiver {} ({}): {}", w.source, w.rule, w.problem);
-    }
-    for r in scan
-        .results
-        .iter()
-        .filter(|r| r.rule == SCANNER_PRIVILEGES_RULE && r.status == esaudit::results::Status::Fail)
-    {
-        eprintln!(
-            "warning: {}: {}; scan with a user holding only monitor and read_security",
-            r.target, r.message
-        );
-    }
-    let render_options = |color: bool| report::Options {
-        color,
-        sarif: report::sarif::Options {
-            category: sarif_category.clone(),
-            anchor: anchor.clone(),
-            root: root.clone(),
-        },
-    };
-    let main = report::render(
-        format,
-        &scan,
-        &render_options(output.is_none() && use_color(args.no_color)),
-    );
-    let mut warnings = main.warnings.clone();
-    match &output {
-        Some(path) => write_report(path, &main.text)?,
-        None => print!("{}", main.text),
-    }
-    for (format, path) in &reports {
-        let rendered = report::render(*format, &scan, &render_options(false));
-        write_report(path, &rendered.text)?;
-        warnings.extend(rendered.warnings);
-    }
-    warnings.dedup();
-    for w in warnings {
-        eprintln!("warning: {w}");
-    }
-    let failing = scan
-        .results
-        .iter()
-        .any(|r| r.gates() && fail_on.0.is_some_and(|threshold| r.severity >= threshold));
-    let under = min_score.is_some_and(|min| scan.score.value < min);
+    print_notices(&scan);
+    finish.write(&scan)?;
+    let gate_fails = finish.gate_fails(&scan);
     // The findings upload comes last, after every report is on disk. When it fails the run
     // exits 2 (the findings did not arrive where they were asked for), and the gate's own
     // verdict is still printed so a CI log shows both.
@@ -803,7 +907,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
                 eprintln!("error: --es-output: {e}");
                 eprintln!(
                     "error: the findings were not all indexed; the reports were written, and the gate {}",
-                    if failing || under {
+                    if gate_fails {
                         "FAILED (exit 1 without this error)"
                     } else {
                         "held (exit 0 without this error)"
@@ -813,14 +917,35 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
             }
         }
     }
-    if !scan.input_errors.is_empty() || output_failed {
-        return Ok(ExitCode::from(2));
-    }
-    Ok(if failing || under {
-        ExitCode::from(1)
+    Ok(exit_code(&scan, gate_fails, output_failed))
+}
+
+/// `esaudit merge`: the JSON reports of a split scan as one, written and gated like `scan`'s.
+fn merge(args: MergeArgs) -> Result<ExitCode, String> {
+    let file = load_config(args.report.config.as_deref())?;
+    let config_name = config_name(args.report.config.as_deref());
+    let checks = if args.report.checks.is_empty() {
+        file.checks.clone()
     } else {
-        ExitCode::SUCCESS
-    })
+        args.report.checks.clone()
+    };
+    let finish = Finish::new(args.report, &file, &config_name, file.inventory.as_deref())?;
+    let reports = args
+        .inputs
+        .iter()
+        .map(|path| Ok((path.display().to_string(), report::json::read_full(path)?)))
+        .collect::<Result<Vec<_>, String>>()?;
+    let merged = esaudit::merge::merge(reports, &checks)?;
+    for w in &merged.warnings {
+        eprintln!("warning: {w}");
+    }
+    print_notices(&merged.scan);
+    finish.write(&merged.scan)?;
+    Ok(exit_code(
+        &merged.scan,
+        finish.gate_fails(&merged.scan),
+        false,
+    ))
 }
 
 /// The rule that says the scanner's own credential is too powerful; its failure is also

@@ -25,7 +25,7 @@ impl Status {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Target {
     pub id: String,
     pub kind: String,
@@ -107,8 +107,15 @@ pub struct Waiver {
     pub source: String,
 }
 
-/// FNV-1a, 64 bits: a stable, dependency-free fingerprint of a result's identity.
+/// A stable, dependency-free fingerprint of a result's identity: [`stable_hash`] in hex.
 pub fn fingerprint(parts: &[&str]) -> String {
+    format!("{:016x}", stable_hash(parts))
+}
+
+/// FNV-1a, 64 bits, over each part's bytes followed by a 0x1f separator. Unlike Rust's
+/// randomised SipHash it is the same on every machine and in every release, which is what
+/// fingerprints and `--shard` keys need: changing it changes every fingerprint and every share.
+pub fn stable_hash(parts: &[&str]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for part in parts {
         for byte in part.bytes().chain(std::iter::once(0x1f)) {
@@ -116,7 +123,7 @@ pub fn fingerprint(parts: &[&str]) -> String {
             hash = hash.wrapping_mul(0x0100_0000_01b3);
         }
     }
-    format!("{hash:016x}")
+    hash
 }
 
 /// Orders results for output: by target, then worst status and severity first, then rule id.

@@ -57,7 +57,7 @@ pub struct WaiverSet {
 }
 
 /// A waiver that did not do its job, for the report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WaiverNote {
     /// `FILE:LINE` of the waiver or of the inline comment.
     pub source: String,
@@ -78,7 +78,8 @@ pub struct WaiverNote {
 
 /// Waivers that need attention: expired ones (they no longer waive), unused ones (they
 /// matched no failing result) and inline comments that were not applied (no reason given).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct WaiverReport {
     pub expired: Vec<WaiverNote>,
     pub unused: Vec<WaiverNote>,

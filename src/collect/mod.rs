@@ -34,6 +34,8 @@ pub struct CollectOptions {
     /// A password to try on PKCS#12 stores besides the empty one and the keystore's
     /// (from `ESAUDIT_STORE_PASSWORD`).
     pub store_password: Option<String>,
+    /// `--shard I/N`: only the files of this share are read.
+    pub shard: Option<crate::shard::Shard>,
 }
 
 /// Reads every node configuration found under `paths` (files or folders, searched recursively).
@@ -42,20 +44,25 @@ pub fn collect(paths: &[PathBuf], options: &CollectOptions) -> Deployment {
     let mut deployment = Deployment::default();
     let mut found = Found::default();
     for path in paths {
-        let before = found.count();
-        if let Err(message) = discover(path, &mut found) {
+        let mut here = Found::default();
+        if let Err(message) = discover(path, &mut here) {
             deployment.input_errors.push(InputError {
                 path: display(path),
                 message,
             });
             continue;
         }
-        if found.count() == before {
+        if here.count() == 0 {
             deployment.input_errors.push(InputError {
                 path: display(path),
                 message: "no Elastic Stack configuration (elasticsearch.yml, an API snapshot or support-diagnostics bundle, kibana.yml, logstash.yml, a pipeline, a Beat or Agent config, a compose file or Kubernetes manifest) or certificate files found here".into(),
             });
         }
+        // Before anything is parsed, so that a share does only its part of the work.
+        if let Some(shard) = options.shard {
+            here.keep_share(shard, path);
+        }
+        found.append(here);
     }
     // Node configs and their keystores are parsed in parallel; the files they name are then
     // registered in order (so indices do not depend on thread timing) and read in parallel.
@@ -146,6 +153,47 @@ impl Found {
             + self.manifests.len()
             + self.snapshots.len()
             + self.env_files.len()
+    }
+
+    fn sets(&mut self) -> [&mut BTreeSet<PathBuf>; 8] {
+        [
+            &mut self.configs,
+            &mut self.security_files,
+            &mut self.components,
+            &mut self.pipelines,
+            &mut self.compose,
+            &mut self.manifests,
+            &mut self.snapshots,
+            &mut self.env_files,
+        ]
+    }
+
+    fn append(&mut self, mut other: Found) {
+        for (mine, theirs) in self.sets().into_iter().zip(other.sets()) {
+            mine.append(theirs);
+        }
+    }
+
+    /// Keeps what belongs to `shard`, keyed by deployment folder relative to `root`, the path
+    /// argument it was found under (see [`crate::shard::PathKeys`]); snapshots by their path.
+    fn keep_share(&mut self, shard: crate::shard::Shard, root: &Path) {
+        let base = if root.is_dir() { root } else { Path::new("") };
+        let configs = (self.configs.iter().map(|p| (p.as_path(), true)))
+            .chain(self.components.iter().map(|p| (p.as_path(), false)));
+        let keys = crate::shard::PathKeys::new(base, configs);
+        self.snapshots.retain(|p| shard.holds(&keys.own(p)));
+        let files = [
+            &mut self.configs,
+            &mut self.security_files,
+            &mut self.components,
+            &mut self.pipelines,
+            &mut self.compose,
+            &mut self.manifests,
+            &mut self.env_files,
+        ];
+        for set in files {
+            set.retain(|p| shard.holds(&keys.key(p)));
+        }
     }
 
     /// Files recognised by name (or, for pipelines, by their first word); false for the rest.

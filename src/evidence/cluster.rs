@@ -33,6 +33,8 @@ pub struct ClusterFacts {
 
 /// Where a node's deployment is: the manifest or compose file it came from, else the folder
 /// holding its node folder (`deploy/` for `deploy/es01/config/elasticsearch.yml`).
+/// `--shard` keys node folders by the same folder (`shard::PathKeys`), so the nodes compared
+/// here are always in one share.
 fn deployment_key(node: &EsNode) -> String {
     let path = Path::new(&node.config_path);
     if !path.ends_with("elasticsearch.yml") && !path.ends_with("elasticsearch.yaml") {

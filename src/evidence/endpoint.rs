@@ -4,14 +4,14 @@
 
 use super::catalog;
 use super::certs::CertFacts;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Protocol names, oldest first, as they appear in `protocols` and `suites`.
 pub const PROTOCOLS: &[&str] = &["SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
 
 /// What the endpoint serves: the transport layer (node-to-node) or anything else (HTTP).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     #[default]
@@ -350,8 +350,8 @@ fn join(v: &[&String]) -> String {
     v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
 }
 
-/// What the JSON report shows of a probed endpoint (beside its grade).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// What the JSON report shows of a probed endpoint (beside its grade); read back by `merge`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TlsSummary {
     pub role: Role,
     pub protocols: Vec<String>,
@@ -363,11 +363,11 @@ pub struct TlsSummary {
     /// The leaf certificate, in a line.
     pub leaf: String,
     pub trusted: bool,
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub trust_error: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub handshake_errors: Vec<String>,
 }
 

@@ -66,7 +66,7 @@ pub struct Deployment {
     pub clusters: Vec<es_cluster::EsCluster>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct InputError {
     pub path: String,
     pub message: String,

@@ -4,7 +4,9 @@ use crate::Scan;
 use crate::evidence::InputError;
 use crate::results::{RuleResult, Target};
 use crate::score::Score;
+use crate::shard::Shard;
 use crate::waivers::WaiverReport;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// Bumped when a field changes meaning or disappears; new fields do not bump it.
@@ -21,6 +23,12 @@ struct JsonReport<'a> {
     version: u32,
     tool: Tool,
     profile: &'a str,
+    /// Only in the report of one share of a split scan (`--shard I/N`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shard: Option<Shard>,
+    /// The `--baseline` report the failures were compared with, as named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<&'a str>,
     score: &'a Score,
     targets: &'a [Target],
     errors: &'a [InputError],
@@ -37,6 +45,8 @@ pub fn render(scan: &Scan) -> String {
             version: env!("CARGO_PKG_VERSION"),
         },
         profile,
+        shard: scan.shard,
+        baseline: scan.baseline.as_deref(),
         score: &scan.score,
         targets: &scan.targets,
         errors: &scan.input_errors,
@@ -63,17 +73,68 @@ pub struct StoredScore {
     pub grade: String,
 }
 
+/// A JSON report read back whole, for `esaudit merge`.
+#[derive(Debug, Deserialize)]
+pub struct FullReport {
+    pub version: u32,
+    pub tool: StoredTool,
+    pub profile: String,
+    #[serde(default)]
+    pub shard: Option<Shard>,
+    #[serde(default)]
+    pub baseline: Option<String>,
+    pub targets: Vec<Target>,
+    #[serde(default)]
+    pub errors: Vec<InputError>,
+    #[serde(default)]
+    pub waivers: WaiverReport,
+    pub results: Vec<RuleResult>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StoredTool {
+    pub name: String,
+    pub version: String,
+}
+
 /// Reads a JSON report written by `scan --format json`. The error names the file.
 pub fn read(path: &std::path::Path) -> Result<StoredReport, String> {
-    let name = path.display();
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{name}: cannot read: {e}"))?;
-    let report: StoredReport = serde_json::from_str(&text)
-        .map_err(|e| format!("{name}: not an esaudit JSON report: {e}"))?;
-    if report.version != FORMAT_VERSION {
+    read_as(path)
+}
+
+/// Reads a whole JSON report, made by esaudit (its `tool.name`). The error names the file.
+pub fn read_full(path: &std::path::Path) -> Result<FullReport, String> {
+    let report: FullReport = read_as(path)?;
+    if report.tool.name != "esaudit" {
         return Err(format!(
-            "{name}: JSON report version {} (this esaudit reads version {FORMAT_VERSION})",
-            report.version
+            "{}: not an esaudit JSON report (made by {})",
+            path.display(),
+            report.tool.name
         ));
     }
     Ok(report)
+}
+
+/// The version is checked before the rest, so a report of another version is named as such
+/// rather than as a parse error.
+fn read_as<T: DeserializeOwned>(path: &std::path::Path) -> Result<T, String> {
+    #[derive(Deserialize)]
+    struct Version {
+        version: Option<serde_json::Value>,
+    }
+    let name = path.display();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{name}: cannot read: {e}"))?;
+    let not_a_report = |e: serde_json::Error| format!("{name}: not an esaudit JSON report: {e}");
+    let version = serde_json::from_str::<Version>(&text).map_err(not_a_report)?;
+    match version.version {
+        Some(v) if v == FORMAT_VERSION => {}
+        Some(v) if v.is_u64() => {
+            return Err(format!(
+                "{name}: JSON report version {v} (this esaudit reads version {FORMAT_VERSION})"
+            ));
+        }
+        Some(v) => return Err(format!("{name}: not an esaudit JSON report (version {v})")),
+        None => return Err(format!("{name}: not an esaudit JSON report: no `version`")),
+    }
+    serde_json::from_str(&text).map_err(not_a_report)
 }

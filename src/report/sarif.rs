@@ -542,6 +542,7 @@ mod tests {
             waivers: Default::default(),
             time: crate::clock::Timestamp(0),
             baseline: None,
+            shard: None,
         };
         let root = std::env::current_dir().unwrap();
         let left_out = render(

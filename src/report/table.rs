@@ -159,6 +159,12 @@ pub fn render(scan: &Scan, color: bool) -> String {
         c.not_applicable,
         c.waived
     );
+    if let Some(shard) = scan.shard {
+        let _ = writeln!(
+            out,
+            "Share {shard} of a split scan: `esaudit merge` the shares' JSON reports for the whole."
+        );
+    }
     out
 }
 
