@@ -185,13 +185,7 @@ pub fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
     }
     results::sort(&mut results);
     let score = score::score(&results);
-    let used: std::collections::BTreeSet<&str> = results.iter().map(|r| r.rule.as_str()).collect();
-    let mut rules: Vec<Rule> = engine
-        .rules()
-        .filter(|r| used.contains(r.id.as_str()))
-        .cloned()
-        .collect();
-    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    let rules = engine.rules_used_by(&results);
     Ok(Scan {
         profile: options.profile,
         targets,

@@ -5,7 +5,7 @@
 use crate::clock::Timestamp;
 use crate::report::json::FullReport;
 use crate::results::{RuleResult, Target};
-use crate::rules::{Profile, Rule};
+use crate::rules::Profile;
 use crate::shard::Shard;
 use crate::waivers::{WaiverNote, WaiverReport};
 use crate::{Scan, score};
@@ -118,12 +118,7 @@ pub fn merge(reports: Vec<(String, FullReport)>, checks: &[PathBuf]) -> Result<M
 
     let engine = crate::engine(checks).map_err(|e| e.to_string())?;
     let used: BTreeSet<&str> = results.iter().map(|r| r.rule.as_str()).collect();
-    let mut rules: Vec<Rule> = engine
-        .rules()
-        .filter(|r| used.contains(r.id.as_str()))
-        .cloned()
-        .collect();
-    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    let rules = engine.rules_used_by(&results);
     let known: BTreeSet<&str> = rules.iter().map(|r| r.id.as_str()).collect();
     let unknown: Vec<&str> = used.difference(&known).copied().collect();
     if !unknown.is_empty() {

@@ -151,6 +151,20 @@ impl Engine {
         Ok(())
     }
 
+    /// The catalog entries of the rules that produced `results`, sorted by id (what the reports
+    /// that document rules read).
+    pub fn rules_used_by(&self, results: &[RuleResult]) -> Vec<Rule> {
+        let used: std::collections::BTreeSet<&str> =
+            results.iter().map(|r| r.rule.as_str()).collect();
+        let mut rules: Vec<Rule> = self
+            .rules()
+            .filter(|r| used.contains(r.id.as_str()))
+            .cloned()
+            .collect();
+        rules.sort_by(|a, b| a.id.cmp(&b.id));
+        rules
+    }
+
     pub fn rules(&self) -> impl Iterator<Item = &Rule> {
         self.rules.iter().map(|c| &c.rule)
     }
