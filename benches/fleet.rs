@@ -40,6 +40,7 @@ fn scan_fleet(c: &mut Criterion) {
             probe: Default::default(),
             clusters: vec![],
             api: Default::default(),
+            progress: false,
         };
         group.throughput(Throughput::Elements(n as u64));
         group.bench_with_input(BenchmarkId::from_parameter(n), &options, |b, o| {

@@ -12,6 +12,7 @@ pub mod evidence;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod interrupt;
+pub mod progress;
 pub mod report;
 pub mod results;
 pub mod rules;
@@ -54,6 +55,9 @@ pub struct ScanOptions {
     pub clusters: Vec<collect::api::Connection>,
     /// Timeout, parallelism and body cap of the live API collector.
     pub api: collect::api::ApiOptions,
+    /// Draw progress bars on standard error (when it is a terminal). This decides for the
+    /// whole scan: the `progress` of `api` and `probe` is set from it.
+    pub progress: bool,
 }
 
 /// Everything a report needs: no report recomputes anything.
@@ -121,7 +125,12 @@ pub fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
             store_password: options.store_password.clone(),
         },
     );
-    let snapshots = collect::api::collect_all(&options.clusters, &options.api);
+    let progress = progress::Progress::new(options.progress);
+    let api = collect::api::ApiOptions {
+        progress,
+        ..options.api.clone()
+    };
+    let snapshots = collect::api::collect_all(&options.clusters, &api);
     let mut endpoints = options.tls.clone();
     for snapshot in &snapshots {
         if let Some(error) = &snapshot.error {
@@ -139,7 +148,11 @@ pub fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
         }
     }
     deployment.api_snapshots.extend(snapshots);
-    deployment.endpoints = collect::tls_probe::probe_all(&endpoints, &options.probe);
+    let probe = collect::tls_probe::ProbeOptions {
+        progress,
+        ..options.probe.clone()
+    };
+    deployment.endpoints = collect::tls_probe::probe_all(&endpoints, &probe);
     let mut addresses: Vec<_> = deployment
         .nodes
         .iter()

@@ -153,6 +153,9 @@ struct ScanArgs {
     /// Never colour the table (also: NO_COLOR in the environment).
     #[arg(long)]
     no_color: bool,
+    /// Draw no progress bars (they are drawn on standard error only when it is a terminal).
+    #[arg(long)]
+    no_progress: bool,
     /// Also index the ECS findings into Elasticsearch: https://HOST:PORT/INDEX (default index
     /// esaudit-findings), with the same credentials and --ca-cert as --url.
     #[arg(long, value_name = "URL")]
@@ -212,6 +215,9 @@ struct CollectArgs {
     /// Seconds one cluster may take in all, however its calls are paced.
     #[arg(long, default_value_t = 120.0, value_name = "SECS")]
     cluster_timeout: f64,
+    /// Draw no progress bar (it is drawn on standard error only when it is a terminal).
+    #[arg(long)]
+    no_progress: bool,
 }
 
 #[derive(Subcommand)]
@@ -497,6 +503,7 @@ fn collect(args: CollectArgs) -> Result<ExitCode, String> {
     let options = api::ApiOptions {
         timeout,
         cluster_budget: check_timeout("--cluster-timeout", args.cluster_timeout)?,
+        progress: esaudit::progress::Progress::new(!args.no_progress),
         ..Default::default()
     };
     let snapshots = api::collect_all(&clusters, &options);
@@ -712,6 +719,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         parallel: args.jobs.unwrap_or(8).max(1),
         ca_certs: args.ca_cert.clone(),
         endpoint_timeout,
+        ..Default::default()
     };
     let options = esaudit::ScanOptions {
         tls,
@@ -738,6 +746,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         baseline: args.baseline.or(file.baseline),
         store_password: std::env::var("ESAUDIT_STORE_PASSWORD").ok(),
         expiry_warning_days: args.expiry_warning_days,
+        progress: !args.no_progress,
     };
     let min_score = args.min_score.or(file.min_score);
     let scan = esaudit::scan(&options).map_err(|e| e.to_string())?;

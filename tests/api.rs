@@ -63,6 +63,7 @@ fn collect_writes_the_snapshot_and_no_credential() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(0), "{stderr}");
+    common::assert_no_progress(&stderr);
     assert!(
         stderr.contains("15 calls ok, 0 refused, 0 failed"),
         "{stderr}"

@@ -178,6 +178,7 @@ fn scan(targets: &[String], extra: &[&str]) -> (i32, Value, Duration) {
     let start = Instant::now();
     let out = cmd.output().unwrap();
     let took = start.elapsed();
+    common::assert_no_progress(&String::from_utf8_lossy(&out.stderr));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "not JSON ({e}): {}\n{}",

@@ -69,6 +69,8 @@ pub struct ApiOptions {
     /// The whole of one cluster's collection (a server that answers every call just under the
     /// per-request timeout cannot stretch a scan without end).
     pub cluster_budget: Duration,
+    /// A bar ticked once per cluster read (drawn only on a terminal).
+    pub progress: crate::progress::Progress,
 }
 
 impl Default for ApiOptions {
@@ -78,6 +80,7 @@ impl Default for ApiOptions {
             parallel_clusters: 16,
             max_body_bytes: 64 * 1024 * 1024,
             cluster_budget: Duration::from_secs(120),
+            progress: crate::progress::Progress::off(),
         }
     }
 }
@@ -105,26 +108,31 @@ pub fn collect_all(connections: &[Connection], options: &ApiOptions) -> Vec<ApiS
                 .collect();
         }
     };
-    runtime.block_on(async {
+    let bar = options.progress.bar(connections.len() as u64, "clusters");
+    let snapshots = runtime.block_on(async {
         let permits = Arc::new(Semaphore::new(options.parallel_clusters.max(1)));
         let mut tasks = JoinSet::new();
         for (i, connection) in connections.iter().cloned().enumerate() {
             let permits = permits.clone();
             let options = options.clone();
+            let bar = bar.clone();
             tasks.spawn(async move {
                 let _permit = permits.acquire_owned().await.ok();
                 let budget = options.cluster_budget;
-                match tokio::time::timeout(budget, collect_one(&connection, &options)).await {
-                    Ok(snapshot) => (i, snapshot),
-                    Err(_) => {
-                        let mut s = base_snapshot(&connection, &shown_url(&connection.url));
-                        s.error = Some(format!(
-                            "the cluster did not answer everything within {} s (the limit for one cluster)",
-                            budget.as_secs()
-                        ));
-                        (i, s)
-                    }
-                }
+                let snapshot =
+                    match tokio::time::timeout(budget, collect_one(&connection, &options)).await {
+                        Ok(snapshot) => snapshot,
+                        Err(_) => {
+                            let mut s = base_snapshot(&connection, &shown_url(&connection.url));
+                            s.error = Some(format!(
+                                "the cluster did not answer everything within {} s (the limit for one cluster)",
+                                budget.as_secs()
+                            ));
+                            s
+                        }
+                    };
+                bar.inc(1);
+                (i, snapshot)
             });
         }
         let mut out: Vec<Option<ApiSnapshot>> = vec![None; connections.len()];
@@ -143,7 +151,9 @@ pub fn collect_all(connections: &[Connection], options: &ApiOptions) -> Vec<ApiS
                 })
             })
             .collect()
-    })
+    });
+    bar.finish_and_clear();
+    snapshots
 }
 
 /// How the scanner proves who it is, besides a client certificate (set on the client).

@@ -52,6 +52,8 @@ pub struct ProbeOptions {
     pub ca_certs: Vec<std::path::PathBuf>,
     /// All connections to one endpoint together (`--endpoint-timeout`).
     pub endpoint_timeout: Duration,
+    /// A bar ticked once per endpoint probed (drawn only on a terminal).
+    pub progress: crate::progress::Progress,
 }
 
 impl Default for ProbeOptions {
@@ -61,6 +63,7 @@ impl Default for ProbeOptions {
             parallel: 8,
             ca_certs: vec![],
             endpoint_timeout: Duration::from_secs(60),
+            progress: crate::progress::Progress::off(),
         }
     }
 }
@@ -979,7 +982,8 @@ fn probe_on_new_runtime(specs: &[EndpointSpec], options: &ProbeOptions) -> Vec<E
                 .collect();
         }
     };
-    runtime.block_on(async {
+    let bar = options.progress.bar(specs.len() as u64, "TLS endpoints");
+    let endpoints = runtime.block_on(async {
         let limit = Arc::new(tokio::sync::Semaphore::new(options.parallel.max(1)));
         let tasks: Vec<_> = specs
             .iter()
@@ -987,9 +991,12 @@ fn probe_on_new_runtime(specs: &[EndpointSpec], options: &ProbeOptions) -> Vec<E
             .map(|spec| {
                 let limit = limit.clone();
                 let options = options.clone();
+                let bar = bar.clone();
                 tokio::spawn(async move {
                     let _permit = limit.acquire_owned().await;
-                    probe(&spec, &options).await
+                    let endpoint = probe(&spec, &options).await;
+                    bar.inc(1);
+                    endpoint
                 })
             })
             .collect();
@@ -1003,7 +1010,9 @@ fn probe_on_new_runtime(specs: &[EndpointSpec], options: &ProbeOptions) -> Vec<E
             }));
         }
         out
-    })
+    });
+    bar.finish_and_clear();
+    endpoints
 }
 
 #[cfg(test)]
