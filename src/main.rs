@@ -728,7 +728,6 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         clusters,
         api: esaudit::collect::api::ApiOptions {
             timeout,
-            parallel_clusters: args.jobs.unwrap_or(16).max(1),
             cluster_budget: check_timeout("--cluster-timeout", args.cluster_timeout)?,
             ..Default::default()
         },
