@@ -80,6 +80,7 @@ fn scan_fleet(c: &mut Criterion) {
             clusters: vec![],
             api: Default::default(),
             shard: None,
+            progress: false,
         };
         group.throughput(Throughput::Elements(n as u64));
         group.bench_with_input(BenchmarkId::new("parse_floor", n), dir.path(), |b, root| {

@@ -13,6 +13,7 @@ pub mod evidence;
 pub mod fuzzing;
 pub mod interrupt;
 pub mod merge;
+pub mod progress;
 pub mod report;
 pub mod results;
 pub mod rules;
@@ -59,6 +60,9 @@ pub struct ScanOptions {
     /// `--shard I/N`: scan only this share of the files, clusters and endpoints (see
     /// [`shard`]).
     pub shard: Option<shard::Shard>,
+    /// Draw progress bars on standard error (when it is a terminal). This decides for the
+    /// whole scan: the `progress` of `api` and `probe` is set from it.
+    pub progress: bool,
 }
 
 /// Everything a report needs: no report recomputes anything.
@@ -132,7 +136,12 @@ pub fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
     // A share keeps its clusters by name and its endpoints by address; the endpoints
     // `--probe-tls` finds stay with their cluster's share.
     let clusters = shard::keep(options.shard, &options.clusters, |c| c.name.clone());
-    let snapshots = collect::api::collect_all(&clusters, &options.api);
+    let progress = progress::Progress::new(options.progress);
+    let api = collect::api::ApiOptions {
+        progress,
+        ..options.api.clone()
+    };
+    let snapshots = collect::api::collect_all(&clusters, &api);
     let mut endpoints = shard::keep(options.shard, &options.tls, |e| {
         format!("{}:{}", e.host, e.port)
     });
@@ -152,7 +161,11 @@ pub fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
         }
     }
     deployment.api_snapshots.extend(snapshots);
-    deployment.endpoints = collect::tls_probe::probe_all(&endpoints, &options.probe);
+    let probe = collect::tls_probe::ProbeOptions {
+        progress,
+        ..options.probe.clone()
+    };
+    deployment.endpoints = collect::tls_probe::probe_all(&endpoints, &probe);
     let mut addresses: Vec<_> = deployment
         .nodes
         .iter()
@@ -167,7 +180,7 @@ pub fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
         ignore: options.ignore.clone(),
         expiry_warning_days: options.expiry_warning_days,
     };
-    let (targets, mut results) = engine.run(&deployment, &selection);
+    let (targets, mut results) = engine.run(&deployment, &selection, progress);
     let inline: Vec<_> = deployment
         .nodes
         .iter()

@@ -165,6 +165,9 @@ struct ScanArgs {
     /// repeatable.
     #[arg(long = "ca-cert", value_name = "FILE")]
     ca_cert: Vec<PathBuf>,
+    /// Draw no progress bars (they are drawn on standard error only when it is a terminal).
+    #[arg(long)]
+    no_progress: bool,
     /// Also index the ECS findings into Elasticsearch: https://HOST:PORT/INDEX (default index
     /// esaudit-findings), with the same credentials and --ca-cert as --url.
     #[arg(long, value_name = "URL")]
@@ -224,6 +227,9 @@ struct CollectArgs {
     /// Seconds one cluster may take in all, however its calls are paced.
     #[arg(long, default_value_t = 120.0, value_name = "SECS")]
     cluster_timeout: f64,
+    /// Draw no progress bar (it is drawn on standard error only when it is a terminal).
+    #[arg(long)]
+    no_progress: bool,
 }
 
 #[derive(clap::Args)]
@@ -522,6 +528,7 @@ fn collect(args: CollectArgs) -> Result<ExitCode, String> {
     let options = api::ApiOptions {
         timeout,
         cluster_budget: check_timeout("--cluster-timeout", args.cluster_timeout)?,
+        progress: esaudit::progress::Progress::new(!args.no_progress),
         ..Default::default()
     };
     let snapshots = api::collect_all(&clusters, &options);
@@ -865,6 +872,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         parallel: args.jobs.unwrap_or(8).max(1),
         ca_certs: args.ca_cert.clone(),
         endpoint_timeout,
+        ..Default::default()
     };
     let options = esaudit::ScanOptions {
         tls,
@@ -873,7 +881,6 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         clusters,
         api: esaudit::collect::api::ApiOptions {
             timeout,
-            parallel_clusters: args.jobs.unwrap_or(16).max(1),
             cluster_budget: check_timeout("--cluster-timeout", args.cluster_timeout)?,
             ..Default::default()
         },
@@ -888,6 +895,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         store_password: std::env::var("ESAUDIT_STORE_PASSWORD").ok(),
         expiry_warning_days: args.expiry_warning_days,
         shard,
+        progress: !args.no_progress,
     };
     let scan = esaudit::scan(&options).map_err(|e| e.to_string())?;
     print_notices(&scan);

@@ -63,6 +63,7 @@ fn collect_writes_the_snapshot_and_no_credential() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(0), "{stderr}");
+    common::assert_no_progress(&stderr);
     assert!(
         stderr.contains("15 calls ok, 0 refused, 0 failed"),
         "{stderr}"
@@ -703,4 +704,36 @@ fn a_cluster_that_paces_its_answers_hits_the_cluster_limit() {
     assert!(started.elapsed() < Duration::from_secs(3));
     let error = s.error.expect("the cluster limit is reported");
     assert!(error.contains("within 1 s"), "{error}");
+}
+
+#[test]
+fn one_cluster_gets_a_few_requests_at_a_time() {
+    let server = EsServer::start("well-run-8x");
+    // Forty service accounts, each credential call slow: all of them at once would be forty
+    // connections to one cluster.
+    let accounts: serde_json::Map<String, Value> = (0..40)
+        .map(|i| (format!("elastic/service-{i:02}"), serde_json::json!({})))
+        .collect();
+    server.set_override(
+        "/_security/service",
+        common::es_server::Override::answer(200, Value::Object(accounts)),
+    );
+    for i in 0..40 {
+        server.delay(
+            &format!("/_security/service/elastic/service-{i:02}/credential"),
+            Duration::from_millis(50),
+        );
+    }
+    let options = quick();
+    let s = one(scanner(&server), &options);
+    assert!(s.error.is_none(), "{:?}", s.error);
+    assert_eq!(s.service_credentials.len(), 40);
+    let requests = server.requests().len();
+    assert!(requests > 50, "{requests} requests");
+    // Never more than the bound at once, and the bound was reached: the count sees overlap.
+    assert_eq!(
+        server.most_in_flight(),
+        options.connections_per_cluster,
+        "{requests} requests"
+    );
 }

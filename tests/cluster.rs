@@ -45,6 +45,7 @@ fn scan_live(server: &EsServer, extra: &[&str]) -> (i32, Value, String) {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    common::assert_no_progress(&stderr);
     let report = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}); stderr: {stderr}"));
     (out.status.code().unwrap(), report, stderr)

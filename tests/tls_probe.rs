@@ -178,6 +178,7 @@ fn scan(targets: &[String], extra: &[&str]) -> (i32, Value, Duration) {
     let start = Instant::now();
     let out = cmd.output().unwrap();
     let took = start.elapsed();
+    common::assert_no_progress(&String::from_utf8_lossy(&out.stderr));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "not JSON ({e}): {}\n{}",
@@ -915,4 +916,120 @@ fn endpoints_and_time_limit_from_the_config_file() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("tls: 'nohost'"), "{stderr}");
+}
+
+/// A TCP proxy on 127.0.0.1 in front of `upstream` that holds each connection `hold` before
+/// passing the client's bytes on (so connections live long enough for overlaps to be certain),
+/// and records when each was accepted and when the client closed it.
+struct CountingProxy {
+    port: u16,
+    spans: Arc<std::sync::Mutex<Vec<(Instant, Instant)>>>,
+}
+
+impl CountingProxy {
+    fn start(upstream: u16, hold: Duration) -> CountingProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let spans = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let recorded = spans.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(mut client) = client else { continue };
+                let opened = Instant::now();
+                let recorded = recorded.clone();
+                std::thread::spawn(move || {
+                    let Ok(mut server) = TcpStream::connect(("127.0.0.1", upstream)) else {
+                        return;
+                    };
+                    let (mut to_client, mut from_server) =
+                        (client.try_clone().unwrap(), server.try_clone().unwrap());
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from_server, &mut to_client);
+                        let _ = to_client.shutdown(std::net::Shutdown::Write);
+                    });
+                    std::thread::sleep(hold);
+                    let _ = std::io::copy(&mut client, &mut server);
+                    // The client closed its side: its connection is over.
+                    recorded.lock().unwrap().push((opened, Instant::now()));
+                    let _ = server.shutdown(std::net::Shutdown::Both);
+                });
+            }
+        });
+        CountingProxy { port, spans }
+    }
+
+    /// The most connections that were open together, counting two as together only when they
+    /// overlapped by more than `slack` (a connection closing as the next one opens is not).
+    fn most_at_once(&self, slack: Duration) -> usize {
+        let spans = self.spans.lock().unwrap();
+        let mut events: Vec<(Instant, i32)> = spans
+            .iter()
+            .filter(|(open, close)| *close > *open + slack)
+            .flat_map(|(open, close)| [(*open, 1), (*close - slack, -1)])
+            .collect();
+        // At equal times, a close counts before an open.
+        events.sort();
+        let (mut now, mut most) = (0i32, 0i32);
+        for (_, step) in events {
+            now += step;
+            most = most.max(now);
+        }
+        most as usize
+    }
+
+    fn connections(&self) -> usize {
+        self.spans.lock().unwrap().len()
+    }
+}
+
+#[test]
+fn one_address_never_has_more_than_a_few_probe_connections_at_once() {
+    use esaudit::collect::tls_probe::{PER_ADDRESS_CONNECTIONS, ProbeOptions, probe_all};
+    let pki = Pki::new();
+    let (cert, key) = pki.leaf("busy", &["127.0.0.1"], (-1, 365));
+    // One protocol and one suite keep the enumeration short: a handful of connections each.
+    let server = s_server(
+        &cert,
+        &key,
+        &["-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"],
+    );
+    let proxy = CountingProxy::start(server.port, Duration::from_millis(40));
+    // Six endpoints leading to the one address, and room to probe all six at once.
+    let specs: Vec<_> = ["", "=http", "=transport", "", "=http", "=transport"]
+        .iter()
+        .map(|role| {
+            esaudit::evidence::endpoint::EndpointSpec::parse(&format!(
+                "127.0.0.1:{}{role}",
+                proxy.port
+            ))
+            .unwrap()
+        })
+        .collect();
+    let options = ProbeOptions {
+        parallel: specs.len(),
+        ..Default::default()
+    };
+    let endpoints = probe_all(&specs, &options);
+    for e in &endpoints {
+        assert!(e.error.is_none(), "{:?}", e.error);
+        assert_eq!(e.protocols, ["TLSv1.2"]);
+        assert_eq!(
+            e.suites["TLSv1.2"],
+            ["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"]
+        );
+    }
+    // The proxy saw every connection; it records a close after the client's.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while proxy.connections() < 6 * 5 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let most = proxy.most_at_once(Duration::from_millis(10));
+    // Never more than the bound, and the bound itself was reached: the count can see overlap.
+    assert_eq!(
+        most,
+        PER_ADDRESS_CONNECTIONS,
+        "{} connections, at most {most} at once",
+        proxy.connections()
+    );
 }

@@ -10,7 +10,11 @@
 //! plaintext Certificate message of a TLS ≤ 1.2 probe when rustls cannot connect.
 //!
 //! Connections to one endpoint are made one at a time, each under `timeout`, and all of them
-//! under `endpoint_timeout`; endpoints are probed concurrently, at most `parallel` at a time. An
+//! under `endpoint_timeout`; endpoints are probed concurrently, at most `parallel` at a time.
+//! However many endpoints lead to the same address (`--tls localhost:9200` and a node's
+//! publish address `127.0.0.1:9200`, or the same address named twice), it never has more than
+//! [`PER_ADDRESS_CONNECTIONS`] of our connections open at once: a full enumeration is a few
+//! dozen short handshakes, paced by the server's answers, never a burst. An
 //! endpoint that cannot be reached or does not speak TLS is returned with `error` set, never
 //! waited on past its timeouts. One that runs out of its overall time keeps what was learned
 //! and gets an `error` naming the limit and what was not finished, so its rules report `error`
@@ -27,6 +31,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::timeout;
 
 pub const SSL3: u16 = 0x0300;
@@ -41,6 +46,27 @@ const TLS13_SUITES: &[u16] = &[0x1301, 0x1302, 0x1303, 0x1304, 0x1305];
 /// Most suites one protocol is enumerated for: a safety bound on connections per endpoint.
 const MAX_SUITES_PER_PROTOCOL: usize = 128;
 
+/// Most of the prober's connections open at once to one address (IP and port), whichever
+/// endpoints lead to it. One endpoint's probe already uses one connection at a time; this
+/// bounds several endpoints that resolve to the same address, so a scan of many names for
+/// one node still cannot hammer it.
+pub const PER_ADDRESS_CONNECTIONS: usize = 2;
+
+/// One semaphore of [`PER_ADDRESS_CONNECTIONS`] permits per resolved address, shared by every
+/// endpoint of one [`probe_all`].
+#[derive(Debug, Default, Clone)]
+struct AddressGates(Arc<Mutex<std::collections::HashMap<SocketAddr, Arc<Semaphore>>>>);
+
+impl AddressGates {
+    fn gate(&self, addr: SocketAddr) -> Arc<Semaphore> {
+        let mut gates = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        gates
+            .entry(addr)
+            .or_insert_with(|| Arc::new(Semaphore::new(PER_ADDRESS_CONNECTIONS)))
+            .clone()
+    }
+}
+
 /// How the prober runs.
 #[derive(Debug, Clone)]
 pub struct ProbeOptions {
@@ -52,6 +78,8 @@ pub struct ProbeOptions {
     pub ca_certs: Vec<std::path::PathBuf>,
     /// All connections to one endpoint together (`--endpoint-timeout`).
     pub endpoint_timeout: Duration,
+    /// A bar ticked once per endpoint probed (drawn only on a terminal).
+    pub progress: crate::progress::Progress,
 }
 
 impl Default for ProbeOptions {
@@ -61,6 +89,7 @@ impl Default for ProbeOptions {
             parallel: 8,
             ca_certs: vec![],
             endpoint_timeout: Duration::from_secs(60),
+            progress: crate::progress::Progress::off(),
         }
     }
 }
@@ -426,6 +455,8 @@ pub async fn hello(
 
 struct Prober<'a> {
     addr: SocketAddr,
+    /// The address's share of [`PER_ADDRESS_CONNECTIONS`]: held around every connection.
+    gate: Arc<Semaphore>,
     host: &'a str,
     wait: Duration,
     /// When the endpoint's overall time runs out.
@@ -439,6 +470,12 @@ struct Prober<'a> {
 }
 
 impl Prober<'_> {
+    /// Waits for a turn to connect to the address; the connection must end before the permit
+    /// is dropped. (The semaphore is never closed, so `None` cannot happen in practice.)
+    async fn turn(&self) -> Option<OwnedSemaphorePermit> {
+        self.gate.clone().acquire_owned().await.ok()
+    }
+
     /// How long the next connection may take: the per-connection timeout, cut to what is left
     /// of the endpoint's time (`None`, and `out_of_time`, when nothing is left).
     fn budget(&mut self) -> Option<Duration> {
@@ -455,10 +492,12 @@ impl Prober<'_> {
     /// The suite the server picks among `offered` under `version`, if it accepts.
     async fn pick(&mut self, version: u16, offered: &[u16]) -> Result<Option<u16>, ProbeError> {
         let want_rest = version <= TLS12 && self.raw_chain.is_empty();
+        let turn = self.turn().await;
         let Some(wait) = self.budget() else {
             return Err(ProbeError::OutOfTime);
         };
         let answer = hello(self.addr, self.host, version, offered, wait, want_rest).await;
+        drop(turn);
         if answer == Err(ProbeError::Timeout) && self.budget().is_none() {
             return Err(ProbeError::OutOfTime);
         }
@@ -529,6 +568,15 @@ impl Prober<'_> {
 
 /// Probes one endpoint. Never fails: problems end up in `error` / `handshake_errors`.
 pub async fn probe(spec: &EndpointSpec, options: &ProbeOptions) -> Endpoint {
+    probe_gated(spec, options, &AddressGates::default()).await
+}
+
+/// [`probe`], taking turns with the other endpoints of `gates` that lead to the same address.
+async fn probe_gated(
+    spec: &EndpointSpec,
+    options: &ProbeOptions,
+    gates: &AddressGates,
+) -> Endpoint {
     let start = tokio::time::Instant::now();
     let mut endpoint = Endpoint::new(spec);
     let addr = match timeout(
@@ -558,6 +606,7 @@ pub async fn probe(spec: &EndpointSpec, options: &ProbeOptions) -> Endpoint {
     };
     let mut prober = Prober {
         addr,
+        gate: gates.gate(addr),
         host: &spec.host,
         wait: options.timeout,
         deadline: start + options.endpoint_timeout,
@@ -780,6 +829,7 @@ async fn full_handshake(endpoint: &mut Endpoint, prober: &mut Prober<'_>, option
             return;
         }
     };
+    let turn = prober.turn().await;
     let Some(budget) = prober.budget() else {
         endpoint.chain_error = Some("not fetched: the endpoint's time limit was reached".into());
         return;
@@ -833,6 +883,8 @@ async fn full_handshake(endpoint: &mut Endpoint, prober: &mut Prober<'_>, option
             }
         }
     }
+    // The connection is closed (dropped with `outcome`): another may open.
+    drop(turn);
     if let Some(e) = &failure
         && !asked
     {
@@ -937,8 +989,9 @@ fn verify_chain(
     }
 }
 
-/// Probes every endpoint, at most `options.parallel` at a time, on a runtime of its own (in a
-/// thread of its own, so a caller that already runs inside a tokio runtime can call it too).
+/// Probes every endpoint, at most `options.parallel` at a time and with at most
+/// [`PER_ADDRESS_CONNECTIONS`] connections open to any one address, on a runtime of its own (in
+/// a thread of its own, so a caller that already runs inside a tokio runtime can call it too).
 pub fn probe_all(specs: &[EndpointSpec], options: &ProbeOptions) -> Vec<Endpoint> {
     if specs.is_empty() {
         return vec![];
@@ -979,17 +1032,23 @@ fn probe_on_new_runtime(specs: &[EndpointSpec], options: &ProbeOptions) -> Vec<E
                 .collect();
         }
     };
-    runtime.block_on(async {
-        let limit = Arc::new(tokio::sync::Semaphore::new(options.parallel.max(1)));
+    let bar = options.progress.bar(specs.len() as u64, "TLS endpoints");
+    let gates = AddressGates::default();
+    let endpoints = runtime.block_on(async {
+        let limit = Arc::new(Semaphore::new(options.parallel.max(1)));
         let tasks: Vec<_> = specs
             .iter()
             .cloned()
             .map(|spec| {
                 let limit = limit.clone();
                 let options = options.clone();
+                let gates = gates.clone();
+                let bar = bar.clone();
                 tokio::spawn(async move {
                     let _permit = limit.acquire_owned().await;
-                    probe(&spec, &options).await
+                    let endpoint = probe_gated(&spec, &options, &gates).await;
+                    bar.inc(1);
+                    endpoint
                 })
             })
             .collect();
@@ -1003,7 +1062,9 @@ fn probe_on_new_runtime(specs: &[EndpointSpec], options: &ProbeOptions) -> Vec<E
             }));
         }
         out
-    })
+    });
+    bar.finish_and_clear();
+    endpoints
 }
 
 #[cfg(test)]

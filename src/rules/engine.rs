@@ -173,11 +173,13 @@ impl Engine {
         self.rules().find(|r| r.id.eq_ignore_ascii_case(id))
     }
 
-    /// Judges every selected rule on every item of the deployment.
+    /// Judges every selected rule on every item of the deployment; `progress` counts the
+    /// node folders judged (the bulk of a large fleet).
     pub fn run(
         &self,
         deployment: &Deployment,
         selection: &Selection,
+        progress: crate::progress::Progress,
     ) -> (Vec<Target>, Vec<RuleResult>) {
         let targets = deployment
             .nodes
@@ -216,14 +218,18 @@ impl Engine {
             }))
             .collect();
         let clusters = crate::evidence::cluster::cluster_facts(&deployment.nodes);
+        let bar = progress.bar(deployment.nodes.len() as u64, "nodes");
         let mut results: Vec<RuleResult> = deployment
             .nodes
             .par_iter()
             .zip(clusters.par_iter())
             .flat_map_iter(|(node, cluster)| {
-                self.judge_node(node, &deployment.files, selection, cluster)
+                let judged = self.judge_node(node, &deployment.files, selection, cluster);
+                bar.inc(1);
+                judged
             })
             .collect();
+        bar.finish_and_clear();
         results.extend(
             deployment
                 .endpoints

@@ -15,7 +15,8 @@
 //! hostile server and apply before authentication, as a misbehaving proxy would.
 //!
 //! Every request is recorded (method, path, whether an `Authorization` header came, and the
-//! body of a POST) so tests can assert where credentials went.
+//! body of a POST) so tests can assert where credentials went, and the most requests it was
+//! answering at once is kept ([`EsServer::most_in_flight`]).
 //!
 //! `POST /_bulk` and `POST /<index>/_bulk` (after authentication) answer as Elasticsearch does:
 //! one item per action, `201 created`. After [`EsServer::reject_bulk_items`] every second
@@ -140,6 +141,29 @@ struct State {
     requests: Mutex<Vec<Recorded>>,
     /// Refuse every second document of a bulk request.
     reject_bulk: std::sync::atomic::AtomicBool,
+    /// Requests being answered now, and the most there ever were.
+    in_flight: std::sync::atomic::AtomicUsize,
+    most_in_flight: std::sync::atomic::AtomicUsize,
+}
+
+/// Counts a request as in flight while it lives.
+struct InFlight<'a>(&'a State);
+
+impl<'a> InFlight<'a> {
+    fn new(state: &'a State) -> InFlight<'a> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let now = state.in_flight.fetch_add(1, SeqCst) + 1;
+        state.most_in_flight.fetch_max(now, SeqCst);
+        InFlight(state)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0
+            .in_flight
+            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 /// Whether the HTTPS server asks for a client certificate.
@@ -308,6 +332,8 @@ impl EsServer {
             behaviour: Mutex::new(behaviour),
             requests: Mutex::new(Vec::new()),
             reject_bulk: std::sync::atomic::AtomicBool::new(false),
+            in_flight: Default::default(),
+            most_in_flight: Default::default(),
         });
         let acceptor = pki
             .as_ref()
@@ -333,7 +359,10 @@ impl EsServer {
                     let service = move |certified: bool| {
                         service_fn(move |req| {
                             let state = state.clone();
-                            async move { Ok::<_, Infallible>(handle(&state, req, certified).await) }
+                            async move {
+                                let _counted = InFlight::new(&state);
+                                Ok::<_, Infallible>(handle(&state, req, certified).await)
+                            }
                         })
                     };
                     let http = hyper::server::conn::http1::Builder::new();
@@ -401,6 +430,13 @@ impl EsServer {
             .into_iter()
             .filter(|r| r.method == "POST" && r.path.ends_with("/_bulk"))
             .collect()
+    }
+
+    /// The most requests the server was answering at the same time so far.
+    pub fn most_in_flight(&self) -> usize {
+        self.state
+            .most_in_flight
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Every request so far.

@@ -14,6 +14,17 @@ pub fn esaudit() -> Command {
     cmd
 }
 
+/// Progress bars are drawn only on a terminal: the captured standard error of a run (a pipe,
+/// as in CI) holds no bar, no carriage return and no cursor movement.
+pub fn assert_no_progress(stderr: &str) {
+    for drawn in ["clusters [", "TLS endpoints [", "\r", "\u{1b}["] {
+        assert!(
+            !stderr.contains(drawn),
+            "progress output ({drawn:?}) in a captured standard error:\n{stderr}"
+        );
+    }
+}
+
 /// Runs `esaudit scan ARGS --format json`: the exit code and the report.
 pub fn scan_json(args: &[&str]) -> (i32, Value) {
     let out = esaudit()
