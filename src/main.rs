@@ -8,7 +8,7 @@ use esaudit::evidence::EsVersion;
 use esaudit::report::{self, Format};
 use esaudit::rules::{Profile, Severity};
 use esaudit::shard::Shard;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -304,7 +304,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 }
                 RulesFormat::Markdown => report::markdown::catalog(engine.rules()),
             };
-            print!("{text}");
+            print_text(&text)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Explain { rule, checks } => {
@@ -312,20 +312,17 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let found = engine
                 .rule(&rule)
                 .ok_or_else(|| format!("no rule {rule}; `esaudit rules` lists them"))?;
-            print!("{}", report::table::explain(found));
+            print_text(&report::table::explain(found))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Diff { old, new, format } => {
             let old = report::json::read(&old)?;
             let new = report::json::read(&new)?;
             let diff = esaudit::diff::compare(old, new);
-            print!(
-                "{}",
-                match format {
-                    DiffFormat::Table => diff.to_table(),
-                    DiffFormat::Json => diff.to_json(),
-                }
-            );
+            print_text(&match format {
+                DiffFormat::Table => diff.to_table(),
+                DiffFormat::Json => diff.to_json(),
+            })?;
             Ok(if diff.has_new() {
                 ExitCode::from(1)
             } else {
@@ -719,20 +716,16 @@ impl Finish {
             color,
             sarif: self.sarif.clone(),
         };
-        let main = report::render(
-            self.format,
-            scan,
-            &options(self.output.is_none() && self.color),
-        );
-        let mut warnings = main.warnings.clone();
-        match &self.output {
-            Some(path) => write_report(path, &main.text)?,
-            None => print!("{}", main.text),
-        }
+        let main = options(self.output.is_none() && self.color);
+        let mut warnings = match &self.output {
+            Some(path) => write_report(path, |out| report::write(self.format, scan, &main, out))?,
+            None => print_report(|out| report::write(self.format, scan, &main, out))?,
+        };
         for (format, path) in &self.reports {
-            let rendered = report::render(*format, scan, &options(false));
-            write_report(path, &rendered.text)?;
-            warnings.extend(rendered.warnings);
+            let rendered = write_report(path, |out| {
+                report::write(*format, scan, &options(false), out)
+            })?;
+            warnings.extend(rendered);
         }
         warnings.dedup();
         for w in warnings {
@@ -960,7 +953,33 @@ fn merge(args: MergeArgs) -> Result<ExitCode, String> {
 /// printed as a warning.
 const SCANNER_PRIVILEGES_RULE: &str = "ES-API-015";
 
-fn write_report(path: &Path, text: &str) -> Result<(), String> {
-    report::write_atomically(path, text)
+fn write_report<T>(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<T>,
+) -> Result<T, String> {
+    report::write_atomically_with(path, fill)
         .map_err(|e| format!("{}: cannot write report: {e}", path.display()))
+}
+
+/// Prints `text` on standard output; see [`print_report`] for a reader that stops early.
+fn print_text(text: &str) -> Result<(), String> {
+    print_report(|out| out.write_all(text.as_bytes()).map(|()| Vec::new())).map(drop)
+}
+
+/// Writes a report on standard output. A reader that stops early (`esaudit scan … | head`)
+/// is not an error: the rest of the report is dropped quietly, as other command-line tools do,
+/// and the exit code still says what the gate decided.
+fn print_report(
+    fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<Vec<String>>,
+) -> Result<Vec<String>, String> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    match fill(&mut out).and_then(|warnings| out.flush().map(|()| warnings)) {
+        Ok(warnings) => Ok(warnings),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            // What is still buffered cannot be written either: drop it without a last flush.
+            drop(out.into_parts());
+            Ok(Vec::new())
+        }
+        Err(e) => Err(format!("standard output: cannot write report: {e}")),
+    }
 }

@@ -127,23 +127,118 @@ pub fn stable_hash(parts: &[&str]) -> u64 {
 }
 
 /// Orders results for output: by target, then worst status and severity first, then rule id.
-pub fn sort(results: &mut [RuleResult]) {
-    results.sort_by(|a, b| {
-        (
-            &a.target,
-            a.status,
-            std::cmp::Reverse(a.severity),
-            &a.rule,
-            &a.location.object,
-            &a.fingerprint,
-        )
-            .cmp(&(
-                &b.target,
-                b.status,
-                std::cmp::Reverse(b.severity),
-                &b.rule,
-                &b.location.object,
-                &b.fingerprint,
-            ))
+///
+/// Results arrive grouped by target (one node's, one endpoint's…), and targets share long
+/// prefixes (`node:prod/es-0…`), so comparing target strings on every comparison of a large
+/// fleet's million results dominated the sort. Runs of one target are ordered among themselves
+/// first (a few thousand comparisons), then each target's results are sorted on their own, in
+/// parallel. A target split over several runs (shares being merged) is gathered first.
+pub fn sort(results: &mut Vec<RuleResult>) {
+    use rayon::prelude::*;
+    let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
+    for (i, r) in results.iter().enumerate() {
+        match runs.last_mut() {
+            Some(run) if results[run.start].target == r.target => run.end = i + 1,
+            _ => runs.push(i..i + 1),
+        }
+    }
+    if !runs.is_sorted_by(|a, b| results[a.start].target < results[b.start].target) {
+        runs.sort_by(|a, b| results[a.start].target.cmp(&results[b.start].target));
+        let mut taken: Vec<Option<RuleResult>> =
+            std::mem::take(results).into_iter().map(Some).collect();
+        let mut ordered = Vec::with_capacity(taken.len());
+        let mut regrouped: Vec<std::ops::Range<usize>> = Vec::new();
+        for run in runs {
+            let start = ordered.len();
+            ordered.extend(
+                taken[run]
+                    .iter_mut()
+                    .map(|r| r.take().expect("each run once")),
+            );
+            match regrouped.last_mut() {
+                Some(last) if ordered[last.start].target == ordered[start].target => {
+                    last.end = ordered.len()
+                }
+                _ => regrouped.push(start..ordered.len()),
+            }
+        }
+        *results = ordered;
+        runs = regrouped;
+    }
+    // Disjoint consecutive slices, one per target, sorted in parallel.
+    let mut slices = Vec::with_capacity(runs.len());
+    let mut rest: &mut [RuleResult] = results;
+    for run in &runs {
+        let (head, tail) = rest.split_at_mut(run.len());
+        slices.push(head);
+        rest = tail;
+    }
+    slices.into_par_iter().for_each(|slice| {
+        slice.sort_by(|a, b| {
+            (
+                a.status,
+                std::cmp::Reverse(a.severity),
+                &a.rule,
+                &a.location.object,
+                &a.fingerprint,
+            )
+                .cmp(&(
+                    b.status,
+                    std::cmp::Reverse(b.severity),
+                    &b.rule,
+                    &b.location.object,
+                    &b.fingerprint,
+                ))
+        })
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(target: &str, rule: &str, status: Status) -> RuleResult {
+        RuleResult {
+            rule: rule.into(),
+            title: String::new(),
+            category: crate::rules::Category::Tls,
+            severity: crate::rules::Severity::High,
+            status,
+            target: target.into(),
+            location: ResultLocation {
+                path: None,
+                line: None,
+                column: None,
+                object: String::new(),
+            },
+            message: String::new(),
+            evidence: None,
+            remediation: String::new(),
+            fingerprint: String::new(),
+            waiver: None,
+            baseline: false,
+        }
+    }
+
+    #[test]
+    fn sorting_orders_targets_then_status_and_gathers_a_target_split_in_runs() {
+        let mut results = vec![
+            result("node:b", "R-2", Status::Pass),
+            result("node:b", "R-1", Status::Fail),
+            result("node:a", "R-3", Status::Pass),
+            result("node:b", "R-0", Status::Pass),
+            result("node:c", "R-1", Status::Error),
+            result("node:a", "R-1", Status::Pass),
+            result("node:b", "R-9", Status::Fail),
+        ];
+        // The same order a plain comparison sort gives.
+        let mut expected = results.clone();
+        expected
+            .sort_by(|a, b| (&a.target, a.status, &a.rule).cmp(&(&b.target, b.status, &b.rule)));
+        sort(&mut results);
+        assert_eq!(results, expected);
+        // Already grouped input keeps working (and is the common case).
+        sort(&mut results);
+        assert_eq!(results, expected);
+    }
 }

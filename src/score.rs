@@ -12,7 +12,7 @@
 use crate::results::{RuleResult, Status};
 use crate::rules::Severity;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub fn weight(severity: Severity) -> f64 {
     match severity {
@@ -72,11 +72,14 @@ pub fn check_status(statuses: &[Status]) -> Status {
 }
 
 pub fn score(results: &[RuleResult]) -> Score {
-    let mut checks: BTreeMap<(&str, &str), (Vec<Status>, &RuleResult)> = BTreeMap::new();
+    // Hashed, not ordered: a large fleet has a million results whose targets share long
+    // prefixes, and nothing below depends on the order of the checks.
+    let mut checks: HashMap<(&str, &str), (Vec<Status>, &RuleResult)> =
+        HashMap::with_capacity(results.len());
     for r in results {
         checks
             .entry((r.target.as_str(), r.rule.as_str()))
-            .or_insert_with(|| (Vec::new(), r))
+            .or_insert_with(|| (Vec::with_capacity(1), r))
             .0
             .push(r.status);
     }
@@ -86,7 +89,7 @@ pub fn score(results: &[RuleResult]) -> Score {
         rules: checks
             .keys()
             .map(|(_, rule)| *rule)
-            .collect::<std::collections::BTreeSet<_>>()
+            .collect::<std::collections::HashSet<_>>()
             .len(),
         ..Coverage::default()
     };

@@ -37,6 +37,14 @@ struct JsonReport<'a> {
 }
 
 pub fn render(scan: &Scan) -> String {
+    let mut text = Vec::new();
+    write(scan, &mut text).expect("a report serialises into memory");
+    String::from_utf8(text).expect("serde_json writes UTF-8")
+}
+
+/// Serialises the report straight into `out`: a large fleet's report is hundreds of
+/// megabytes, and is never held whole in memory.
+pub fn write(scan: &Scan, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let profile = super::profile_name(scan);
     let report = JsonReport {
         version: FORMAT_VERSION,
@@ -53,9 +61,8 @@ pub fn render(scan: &Scan) -> String {
         waivers: &scan.waivers,
         results: &scan.results,
     };
-    let mut text = serde_json::to_string_pretty(&report).expect("report serialises");
-    text.push('\n');
-    text
+    serde_json::to_writer_pretty(&mut *out, &report).map_err(std::io::Error::from)?;
+    out.write_all(b"\n")
 }
 
 /// A JSON report read back, for `--baseline` and `esaudit diff`: only what they compare.

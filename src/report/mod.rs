@@ -103,16 +103,41 @@ pub fn render(format: Format, scan: &Scan, options: &Options) -> Rendered {
     }
 }
 
+/// Writes `format` of `scan` into `out` and returns the warnings for the user. The JSON report
+/// is serialised straight into the writer; the other formats are rendered first.
+pub fn write(
+    format: Format,
+    scan: &Scan,
+    options: &Options,
+    out: &mut dyn Write,
+) -> std::io::Result<Vec<String>> {
+    if format == Format::Json {
+        json::write(scan, out)?;
+        return Ok(Vec::new());
+    }
+    let rendered = render(format, scan, options);
+    out.write_all(rendered.text.as_bytes())?;
+    Ok(rendered.warnings)
+}
+
 /// Writes a report atomically: a temporary file beside the target, then a rename, so an
 /// interrupted run never leaves half a report.
 pub fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
+    write_atomically_with(path, |out| out.write_all(contents.as_bytes()))
+}
+
+/// [`write_atomically`], with the contents written by `fill` through a buffer.
+pub fn write_atomically_with<T>(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<T>,
+) -> std::io::Result<T> {
     // A device or pipe (`--output /dev/null`, `/dev/stdout`, a FIFO) is written in place:
     // renaming a file over it would replace the device itself.
     if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
-        return std::fs::OpenOptions::new()
-            .write(true)
-            .open(path)?
-            .write_all(contents.as_bytes());
+        let mut out = std::io::BufWriter::new(std::fs::OpenOptions::new().write(true).open(path)?);
+        let value = fill(&mut out)?;
+        out.flush()?;
+        return Ok(value);
     }
     let dir = path
         .parent()
@@ -125,10 +150,12 @@ pub fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     crate::interrupt::register(&tmp);
     let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(contents.as_bytes())?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&tmp)?);
+        let value = fill(&mut out)?;
+        let file = out.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
-        std::fs::rename(&tmp, path)
+        std::fs::rename(&tmp, path)?;
+        Ok(value)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
