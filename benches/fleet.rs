@@ -1,6 +1,8 @@
 //! Scans a synthetic fleet of node folders, and measures the parse floor beside it: the time
 //! to merely read and parse the same YAML and X.509 inputs, with the same parallelism (rayon
-//! over the files). The scan's time over the floor's is the ratio the README reports.
+//! over the files). The scan's time over the floor's is the ratio the README reports. `scan`
+//! is the library's scan held in memory; `scan_json_batched` is what the command line does for
+//! a JSON report (batches, report written to a sink).
 //! `FLEET_SIZES=1000,10000 cargo bench --bench fleet` picks the sizes (default 1000); the fleet
 //! generator is `benches/gen_fleet.rs`.
 
@@ -93,6 +95,20 @@ fn scan_fleet(c: &mut Criterion) {
                 scan
             })
         });
+        // What `scan --format json` does: batches of deployment folders, the report written
+        // (here into a sink).
+        group.bench_with_input(
+            BenchmarkId::new("scan_json_batched", n),
+            &options,
+            |b, o| {
+                b.iter(|| {
+                    let mut streamed =
+                        esaudit::stream::scan(o, esaudit::stream::NODES_PER_BATCH).unwrap();
+                    assert_eq!(streamed.scan.targets.len(), n);
+                    streamed.write_json(&mut std::io::sink()).unwrap();
+                })
+            },
+        );
     }
     group.finish();
 }

@@ -19,6 +19,7 @@ pub mod results;
 pub mod rules;
 pub mod score;
 pub mod shard;
+pub mod stream;
 pub mod waivers;
 pub mod yaml;
 
@@ -166,37 +167,10 @@ pub fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
         ..options.probe.clone()
     };
     deployment.endpoints = collect::tls_probe::probe_all(&endpoints, &probe);
-    let mut addresses: Vec<_> = deployment
-        .nodes
-        .iter()
-        .filter(|n| n.api_source.is_none() && !n.files_only)
-        .flat_map(evidence::endpoint::declared_addresses)
-        .collect();
-    addresses.extend(evidence::es_cluster::add_all(&mut deployment, time.0));
-    evidence::endpoint::pair(&mut deployment, &addresses);
-    let selection = Selection {
-        profile: options.profile,
-        select: options.select.clone(),
-        ignore: options.ignore.clone(),
-        expiry_warning_days: options.expiry_warning_days,
-    };
-    let (targets, mut results) = engine.run(&deployment, &selection, progress);
-    let inline: Vec<_> = deployment
-        .nodes
-        .iter()
-        .flat_map(|n| n.suppressions.iter().cloned())
-        .chain(
-            deployment
-                .components
-                .iter()
-                .flat_map(|c| c.suppressions.iter().cloned()),
-        )
-        .collect();
-    let waivers = waivers::apply(&mut results, &waiver_set, &inline, time.date());
-    if let Some(baseline) = &baseline {
-        baseline.mark(&mut results);
-    }
-    results::sort(&mut results);
+    let inputs = JudgeInputs::new(options, &waiver_set, baseline.as_ref(), time, progress);
+    let (mut targets, results, mut waivers) = judge(&mut deployment, &engine, &inputs);
+    sort_targets(&mut targets);
+    waivers.sort();
     let score = score::score(&results);
     let rules = engine.rules_used_by(&results);
     Ok(Scan {
@@ -211,4 +185,77 @@ pub fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
         baseline: options.baseline.as_ref().map(|p| p.display().to_string()),
         shard: options.shard,
     })
+}
+
+/// Targets in the order of their results: by id.
+pub(crate) fn sort_targets(targets: &mut [Target]) {
+    targets.sort_by(|a, b| a.id.cmp(&b.id));
+}
+
+/// What judging a collected deployment needs beyond the deployment.
+pub(crate) struct JudgeInputs<'a> {
+    selection: Selection,
+    waivers: &'a waivers::WaiverSet,
+    baseline: Option<&'a baseline::Baseline>,
+    time: Timestamp,
+    progress: progress::Progress,
+}
+
+impl<'a> JudgeInputs<'a> {
+    pub(crate) fn new(
+        options: &ScanOptions,
+        waivers: &'a waivers::WaiverSet,
+        baseline: Option<&'a baseline::Baseline>,
+        time: Timestamp,
+        progress: progress::Progress,
+    ) -> JudgeInputs<'a> {
+        JudgeInputs {
+            selection: Selection {
+                profile: options.profile,
+                select: options.select.clone(),
+                ignore: options.ignore.clone(),
+                expiry_warning_days: options.expiry_warning_days,
+            },
+            waivers,
+            baseline,
+            time,
+            progress,
+        }
+    }
+}
+
+/// Judges a collected deployment: its API snapshots become clusters (and nodes), probed
+/// endpoints are paired with the nodes that declare them, every selected rule runs, waivers,
+/// inline suppressions and the baseline mark the failures, and the results are sorted.
+pub(crate) fn judge(
+    deployment: &mut evidence::Deployment,
+    engine: &Engine,
+    inputs: &JudgeInputs,
+) -> (Vec<Target>, Vec<RuleResult>, waivers::WaiverReport) {
+    let mut addresses: Vec<_> = deployment
+        .nodes
+        .iter()
+        .filter(|n| n.api_source.is_none() && !n.files_only)
+        .flat_map(evidence::endpoint::declared_addresses)
+        .collect();
+    addresses.extend(evidence::es_cluster::add_all(deployment, inputs.time.0));
+    evidence::endpoint::pair(deployment, &addresses);
+    let (targets, mut results) = engine.run(deployment, &inputs.selection, inputs.progress);
+    let inline: Vec<_> = deployment
+        .nodes
+        .iter()
+        .flat_map(|n| n.suppressions.iter().cloned())
+        .chain(
+            deployment
+                .components
+                .iter()
+                .flat_map(|c| c.suppressions.iter().cloned()),
+        )
+        .collect();
+    let waivers = waivers::apply(&mut results, inputs.waivers, &inline, inputs.time.date());
+    if let Some(baseline) = inputs.baseline {
+        baseline.mark(&mut results);
+    }
+    results::sort(&mut results);
+    (targets, results, waivers)
 }

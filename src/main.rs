@@ -744,20 +744,29 @@ impl Finish {
                     .0
                     .is_some_and(|threshold| r.severity >= threshold)
         });
-        failing || self.min_score.is_some_and(|min| scan.score.value < min)
+        failing || self.under_min_score(scan)
+    }
+
+    fn under_min_score(&self, scan: &esaudit::Scan) -> bool {
+        self.min_score.is_some_and(|min| scan.score.value < min)
+    }
+
+    /// One JSON report and nothing else: what a batched scan can write.
+    fn streams_json(&self) -> bool {
+        self.format == Format::Json && self.reports.is_empty()
     }
 }
 
 /// Input errors, waivers that need attention and a too powerful scanner, on standard error.
-fn print_notices(scan: &esaudit::Scan) {
+/// `results`: the scan's, or those a batched scan kept for this (its scanner-privilege failures).
+fn print_notices(scan: &esaudit::Scan, results: &[esaudit::results::RuleResult]) {
     for e in &scan.input_errors {
         eprintln!("error: {}: {}", e.path, e.message);
     }
     for w in scan.waivers.all() {
         eprintln!("warning: waiver {} ({}): {}", w.source, w.rule, w.problem);
     }
-    for r in scan
-        .results
+    for r in results
         .iter()
         .filter(|r| r.rule == SCANNER_PRIVILEGES_RULE && r.status == esaudit::results::Status::Fail)
     {
@@ -890,8 +899,11 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         shard,
         progress: !args.no_progress,
     };
+    if es_output.is_none() && finish.streams_json() && esaudit::stream::streamable(&options) {
+        return scan_streamed(&options, &finish);
+    }
     let scan = esaudit::scan(&options).map_err(|e| e.to_string())?;
-    print_notices(&scan);
+    print_notices(&scan, &scan.results);
     finish.write(&scan)?;
     let gate_fails = finish.gate_fails(&scan);
     // The findings upload comes last, after every report is on disk. When it fails the run
@@ -921,6 +933,28 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     Ok(exit_code(&scan, gate_fails, output_failed))
 }
 
+/// A file scan with one JSON report, judged in batches so that a large fleet is never held in
+/// memory whole (see `esaudit::stream`); its report is the one `esaudit::scan` would give.
+fn scan_streamed(options: &esaudit::ScanOptions, finish: &Finish) -> Result<ExitCode, String> {
+    let mut streamed = esaudit::stream::scan(options, esaudit::stream::nodes_per_batch())
+        .map_err(|e| e.to_string())?;
+    if let Some(id) = streamed.repeated_id() {
+        eprintln!(
+            "warning: more than one deployment folder has {id}; the scan was held in memory whole to tell them apart (give the clusters or nodes distinct names to keep large scans small)"
+        );
+    }
+    print_notices(&streamed.scan, &streamed.scanner_privileges);
+    match &finish.output {
+        Some(path) => write_report(path, |out| streamed.write_json(out))?,
+        None => print_report(|out| streamed.write_json(out).map(|()| Vec::new())).map(drop)?,
+    }
+    let failing = streamed
+        .worst_gating
+        .is_some_and(|worst| finish.fail_on.0.is_some_and(|threshold| worst >= threshold));
+    let gate_fails = failing || finish.under_min_score(&streamed.scan);
+    Ok(exit_code(&streamed.scan, gate_fails, false))
+}
+
 /// `esaudit merge`: the JSON reports of a split scan as one, written and gated like `scan`'s.
 fn merge(args: MergeArgs) -> Result<ExitCode, String> {
     let file = load_config(args.report.config.as_deref())?;
@@ -940,7 +974,7 @@ fn merge(args: MergeArgs) -> Result<ExitCode, String> {
     for w in &merged.warnings {
         eprintln!("warning: {w}");
     }
-    print_notices(&merged.scan);
+    print_notices(&merged.scan, &merged.scan.results);
     finish.write(&merged.scan)?;
     Ok(exit_code(
         &merged.scan,
@@ -949,9 +983,7 @@ fn merge(args: MergeArgs) -> Result<ExitCode, String> {
     ))
 }
 
-/// The rule that says the scanner's own credential is too powerful; its failure is also
-/// printed as a warning.
-const SCANNER_PRIVILEGES_RULE: &str = "ES-API-015";
+use esaudit::results::SCANNER_PRIVILEGES_RULE;
 
 fn write_report<T>(
     path: &Path,

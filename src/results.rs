@@ -3,6 +3,10 @@
 use crate::rules::{Category, Severity};
 use serde::{Deserialize, Serialize};
 
+/// The rule that says the scanner's own credential is too powerful; its failures are also
+/// printed as warnings.
+pub const SCANNER_PRIVILEGES_RULE: &str = "ES-API-015";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {

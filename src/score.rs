@@ -72,88 +72,119 @@ pub fn check_status(statuses: &[Status]) -> Status {
 }
 
 pub fn score(results: &[RuleResult]) -> Score {
-    // Hashed, not ordered: a large fleet has a million results whose targets share long
-    // prefixes, and nothing below depends on the order of the checks.
-    let mut checks: HashMap<(&str, &str), (Vec<Status>, &RuleResult)> =
-        HashMap::with_capacity(results.len());
-    for r in results {
-        checks
-            .entry((r.target.as_str(), r.rule.as_str()))
-            .or_insert_with(|| (Vec::with_capacity(1), r))
-            .0
-            .push(r.status);
-    }
-    let mut coverage = Coverage {
-        results: results.len(),
-        checks: checks.len(),
-        rules: checks
-            .keys()
-            .map(|(_, rule)| *rule)
-            .collect::<std::collections::HashSet<_>>()
-            .len(),
-        ..Coverage::default()
-    };
-    let mut weights: BTreeMap<&str, (f64, f64, usize, usize)> = BTreeMap::new();
-    let (mut critical_fail, mut high_fail) = (false, false);
-    for (statuses, r) in checks.values() {
-        let status = check_status(statuses);
-        match status {
-            Status::Pass => coverage.passed += 1,
-            Status::Fail => coverage.failed += 1,
-            Status::Error => coverage.errors += 1,
-            Status::Waived => coverage.waived += 1,
-            Status::NotApplicable => coverage.not_applicable += 1,
+    let mut tally = Tally::default();
+    tally.add(results);
+    tally.finish()
+}
+
+/// The sums a score is made of, added up part by part: a fleet scanned in batches adds each
+/// batch's results, then drops them. Every check must lie within one part (a target's results
+/// all in one batch), which holds when parts are whole targets.
+#[derive(Debug, Default)]
+pub struct Tally {
+    coverage: Coverage,
+    rules: std::collections::BTreeSet<String>,
+    /// Per category: weight passed, weight failed, checks passed, checks failed.
+    weights: BTreeMap<String, (f64, f64, usize, usize)>,
+    critical_fail: bool,
+    high_fail: bool,
+}
+
+impl Tally {
+    pub fn add(&mut self, results: &[RuleResult]) {
+        // Hashed, not ordered: a large fleet has a million results whose targets share long
+        // prefixes, and nothing below depends on the order of the checks.
+        let mut checks: HashMap<(&str, &str), (Vec<Status>, &RuleResult)> =
+            HashMap::with_capacity(results.len());
+        for r in results {
+            checks
+                .entry((r.target.as_str(), r.rule.as_str()))
+                .or_insert_with(|| (Vec::with_capacity(1), r))
+                .0
+                .push(r.status);
         }
-        let entry = weights.entry(r.category.as_str()).or_default();
-        match status {
-            Status::Pass => {
-                entry.0 += weight(r.severity);
-                entry.2 += 1;
+        let coverage = &mut self.coverage;
+        coverage.results += results.len();
+        coverage.checks += checks.len();
+        for (statuses, r) in checks.values() {
+            if !self.rules.contains(&r.rule) {
+                self.rules.insert(r.rule.clone());
             }
-            Status::Fail => {
-                entry.1 += weight(r.severity);
-                entry.3 += 1;
-                critical_fail |= r.severity == Severity::Critical;
-                high_fail |= r.severity == Severity::High;
+            let status = check_status(statuses);
+            match status {
+                Status::Pass => coverage.passed += 1,
+                Status::Fail => coverage.failed += 1,
+                Status::Error => coverage.errors += 1,
+                Status::Waived => coverage.waived += 1,
+                Status::NotApplicable => coverage.not_applicable += 1,
             }
-            _ => {}
+            let category = r.category.as_str();
+            if !self.weights.contains_key(category) {
+                self.weights
+                    .insert(category.to_string(), Default::default());
+            }
+            let entry = self.weights.get_mut(category).expect("inserted above");
+            match status {
+                Status::Pass => {
+                    entry.0 += weight(r.severity);
+                    entry.2 += 1;
+                }
+                Status::Fail => {
+                    entry.1 += weight(r.severity);
+                    entry.3 += 1;
+                    self.critical_fail |= r.severity == Severity::Critical;
+                    self.high_fail |= r.severity == Severity::High;
+                }
+                _ => {}
+            }
         }
     }
-    let categories = weights
-        .iter()
-        .filter(|(_, (_, _, p, f))| p + f > 0)
-        .map(|(c, (pw, fw, p, f))| {
-            (
-                c.to_string(),
-                CategoryScore {
-                    value: ratio(*pw, *fw),
-                    passed: *p,
-                    failed: *f,
-                },
-            )
-        })
-        .collect();
-    let (pw, fw) = weights
-        .values()
-        .fold((0.0, 0.0), |(a, b), (p, f, _, _)| (a + p, b + f));
-    let value = ratio(pw, fw);
-    let mut grade = match value {
-        v if v >= 90.0 => 'A',
-        v if v >= 80.0 => 'B',
-        v if v >= 70.0 => 'C',
-        v if v >= 60.0 => 'D',
-        _ => 'F',
-    };
-    if critical_fail {
-        grade = 'F';
-    } else if high_fail && grade < 'C' {
-        grade = 'C';
-    }
-    Score {
-        value,
-        grade: grade.to_string(),
-        categories,
-        coverage,
+
+    pub fn finish(self) -> Score {
+        let Tally {
+            mut coverage,
+            rules,
+            weights,
+            critical_fail,
+            high_fail,
+        } = self;
+        coverage.rules = rules.len();
+        let categories = weights
+            .iter()
+            .filter(|(_, (_, _, p, f))| p + f > 0)
+            .map(|(c, (pw, fw, p, f))| {
+                (
+                    c.clone(),
+                    CategoryScore {
+                        value: ratio(*pw, *fw),
+                        passed: *p,
+                        failed: *f,
+                    },
+                )
+            })
+            .collect();
+        let (pw, fw) = weights
+            .values()
+            .fold((0.0, 0.0), |(a, b), (p, f, _, _)| (a + p, b + f));
+        let value = ratio(pw, fw);
+        let mut grade = match value {
+            v if v >= 90.0 => 'A',
+            v if v >= 80.0 => 'B',
+            v if v >= 70.0 => 'C',
+            v if v >= 60.0 => 'D',
+            _ => 'F',
+        };
+        if critical_fail {
+            grade = 'F';
+        } else if high_fail && grade < 'C' {
+            grade = 'C';
+        }
+        Score {
+            value,
+            grade: grade.to_string(),
+            categories,
+            coverage,
+        }
     }
 }
 

@@ -94,6 +94,21 @@ impl WaiverReport {
     pub fn all(&self) -> impl Iterator<Item = &WaiverNote> {
         self.expired.iter().chain(&self.unused).chain(&self.invalid)
     }
+
+    /// Adds the notes of another part of the same scan (a batch of a large fleet).
+    pub fn append(&mut self, mut other: WaiverReport) {
+        self.expired.append(&mut other.expired);
+        self.unused.append(&mut other.unused);
+        self.invalid.append(&mut other.invalid);
+    }
+
+    /// Orders each list by where the waiver is written, so the report does not depend on
+    /// the order files were judged in.
+    pub fn sort(&mut self) {
+        for list in [&mut self.expired, &mut self.unused, &mut self.invalid] {
+            list.sort_by(|a, b| (&a.source, &a.rule).cmp(&(&b.source, &b.rule)));
+        }
+    }
 }
 
 /// Reads a waivers file. The error names the file, and the line where serde-saphyr knows it.

@@ -518,3 +518,30 @@ fn user_rules_are_validated() {
     assert_eq!(code, 0);
     assert_eq!(failures(&report)[0]["rule"], "MY-NET-001");
 }
+
+/// A reader that stops early (`esaudit scan … | head`) is not a crash: the rest of the report
+/// is dropped quietly and the exit code is still the gate's.
+#[test]
+fn a_closed_standard_output_ends_the_report_quietly() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/weak-tls");
+    for format in ["json", "table"] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_esaudit"))
+            .args(["scan", "--format", format])
+            .arg(&fixture)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Closed before a byte is read: the first write meets a broken pipe.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{format}: {stderr}");
+        assert!(!stderr.contains("Broken pipe"), "{format}: {stderr}");
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{format}: the gate fails on weak TLS"
+        );
+    }
+}

@@ -1,6 +1,7 @@
-//! A scan split with `--shard I/N` and put back together with `esaudit merge`: the shares are
-//! disjoint, together they are the whole scan, and their merge reports what the whole scan
-//! reports, in every format.
+//! Large scans. A scan split with `--shard I/N` and put back together with `esaudit merge`:
+//! the shares are disjoint, together they are the whole scan, and their merge reports what the
+//! whole scan reports, in every format. A file scan judged in batches of deployment folders
+//! (the JSON report alone) writes the very bytes a scan held in memory writes.
 
 mod common;
 
@@ -436,4 +437,78 @@ fn merge_refuses_what_is_not_a_report_of_this_version() {
         "{}",
         r.stderr
     );
+}
+
+/// `scan deploy` with the JSON report alone, in batches of `nodes` node folders (the batched
+/// path), and with a second JSON report asked for (which keeps the scan in one piece).
+fn batched_and_whole(dir: &Path, nodes: &str, args: &[&str]) -> (Run, Run) {
+    let batched = run(esaudit_in(dir)
+        .env("ESAUDIT_NODES_PER_BATCH", nodes)
+        .args(["scan", "deploy", "--format", "json", "-o", "batched.json"])
+        .args(args));
+    let whole = run(esaudit_in(dir)
+        .args(["scan", "deploy", "--format", "json", "-o", "whole.json"])
+        .args(["--report", "json=whole-copy.json"])
+        .args(args));
+    (batched, whole)
+}
+
+#[test]
+fn a_scan_in_batches_writes_the_bytes_a_scan_in_one_piece_writes() {
+    let dir = fleet();
+    // A baseline that knows some failures, so batches also mark them.
+    let (_, first) = scan(dir.path(), &["--select", "ES-TLS"], "baseline.json");
+    assert!(!first["results"].as_array().unwrap().is_empty());
+    for nodes in ["1", "3", "100000"] {
+        for args in [
+            &[][..],
+            &["--baseline", "baseline.json", "--fail-on", "low"][..],
+        ] {
+            let (batched, whole) = batched_and_whole(dir.path(), nodes, args);
+            assert!(!batched.stderr.contains("panicked"), "{}", batched.stderr);
+            assert!(
+                !batched.stderr.contains("held in memory whole"),
+                "the fleet's ids are distinct: {}",
+                batched.stderr
+            );
+            assert_eq!(batched.code, whole.code, "{nodes} {args:?}");
+            assert_eq!(batched.stderr, whole.stderr, "{nodes} {args:?}");
+            let batched_text = std::fs::read_to_string(dir.path().join("batched.json")).unwrap();
+            let whole_text = std::fs::read_to_string(dir.path().join("whole.json")).unwrap();
+            assert!(
+                batched_text == whole_text,
+                "batches of {nodes} {args:?}: the reports differ"
+            );
+        }
+    }
+    let report = read_json(dir.path().join("batched.json"));
+    assert!(report["results"].as_array().unwrap().len() > 500);
+    assert!(report["targets"].as_array().unwrap().len() > 20);
+}
+
+#[test]
+fn an_id_repeated_across_folders_keeps_the_scan_in_one_piece() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    // Two deployment folders with the same node (`node:<cluster>/<name>`).
+    for copy in ["a", "b"] {
+        copy_tree(
+            &fixtures.join("weak-tls"),
+            &dir.path().join("deploy").join(copy).join("node"),
+        );
+    }
+    let (batched, whole) = batched_and_whole(dir.path(), "1", &[]);
+    assert!(
+        batched.stderr.contains("held in memory whole"),
+        "{}",
+        batched.stderr
+    );
+    assert_eq!(batched.code, whole.code);
+    let batched_text = std::fs::read_to_string(dir.path().join("batched.json")).unwrap();
+    let whole_text = std::fs::read_to_string(dir.path().join("whole.json")).unwrap();
+    assert!(batched_text == whole_text, "the reports differ");
+    // Both copies are told apart by their path, as a scan in one piece does.
+    let ids = target_ids(&read_json(dir.path().join("batched.json")));
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert!(ids.iter().all(|id| id.contains('@')), "{ids:?}");
 }

@@ -41,29 +41,89 @@ pub struct CollectOptions {
 /// Reads every node configuration found under `paths` (files or folders, searched recursively).
 /// Unreadable or malformed inputs become [`InputError`]s; everything else is still collected.
 pub fn collect(paths: &[PathBuf], options: &CollectOptions) -> Deployment {
-    let mut deployment = Deployment::default();
+    let (parts, errors) = discover_all(paths, options);
     let mut found = Found::default();
+    for part in parts {
+        found.append(part);
+    }
+    let mut deployment = collect_found(found, options);
+    deployment.input_errors.extend(errors);
+    deployment.input_errors.sort();
+    deployment
+}
+
+/// [`collect`] in batches of whole deployment folders with at least `nodes_per_batch` node
+/// configurations each (the last may have fewer), handed to `each` one at a time, so a large
+/// fleet is never held whole in memory. What one deployment folder holds (its nodes, their
+/// certificates, its Kibana or compose file) always stays in one batch, which is what the
+/// rules comparing or linking them need. The discovery errors come with the first batch;
+/// there is always at least one batch. `each` is also told how many node configurations the
+/// whole scan has (for a progress bar).
+pub fn collect_batches(
+    paths: &[PathBuf],
+    options: &CollectOptions,
+    nodes_per_batch: usize,
+    mut each: impl FnMut(Deployment, usize),
+) {
+    let (parts, errors) = discover_all(paths, options);
+    let total = parts.iter().map(|p| p.configs.len()).sum();
+    let mut errors = Some(errors);
+    let mut emit = |batch: Found| {
+        let mut deployment = collect_found(batch, options);
+        deployment
+            .input_errors
+            .extend(errors.take().into_iter().flatten());
+        deployment.input_errors.sort();
+        each(deployment, total);
+    };
+    let mut batch = Found::default();
+    let mut emitted = false;
+    for part in parts {
+        batch.append(part);
+        if batch.configs.len() >= nodes_per_batch.max(1) {
+            emit(std::mem::take(&mut batch));
+            emitted = true;
+        }
+    }
+    if batch.count() > 0 || !emitted {
+        emit(batch);
+    }
+}
+
+/// Finds the inputs under every path, split by deployment folder (see [`Found::split`]), with
+/// an error for each path that cannot be searched or holds nothing esaudit reads.
+fn discover_all(paths: &[PathBuf], options: &CollectOptions) -> (Vec<Found>, Vec<InputError>) {
+    let mut parts = Vec::new();
+    let mut errors = Vec::new();
     for path in paths {
         let mut here = Found::default();
         if let Err(message) = discover(path, &mut here) {
-            deployment.input_errors.push(InputError {
+            errors.push(InputError {
                 path: display(path),
                 message,
             });
             continue;
         }
         if here.count() == 0 {
-            deployment.input_errors.push(InputError {
+            errors.push(InputError {
                 path: display(path),
                 message: "no Elastic Stack configuration (elasticsearch.yml, an API snapshot or support-diagnostics bundle, kibana.yml, logstash.yml, a pipeline, a Beat or Agent config, a compose file or Kubernetes manifest) or certificate files found here".into(),
             });
         }
         // Before anything is parsed, so that a share does only its part of the work.
-        if let Some(shard) = options.shard {
-            here.keep_share(shard, path);
-        }
-        found.append(here);
+        parts.extend(
+            here.split(path)
+                .into_iter()
+                .filter(|(key, _)| options.shard.is_none_or(|shard| shard.holds(key)))
+                .map(|(_, part)| part),
+        );
     }
+    (parts, errors)
+}
+
+/// Parses and reads what discovery found.
+fn collect_found(found: Found, options: &CollectOptions) -> Deployment {
+    let mut deployment = Deployment::default();
     // Node configs and their keystores are parsed in parallel; the files they name are then
     // registered in order (so indices do not depend on thread timing) and read in parallel.
     let loaded: Vec<_> = found
@@ -123,7 +183,6 @@ pub fn collect(paths: &[PathBuf], options: &CollectOptions) -> Deployment {
         &deployment.files,
         &mut deployment.components,
     );
-    deployment.input_errors.sort();
     deployment
 }
 
@@ -174,26 +233,25 @@ impl Found {
         }
     }
 
-    /// Keeps what belongs to `shard`, keyed by deployment folder relative to `root`, the path
-    /// argument it was found under (see [`crate::shard::PathKeys`]); snapshots by their path.
-    fn keep_share(&mut self, shard: crate::shard::Shard, root: &Path) {
+    /// Splits what was found under `root` (the path argument) by deployment folder, the
+    /// key `--shard` hashes (see [`crate::shard::PathKeys`]): each folder's files together,
+    /// each snapshot on its own. Parts come in key order.
+    fn split(mut self, root: &Path) -> std::collections::BTreeMap<String, Found> {
         let base = if root.is_dir() { root } else { Path::new("") };
         let configs = (self.configs.iter().map(|p| (p.as_path(), true)))
             .chain(self.components.iter().map(|p| (p.as_path(), false)));
         let keys = crate::shard::PathKeys::new(base, configs);
-        self.snapshots.retain(|p| shard.holds(&keys.own(p)));
-        let files = [
-            &mut self.configs,
-            &mut self.security_files,
-            &mut self.components,
-            &mut self.pipelines,
-            &mut self.compose,
-            &mut self.manifests,
-            &mut self.env_files,
-        ];
-        for set in files {
-            set.retain(|p| shard.holds(&keys.key(p)));
+        let mut parts: std::collections::BTreeMap<String, Found> = Default::default();
+        for p in std::mem::take(&mut self.snapshots) {
+            parts.entry(keys.own(&p)).or_default().snapshots.insert(p);
         }
+        for (set, paths) in self.sets().into_iter().enumerate() {
+            for p in std::mem::take(paths) {
+                let part = parts.entry(keys.key(&p)).or_default();
+                part.sets()[set].insert(p);
+            }
+        }
+        parts
     }
 
     /// Files recognised by name (or, for pipelines, by their first word); false for the rest.
