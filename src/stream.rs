@@ -273,20 +273,21 @@ fn render_runs(results: &[RuleResult]) -> Vec<(String, Vec<u8>)> {
         .collect::<Vec<_>>()
         .into_par_iter()
         .map(|run| {
-            let mut text = Vec::with_capacity(run.len() * 900);
+            let mut text = Vec::with_capacity(run.len() * 1100);
+            let mut element = Vec::with_capacity(2048);
             for (i, r) in run.iter().enumerate() {
                 if i > 0 {
                     text.extend_from_slice(b",\n");
                 }
-                let mut element = Vec::with_capacity(1024);
+                element.clear();
                 serde_json::to_writer_pretty(&mut element, r).expect("a result serialises");
                 // Inside the report an element sits two levels deep.
-                text.extend_from_slice(b"    ");
-                for &byte in &element {
-                    text.push(byte);
-                    if byte == b'\n' {
-                        text.extend_from_slice(b"    ");
+                for (j, line) in element.split(|&b| b == b'\n').enumerate() {
+                    if j > 0 {
+                        text.push(b'\n');
                     }
+                    text.extend_from_slice(b"    ");
+                    text.extend_from_slice(line);
                 }
             }
             (run[0].target.clone(), text)
