@@ -198,12 +198,14 @@ impl StreamedScan {
         let mut head = Vec::new();
         report::json::write(&self.scan, &mut head)?;
         const EMPTY_TAIL: &[u8] = b"[]\n}\n";
-        let Some(open) = head.len().checked_sub(EMPTY_TAIL.len()) else {
-            return Err(std::io::Error::other("unexpected JSON report layout"));
-        };
-        if self.index.is_empty() || &head[open..] != EMPTY_TAIL {
+        if self.index.is_empty() {
             return out.write_all(&head);
         }
+        let open = head
+            .len()
+            .checked_sub(EMPTY_TAIL.len())
+            .filter(|&open| &head[open..] == EMPTY_TAIL)
+            .ok_or_else(|| std::io::Error::other("the JSON report does not end in its results"))?;
         out.write_all(&head[..open])?;
         out.write_all(b"[\n")?;
         let mut chunk = Vec::new();
