@@ -115,16 +115,7 @@ pub fn engine(checks: &[PathBuf]) -> Result<Engine, RuleError> {
 /// would be misleading); bad configs being audited are reported inside.
 pub fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
     let time = Timestamp::now();
-    let waiver_set = match &options.waivers {
-        Some(path) => waivers::load(path).map_err(ScanError::Input)?,
-        None => waivers::WaiverSet::default(),
-    };
-    let baseline = options
-        .baseline
-        .as_deref()
-        .map(baseline::Baseline::load)
-        .transpose()
-        .map_err(ScanError::Input)?;
+    let (waiver_set, baseline) = tool_inputs(options)?;
     let engine = engine(&options.checks)?;
     let mut deployment = collect::collect(
         &options.paths,
@@ -167,9 +158,11 @@ pub fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
         ..options.probe.clone()
     };
     deployment.endpoints = collect::tls_probe::probe_all(&endpoints, &probe);
-    let inputs = JudgeInputs::new(options, &waiver_set, baseline.as_ref(), time, progress);
-    let (mut targets, results, mut waivers) = judge(&mut deployment, &engine, &inputs);
+    let inputs = JudgeInputs::new(options, baseline.as_ref(), time, progress);
+    let mut waiving = waivers::Waiving::new(&waiver_set, time.date());
+    let (mut targets, results) = judge(&mut deployment, &engine, &inputs, &mut waiving);
     sort_targets(&mut targets);
+    let mut waivers = waiving.finish();
     waivers.sort();
     let score = score::score(&results);
     let rules = engine.rules_used_by(&results);
@@ -187,6 +180,24 @@ pub fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
     })
 }
 
+/// The waivers file and the baseline report named in `options`; either one unusable stops the
+/// scan (its results would be misleading).
+pub(crate) fn tool_inputs(
+    options: &ScanOptions,
+) -> Result<(waivers::WaiverSet, Option<baseline::Baseline>), ScanError> {
+    let waiver_set = match &options.waivers {
+        Some(path) => waivers::load(path).map_err(ScanError::Input)?,
+        None => waivers::WaiverSet::default(),
+    };
+    let baseline = options
+        .baseline
+        .as_deref()
+        .map(baseline::Baseline::load)
+        .transpose()
+        .map_err(ScanError::Input)?;
+    Ok((waiver_set, baseline))
+}
+
 /// Targets in the order of their results: by id.
 pub(crate) fn sort_targets(targets: &mut [Target]) {
     targets.sort_by(|a, b| a.id.cmp(&b.id));
@@ -195,7 +206,6 @@ pub(crate) fn sort_targets(targets: &mut [Target]) {
 /// What judging a collected deployment needs beyond the deployment.
 pub(crate) struct JudgeInputs<'a> {
     selection: Selection,
-    waivers: &'a waivers::WaiverSet,
     baseline: Option<&'a baseline::Baseline>,
     time: Timestamp,
     progress: progress::Progress,
@@ -204,7 +214,6 @@ pub(crate) struct JudgeInputs<'a> {
 impl<'a> JudgeInputs<'a> {
     pub(crate) fn new(
         options: &ScanOptions,
-        waivers: &'a waivers::WaiverSet,
         baseline: Option<&'a baseline::Baseline>,
         time: Timestamp,
         progress: progress::Progress,
@@ -216,7 +225,6 @@ impl<'a> JudgeInputs<'a> {
                 ignore: options.ignore.clone(),
                 expiry_warning_days: options.expiry_warning_days,
             },
-            waivers,
             baseline,
             time,
             progress,
@@ -231,7 +239,8 @@ pub(crate) fn judge(
     deployment: &mut evidence::Deployment,
     engine: &Engine,
     inputs: &JudgeInputs,
-) -> (Vec<Target>, Vec<RuleResult>, waivers::WaiverReport) {
+    waiving: &mut waivers::Waiving,
+) -> (Vec<Target>, Vec<RuleResult>) {
     let mut addresses: Vec<_> = deployment
         .nodes
         .iter()
@@ -252,10 +261,10 @@ pub(crate) fn judge(
                 .flat_map(|c| c.suppressions.iter().cloned()),
         )
         .collect();
-    let waivers = waivers::apply(&mut results, inputs.waivers, &inline, inputs.time.date());
+    waiving.apply(&mut results, &inline);
     if let Some(baseline) = inputs.baseline {
         baseline.mark(&mut results);
     }
     results::sort(&mut results);
-    (targets, results, waivers)
+    (targets, results)
 }

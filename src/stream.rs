@@ -6,8 +6,9 @@
 //! and [`report::json`] would have written, without the fleet ever being in memory at once.
 //!
 //! Only a scan that can be judged batch by batch goes this way ([`streamable`]): files only
-//! (live clusters and TLS endpoints are paired with nodes across the whole scan), no waivers
-//! file (whether a waiver matched nothing is known only at the end), and one JSON report.
+//! (live clusters and TLS endpoints are paired with nodes across the whole scan) and one JSON
+//! report. Waivers are applied batch by batch ([`crate::waivers::Waiving`]); which file
+//! waivers matched nothing is settled at the end.
 
 use crate::results::{RuleResult, SCANNER_PRIVILEGES_RULE};
 use crate::rules::Severity;
@@ -34,10 +35,7 @@ pub fn nodes_per_batch() -> usize {
 /// Whether `options` can be scanned in batches (see the module documentation); the report
 /// must also be JSON alone.
 pub fn streamable(options: &ScanOptions) -> bool {
-    options.clusters.is_empty()
-        && options.tls.is_empty()
-        && !options.probe_tls
-        && options.waivers.is_none()
+    options.clusters.is_empty() && options.tls.is_empty() && !options.probe_tls
 }
 
 /// A scan whose results wait in the spill file: [`StreamedScan::write_json`] writes the report.
@@ -61,28 +59,17 @@ pub struct StreamedScan {
 pub fn scan(options: &ScanOptions, nodes_per_batch: usize) -> Result<StreamedScan, ScanError> {
     debug_assert!(streamable(options));
     let time = crate::clock::Timestamp::now();
-    let baseline = options
-        .baseline
-        .as_deref()
-        .map(crate::baseline::Baseline::load)
-        .transpose()
-        .map_err(ScanError::Input)?;
+    let (waiver_set, baseline) = crate::tool_inputs(options)?;
+    let mut waiving = crate::waivers::Waiving::new(&waiver_set, time.date());
     let engine = crate::engine(&options.checks)?;
-    let no_waivers = crate::waivers::WaiverSet::default();
     // One bar for the whole fleet, ticked per batch; the batches draw none of their own.
     let progress = progress::Progress::new(options.progress);
     let mut bar: Option<progress::Bar> = None;
-    let inputs = crate::JudgeInputs::new(
-        options,
-        &no_waivers,
-        baseline.as_ref(),
-        time,
-        progress::Progress::off(),
-    );
+    let inputs =
+        crate::JudgeInputs::new(options, baseline.as_ref(), time, progress::Progress::off());
     let mut spill = Spill::new()?;
     let mut targets = Vec::new();
     let mut input_errors = Vec::new();
-    let mut waivers = crate::waivers::WaiverReport::default();
     let mut tally = score::Tally::default();
     let mut worst_gating = None;
     let mut scanner_privileges = Vec::new();
@@ -104,11 +91,10 @@ pub fn scan(options: &ScanOptions, nodes_per_batch: usize) -> Result<StreamedSca
                 bar.inc(nodes);
                 return;
             }
-            let (batch_targets, results, batch_waivers) =
-                crate::judge(&mut deployment, &engine, &inputs);
+            let (batch_targets, results) =
+                crate::judge(&mut deployment, &engine, &inputs, &mut waiving);
             input_errors.append(&mut deployment.input_errors);
             drop(deployment);
-            waivers.append(batch_waivers);
             tally.add(&results);
             worst_gating = results
                 .iter()
@@ -137,6 +123,7 @@ pub fn scan(options: &ScanOptions, nodes_per_batch: usize) -> Result<StreamedSca
     let (spill, index) = spill.finish()?;
     crate::sort_targets(&mut targets);
     input_errors.sort();
+    let mut waivers = waiving.finish();
     waivers.sort();
     Ok(StreamedScan {
         scan: crate::Scan {

@@ -95,13 +95,6 @@ impl WaiverReport {
         self.expired.iter().chain(&self.unused).chain(&self.invalid)
     }
 
-    /// Adds the notes of another part of the same scan (a batch of a large fleet).
-    pub fn append(&mut self, mut other: WaiverReport) {
-        self.expired.append(&mut other.expired);
-        self.unused.append(&mut other.unused);
-        self.invalid.append(&mut other.invalid);
-    }
-
     /// Orders each list by where the waiver is written, so the report does not depend on
     /// the order files were judged in.
     pub fn sort(&mut self) {
@@ -245,86 +238,112 @@ pub fn apply(
     inline: &[InlineSuppression],
     today: Date,
 ) -> WaiverReport {
-    let mut report = WaiverReport::default();
-    let active: Vec<&FileWaiver> = set
-        .entries
-        .iter()
-        .filter(|w| {
-            let expired = w.expires.is_some_and(|d| d < today);
-            if expired {
-                report.expired.push(w.note(format!(
-                    "expired on {}: it no longer waives anything",
-                    w.expires.map(|d| d.to_string()).unwrap_or_default()
-                )));
-            }
-            !expired
-        })
-        .collect();
-    let (usable, reasonless): (Vec<&InlineSuppression>, Vec<&InlineSuppression>) =
-        inline.iter().partition(|s| !s.reason.is_empty());
-    for s in reasonless {
-        report.invalid.push(inline_note(
-            s,
-            "gives no reason, so it was not applied: write the reason after the `]`",
-        ));
+    let mut waiving = Waiving::new(set, today);
+    waiving.apply(results, inline);
+    waiving.finish()
+}
+
+/// [`apply`] part by part, for a fleet judged in batches: whether a file waiver matched
+/// nothing is known once every part has been seen. Each part brings its own inline comments
+/// (they cover lines of its own files).
+pub struct Waiving<'a> {
+    report: WaiverReport,
+    /// The file's waivers that have not expired, and whether each has waived something.
+    active: Vec<(&'a FileWaiver, bool)>,
+}
+
+impl<'a> Waiving<'a> {
+    pub fn new(set: &'a WaiverSet, today: Date) -> Waiving<'a> {
+        let mut report = WaiverReport::default();
+        let active = set
+            .entries
+            .iter()
+            .filter(|w| {
+                let expired = w.expires.is_some_and(|d| d < today);
+                if expired {
+                    report.expired.push(w.note(format!(
+                        "expired on {}: it no longer waives anything",
+                        w.expires.map(|d| d.to_string()).unwrap_or_default()
+                    )));
+                }
+                !expired
+            })
+            .map(|w| (w, false))
+            .collect();
+        Waiving { report, active }
     }
-    let mut inline_used = vec![false; usable.len()];
-    let mut file_used = vec![false; active.len()];
-    // Inline comments by the (file, line) they cover: a fleet can have many.
-    let mut by_line: HashMap<(&str, usize), Vec<usize>> = HashMap::new();
-    for (i, s) in usable.iter().enumerate() {
-        by_line
-            .entry((s.path.as_str(), s.covers))
-            .or_default()
-            .push(i);
-    }
-    for r in results.iter_mut().filter(|r| r.status == Status::Fail) {
-        let inline_hit = match (&r.location.path, r.location.line) {
-            (Some(path), Some(line)) => by_line
-                .get(&(path.as_str(), line))
-                .and_then(|ids| ids.iter().copied().find(|&i| inline_matches(usable[i], r))),
-            _ => None,
-        };
-        let waiver = if let Some(i) = inline_hit {
-            inline_used[i] = true;
-            let s = usable[i];
-            Waiver {
-                reason: s.reason.clone(),
-                expires: None,
-                ticket: None,
-                source: format!("{}:{}", s.path, s.line),
-            }
-        } else if let Some(i) = active.iter().position(|w| w.matches(r)) {
-            file_used[i] = true;
-            let w = active[i];
-            Waiver {
-                reason: w.reason.clone(),
-                expires: w.expires.map(|d| d.to_string()),
-                ticket: w.ticket.clone(),
-                source: w.source.clone(),
-            }
-        } else {
-            continue;
-        };
-        r.status = Status::Waived;
-        r.waiver = Some(waiver);
-    }
-    for (w, used) in active.iter().zip(file_used) {
-        if !used {
-            report
-                .unused
-                .push(w.note("matched no failing result: remove it if the risk is gone".into()));
-        }
-    }
-    for (s, used) in usable.iter().zip(inline_used) {
-        if !used {
-            report.unused.push(inline_note(
+
+    /// Waives the failures of one part, `inline` being the part's inline comments.
+    pub fn apply(&mut self, results: &mut [RuleResult], inline: &[InlineSuppression]) {
+        let report = &mut self.report;
+        let (usable, reasonless): (Vec<&InlineSuppression>, Vec<&InlineSuppression>) =
+            inline.iter().partition(|s| !s.reason.is_empty());
+        for s in reasonless {
+            report.invalid.push(inline_note(
                 s,
-                "matched no failing result on the line it covers",
+                "gives no reason, so it was not applied: write the reason after the `]`",
             ));
         }
+        let mut inline_used = vec![false; usable.len()];
+        // Inline comments by the (file, line) they cover: a fleet can have many.
+        let mut by_line: HashMap<(&str, usize), Vec<usize>> = HashMap::new();
+        for (i, s) in usable.iter().enumerate() {
+            by_line
+                .entry((s.path.as_str(), s.covers))
+                .or_default()
+                .push(i);
+        }
+        for r in results.iter_mut().filter(|r| r.status == Status::Fail) {
+            let inline_hit = match (&r.location.path, r.location.line) {
+                (Some(path), Some(line)) => by_line
+                    .get(&(path.as_str(), line))
+                    .and_then(|ids| ids.iter().copied().find(|&i| inline_matches(usable[i], r))),
+                _ => None,
+            };
+            let waiver = if let Some(i) = inline_hit {
+                inline_used[i] = true;
+                let s = usable[i];
+                Waiver {
+                    reason: s.reason.clone(),
+                    expires: None,
+                    ticket: None,
+                    source: format!("{}:{}", s.path, s.line),
+                }
+            } else if let Some((w, used)) = self.active.iter_mut().find(|(w, _)| w.matches(r)) {
+                *used = true;
+                Waiver {
+                    reason: w.reason.clone(),
+                    expires: w.expires.map(|d| d.to_string()),
+                    ticket: w.ticket.clone(),
+                    source: w.source.clone(),
+                }
+            } else {
+                continue;
+            };
+            r.status = Status::Waived;
+            r.waiver = Some(waiver);
+        }
+        for (s, used) in usable.iter().zip(inline_used) {
+            if !used {
+                report.unused.push(inline_note(
+                    s,
+                    "matched no failing result on the line it covers",
+                ));
+            }
+        }
     }
-    report
+
+    /// The notes: expired file waivers, unused ones (file and inline) and invalid comments.
+    pub fn finish(mut self) -> WaiverReport {
+        for (w, used) in &self.active {
+            if !used {
+                self.report.unused.push(
+                    w.note("matched no failing result: remove it if the risk is gone".into()),
+                );
+            }
+        }
+        self.report
+    }
 }
 
 #[cfg(test)]

@@ -459,11 +459,20 @@ fn a_scan_in_batches_writes_the_bytes_a_scan_in_one_piece_writes() {
     // A baseline that knows some failures, so batches also mark them.
     let (_, first) = scan(dir.path(), &["--select", "ES-TLS"], "baseline.json");
     assert!(!first["results"].as_array().unwrap().is_empty());
+    // Waivers that match in several batches, one that matches nothing, one expired.
+    std::fs::write(
+        dir.path().join("waivers.yaml"),
+        "waivers:\n\
+         \x20 - rule: ES-TLS\n    target: \"node:fleet-*\"\n    reason: generated lab fleet\n\
+         \x20 - rule: ES-AUD\n    reason: audit comes later\n\
+         \x20 - rule: KB-TLS\n    target: \"kibana:nowhere\"\n    reason: matches nothing\n\
+         \x20 - rule: ES-NET\n    reason: long gone\n    expires: 2020-01-31\n",
+    )
+    .unwrap();
+    let with_waivers = ["--waivers", "waivers.yaml"];
+    let with_baseline = ["--baseline", "baseline.json", "--fail-on", "low"];
     for nodes in ["1", "3", "100000"] {
-        for args in [
-            &[][..],
-            &["--baseline", "baseline.json", "--fail-on", "low"][..],
-        ] {
+        for args in [&[][..], &with_baseline[..], &with_waivers[..]] {
             let (batched, whole) = batched_and_whole(dir.path(), nodes, args);
             assert!(!batched.stderr.contains("panicked"), "{}", batched.stderr);
             assert!(
@@ -484,6 +493,16 @@ fn a_scan_in_batches_writes_the_bytes_a_scan_in_one_piece_writes() {
     let report = read_json(dir.path().join("batched.json"));
     assert!(report["results"].as_array().unwrap().len() > 500);
     assert!(report["targets"].as_array().unwrap().len() > 20);
+    // The last run had the waivers: some failures waived, the unused and expired ones listed.
+    let waived = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] == "waived")
+        .count();
+    assert!(waived > 3, "{waived}");
+    assert_eq!(report["waivers"]["unused"].as_array().unwrap().len(), 1);
+    assert_eq!(report["waivers"]["expired"].as_array().unwrap().len(), 1);
 }
 
 #[test]
