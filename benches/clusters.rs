@@ -81,23 +81,9 @@ fn fleet(n: usize) -> (Vec<EsServer>, Vec<Connection>) {
 
 fn scan_options(connections: Vec<Connection>) -> esaudit::ScanOptions {
     esaudit::ScanOptions {
-        paths: vec![],
-        profile: esaudit::rules::Profile::Baseline,
-        checks: vec![],
-        select: vec![],
-        ignore: vec![],
-        es_version: None,
-        store_password: None,
-        expiry_warning_days: 30,
-        waivers: None,
-        baseline: None,
-        tls: vec![],
-        probe_tls: false,
-        probe: Default::default(),
         clusters: connections,
         api: api_options(),
-        shard: None,
-        progress: false,
+        ..Default::default()
     }
 }
 

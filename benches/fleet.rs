@@ -66,23 +66,8 @@ fn scan_fleet(c: &mut Criterion) {
         let dir = tempfile::tempdir().unwrap();
         gen_fleet::write_fleet(dir.path(), n).unwrap();
         let options = esaudit::ScanOptions {
-            probe_tls: false,
             paths: vec![PathBuf::from(dir.path())],
-            profile: esaudit::rules::Profile::Baseline,
-            checks: vec![],
-            select: vec![],
-            ignore: vec![],
-            es_version: None,
-            store_password: None,
-            expiry_warning_days: 30,
-            waivers: None,
-            baseline: None,
-            tls: vec![],
-            probe: Default::default(),
-            clusters: vec![],
-            api: Default::default(),
-            shard: None,
-            progress: false,
+            ..Default::default()
         };
         group.throughput(Throughput::Elements(n as u64));
         group.bench_with_input(BenchmarkId::new("parse_floor", n), dir.path(), |b, root| {

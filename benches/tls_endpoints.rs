@@ -7,14 +7,16 @@
 //! `cargo bench --bench tls_endpoints`; `TLS_ENDPOINTS=50` sets how many servers run. Needs
 //! `openssl` on the PATH, as the TLS tests do.
 
+#[path = "../tests/common/s_server.rs"]
+mod s_server;
+
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use esaudit::collect::tls_probe::{ProbeOptions, probe_all};
 use esaudit::evidence::endpoint::EndpointSpec;
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use s_server::{SServer, s_server};
+use std::path::PathBuf;
+use std::time::Duration;
 
 /// A CA and one leaf for 127.0.0.1 (RSA, so the RSA key-exchange suites exist too), as PEM
 /// files: (folder, CA, certificate, key).
@@ -43,55 +45,6 @@ fn pki() -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
     (dir, ca, cert, key)
 }
 
-/// An `openssl s_server` on 127.0.0.1, stopped when dropped.
-struct SServer {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for SServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts a server on a free port; tries another port when the one picked was taken meanwhile.
-fn s_server(cert: &Path, key: &Path) -> SServer {
-    for _ in 0..5 {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new("openssl")
-            .args(["s_server", "-quiet", "-accept"])
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("-cert")
-            .arg(cert)
-            .arg("-key")
-            .arg(key)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("openssl is needed by this bench");
-        let mut server = SServer { child, port };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return server;
-            }
-            if server.child.try_wait().ok().flatten().is_some() {
-                break; // the port was taken: pick another
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        drop(server);
-    }
-    panic!("no openssl s_server would start");
-}
-
 fn count() -> usize {
     std::env::var("TLS_ENDPOINTS")
         .ok()
@@ -102,7 +55,7 @@ fn count() -> usize {
 fn tls_endpoints(c: &mut Criterion) {
     let (_dir, ca, cert, key) = pki();
     let n = count();
-    let servers: Vec<SServer> = (0..n).map(|_| s_server(&cert, &key)).collect();
+    let servers: Vec<SServer> = (0..n).map(|_| s_server(&cert, &key, &[])).collect();
     let specs: Vec<EndpointSpec> = servers
         .iter()
         .map(|s| EndpointSpec::parse(&format!("127.0.0.1:{}=http", s.port)).unwrap())

@@ -66,6 +66,32 @@ pub struct ScanOptions {
     pub progress: bool,
 }
 
+/// The command line's defaults, with nothing to scan: the baseline profile, certificates
+/// warned about 30 days before they expire, no progress bars.
+impl Default for ScanOptions {
+    fn default() -> ScanOptions {
+        ScanOptions {
+            paths: Vec::new(),
+            profile: Profile::Baseline,
+            checks: Vec::new(),
+            select: Vec::new(),
+            ignore: Vec::new(),
+            es_version: None,
+            store_password: None,
+            expiry_warning_days: 30,
+            waivers: None,
+            baseline: None,
+            tls: Vec::new(),
+            probe_tls: false,
+            probe: Default::default(),
+            clusters: Vec::new(),
+            api: Default::default(),
+            shard: None,
+            progress: false,
+        }
+    }
+}
+
 /// Everything a report needs: no report recomputes anything.
 #[derive(Debug, Clone)]
 pub struct Scan {

@@ -737,18 +737,14 @@ impl Finish {
     /// Whether the gate fails: a failure at or above `--fail-on` (waived and baseline ones do
     /// not count), or the score under `--min-score`.
     fn gate_fails(&self, scan: &esaudit::Scan) -> bool {
-        let failing = scan.results.iter().any(|r| {
-            r.gates()
-                && self
-                    .fail_on
-                    .0
-                    .is_some_and(|threshold| r.severity >= threshold)
-        });
-        failing || self.under_min_score(scan)
+        self.gate_fails_with(esaudit::results::worst_gating(&scan.results), scan)
     }
 
-    fn under_min_score(&self, scan: &esaudit::Scan) -> bool {
-        self.min_score.is_some_and(|min| scan.score.value < min)
+    /// [`Finish::gate_fails`], given the worst gating severity (a batched scan keeps only that).
+    fn gate_fails_with(&self, worst_gating: Option<Severity>, scan: &esaudit::Scan) -> bool {
+        let failing = worst_gating
+            .is_some_and(|worst| self.fail_on.0.is_some_and(|threshold| worst >= threshold));
+        failing || self.min_score.is_some_and(|min| scan.score.value < min)
     }
 
     /// One JSON report and nothing else: what a batched scan can write.
@@ -948,10 +944,7 @@ fn scan_streamed(options: &esaudit::ScanOptions, finish: &Finish) -> Result<Exit
         Some(path) => write_report(path, |out| streamed.write_json(out))?,
         None => print_report(|out| streamed.write_json(out).map(|()| Vec::new())).map(drop)?,
     }
-    let failing = streamed
-        .worst_gating
-        .is_some_and(|worst| finish.fail_on.0.is_some_and(|threshold| worst >= threshold));
-    let gate_fails = failing || finish.under_min_score(&streamed.scan);
+    let gate_fails = finish.gate_fails_with(streamed.worst_gating, &streamed.scan);
     Ok(exit_code(&streamed.scan, gate_fails, false))
 }
 

@@ -281,31 +281,18 @@ mod tests {
         one.waivers.unused = vec![note("w.yaml:3"), note("w.yaml:9")];
         let mut two = report(Some((2, 2)));
         two.waivers.unused = vec![note("w.yaml:9")];
-        two.results = vec![RuleResult {
-            rule: "ES-NET-005".into(),
-            title: String::new(),
-            category: crate::rules::Category::Network,
-            severity: crate::rules::Severity::Medium,
-            status: Status::Waived,
-            target: "node:a/b".into(),
-            location: crate::results::ResultLocation {
-                path: None,
-                line: None,
-                column: None,
-                object: "setting:x".into(),
-            },
-            message: String::new(),
-            evidence: None,
-            remediation: String::new(),
-            fingerprint: "f".into(),
-            waiver: Some(crate::results::Waiver {
-                reason: "r".into(),
-                expires: None,
-                ticket: None,
-                source: "w.yaml:3".into(),
-            }),
-            baseline: false,
-        }];
+        let mut waived = crate::results::sample("ES-NET-005", "node:a/b", Status::Waived);
+        waived.category = crate::rules::Category::Network;
+        waived.severity = crate::rules::Severity::Medium;
+        waived.location.object = "setting:x".into();
+        waived.fingerprint = "f".into();
+        waived.waiver = Some(crate::results::Waiver {
+            reason: "r".into(),
+            expires: None,
+            ticket: None,
+            source: "w.yaml:3".into(),
+        });
+        two.results = vec![waived];
         let merged = merge(vec![("1".into(), one), ("2".into(), two)], &[]).unwrap();
         let unused: Vec<&str> = merged
             .scan

@@ -99,6 +99,16 @@ impl RuleResult {
     }
 }
 
+/// The worst severity among the results that [gate](RuleResult::gates): what `--fail-on`
+/// is compared with.
+pub fn worst_gating(results: &[RuleResult]) -> Option<Severity> {
+    results
+        .iter()
+        .filter(|r| r.gates())
+        .map(|r| r.severity)
+        .max()
+}
+
 /// The accepted-risk record attached to a waived result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Waiver {
@@ -197,31 +207,38 @@ pub fn sort(results: &mut Vec<RuleResult>) {
     });
 }
 
+/// A result for unit tests: a high TLS finding with empty texts and no file; tests change
+/// the fields they are about.
+#[cfg(test)]
+pub(crate) fn sample(rule: &str, target: &str, status: Status) -> RuleResult {
+    RuleResult {
+        rule: rule.into(),
+        title: String::new(),
+        category: Category::Tls,
+        severity: Severity::High,
+        status,
+        target: target.into(),
+        location: ResultLocation {
+            path: None,
+            line: None,
+            column: None,
+            object: String::new(),
+        },
+        message: String::new(),
+        evidence: None,
+        remediation: String::new(),
+        fingerprint: String::new(),
+        waiver: None,
+        baseline: false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn result(target: &str, rule: &str, status: Status) -> RuleResult {
-        RuleResult {
-            rule: rule.into(),
-            title: String::new(),
-            category: crate::rules::Category::Tls,
-            severity: crate::rules::Severity::High,
-            status,
-            target: target.into(),
-            location: ResultLocation {
-                path: None,
-                line: None,
-                column: None,
-                object: String::new(),
-            },
-            message: String::new(),
-            evidence: None,
-            remediation: String::new(),
-            fingerprint: String::new(),
-            waiver: None,
-            baseline: false,
-        }
+        sample(rule, target, status)
     }
 
     #[test]

@@ -85,7 +85,7 @@ pub struct Tally {
     coverage: Coverage,
     rules: std::collections::BTreeSet<String>,
     /// Per category: weight passed, weight failed, checks passed, checks failed.
-    weights: BTreeMap<String, (f64, f64, usize, usize)>,
+    weights: BTreeMap<&'static str, (f64, f64, usize, usize)>,
     critical_fail: bool,
     high_fail: bool,
 }
@@ -118,12 +118,7 @@ impl Tally {
                 Status::Waived => coverage.waived += 1,
                 Status::NotApplicable => coverage.not_applicable += 1,
             }
-            let category = r.category.as_str();
-            if !self.weights.contains_key(category) {
-                self.weights
-                    .insert(category.to_string(), Default::default());
-            }
-            let entry = self.weights.get_mut(category).expect("inserted above");
+            let entry = self.weights.entry(r.category.as_str()).or_default();
             match status {
                 Status::Pass => {
                     entry.0 += weight(r.severity);
@@ -154,7 +149,7 @@ impl Tally {
             .filter(|(_, (_, _, p, f))| p + f > 0)
             .map(|(c, (pw, fw, p, f))| {
                 (
-                    c.clone(),
+                    c.to_string(),
                     CategoryScore {
                         value: ratio(*pw, *fw),
                         passed: *p,
@@ -191,32 +186,16 @@ impl Tally {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::ResultLocation;
     use crate::rules::Category;
 
     fn result(sev: Severity, status: Status, cat: Category) -> RuleResult {
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        RuleResult {
-            rule: format!("ES-X-{n:03}"),
-            title: String::new(),
-            category: cat,
-            severity: sev,
-            status,
-            target: "t".into(),
-            location: ResultLocation {
-                path: None,
-                line: None,
-                column: None,
-                object: "o".into(),
-            },
-            message: String::new(),
-            evidence: None,
-            remediation: String::new(),
-            fingerprint: String::new(),
-            waiver: None,
-            baseline: false,
-        }
+        let mut r = crate::results::sample(&format!("ES-X-{n:03}"), "t", status);
+        r.category = cat;
+        r.severity = sev;
+        r.location.object = "o".into();
+        r
     }
 
     #[test]

@@ -49,8 +49,8 @@ pub struct StreamedScan {
     pub scanner_privileges: Vec<RuleResult>,
     /// Results rendered as JSON array elements, one run per target.
     spill: File,
-    /// Where each target's run is in the spill: target id, offset, length; sorted by target.
-    index: Vec<(String, u64, u64)>,
+    /// Sorted by target.
+    index: Index,
     repeated: Option<String>,
 }
 
@@ -96,12 +96,7 @@ pub fn scan(options: &ScanOptions, nodes_per_batch: usize) -> Result<StreamedSca
             input_errors.append(&mut deployment.input_errors);
             drop(deployment);
             tally.add(&results);
-            worst_gating = results
-                .iter()
-                .filter(|r| r.gates())
-                .map(|r| r.severity)
-                .chain(worst_gating)
-                .max();
+            worst_gating = worst_gating.max(crate::results::worst_gating(&results));
             // An id used by an earlier batch: a scan in one piece would have given both a
             // `@path` suffix, which batches cannot; the scan is redone in one piece below.
             repeated = batch_targets
@@ -150,11 +145,7 @@ pub fn scan(options: &ScanOptions, nodes_per_batch: usize) -> Result<StreamedSca
 fn in_one_piece(options: &ScanOptions, repeated: String) -> Result<StreamedScan, ScanError> {
     let mut scan = crate::scan(options)?;
     let results = std::mem::take(&mut scan.results);
-    let worst_gating = results
-        .iter()
-        .filter(|r| r.gates())
-        .map(|r| r.severity)
-        .max();
+    let worst_gating = crate::results::worst_gating(&results);
     let scanner_privileges = scanner_privilege_results(&results);
     let mut spill = Spill::new()?;
     spill.add(&results);
@@ -209,11 +200,14 @@ impl StreamedScan {
     }
 }
 
+/// Where each target's run of results is in the spill: target id, offset, length.
+type Index = Vec<(String, u64, u64)>;
+
 /// The spill file being written, and where each target's results are in it.
 struct Spill {
     file: File,
     written: u64,
-    index: Vec<(String, u64, u64)>,
+    index: Index,
     /// The first write that failed; later batches are not written.
     failure: Option<std::io::Error>,
 }
@@ -244,8 +238,7 @@ impl Spill {
     }
 
     /// The file and its index in target order, or the write that failed.
-    #[allow(clippy::type_complexity)]
-    fn finish(mut self) -> Result<(File, Vec<(String, u64, u64)>), ScanError> {
+    fn finish(mut self) -> Result<(File, Index), ScanError> {
         if let Some(e) = self.failure {
             return Err(ScanError::Input(format!("spill file: {e}")));
         }

@@ -350,29 +350,16 @@ impl<'a> Waiving<'a> {
 mod tests {
     use super::*;
     use crate::results::ResultLocation;
-    use crate::rules::{Category, Severity};
 
     fn failure(rule: &str, target: &str, path: &str, line: usize) -> RuleResult {
-        RuleResult {
-            rule: rule.into(),
-            title: String::new(),
-            category: Category::Tls,
-            severity: Severity::High,
-            status: Status::Fail,
-            target: target.into(),
-            location: ResultLocation {
-                path: Some(path.into()),
-                line: Some(line),
-                column: Some(1),
-                object: "setting:x".into(),
-            },
-            message: String::new(),
-            evidence: None,
-            remediation: String::new(),
-            fingerprint: String::new(),
-            waiver: None,
-            baseline: false,
-        }
+        let mut r = crate::results::sample(rule, target, Status::Fail);
+        r.location = ResultLocation {
+            path: Some(path.into()),
+            line: Some(line),
+            column: Some(1),
+            object: "setting:x".into(),
+        };
+        r
     }
 
     const TODAY: Date = Date {

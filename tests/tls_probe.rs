@@ -7,24 +7,16 @@ mod common;
 
 use assert_cmd::Command;
 use common::run;
+use common::s_server::{SServer, free_port, s_server};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// A CA and leaves, written as PEM files in a temporary folder.
 struct Pki {
@@ -123,47 +115,6 @@ impl Pki {
             self.path(&format!("{name}.pem")),
             self.path(&format!("{name}.key")),
         )
-    }
-}
-
-/// An `openssl s_server` on 127.0.0.1, killed when dropped.
-struct SServer {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for SServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn s_server(cert: &Path, key: &Path, extra: &[&str]) -> SServer {
-    let port = free_port();
-    let child = std::process::Command::new("openssl")
-        .args(["s_server", "-quiet", "-accept"])
-        .arg(format!("127.0.0.1:{port}"))
-        .arg("-cert")
-        .arg(cert)
-        .arg("-key")
-        .arg(key)
-        .args(extra)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("openssl is needed by this test");
-    let server = SServer { child, port };
-    wait_listening(port);
-    server
-}
-
-fn wait_listening(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "server on {port} never listened");
-        std::thread::sleep(Duration::from_millis(50));
     }
 }
 

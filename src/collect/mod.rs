@@ -41,7 +41,7 @@ pub struct CollectOptions {
 /// Reads every node configuration found under `paths` (files or folders, searched recursively).
 /// Unreadable or malformed inputs become [`InputError`]s; everything else is still collected.
 pub fn collect(paths: &[PathBuf], options: &CollectOptions) -> Deployment {
-    let (parts, errors) = discover_all(paths, options);
+    let (parts, errors) = discover_all(paths, options, false);
     let mut found = Found::default();
     for part in parts {
         found.append(part);
@@ -65,7 +65,7 @@ pub fn collect_batches(
     nodes_per_batch: usize,
     mut each: impl FnMut(Deployment, usize),
 ) {
-    let (parts, errors) = discover_all(paths, options);
+    let (parts, errors) = discover_all(paths, options, true);
     let total = parts.iter().map(|p| p.configs.len()).sum();
     let mut errors = Some(errors);
     let mut emit = |batch: Found| {
@@ -90,9 +90,14 @@ pub fn collect_batches(
     }
 }
 
-/// Finds the inputs under every path, split by deployment folder (see [`Found::split`]), with
-/// an error for each path that cannot be searched or holds nothing esaudit reads.
-fn discover_all(paths: &[PathBuf], options: &CollectOptions) -> (Vec<Found>, Vec<InputError>) {
+/// Finds the inputs under every path, with an error for each path that cannot be searched or
+/// holds nothing esaudit reads: one part per path, or per deployment folder when `by_folder`
+/// (see [`Found::split`]). A `--shard` keeps the folders of its share.
+fn discover_all(
+    paths: &[PathBuf],
+    options: &CollectOptions,
+    by_folder: bool,
+) -> (Vec<Found>, Vec<InputError>) {
     let mut parts = Vec::new();
     let mut errors = Vec::new();
     for path in paths {
@@ -109,6 +114,10 @@ fn discover_all(paths: &[PathBuf], options: &CollectOptions) -> (Vec<Found>, Vec
                 path: display(path),
                 message: "no Elastic Stack configuration (elasticsearch.yml, an API snapshot or support-diagnostics bundle, kibana.yml, logstash.yml, a pipeline, a Beat or Agent config, a compose file or Kubernetes manifest) or certificate files found here".into(),
             });
+        }
+        if !by_folder && options.shard.is_none() {
+            parts.push(here);
+            continue;
         }
         // Before anything is parsed, so that a share does only its part of the work.
         parts.extend(

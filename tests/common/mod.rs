@@ -2,6 +2,7 @@
 #![allow(dead_code)] // each test file uses its own subset
 
 pub mod es_server;
+pub mod s_server;
 
 use assert_cmd::Command;
 use serde_json::Value;
