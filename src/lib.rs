@@ -267,6 +267,18 @@ pub(crate) fn judge(
     inputs: &JudgeInputs,
     waiving: &mut waivers::Waiving,
 ) -> (Vec<Target>, Vec<RuleResult>) {
+    let (targets, mut results) = run_rules(deployment, engine, inputs);
+    settle(deployment, &mut results, inputs, waiving);
+    (targets, results)
+}
+
+/// The first half of [`judge`], the one that works in parallel: links the deployment's
+/// evidence and runs every selected rule.
+pub(crate) fn run_rules(
+    deployment: &mut evidence::Deployment,
+    engine: &Engine,
+    inputs: &JudgeInputs,
+) -> (Vec<Target>, Vec<RuleResult>) {
     let mut addresses: Vec<_> = deployment
         .nodes
         .iter()
@@ -275,7 +287,17 @@ pub(crate) fn judge(
         .collect();
     addresses.extend(evidence::es_cluster::add_all(deployment, inputs.time.0));
     evidence::endpoint::pair(deployment, &addresses);
-    let (targets, mut results) = engine.run(deployment, &inputs.selection, inputs.progress);
+    engine.run(deployment, &inputs.selection, inputs.progress)
+}
+
+/// The second half of [`judge`]: waivers, inline suppressions and the baseline mark the
+/// failures of `deployment`, and the results are sorted.
+pub(crate) fn settle(
+    deployment: &evidence::Deployment,
+    results: &mut Vec<RuleResult>,
+    inputs: &JudgeInputs,
+    waiving: &mut waivers::Waiving,
+) {
     let inline: Vec<_> = deployment
         .nodes
         .iter()
@@ -287,10 +309,9 @@ pub(crate) fn judge(
                 .flat_map(|c| c.suppressions.iter().cloned()),
         )
         .collect();
-    waiving.apply(&mut results, &inline);
+    waiving.apply(results, &inline);
     if let Some(baseline) = inputs.baseline {
-        baseline.mark(&mut results);
+        baseline.mark(results);
     }
-    results::sort(&mut results);
-    (targets, results)
+    results::sort(results);
 }

@@ -65,10 +65,33 @@ fn ratio(passed: f64, failed: f64) -> f64 {
 /// The outcome of a check from its results: any failure fails it; otherwise an error leaves it
 /// unjudged; otherwise any pass passes it.
 pub fn check_status(statuses: &[Status]) -> Status {
-    [Status::Fail, Status::Error, Status::Pass, Status::Waived]
-        .into_iter()
-        .find(|s| statuses.contains(s))
-        .unwrap_or(Status::NotApplicable)
+    let mut seen = Seen(0);
+    statuses.iter().for_each(|s| seen.add(*s));
+    seen.status()
+}
+
+/// The statuses a check's results had, as bits: what [`check_status`] decides on.
+#[derive(Clone, Copy)]
+struct Seen(u8);
+
+impl Seen {
+    /// The order in which a status decides the check's status.
+    const PRECEDENCE: [Status; 4] = [Status::Fail, Status::Error, Status::Pass, Status::Waived];
+
+    fn add(&mut self, status: Status) {
+        if let Some(i) = Self::PRECEDENCE.iter().position(|s| *s == status) {
+            self.0 |= 1 << i;
+        }
+    }
+
+    fn status(self) -> Status {
+        Self::PRECEDENCE
+            .iter()
+            .enumerate()
+            .find(|(i, _)| self.0 & (1 << i) != 0)
+            .map(|(_, s)| *s)
+            .unwrap_or(Status::NotApplicable)
+    }
 }
 
 pub fn score(results: &[RuleResult]) -> Score {
@@ -83,7 +106,7 @@ pub fn score(results: &[RuleResult]) -> Score {
 #[derive(Debug, Default)]
 pub struct Tally {
     coverage: Coverage,
-    rules: std::collections::BTreeSet<String>,
+    rules: std::collections::HashSet<String>,
     /// Per category: weight passed, weight failed, checks passed, checks failed.
     weights: BTreeMap<&'static str, (f64, f64, usize, usize)>,
     critical_fail: bool,
@@ -92,45 +115,52 @@ pub struct Tally {
 
 impl Tally {
     pub fn add(&mut self, results: &[RuleResult]) {
-        // Hashed, not ordered: a large fleet has a million results whose targets share long
-        // prefixes, and nothing below depends on the order of the checks.
-        let mut checks: HashMap<(&str, &str), (Vec<Status>, &RuleResult)> =
-            HashMap::with_capacity(results.len());
-        for r in results {
-            checks
-                .entry((r.target.as_str(), r.rule.as_str()))
-                .or_insert_with(|| (Vec::with_capacity(1), r))
-                .0
-                .push(r.status);
-        }
         let coverage = &mut self.coverage;
         coverage.results += results.len();
-        coverage.checks += checks.len();
-        for (statuses, r) in checks.values() {
-            if !self.rules.contains(&r.rule) {
-                self.rules.insert(r.rule.clone());
+        // A check is a rule on a target. With the results in target order (as
+        // `results::sort` leaves them), checks are told apart by rule within each target's
+        // run, without hashing long target ids.
+        let mut ordered: Vec<&RuleResult> = results.iter().collect();
+        if !ordered.is_sorted_by(|a, b| a.target <= b.target) {
+            ordered.sort_by(|a, b| a.target.cmp(&b.target));
+        }
+        let mut checks: HashMap<&str, (Seen, &RuleResult)> = HashMap::new();
+        for run in ordered.chunk_by(|a, b| a.target == b.target) {
+            checks.clear();
+            for r in run {
+                checks
+                    .entry(r.rule.as_str())
+                    .or_insert((Seen(0), r))
+                    .0
+                    .add(r.status);
             }
-            let status = check_status(statuses);
-            match status {
-                Status::Pass => coverage.passed += 1,
-                Status::Fail => coverage.failed += 1,
-                Status::Error => coverage.errors += 1,
-                Status::Waived => coverage.waived += 1,
-                Status::NotApplicable => coverage.not_applicable += 1,
-            }
-            let entry = self.weights.entry(r.category.as_str()).or_default();
-            match status {
-                Status::Pass => {
-                    entry.0 += weight(r.severity);
-                    entry.2 += 1;
+            coverage.checks += checks.len();
+            for (seen, r) in checks.values() {
+                if !self.rules.contains(r.rule.as_str()) {
+                    self.rules.insert(r.rule.clone());
                 }
-                Status::Fail => {
-                    entry.1 += weight(r.severity);
-                    entry.3 += 1;
-                    self.critical_fail |= r.severity == Severity::Critical;
-                    self.high_fail |= r.severity == Severity::High;
+                let status = seen.status();
+                match status {
+                    Status::Pass => coverage.passed += 1,
+                    Status::Fail => coverage.failed += 1,
+                    Status::Error => coverage.errors += 1,
+                    Status::Waived => coverage.waived += 1,
+                    Status::NotApplicable => coverage.not_applicable += 1,
                 }
-                _ => {}
+                let entry = self.weights.entry(r.category.as_str()).or_default();
+                match status {
+                    Status::Pass => {
+                        entry.0 += weight(r.severity);
+                        entry.2 += 1;
+                    }
+                    Status::Fail => {
+                        entry.1 += weight(r.severity);
+                        entry.3 += 1;
+                        self.critical_fail |= r.severity == Severity::Critical;
+                        self.high_fail |= r.severity == Severity::High;
+                    }
+                    _ => {}
+                }
             }
         }
     }
@@ -249,5 +279,35 @@ mod tests {
             (1, 1, 0)
         );
         assert_eq!(s.value, 0.0);
+    }
+
+    /// Checks are told apart within each target's run of results: results that are not in
+    /// target order must count the same as sorted ones.
+    #[test]
+    fn results_out_of_target_order_count_the_same() {
+        let on = |target: &str, status: Status| {
+            let mut r = result(Severity::High, status, Category::Tls);
+            r.rule = "ES-TLS-001".into();
+            r.target = target.into();
+            r
+        };
+        let interleaved = [
+            on("node:a", Status::Pass),
+            on("node:b", Status::Fail),
+            on("node:a", Status::Fail),
+            on("node:b", Status::Pass),
+            on("node:c", Status::Pass),
+        ];
+        let mut sorted = interleaved.to_vec();
+        sorted.sort_by(|a, b| a.target.cmp(&b.target));
+        let (s, t) = (score(&interleaved), score(&sorted));
+        assert_eq!(
+            (s.coverage.checks, s.coverage.failed, s.coverage.passed),
+            (3, 2, 1)
+        );
+        assert_eq!(
+            (s.value, s.coverage.checks, s.coverage.failed),
+            (t.value, t.coverage.checks, t.coverage.failed)
+        );
     }
 }

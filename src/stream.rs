@@ -4,6 +4,8 @@
 //! only the score's sums, the targets and an index of the spill are kept. The JSON report is
 //! then assembled from the spill in target order: byte for byte the report [`crate::scan`]
 //! and [`report::json`] would have written, without the fleet ever being in memory at once.
+//! Batch N+1 is collected and judged while batch N is settled, tallied and written, so the
+//! serial parts of the latter keep no core idle.
 //!
 //! Only a scan that can be judged batch by batch goes this way ([`streamable`]): files only
 //! (live clusters and TLS endpoints are paired with nodes across the whole scan) and one JSON
@@ -67,51 +69,66 @@ pub fn scan(options: &ScanOptions, nodes_per_batch: usize) -> Result<StreamedSca
     let mut bar: Option<progress::Bar> = None;
     let inputs =
         crate::JudgeInputs::new(options, baseline.as_ref(), time, progress::Progress::off());
-    let mut spill = Spill::new()?;
-    let mut targets = Vec::new();
-    let mut input_errors = Vec::new();
-    let mut tally = score::Tally::default();
-    let mut worst_gating = None;
-    let mut scanner_privileges = Vec::new();
-    let mut seen_ids = HashSet::new();
-    let mut repeated: Option<String> = None;
     let collect_options = collect::CollectOptions {
         es_version: options.es_version,
         store_password: options.store_password.clone(),
         shard: options.shard,
     };
-    collect::collect_batches(
-        &options.paths,
-        &collect_options,
-        nodes_per_batch,
-        |mut deployment, total| {
-            let bar = bar.get_or_insert_with(|| progress.bar(total as u64, "nodes"));
-            let nodes = deployment.nodes.len() as u64;
-            if repeated.is_some() {
-                bar.inc(nodes);
-                return;
+    // Two stages overlap: this thread collects a batch and runs the rules (both in parallel),
+    // while a second settles the batch before (waivers, baseline, order), tallies it and
+    // writes it to the spill. At most one judged batch waits between them.
+    let mut gathered = Gathered::new()?;
+    let abandoned = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let (send, receive) = std::sync::mpsc::sync_channel::<Judged>(1);
+        let settler = scope.spawn(|| {
+            for batch in receive {
+                if gathered.repeated.is_none() {
+                    gathered.add(batch, &inputs, &mut waiving);
+                    if gathered.repeated.is_some() {
+                        abandoned.store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
             }
-            let (batch_targets, results) =
-                crate::judge(&mut deployment, &engine, &inputs, &mut waiving);
-            input_errors.append(&mut deployment.input_errors);
-            drop(deployment);
-            tally.add(&results);
-            worst_gating = worst_gating.max(crate::results::worst_gating(&results));
-            // An id used by an earlier batch: a scan in one piece would have given both a
-            // `@path` suffix, which batches cannot; the scan is redone in one piece below.
-            repeated = batch_targets
-                .iter()
-                .find(|t| !seen_ids.insert(t.id.clone()))
-                .map(|t| t.id.clone());
-            targets.extend(batch_targets);
-            scanner_privileges.extend(scanner_privilege_results(&results));
-            bar.inc(nodes);
-            spill.add(&results);
-        },
-    );
+        });
+        collect::collect_batches(
+            &options.paths,
+            &collect_options,
+            nodes_per_batch,
+            |mut deployment, total| {
+                let bar = bar.get_or_insert_with(|| progress.bar(total as u64, "nodes"));
+                let nodes = deployment.nodes.len() as u64;
+                if !abandoned.load(std::sync::atomic::Ordering::Relaxed) {
+                    let (targets, results) = crate::run_rules(&mut deployment, &engine, &inputs);
+                    let judged = Judged {
+                        deployment,
+                        targets,
+                        results,
+                    };
+                    // The settler ends early only by panicking, which the join below reports.
+                    let _ = send.send(judged);
+                }
+                bar.inc(nodes);
+            },
+        );
+        drop(send);
+        if let Err(panic) = settler.join() {
+            std::panic::resume_unwind(panic);
+        }
+    });
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    let Gathered {
+        spill,
+        mut targets,
+        mut input_errors,
+        tally,
+        worst_gating,
+        scanner_privileges,
+        repeated,
+        ..
+    } = gathered;
     if let Some(id) = repeated {
         return in_one_piece(options, id);
     }
@@ -139,6 +156,74 @@ pub fn scan(options: &ScanOptions, nodes_per_batch: usize) -> Result<StreamedSca
         index,
         repeated: None,
     })
+}
+
+/// A batch whose rules have run, on its way to the settling stage (which also drops it).
+struct Judged {
+    deployment: crate::evidence::Deployment,
+    targets: Vec<crate::results::Target>,
+    results: Vec<RuleResult>,
+}
+
+/// What the batches leave behind: everything the report needs but the results themselves,
+/// which are in the spill.
+struct Gathered {
+    spill: Spill,
+    targets: Vec<crate::results::Target>,
+    input_errors: Vec<crate::evidence::InputError>,
+    tally: score::Tally,
+    worst_gating: Option<Severity>,
+    scanner_privileges: Vec<RuleResult>,
+    seen_ids: HashSet<String>,
+    /// A target id that an earlier batch used too (see [`in_one_piece`]); later batches are
+    /// ignored.
+    repeated: Option<String>,
+}
+
+impl Gathered {
+    fn new() -> Result<Gathered, ScanError> {
+        Ok(Gathered {
+            spill: Spill::new()?,
+            targets: Vec::new(),
+            input_errors: Vec::new(),
+            tally: score::Tally::default(),
+            worst_gating: None,
+            scanner_privileges: Vec::new(),
+            seen_ids: HashSet::new(),
+            repeated: None,
+        })
+    }
+
+    /// Settles a judged batch and keeps what the report needs of it.
+    fn add(
+        &mut self,
+        batch: Judged,
+        inputs: &crate::JudgeInputs,
+        waiving: &mut crate::waivers::Waiving,
+    ) {
+        let Judged {
+            mut deployment,
+            targets,
+            mut results,
+        } = batch;
+        crate::settle(&deployment, &mut results, inputs, waiving);
+        self.input_errors.append(&mut deployment.input_errors);
+        drop(deployment);
+        self.tally.add(&results);
+        self.worst_gating = self
+            .worst_gating
+            .max(crate::results::worst_gating(&results));
+        // An id used by an earlier batch: a scan in one piece would have given both a
+        // `@path` suffix, which batches cannot; the scan is redone in one piece.
+        self.repeated = targets
+            .iter()
+            .find(|t| !self.seen_ids.insert(t.id.clone()))
+            .map(|t| t.id.clone());
+        self.targets.extend(targets);
+        self.scanner_privileges
+            .extend(scanner_privilege_results(&results));
+        self.spill.add(&results);
+    }
 }
 
 /// The scan redone by [`crate::scan`], for a fleet whose deployment folders repeat an id.

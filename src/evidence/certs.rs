@@ -2,6 +2,8 @@
 //! keeps key material: a private key is described by its type and whether it is encrypted.
 
 use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
 use x509_parser::extensions::GeneralName;
 use x509_parser::oid_registry::Oid;
 use x509_parser::prelude::{FromDer, X509Certificate};
@@ -209,6 +211,26 @@ pub fn parse_certificate(der: &[u8], now: i64) -> Result<CertFacts, String> {
 /// Whether `cert` carries a valid signature by `issuer`'s key. `None` when it cannot be
 /// decided (unparsable, or an algorithm or key size the crypto library refuses).
 pub fn signed_by(cert: &CertFacts, issuer: &CertFacts) -> Option<bool> {
+    // A node's leaf is usually checked once per TLS layer that uses it, and a fleet copies one
+    // CA into every node folder: the verdicts are remembered by content, for a while.
+    type Verdicts = HashMap<(String, String), Option<bool>>;
+    static VERIFIED: LazyLock<Mutex<Verdicts>> = LazyLock::new(Default::default);
+    const REMEMBERED: usize = 4096;
+    let key = (cert.sha256.clone(), issuer.sha256.clone());
+    if let Some(verdict) = VERIFIED.lock().ok().and_then(|v| v.get(&key).copied()) {
+        return verdict;
+    }
+    let verdict = verify_signed_by(cert, issuer);
+    if let Ok(mut verified) = VERIFIED.lock() {
+        if verified.len() >= REMEMBERED {
+            verified.clear();
+        }
+        verified.insert(key, verdict);
+    }
+    verdict
+}
+
+fn verify_signed_by(cert: &CertFacts, issuer: &CertFacts) -> Option<bool> {
     let (_, c) = X509Certificate::from_der(&cert.der).ok()?;
     let (_, i) = X509Certificate::from_der(&issuer.der).ok()?;
     if c.issuer().as_raw() != i.subject().as_raw() {
