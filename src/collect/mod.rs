@@ -391,6 +391,11 @@ impl FileTable {
     }
 
     fn insert(&mut self, path: &Path, entry: impl FnOnce(&Path) -> FileEntry) -> usize {
+        // A path met before needs no second trip through the file system (a node names its
+        // certificate for each TLS layer).
+        if let Some(&i) = self.index.get(path) {
+            return i;
+        }
         let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         if let Some(&i) = self.index.get(&key) {
             return i;

@@ -398,10 +398,11 @@ fn write_json(path: &Path, value: &Value) -> std::io::Result<()> {
 
 /// Whether a folder looks like a snapshot or support-diagnostics bundle.
 pub fn is_snapshot_dir(dir: &Path) -> bool {
+    // Asked of every folder a scan walks: nodes.json first, which most folders lack.
     dir.join(MANIFEST).is_file()
         || dir.join("diagnostic_manifest.json").is_file()
-        || dir.join("manifest.json").is_file() && dir.join("nodes.json").is_file()
-        || dir.join("version.json").is_file() && dir.join("nodes.json").is_file()
+        || dir.join("nodes.json").is_file()
+            && (dir.join("manifest.json").is_file() || dir.join("version.json").is_file())
 }
 
 /// Largest zip the reader opens, and the most bytes it inflates from one entry or in all:
