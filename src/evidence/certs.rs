@@ -211,8 +211,9 @@ pub fn parse_certificate(der: &[u8], now: i64) -> Result<CertFacts, String> {
 /// Whether `cert` carries a valid signature by `issuer`'s key. `None` when it cannot be
 /// decided (unparsable, or an algorithm or key size the crypto library refuses).
 pub fn signed_by(cert: &CertFacts, issuer: &CertFacts) -> Option<bool> {
-    // A node's leaf is usually checked once per TLS layer that uses it, and a fleet copies one
-    // CA into every node folder: the verdicts are remembered by content, for a while.
+    // A node's leaf is checked against its CA once per TLS layer that names them (and per scan
+    // of a live endpoint serving it): the verdict is remembered by the two certificates'
+    // contents, for a while.
     type Verdicts = HashMap<(String, String), Option<bool>>;
     static VERIFIED: LazyLock<Mutex<Verdicts>> = LazyLock::new(Default::default);
     const REMEMBERED: usize = 4096;
