@@ -549,15 +549,40 @@ fn discover(path: &Path, found: &mut Found) -> Result<(), String> {
         }
         return Ok(());
     }
-    let walker = WalkDir::new(path)
-        .follow_links(false)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| {
-            !(e.file_type().is_dir()
-                && e.depth() > 0
-                && SKIPPED_DIRS.iter().any(|s| e.file_name() == *s))
-        });
+    // The folder's own entries are read here and each subfolder is walked on its own, in
+    // parallel: a fleet root holds many deployment folders, and walking 10,000 node folders one
+    // after the other took longer than parsing them.
+    let mut subfolders = Vec::new();
+    walk(path, found, Some(&mut subfolders))?;
+    let parts: Vec<Result<Found, String>> = subfolders
+        .par_iter()
+        .map(|dir| {
+            let mut part = Found::default();
+            walk(dir, &mut part, None).map(|()| part)
+        })
+        .collect();
+    for part in parts {
+        found.append(part?);
+    }
+    Ok(())
+}
+
+/// Walks the folder `root` into `found`. With `subfolders`, only `root`'s own entries are read:
+/// the folders in it that are not skipped are handed back instead of entered.
+fn walk(
+    root: &Path,
+    found: &mut Found,
+    mut subfolders: Option<&mut Vec<PathBuf>>,
+) -> Result<(), String> {
+    let mut walker = WalkDir::new(root).follow_links(false).sort_by_file_name();
+    if subfolders.is_some() {
+        walker = walker.max_depth(1);
+    }
+    let walker = walker.into_iter().filter_entry(|e| {
+        !(e.file_type().is_dir()
+            && e.depth() > 0
+            && SKIPPED_DIRS.iter().any(|s| e.file_name() == *s))
+    });
     let mut snapshot_dirs: Vec<PathBuf> = vec![];
     for entry in walker {
         let entry = entry.map_err(|e| format!("cannot read: {e}"))?;
@@ -565,9 +590,13 @@ fn discover(path: &Path, found: &mut Found) -> Result<(), String> {
             continue;
         }
         if entry.file_type().is_dir() {
-            if snapshot::is_snapshot_dir(entry.path()) {
-                found.snapshots.insert(entry.path().to_path_buf());
-                snapshot_dirs.push(entry.path().to_path_buf());
+            match subfolders.as_deref_mut() {
+                Some(later) if entry.depth() > 0 => later.push(entry.into_path()),
+                _ if snapshot::is_snapshot_dir(entry.path()) => {
+                    found.snapshots.insert(entry.path().to_path_buf());
+                    snapshot_dirs.push(entry.into_path());
+                }
+                _ => {}
             }
             continue;
         }
@@ -604,5 +633,67 @@ fn make_ids_unique(nodes: &mut [EsNode]) {
         if counts[&n.id] > 1 {
             n.id = format!("{}@{}", n.id, n.config_path);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(root: &Path, relative: &str, text: &str) {
+        let path = root.join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    /// The top level is read in place and each subfolder walked on its own: what is found must
+    /// not depend on that split, at any depth.
+    #[test]
+    fn discovery_skips_tool_folders_and_stops_at_snapshots_at_every_depth() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let config = "xpack.security.enabled: true\n";
+        for found in [
+            "elasticsearch.yml",
+            "a/elasticsearch.yml",
+            "a/b/c/elasticsearch.yml",
+            "d/config/certs/node.crt",
+        ] {
+            write(root, found, config);
+        }
+        for skipped in [
+            "node_modules/elasticsearch.yml",
+            "a/.git/elasticsearch.yml",
+            "a/b/target/x/elasticsearch.yml",
+            "snap/elasticsearch.yml",
+            "a/snap2/elasticsearch.yml",
+        ] {
+            write(root, skipped, config);
+        }
+        write(root, &format!("snap/{}", snapshot::MANIFEST), "{}");
+        write(root, "a/snap2/nodes.json", "{}");
+        write(root, "a/snap2/version.json", "{}");
+        let mut found = Found::default();
+        discover(root, &mut found).unwrap();
+        let relative = |set: &BTreeSet<PathBuf>| -> Vec<String> {
+            set.iter()
+                .map(|p| p.strip_prefix(root).unwrap().display().to_string())
+                .collect()
+        };
+        assert_eq!(
+            relative(&found.configs),
+            [
+                "a/b/c/elasticsearch.yml",
+                "a/elasticsearch.yml",
+                "elasticsearch.yml"
+            ]
+        );
+        assert_eq!(relative(&found.security_files), ["d/config/certs/node.crt"]);
+        assert_eq!(relative(&found.snapshots), ["a/snap2", "snap"]);
+
+        // A snapshot given as the path is one snapshot, whatever it holds.
+        let mut found = Found::default();
+        discover(&root.join("snap"), &mut found).unwrap();
+        assert_eq!((found.snapshots.len(), found.configs.len()), (1, 0));
     }
 }
