@@ -87,10 +87,14 @@ fn scan_fleet(c: &mut Criterion) {
             &options,
             |b, o| {
                 b.iter(|| {
-                    let mut streamed =
-                        esaudit::stream::scan(o, esaudit::stream::NODES_PER_BATCH).unwrap();
+                    let mut streamed = esaudit::stream::scan(
+                        o,
+                        esaudit::stream::NODES_PER_BATCH,
+                        esaudit::stream::Rendering::Json,
+                    )
+                    .unwrap();
                     assert_eq!(streamed.scan.targets.len(), n);
-                    streamed.write_json(&mut std::io::sink()).unwrap();
+                    streamed.write(&mut std::io::sink()).unwrap();
                 })
             },
         );

@@ -747,9 +747,18 @@ impl Finish {
         failing || self.min_score.is_some_and(|min| scan.score.value < min)
     }
 
-    /// One JSON report and nothing else: what a batched scan can write.
-    fn streams_json(&self) -> bool {
-        self.format == Format::Json && self.reports.is_empty()
+    /// How a batched scan writes the report, when it can: one report and nothing else, JSON
+    /// or the table.
+    fn streamed_rendering(&self) -> Option<esaudit::stream::Rendering> {
+        use esaudit::stream::Rendering;
+        match self.format {
+            _ if !self.reports.is_empty() => None,
+            Format::Json => Some(Rendering::Json),
+            Format::Table => Some(Rendering::Table {
+                color: self.output.is_none() && self.color,
+            }),
+            _ => None,
+        }
     }
 }
 
@@ -895,8 +904,11 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         shard,
         progress: !args.no_progress,
     };
-    if es_output.is_none() && finish.streams_json() && esaudit::stream::streamable(&options) {
-        return scan_streamed(&options, &finish);
+    if let Some(rendering) = finish.streamed_rendering()
+        && es_output.is_none()
+        && esaudit::stream::streamable(&options)
+    {
+        return scan_streamed(&options, &finish, rendering);
     }
     let scan = esaudit::scan(&options).map_err(|e| e.to_string())?;
     print_notices(&scan, &scan.results);
@@ -929,11 +941,16 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     Ok(exit_code(&scan, gate_fails, output_failed))
 }
 
-/// A file scan with one JSON report, judged in batches so that a large fleet is never held in
+/// A file scan with one report, judged in batches so that a large fleet is never held in
 /// memory whole (see `esaudit::stream`); its report is the one `esaudit::scan` would give.
-fn scan_streamed(options: &esaudit::ScanOptions, finish: &Finish) -> Result<ExitCode, String> {
-    let mut streamed = esaudit::stream::scan(options, esaudit::stream::nodes_per_batch())
-        .map_err(|e| e.to_string())?;
+fn scan_streamed(
+    options: &esaudit::ScanOptions,
+    finish: &Finish,
+    rendering: esaudit::stream::Rendering,
+) -> Result<ExitCode, String> {
+    let mut streamed =
+        esaudit::stream::scan(options, esaudit::stream::nodes_per_batch(), rendering)
+            .map_err(|e| e.to_string())?;
     if let Some(id) = streamed.repeated_id() {
         eprintln!(
             "warning: more than one deployment folder has {id}; the scan was held in memory whole to tell them apart (give the clusters or nodes distinct names to keep large scans small)"
@@ -941,8 +958,8 @@ fn scan_streamed(options: &esaudit::ScanOptions, finish: &Finish) -> Result<Exit
     }
     print_notices(&streamed.scan, &streamed.scanner_privileges);
     match &finish.output {
-        Some(path) => write_report(path, |out| streamed.write_json(out))?,
-        None => print_report(|out| streamed.write_json(out).map(|()| Vec::new())).map(drop)?,
+        Some(path) => write_report(path, |out| streamed.write(out))?,
+        None => print_report(|out| streamed.write(out).map(|()| Vec::new())).map(drop)?,
     }
     let gate_fails = finish.gate_fails_with(streamed.worst_gating, &streamed.scan);
     Ok(exit_code(&streamed.scan, gate_fails, false))

@@ -1,15 +1,16 @@
 //! Large fleets in bounded memory. A file scan is collected and judged in batches of whole
-//! deployment folders ([`collect::collect_batches`]); each batch's results are rendered to
-//! JSON at once (in parallel, per target), appended to a temporary spill file and dropped, and
-//! only the score's sums, the targets and an index of the spill are kept. The JSON report is
-//! then assembled from the spill in target order: byte for byte the report [`crate::scan`]
-//! and [`report::json`] would have written, without the fleet ever being in memory at once.
+//! deployment folders ([`collect::collect_batches`]); each batch's results are rendered in the
+//! report's format at once (in parallel, per target), appended to a temporary spill file and
+//! dropped, and only the score's sums, the targets and an index of the spill are kept. The
+//! report is then assembled from the spill in target order: byte for byte the report
+//! [`crate::scan`] and [`report::json`] or [`report::table`] would have written, without the
+//! fleet ever being in memory at once.
 //! Batch N+1 is collected and judged while batch N is settled, tallied and written, so the
 //! serial parts of the latter keep no core idle.
 //!
 //! Only a scan that can be judged batch by batch goes this way ([`streamable`]): files only
-//! (live clusters and TLS endpoints are paired with nodes across the whole scan) and one JSON
-//! report. Waivers are applied batch by batch ([`crate::waivers::Waiving`]); which file
+//! (live clusters and TLS endpoints are paired with nodes across the whole scan) and one
+//! report, JSON or the terminal table ([`Rendering`]). Waivers are applied batch by batch ([`crate::waivers::Waiving`]); which file
 //! waivers matched nothing is settled at the end.
 
 use crate::results::{RuleResult, SCANNER_PRIVILEGES_RULE};
@@ -35,12 +36,21 @@ pub fn nodes_per_batch() -> usize {
 }
 
 /// Whether `options` can be scanned in batches (see the module documentation); the report
-/// must also be JSON alone.
+/// must also be one that has a [`Rendering`].
 pub fn streamable(options: &ScanOptions) -> bool {
     options.clusters.is_empty() && options.tls.is_empty() && !options.probe_tls
 }
 
-/// A scan whose results wait in the spill file: [`StreamedScan::write_json`] writes the report.
+/// The one report a batched scan writes, and so the form its results take in the spill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rendering {
+    /// The JSON report: each result as an element of its `results` array.
+    Json,
+    /// The terminal table: each target's findings as its table.
+    Table { color: bool },
+}
+
+/// A scan whose results wait in the spill file: [`StreamedScan::write`] writes the report.
 pub struct StreamedScan {
     /// Everything but the results (`scan.results` is empty; `scan.rules` too, as the JSON
     /// report does not document rules).
@@ -49,16 +59,21 @@ pub struct StreamedScan {
     pub worst_gating: Option<Severity>,
     /// The results of [`SCANNER_PRIVILEGES_RULE`], which the command line also warns about.
     pub scanner_privileges: Vec<RuleResult>,
-    /// Results rendered as JSON array elements, one run per target.
+    /// Results rendered as `rendering` says, one run per target.
     spill: File,
+    rendering: Rendering,
     /// Sorted by target.
     index: Index,
     repeated: Option<String>,
 }
 
 /// Scans `options` (which must be [`streamable`]) in batches of at least `nodes_per_batch`
-/// node folders.
-pub fn scan(options: &ScanOptions, nodes_per_batch: usize) -> Result<StreamedScan, ScanError> {
+/// node folders, for a report in `rendering`.
+pub fn scan(
+    options: &ScanOptions,
+    nodes_per_batch: usize,
+    rendering: Rendering,
+) -> Result<StreamedScan, ScanError> {
     debug_assert!(streamable(options));
     let time = crate::clock::Timestamp::now();
     let (waiver_set, baseline) = crate::tool_inputs(options)?;
@@ -77,7 +92,7 @@ pub fn scan(options: &ScanOptions, nodes_per_batch: usize) -> Result<StreamedSca
     // Two stages overlap: this thread collects a batch and runs the rules (both in parallel),
     // while a second settles the batch before (waivers, baseline, order), tallies it and
     // writes it to the spill. At most one judged batch waits between them.
-    let mut gathered = Gathered::new()?;
+    let mut gathered = Gathered::new(rendering)?;
     let abandoned = std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|scope| {
         let (send, receive) = std::sync::mpsc::sync_channel::<Judged>(1);
@@ -133,7 +148,7 @@ pub fn scan(options: &ScanOptions, nodes_per_batch: usize) -> Result<StreamedSca
         ..
     } = gathered;
     if let Some(id) = repeated {
-        return in_one_piece(options, id);
+        return in_one_piece(options, id, rendering);
     }
     let (spill, index) = spill.finish()?;
     crate::sort_targets(&mut targets);
@@ -156,6 +171,7 @@ pub fn scan(options: &ScanOptions, nodes_per_batch: usize) -> Result<StreamedSca
         worst_gating,
         scanner_privileges,
         spill,
+        rendering,
         index,
         repeated: None,
     })
@@ -184,9 +200,9 @@ struct Gathered {
 }
 
 impl Gathered {
-    fn new() -> Result<Gathered, ScanError> {
+    fn new(rendering: Rendering) -> Result<Gathered, ScanError> {
         Ok(Gathered {
-            spill: Spill::new()?,
+            spill: Spill::new(rendering)?,
             targets: Vec::new(),
             input_errors: Vec::new(),
             tally: score::Tally::default(),
@@ -230,12 +246,16 @@ impl Gathered {
 }
 
 /// The scan redone by [`crate::scan`], for a fleet whose deployment folders repeat an id.
-fn in_one_piece(options: &ScanOptions, repeated: String) -> Result<StreamedScan, ScanError> {
+fn in_one_piece(
+    options: &ScanOptions,
+    repeated: String,
+    rendering: Rendering,
+) -> Result<StreamedScan, ScanError> {
     let mut scan = crate::scan(options)?;
     let results = std::mem::take(&mut scan.results);
     let worst_gating = crate::results::worst_gating(&results);
     let scanner_privileges = scanner_privilege_results(&results);
-    let mut spill = Spill::new()?;
+    let mut spill = Spill::new(rendering)?;
     spill.add(&results);
     let (spill, index) = spill.finish()?;
     scan.rules = Vec::new();
@@ -244,6 +264,7 @@ fn in_one_piece(options: &ScanOptions, repeated: String) -> Result<StreamedScan,
         worst_gating,
         scanner_privileges,
         spill,
+        rendering,
         index,
         repeated: Some(repeated),
     })
@@ -257,8 +278,24 @@ impl StreamedScan {
         self.repeated.as_deref()
     }
 
-    /// Writes the JSON report: the same bytes [`report::json::write`] writes for the same scan.
-    pub fn write_json(&mut self, out: &mut dyn Write) -> std::io::Result<()> {
+    /// Writes the report: the same bytes [`report::json::write`] or [`report::table::render`]
+    /// give for the same scan.
+    pub fn write(&mut self, out: &mut dyn Write) -> std::io::Result<()> {
+        match self.rendering {
+            Rendering::Json => self.write_json(out),
+            Rendering::Table { color } => {
+                let (spill, index) = (&mut self.spill, &self.index);
+                report::table::write(&self.scan, color, out, |target| {
+                    match index.binary_search_by(|(id, ..)| id.as_str().cmp(target)) {
+                        Ok(at) => read_run(spill, &index[at]).map(Some),
+                        Err(_) => Ok(None),
+                    }
+                })
+            }
+        }
+    }
+
+    fn write_json(&mut self, out: &mut dyn Write) -> std::io::Result<()> {
         // The report with no results ends in `"results": []` and the closing brace; the
         // results are spliced in between, as serde_json's pretty printer lays out an array.
         let mut head = Vec::new();
@@ -274,15 +311,11 @@ impl StreamedScan {
             .ok_or_else(|| std::io::Error::other("the JSON report does not end in its results"))?;
         out.write_all(&head[..open])?;
         out.write_all(b"[\n")?;
-        let mut chunk = Vec::new();
-        for (i, (_, offset, len)) in self.index.iter().enumerate() {
+        for (i, run) in self.index.iter().enumerate() {
             if i > 0 {
                 out.write_all(b",\n")?;
             }
-            chunk.resize(*len as usize, 0);
-            self.spill.seek(SeekFrom::Start(*offset))?;
-            self.spill.read_exact(&mut chunk)?;
-            out.write_all(&chunk)?;
+            out.write_all(&read_run(&mut self.spill, run)?)?;
         }
         out.write_all(b"\n  ]\n}\n")
     }
@@ -291,9 +324,18 @@ impl StreamedScan {
 /// Where each target's run of results is in the spill: target id, offset, length.
 type Index = Vec<(String, u64, u64)>;
 
+/// One target's run of rendered results, read back from the spill.
+fn read_run(spill: &mut File, (_, offset, len): &(String, u64, u64)) -> std::io::Result<Vec<u8>> {
+    let mut run = vec![0; *len as usize];
+    spill.seek(SeekFrom::Start(*offset))?;
+    spill.read_exact(&mut run)?;
+    Ok(run)
+}
+
 /// The spill file being written, and where each target's results are in it.
 struct Spill {
     file: File,
+    rendering: Rendering,
     written: u64,
     index: Index,
     /// The first write that failed; later batches are not written.
@@ -301,9 +343,10 @@ struct Spill {
 }
 
 impl Spill {
-    fn new() -> Result<Spill, ScanError> {
+    fn new(rendering: Rendering) -> Result<Spill, ScanError> {
         Ok(Spill {
             file: spill_file().map_err(|e| ScanError::Input(format!("spill file: {e}")))?,
+            rendering,
             written: 0,
             index: Vec::new(),
             failure: None,
@@ -315,7 +358,7 @@ impl Spill {
         if self.failure.is_some() {
             return;
         }
-        for (target, text) in render_runs(results) {
+        for (target, text) in render_runs(results, self.rendering) {
             if let Err(e) = self.file.write_all(&text) {
                 self.failure = Some(e);
                 return;
@@ -335,13 +378,27 @@ impl Spill {
     }
 }
 
-/// Renders each target's results (they are sorted, so a target's are consecutive) as the
-/// elements of the report's `results` array, separated as serde_json separates them.
-fn render_runs(results: &[RuleResult]) -> Vec<(String, Vec<u8>)> {
-    results
+/// Renders each target's results (they are sorted, so a target's are consecutive): as the
+/// elements of the JSON report's `results` array, separated as serde_json separates them, or
+/// as the target's table of findings (none for a target with nothing to show).
+fn render_runs(results: &[RuleResult], rendering: Rendering) -> Vec<(String, Vec<u8>)> {
+    let runs = results
         .chunk_by(|a, b| a.target == b.target)
-        .collect::<Vec<_>>()
-        .into_par_iter()
+        .collect::<Vec<_>>();
+    if let Rendering::Table { color } = rendering {
+        return runs
+            .into_par_iter()
+            .filter_map(|run| {
+                let shown: Vec<&RuleResult> =
+                    run.iter().filter(|r| report::table::shown(r)).collect();
+                (!shown.is_empty()).then(|| {
+                    let text = report::table::findings(shown, color);
+                    (run[0].target.clone(), text.into_bytes())
+                })
+            })
+            .collect();
+    }
+    runs.into_par_iter()
         .map(|run| {
             let mut text = Vec::with_capacity(run.len() * 1100);
             let mut element = Vec::with_capacity(2048);

@@ -439,15 +439,18 @@ fn merge_refuses_what_is_not_a_report_of_this_version() {
     );
 }
 
-/// `scan deploy` with the JSON report alone, in batches of `nodes` node folders (the batched
-/// path), and with a second JSON report asked for (which keeps the scan in one piece).
-fn batched_and_whole(dir: &Path, nodes: &str, args: &[&str]) -> (Run, Run) {
+/// `scan deploy` with one report in `format` (json or table) alone, in batches of `nodes`
+/// node folders (the batched path), and with a second report asked for (which keeps the scan
+/// in one piece). The reports are `batched.FORMAT` and `whole.FORMAT`.
+fn batched_and_whole(dir: &Path, nodes: &str, format: &str, args: &[&str]) -> (Run, Run) {
     let batched = run(esaudit_in(dir)
         .env("ESAUDIT_NODES_PER_BATCH", nodes)
-        .args(["scan", "deploy", "--format", "json", "-o", "batched.json"])
+        .args(["scan", "deploy", "--format", format])
+        .args(["-o", &format!("batched.{format}")])
         .args(args));
     let whole = run(esaudit_in(dir)
-        .args(["scan", "deploy", "--format", "json", "-o", "whole.json"])
+        .args(["scan", "deploy", "--format", format])
+        .args(["-o", &format!("whole.{format}")])
         .args(["--report", "json=whole-copy.json"])
         .args(args));
     (batched, whole)
@@ -471,22 +474,28 @@ fn a_scan_in_batches_writes_the_bytes_a_scan_in_one_piece_writes() {
     .unwrap();
     let with_waivers = ["--waivers", "waivers.yaml"];
     let with_baseline = ["--baseline", "baseline.json", "--fail-on", "low"];
-    for nodes in ["1", "3", "100000"] {
+    for (nodes, format) in [
+        ("1", "json"),
+        ("3", "json"),
+        ("100000", "json"),
+        ("3", "table"),
+    ] {
         for args in [&[][..], &with_baseline[..], &with_waivers[..]] {
-            let (batched, whole) = batched_and_whole(dir.path(), nodes, args);
+            let (batched, whole) = batched_and_whole(dir.path(), nodes, format, args);
             assert!(!batched.stderr.contains("panicked"), "{}", batched.stderr);
             assert!(
                 !batched.stderr.contains("held in memory whole"),
                 "the fleet's ids are distinct: {}",
                 batched.stderr
             );
-            assert_eq!(batched.code, whole.code, "{nodes} {args:?}");
-            assert_eq!(batched.stderr, whole.stderr, "{nodes} {args:?}");
-            let batched_text = std::fs::read_to_string(dir.path().join("batched.json")).unwrap();
-            let whole_text = std::fs::read_to_string(dir.path().join("whole.json")).unwrap();
+            assert_eq!(batched.code, whole.code, "{nodes} {format} {args:?}");
+            assert_eq!(batched.stderr, whole.stderr, "{nodes} {format} {args:?}");
+            let read = |name: &str| {
+                std::fs::read_to_string(dir.path().join(format!("{name}.{format}"))).unwrap()
+            };
             assert!(
-                batched_text == whole_text,
-                "batches of {nodes} {args:?}: the reports differ"
+                read("batched") == read("whole"),
+                "batches of {nodes} {format} {args:?}: the reports differ"
             );
         }
     }
@@ -503,6 +512,23 @@ fn a_scan_in_batches_writes_the_bytes_a_scan_in_one_piece_writes() {
     assert!(waived > 3, "{waived}");
     assert_eq!(report["waivers"]["unused"].as_array().unwrap().len(), 1);
     assert_eq!(report["waivers"]["expired"].as_array().unwrap().len(), 1);
+    // The table compared was a whole one: every target, findings, waived rows, the summary.
+    let table = std::fs::read_to_string(dir.path().join("batched.table")).unwrap();
+    for target in report["targets"].as_array().unwrap() {
+        let heading = format!("{} — ", target["id"].as_str().unwrap());
+        assert!(
+            table.lines().any(|l| l.starts_with(&heading)),
+            "{heading}: {table}"
+        );
+    }
+    for part in [
+        "┆ fail ",
+        "waived: generated lab fleet",
+        "Waivers to review:",
+        "Score ",
+    ] {
+        assert!(table.contains(part), "{part}: {table}");
+    }
 }
 
 #[test]
@@ -516,7 +542,7 @@ fn an_id_repeated_across_folders_keeps_the_scan_in_one_piece() {
             &dir.path().join("deploy").join(copy).join("node"),
         );
     }
-    let (batched, whole) = batched_and_whole(dir.path(), "1", &[]);
+    let (batched, whole) = batched_and_whole(dir.path(), "1", "json", &[]);
     assert!(
         batched.stderr.contains("held in memory whole"),
         "{}",

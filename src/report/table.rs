@@ -1,7 +1,7 @@
 //! The terminal report: failures and errors grouped by target, worst first, then the score.
 
 use crate::Scan;
-use crate::results::Status;
+use crate::results::{RuleResult, Status};
 use crate::rules::{Rule, Severity};
 use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table, presets};
 use std::fmt::Write;
@@ -38,17 +38,37 @@ fn header(t: &mut Table, names: &[&str]) {
 }
 
 pub fn render(scan: &Scan, color: bool) -> String {
-    let mut out = String::new();
     // Group once: filtering the whole result list per target is quadratic on a fleet.
-    let mut by_target: std::collections::HashMap<&str, Vec<&crate::results::RuleResult>> =
+    let mut by_target: std::collections::HashMap<&str, Vec<&RuleResult>> =
         std::collections::HashMap::new();
-    for r in &scan.results {
-        if matches!(r.status, Status::Fail | Status::Error | Status::Waived) {
-            by_target.entry(r.target.as_str()).or_default().push(r);
-        }
+    for r in scan.results.iter().filter(|r| shown(r)) {
+        by_target.entry(r.target.as_str()).or_default().push(r);
     }
+    let mut out = Vec::new();
+    write(scan, color, &mut out, |target| {
+        Ok(by_target
+            .remove(target)
+            .map(|shown| findings(shown, color).into_bytes()))
+    })
+    .expect("writing into memory does not fail");
+    String::from_utf8(out).expect("the table is text")
+}
+
+/// Whether the table lists a result: failures, errors and waived failures.
+pub fn shown(r: &RuleResult) -> bool {
+    matches!(r.status, Status::Fail | Status::Error | Status::Waived)
+}
+
+/// Writes the report: each target of `scan` with its findings (what `findings_of` gives for
+/// its id: the text [`findings`] rendered, or `None` when it has none), then the summary.
+/// The findings come from the caller so that a batched scan can read them back from its spill.
+pub fn write(
+    scan: &Scan,
+    color: bool,
+    out: &mut dyn std::io::Write,
+    mut findings_of: impl FnMut(&str) -> std::io::Result<Option<Vec<u8>>>,
+) -> std::io::Result<()> {
     for target in &scan.targets {
-        let shown = by_target.remove(target.id.as_str()).unwrap_or_default();
         let version = match (&target.version, &target.version_source) {
             (Some(v), Some(src)) => format!(", Elasticsearch {v} ({src})"),
             _ => String::new(),
@@ -57,68 +77,79 @@ pub fn render(scan: &Scan, color: bool) -> String {
             Some(g) => format!(", TLS grade {g}"),
             None => String::new(),
         };
-        let _ = writeln!(out, "{} — {}{}{}", target.id, target.source, version, grade);
-        if shown.is_empty() {
-            let _ = writeln!(out, "  no failures\n");
-            continue;
+        writeln!(out, "{} — {}{}{}", target.id, target.source, version, grade)?;
+        match findings_of(&target.id)? {
+            Some(text) => out.write_all(&text)?,
+            None => out.write_all(b"  no failures\n\n")?,
         }
-        let mut t = new_table(color);
-        header(&mut t, &["Severity", "Rule", "Status", "Line", "Finding"]);
-        // One row per error cause: a missing file makes every rule of its scope an error,
-        // and listing each of them would bury the failures.
-        let mut error_rules: Vec<(&str, Vec<&str>)> = Vec::new();
-        for r in shown.iter().filter(|r| r.status == Status::Error) {
-            match error_rules.iter_mut().find(|(m, _)| *m == r.message) {
-                Some((_, rules)) => rules.push(&r.rule),
-                None => error_rules.push((&r.message, vec![&r.rule])),
-            }
-        }
-        for r in shown {
-            let rule = if r.status == Status::Error {
-                let Some(pos) = error_rules.iter().position(|(m, _)| *m == r.message) else {
-                    continue;
-                };
-                let (_, rules) = error_rules.remove(pos);
-                match rules.len() {
-                    1 => rules[0].to_string(),
-                    n => format!("{} (+{} more)", rules[0], n - 1),
-                }
-            } else {
-                r.rule.clone()
-            };
-            let sev = Cell::new(r.severity.as_str());
-            let sev = if color {
-                sev.fg(severity_color(r.severity))
-            } else {
-                sev
-            };
-            let line = r
-                .location
-                .line
-                .map(|l| l.to_string())
-                .unwrap_or_else(|| "-".into());
-            let mut finding = r.message.clone();
-            if r.status == Status::Fail {
-                let _ = write!(finding, "\n→ {}", r.remediation);
-            }
-            if let Some(w) = &r.waiver {
-                let _ = write!(finding, "\nwaived: {} ({})", w.reason, w.source);
-            }
-            let status = if r.baseline {
-                "fail (baseline)"
-            } else {
-                r.status.as_str()
-            };
-            t.add_row(vec![
-                sev,
-                Cell::new(rule),
-                Cell::new(status),
-                Cell::new(line),
-                Cell::new(finding),
-            ]);
-        }
-        let _ = writeln!(out, "{t}\n");
     }
+    out.write_all(summary(scan, color).as_bytes())
+}
+
+/// One target's table of findings (its results that are [`shown`], in report order), followed
+/// by a blank line.
+pub fn findings(shown: Vec<&RuleResult>, color: bool) -> String {
+    let mut t = new_table(color);
+    header(&mut t, &["Severity", "Rule", "Status", "Line", "Finding"]);
+    // One row per error cause: a missing file makes every rule of its scope an error,
+    // and listing each of them would bury the failures.
+    let mut error_rules: Vec<(&str, Vec<&str>)> = Vec::new();
+    for r in shown.iter().filter(|r| r.status == Status::Error) {
+        match error_rules.iter_mut().find(|(m, _)| *m == r.message) {
+            Some((_, rules)) => rules.push(&r.rule),
+            None => error_rules.push((&r.message, vec![&r.rule])),
+        }
+    }
+    for r in shown {
+        let rule = if r.status == Status::Error {
+            let Some(pos) = error_rules.iter().position(|(m, _)| *m == r.message) else {
+                continue;
+            };
+            let (_, rules) = error_rules.remove(pos);
+            match rules.len() {
+                1 => rules[0].to_string(),
+                n => format!("{} (+{} more)", rules[0], n - 1),
+            }
+        } else {
+            r.rule.clone()
+        };
+        let sev = Cell::new(r.severity.as_str());
+        let sev = if color {
+            sev.fg(severity_color(r.severity))
+        } else {
+            sev
+        };
+        let line = r
+            .location
+            .line
+            .map(|l| l.to_string())
+            .unwrap_or_else(|| "-".into());
+        let mut finding = r.message.clone();
+        if r.status == Status::Fail {
+            let _ = write!(finding, "\n→ {}", r.remediation);
+        }
+        if let Some(w) = &r.waiver {
+            let _ = write!(finding, "\nwaived: {} ({})", w.reason, w.source);
+        }
+        let status = if r.baseline {
+            "fail (baseline)"
+        } else {
+            r.status.as_str()
+        };
+        t.add_row(vec![
+            sev,
+            Cell::new(rule),
+            Cell::new(status),
+            Cell::new(line),
+            Cell::new(finding),
+        ]);
+    }
+    format!("{t}\n\n")
+}
+
+/// Waivers to review, input errors, the score by category and the coverage line.
+fn summary(scan: &Scan, color: bool) -> String {
+    let mut out = String::new();
     if !scan.waivers.is_empty() {
         let _ = writeln!(out, "Waivers to review:");
         for w in scan.waivers.all() {
