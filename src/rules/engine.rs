@@ -353,12 +353,7 @@ impl Engine {
                 if !active {
                     continue;
                 }
-                let result = self.judge(c, &ctx, item, &subject);
-                if !(item.scope == Scope::ComponentSetting
-                    && result.status == Status::NotApplicable)
-                {
-                    out.push(result);
-                }
+                out.extend(self.judge(c, &ctx, item, &subject));
             }
         }
         out
@@ -421,7 +416,7 @@ impl Engine {
         let facts_json = serde_json::to_value(&cluster.facts).unwrap_or_default();
         let mut out: Vec<RuleResult> = self
             .selected(Scope::EsCluster, selection)
-            .map(|c| {
+            .filter_map(|c| {
                 let mut item = Item::new(Scope::EsCluster, Value::Null, cluster.name.clone());
                 item.error = unreachable.cloned();
                 item.own = Some(cluster_located(&c.rule, &facts_json, &cluster.id));
@@ -467,12 +462,7 @@ impl Engine {
                 if !active {
                     continue;
                 }
-                let result = self.judge(c, &ctx, item, &subject);
-                // A per-setting rule aimed at other keys says nothing about this one: keep the
-                // report to the settings it does judge.
-                if !(item.scope == Scope::EsSetting && result.status == Status::NotApplicable) {
-                    out.push(result);
-                }
+                out.extend(self.judge(c, &ctx, item, &subject));
             }
         }
         out
@@ -494,7 +484,7 @@ impl Engine {
             let mut ctx = root.new_inner_scope();
             ctx.add_variable_from_value(item.scope.variable(), item.value.clone());
             for c in self.selected(item.scope, selection) {
-                out.push(self.judge(c, &ctx, item, subject));
+                out.extend(self.judge(c, &ctx, item, subject));
             }
         }
         out
@@ -513,21 +503,20 @@ impl Engine {
         })
     }
 
-    fn judge(&self, c: &Compiled, ctx: &Context, item: &Item, subject: &Subject) -> RuleResult {
+    /// The result of rule `c` on `item`; none for a per-setting rule aimed at other keys,
+    /// which says nothing about this one (the report keeps to the settings a rule judges).
+    /// Where the result points is worked out only for a result that is kept: most of a
+    /// node's per-setting verdicts are of that kind.
+    fn judge(
+        &self,
+        c: &Compiled,
+        ctx: &Context,
+        item: &Item,
+        subject: &Subject,
+    ) -> Option<RuleResult> {
         let rule = &c.rule;
-        let mut located = item.locate(rule, subject);
-        // The evidence is the fact the rule locates, else the first fact its message quotes.
-        let quoted = rule
-            .message
-            .as_deref()
-            .and_then(|m| m.split("{fact.").nth(1))
-            .and_then(|rest| rest.split('}').next());
-        if let Some(fact) = item
-            .fact(rule.locate.keys().first().copied().unwrap_or_default())
-            .or_else(|| quoted.and_then(|q| item.fact(q)))
-        {
-            located.actual = fact;
-        }
+        let located = std::cell::OnceCell::new();
+        let locate = || located.get_or_init(|| item.locate_evidence(rule, subject));
         let version_mismatch = match (&c.versions, subject.version) {
             (Some(r), Some(v)) => (!r.matches(v)).then_some(v),
             _ => None,
@@ -551,10 +540,17 @@ impl Engine {
             verdict(
                 c,
                 ctx,
-                || unresolved_error(item, &located),
-                || fail_message(rule, item, &located),
+                || unresolved_error(item, locate()),
+                || fail_message(rule, item, locate()),
             )
         };
+        let per_setting = matches!(item.scope, Scope::EsSetting | Scope::ComponentSetting);
+        if per_setting && status == Status::NotApplicable {
+            return None;
+        }
+        let located = located
+            .into_inner()
+            .unwrap_or_else(|| item.locate_evidence(rule, subject));
         let fp_occurrence = item.occurrence.to_string();
         let mut identity = vec![
             rule.id.as_str(),
@@ -575,14 +571,14 @@ impl Engine {
             column: located.location.column,
             object: located.object.clone(),
         };
-        result_of(
+        Some(result_of(
             rule,
             subject.id,
             (status, message),
             location,
             &identity,
             || located.actual.clone(),
-        )
+        ))
     }
 }
 
@@ -912,6 +908,24 @@ impl Item {
     }
 
     /// A fact of an rbac item as text: strings as they are, lists joined, null as empty.
+    /// [`Item::locate`], with the evidence the rule quotes: the fact it locates, else the
+    /// first fact its message quotes.
+    fn locate_evidence(&self, rule: &Rule, subject: &Subject) -> Located {
+        let mut located = self.locate(rule, subject);
+        let quoted = rule
+            .message
+            .as_deref()
+            .and_then(|m| m.split("{fact.").nth(1))
+            .and_then(|rest| rest.split('}').next());
+        if let Some(fact) = self
+            .fact(rule.locate.keys().first().copied().unwrap_or_default())
+            .or_else(|| quoted.and_then(|q| self.fact(q)))
+        {
+            located.actual = fact;
+        }
+        located
+    }
+
     fn fact(&self, name: &str) -> Option<String> {
         Some(json_text(self.facts.as_ref()?.get(name)?, ", "))
     }
