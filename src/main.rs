@@ -747,8 +747,8 @@ impl Finish {
         failing || self.min_score.is_some_and(|min| scan.score.value < min)
     }
 
-    /// How a batched scan writes the report, when it can: one report and nothing else, JSON
-    /// or the table.
+    /// How a batched scan writes the report, when it can: one report and nothing else, JSON,
+    /// the table or SARIF.
     fn streamed_rendering(&self) -> Option<esaudit::stream::Rendering> {
         use esaudit::stream::Rendering;
         match self.format {
@@ -757,6 +757,7 @@ impl Finish {
             Format::Table => Some(Rendering::Table {
                 color: self.output.is_none() && self.color,
             }),
+            Format::Sarif => Some(Rendering::Sarif(self.sarif.clone())),
             _ => None,
         }
     }
@@ -957,9 +958,12 @@ fn scan_streamed(
         );
     }
     print_notices(&streamed.scan, &streamed.scanner_privileges);
-    match &finish.output {
+    let warnings = match &finish.output {
         Some(path) => write_report(path, |out| streamed.write(out))?,
-        None => print_report(|out| streamed.write(out).map(|()| Vec::new())).map(drop)?,
+        None => print_report(|out| streamed.write(out))?,
+    };
+    for w in warnings {
+        eprintln!("warning: {w}");
     }
     let gate_fails = finish.gate_fails_with(streamed.worst_gating, &streamed.scan);
     Ok(exit_code(&streamed.scan, gate_fails, false))

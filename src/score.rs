@@ -165,6 +165,11 @@ impl Tally {
         }
     }
 
+    /// The rules that produced a result so far.
+    pub fn rule_ids(&self) -> impl Iterator<Item = &str> {
+        self.rules.iter().map(String::as_str)
+    }
+
     pub fn finish(self) -> Score {
         let Tally {
             mut coverage,

@@ -3,14 +3,14 @@
 //! report's format at once (in parallel, per target), appended to a temporary spill file and
 //! dropped, and only the score's sums, the targets and an index of the spill are kept. The
 //! report is then assembled from the spill in target order: byte for byte the report
-//! [`crate::scan`] and [`report::json`] or [`report::table`] would have written, without the
-//! fleet ever being in memory at once.
+//! [`crate::scan`] and [`report::json`], [`report::table`] or [`report::sarif`] would have
+//! written, without the fleet ever being in memory at once.
 //! Batch N+1 is collected and judged while batch N is settled, tallied and written, so the
 //! serial parts of the latter keep no core idle.
 //!
 //! Only a scan that can be judged batch by batch goes this way ([`streamable`]): files only
 //! (live clusters and TLS endpoints are paired with nodes across the whole scan) and one
-//! report, JSON or the terminal table ([`Rendering`]). Waivers are applied batch by batch ([`crate::waivers::Waiving`]); which file
+//! report, JSON, the terminal table or SARIF ([`Rendering`]). Waivers are applied batch by batch ([`crate::waivers::Waiving`]); which file
 //! waivers matched nothing is settled at the end.
 
 use crate::results::{RuleResult, SCANNER_PRIVILEGES_RULE};
@@ -42,18 +42,20 @@ pub fn streamable(options: &ScanOptions) -> bool {
 }
 
 /// The one report a batched scan writes, and so the form its results take in the spill.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Rendering {
     /// The JSON report: each result as an element of its `results` array.
     Json,
     /// The terminal table: each target's findings as its table.
     Table { color: bool },
+    /// SARIF, which lists failures only: they are kept as compact JSON, one per line, and the
+    /// log is written from them once the rules they need are known.
+    Sarif(report::sarif::Options),
 }
 
 /// A scan whose results wait in the spill file: [`StreamedScan::write`] writes the report.
 pub struct StreamedScan {
-    /// Everything but the results (`scan.results` is empty; `scan.rules` too, as the JSON
-    /// report does not document rules).
+    /// Everything but the results (`scan.results` is empty).
     pub scan: crate::Scan,
     /// The worst severity among the failures that gate (not waived, not in the baseline).
     pub worst_gating: Option<Severity>,
@@ -95,7 +97,7 @@ pub fn scan(
     // settler rather than in a queue, so two batches are alive at most. The settler is the
     // faster stage, so the wait is short; with a one-batch queue the 10,000-node scan took
     // as long and peaked ~12 MB higher.
-    let mut gathered = Gathered::new(rendering)?;
+    let mut gathered = Gathered::new(rendering.clone())?;
     let abandoned = std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|scope| {
         let (send, receive) = std::sync::mpsc::sync_channel::<Judged>(0);
@@ -153,6 +155,7 @@ pub fn scan(
     if let Some(id) = repeated {
         return in_one_piece(options, id, rendering);
     }
+    let rules = engine.rules_named(tally.rule_ids());
     let (spill, index) = spill.finish()?;
     crate::sort_targets(&mut targets);
     input_errors.sort();
@@ -165,7 +168,7 @@ pub fn scan(
             results: Vec::new(),
             score: tally.finish(),
             input_errors,
-            rules: Vec::new(),
+            rules,
             waivers,
             time,
             baseline: options.baseline.as_ref().map(|p| p.display().to_string()),
@@ -258,10 +261,9 @@ fn in_one_piece(
     let results = std::mem::take(&mut scan.results);
     let worst_gating = crate::results::worst_gating(&results);
     let scanner_privileges = scanner_privilege_results(&results);
-    let mut spill = Spill::new(rendering)?;
+    let mut spill = Spill::new(rendering.clone())?;
     spill.add(&results);
     let (spill, index) = spill.finish()?;
-    scan.rules = Vec::new();
     Ok(StreamedScan {
         scan,
         worst_gating,
@@ -281,51 +283,85 @@ impl StreamedScan {
         self.repeated.as_deref()
     }
 
-    /// Writes the report: the same bytes [`report::json::write`] or [`report::table::render`]
-    /// give for the same scan.
-    pub fn write(&mut self, out: &mut dyn Write) -> std::io::Result<()> {
-        match self.rendering {
-            Rendering::Json => self.write_json(out),
+    /// Writes the report: the same bytes [`report::write`] writes for the same scan. Returns
+    /// the warnings for the user.
+    pub fn write(&mut self, out: &mut dyn Write) -> std::io::Result<Vec<String>> {
+        let (spill, index) = (&mut self.spill, &self.index);
+        match &self.rendering {
+            Rendering::Json => {
+                write_json(&self.scan, spill, index, out)?;
+                Ok(Vec::new())
+            }
             Rendering::Table { color } => {
-                let (spill, index) = (&mut self.spill, &self.index);
-                report::table::write(&self.scan, color, out, |target| {
+                report::table::write(&self.scan, *color, out, |target| {
                     match index.binary_search_by(|(id, ..)| id.as_str().cmp(target)) {
                         Ok(at) => read_run(spill, &index[at]).map(Some),
                         Err(_) => Ok(None),
                     }
-                })
+                })?;
+                Ok(Vec::new())
+            }
+            Rendering::Sarif(options) => {
+                let mut runs = index.iter();
+                let mut run = Vec::new().into_iter();
+                let failures = std::iter::from_fn(|| {
+                    loop {
+                        if let Some(failure) = run.next() {
+                            return Some(Ok(failure));
+                        }
+                        match read_run(spill, runs.next()?).and_then(|text| parse_lines(&text)) {
+                            Ok(failures) => run = failures.into_iter(),
+                            Err(e) => return Some(Err(e)),
+                        }
+                    }
+                });
+                report::sarif::write(&self.scan, options, failures, out)
             }
         }
     }
+}
 
-    fn write_json(&mut self, out: &mut dyn Write) -> std::io::Result<()> {
-        // The report with no results ends in `"results": []` and the closing brace; the
-        // results are spliced in between, as serde_json's pretty printer lays out an array.
-        let mut head = Vec::new();
-        report::json::write(&self.scan, &mut head)?;
-        const EMPTY_TAIL: &[u8] = b"[]\n}\n";
-        if self.index.is_empty() {
-            return out.write_all(&head);
-        }
-        let open = head
-            .len()
-            .checked_sub(EMPTY_TAIL.len())
-            .filter(|&open| &head[open..] == EMPTY_TAIL)
-            .ok_or_else(|| std::io::Error::other("the JSON report does not end in its results"))?;
-        out.write_all(&head[..open])?;
-        out.write_all(b"[\n")?;
-        for (i, run) in self.index.iter().enumerate() {
-            if i > 0 {
-                out.write_all(b",\n")?;
-            }
-            out.write_all(&read_run(&mut self.spill, run)?)?;
-        }
-        out.write_all(b"\n  ]\n}\n")
+/// Writes the JSON report of `scan` with the results in `spill`.
+fn write_json(
+    scan: &crate::Scan,
+    spill: &mut File,
+    index: &Index,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    // The report with no results ends in `"results": []` and the closing brace; the
+    // results are spliced in between, as serde_json's pretty printer lays out an array.
+    let mut head = Vec::new();
+    report::json::write(scan, &mut head)?;
+    const EMPTY_TAIL: &[u8] = b"[]\n}\n";
+    if index.is_empty() {
+        return out.write_all(&head);
     }
+    let open = head
+        .len()
+        .checked_sub(EMPTY_TAIL.len())
+        .filter(|&open| &head[open..] == EMPTY_TAIL)
+        .ok_or_else(|| std::io::Error::other("the JSON report does not end in its results"))?;
+    out.write_all(&head[..open])?;
+    out.write_all(b"[\n")?;
+    for (i, run) in index.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",\n")?;
+        }
+        out.write_all(&read_run(spill, run)?)?;
+    }
+    out.write_all(b"\n  ]\n}\n")
 }
 
 /// Where each target's run of results is in the spill: target id, offset, length.
 type Index = Vec<(String, u64, u64)>;
+
+/// Results written one per line as compact JSON.
+fn parse_lines(text: &[u8]) -> std::io::Result<Vec<RuleResult>> {
+    serde_json::Deserializer::from_slice(text)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .map_err(std::io::Error::from)
+}
 
 /// One target's run of rendered results, read back from the spill.
 fn read_run(spill: &mut File, (_, offset, len): &(String, u64, u64)) -> std::io::Result<Vec<u8>> {
@@ -361,7 +397,7 @@ impl Spill {
         if self.failure.is_some() {
             return;
         }
-        for (target, text) in render_runs(results, self.rendering) {
+        for (target, text) in render_runs(results, &self.rendering) {
             if let Err(e) = self.file.write_all(&text) {
                 self.failure = Some(e);
                 return;
@@ -382,24 +418,44 @@ impl Spill {
 }
 
 /// Renders each target's results (they are sorted, so a target's are consecutive): as the
-/// elements of the JSON report's `results` array, separated as serde_json separates them, or
-/// as the target's table of findings (none for a target with nothing to show).
-fn render_runs(results: &[RuleResult], rendering: Rendering) -> Vec<(String, Vec<u8>)> {
+/// elements of the JSON report's `results` array, separated as serde_json separates them; as
+/// the target's table of findings; or as its failures for SARIF. A target with nothing to
+/// show in the table or in SARIF has no run.
+fn render_runs(results: &[RuleResult], rendering: &Rendering) -> Vec<(String, Vec<u8>)> {
     let runs = results
         .chunk_by(|a, b| a.target == b.target)
         .collect::<Vec<_>>();
-    if let Rendering::Table { color } = rendering {
-        return runs
-            .into_par_iter()
-            .filter_map(|run| {
-                let shown: Vec<&RuleResult> =
-                    run.iter().filter(|r| report::table::shown(r)).collect();
-                (!shown.is_empty()).then(|| {
-                    let text = report::table::findings(shown, color);
-                    (run[0].target.clone(), text.into_bytes())
+    match rendering {
+        Rendering::Table { color } => {
+            return runs
+                .into_par_iter()
+                .filter_map(|run| {
+                    let findings: Vec<&RuleResult> =
+                        run.iter().filter(|r| report::table::shown(r)).collect();
+                    (!findings.is_empty()).then(|| {
+                        let text = report::table::findings(findings, *color);
+                        (run[0].target.clone(), text.into_bytes())
+                    })
                 })
-            })
-            .collect();
+                .collect();
+        }
+        Rendering::Sarif(_) => {
+            return runs
+                .into_par_iter()
+                .filter_map(|run| {
+                    let mut text = Vec::new();
+                    for r in run
+                        .iter()
+                        .filter(|r| r.status == crate::results::Status::Fail)
+                    {
+                        serde_json::to_writer(&mut text, r).expect("a result serialises");
+                        text.push(b'\n');
+                    }
+                    (!text.is_empty()).then(|| (run[0].target.clone(), text))
+                })
+                .collect();
+        }
+        Rendering::Json => {}
     }
     runs.into_par_iter()
         .map(|run| {

@@ -439,7 +439,7 @@ fn merge_refuses_what_is_not_a_report_of_this_version() {
     );
 }
 
-/// `scan deploy` with one report in `format` (json or table) alone, in batches of `nodes`
+/// `scan deploy` with one report in `format` (json, table or sarif) alone, in batches of `nodes`
 /// node folders (the batched path), and with a second report asked for (which keeps the scan
 /// in one piece). The reports are `batched.FORMAT` and `whole.FORMAT`.
 fn batched_and_whole(dir: &Path, nodes: &str, format: &str, args: &[&str]) -> (Run, Run) {
@@ -479,6 +479,7 @@ fn a_scan_in_batches_writes_the_bytes_a_scan_in_one_piece_writes() {
         ("3", "json"),
         ("100000", "json"),
         ("3", "table"),
+        ("3", "sarif"),
     ] {
         for args in [&[][..], &with_baseline[..], &with_waivers[..]] {
             let (batched, whole) = batched_and_whole(dir.path(), nodes, format, args);
@@ -512,6 +513,19 @@ fn a_scan_in_batches_writes_the_bytes_a_scan_in_one_piece_writes() {
     assert!(waived > 3, "{waived}");
     assert_eq!(report["waivers"]["unused"].as_array().unwrap().len(), 1);
     assert_eq!(report["waivers"]["expired"].as_array().unwrap().len(), 1);
+    // SARIF lists failures, with the rules they need and none else, waived ones left out.
+    let sarif = read_json(dir.path().join("batched.sarif"));
+    let run = &sarif["runs"][0];
+    let failures: Vec<&serde_json::Value> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] == "fail" && r["location"]["path"].is_string())
+        .collect();
+    assert_eq!(run["results"].as_array().unwrap().len(), failures.len());
+    assert!(failures.len() > 20, "{}", failures.len());
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), report["score"]["coverage"]["rules"]);
     // The table compared was a whole one: every target, findings, waived rows, the summary.
     let table = std::fs::read_to_string(dir.path().join("batched.table")).unwrap();
     for target in report["targets"].as_array().unwrap() {

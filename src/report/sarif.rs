@@ -348,6 +348,24 @@ fn message(r: &RuleResult) -> String {
 }
 
 pub fn render(scan: &Scan, options: &Options) -> Rendered {
+    let mut text = Vec::new();
+    let warnings = write(scan, options, scan.results.iter().map(Ok), &mut text)
+        .expect("writing into memory does not fail");
+    Rendered {
+        text: String::from_utf8(text).expect("SARIF is text"),
+        warnings,
+    }
+}
+
+/// Writes the SARIF log of `scan`, whose results (in report order) `results` yields: a
+/// batched scan reads them back from its spill, so they need not be in memory at once (only
+/// the failures are kept, as SARIF results). Returns the warnings for the user.
+pub fn write<R: std::borrow::Borrow<RuleResult>>(
+    scan: &Scan,
+    options: &Options,
+    results: impl Iterator<Item = std::io::Result<R>>,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<Vec<String>> {
     let index: BTreeMap<&str, usize> = scan
         .rules
         .iter()
@@ -358,9 +376,15 @@ pub fn render(scan: &Scan, options: &Options) -> Rendered {
         .anchor
         .as_deref()
         .and_then(|a| repo_path(a, &options.root));
-    let mut results = Vec::new();
-    let mut omitted: Vec<&RuleResult> = Vec::new();
-    for r in scan.results.iter().filter(|r| r.status == Status::Fail) {
+    let mut sarif_results = Vec::new();
+    // How many failures had no file, and the first few of them.
+    let (mut omitted, mut examples) = (0, Vec::new());
+    for r in results {
+        let r = r?;
+        let r = r.borrow();
+        if r.status != Status::Fail {
+            continue;
+        }
         let Some(&rule_index) = index.get(r.rule.as_str()) else {
             continue;
         };
@@ -378,7 +402,10 @@ pub fn render(scan: &Scan, options: &Options) -> Rendered {
             ),
             (None, Some(anchor)) => (anchor.clone(), 1, 1, r.location.path.clone()),
             (None, None) => {
-                omitted.push(r);
+                omitted += 1;
+                if examples.len() < 3 {
+                    examples.push(format!("{} on {}", r.rule, super::place(r)));
+                }
                 continue;
             }
         };
@@ -386,7 +413,7 @@ pub fn render(scan: &Scan, options: &Options) -> Rendered {
         // Rule, target and object: stable across runs and line moves, and distinct for two
         // findings anchored to the same line.
         fingerprints.insert("primaryLocationLineHash", format!("{}:1", r.fingerprint));
-        results.push(SarifResult {
+        sarif_results.push(SarifResult {
             rule_id: r.rule.clone(),
             rule_index,
             level: level(r.severity),
@@ -441,33 +468,28 @@ pub fn render(scan: &Scan, options: &Options) -> Rendered {
                 id: format!("{}/", category.trim_end_matches('/')),
             },
             column_kind: "unicodeCodePoints",
-            results,
+            results: sarif_results,
             properties: RunProperties {
                 profile: super::profile_name(scan),
                 score: scan.score.value,
                 grade: scan.score.grade.clone(),
-                omitted_results: omitted.len(),
+                omitted_results: omitted,
             },
         }],
     };
-    let mut text = serde_json::to_string_pretty(&log).expect("SARIF serialises");
-    text.push('\n');
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    out.write_all(b"\n")?;
     let mut warnings = Vec::new();
-    if !omitted.is_empty() {
-        let examples: Vec<String> = omitted
-            .iter()
-            .take(3)
-            .map(|r| format!("{} on {}", r.rule, super::place(r)))
-            .collect();
+    if omitted > 0 {
         warnings.push(format!(
             "SARIF: {} failing result(s) have no file inside the repository ({}{}) and were left out; \
              GitHub rejects a result without one. Give --sarif-anchor FILE to attach them to a file.",
-            omitted.len(),
+            omitted,
             examples.join(", "),
-            if omitted.len() > 3 { ", …" } else { "" }
+            if omitted > 3 { ", …" } else { "" }
         ));
     }
-    Rendered { text, warnings }
+    Ok(warnings)
 }
 
 #[cfg(test)]

@@ -127,8 +127,12 @@ impl Engine {
     /// The catalog entries of the rules that produced `results`, sorted by id (what the reports
     /// that document rules read).
     pub fn rules_used_by(&self, results: &[RuleResult]) -> Vec<Rule> {
-        let used: std::collections::BTreeSet<&str> =
-            results.iter().map(|r| r.rule.as_str()).collect();
+        self.rules_named(results.iter().map(|r| r.rule.as_str()))
+    }
+
+    /// The catalog entries of the rules with these ids, sorted by id.
+    pub fn rules_named<'a>(&self, ids: impl Iterator<Item = &'a str>) -> Vec<Rule> {
+        let used: std::collections::BTreeSet<&str> = ids.collect();
         let mut rules: Vec<Rule> = self
             .rules()
             .filter(|r| used.contains(r.id.as_str()))
