@@ -10,8 +10,9 @@
 //!
 //! Only a scan that can be judged batch by batch goes this way ([`streamable`]): files only
 //! (live clusters and TLS endpoints are paired with nodes across the whole scan) and one
-//! report, JSON, the terminal table or SARIF ([`Rendering`]). Waivers are applied batch by batch ([`crate::waivers::Waiving`]); which file
-//! waivers matched nothing is settled at the end.
+//! report, JSON, the terminal table or SARIF ([`Rendering`]). Waivers are applied batch by
+//! batch ([`crate::waivers::Waiving`]); which file waivers matched nothing is settled at the
+//! end.
 
 use crate::results::{RuleResult, SCANNER_PRIVILEGES_RULE};
 use crate::rules::Severity;
