@@ -90,11 +90,11 @@ fn scan_fleet(c: &mut Criterion) {
                     let mut streamed = esaudit::stream::scan(
                         o,
                         esaudit::stream::NODES_PER_BATCH,
-                        esaudit::stream::Rendering::Json,
+                        vec![esaudit::stream::Rendering::Json],
                     )
                     .unwrap();
                     assert_eq!(streamed.scan.targets.len(), n);
-                    streamed.write(&mut std::io::sink()).unwrap();
+                    streamed.write(0, &mut std::io::sink()).unwrap();
                 })
             },
         );

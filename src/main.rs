@@ -710,22 +710,46 @@ impl Finish {
         })
     }
 
-    /// Writes the main output and every `--report`, then prints what the formats warn about.
-    fn write(&self, scan: &esaudit::Scan) -> Result<(), String> {
+    /// The reports asked for, the main output first, each with what its format needs (only
+    /// the main output is coloured, and only on a terminal).
+    fn planned(&self) -> Vec<(Format, report::Options)> {
         let options = |color: bool| report::Options {
             color,
             sarif: self.sarif.clone(),
         };
-        let main = options(self.output.is_none() && self.color);
-        let mut warnings = match &self.output {
-            Some(path) => write_report(path, |out| report::write(self.format, scan, &main, out))?,
-            None => print_report(|out| report::write(self.format, scan, &main, out))?,
-        };
-        for (format, path) in &self.reports {
-            let rendered = write_report(path, |out| {
-                report::write(*format, scan, &options(false), out)
-            })?;
-            warnings.extend(rendered);
+        std::iter::once((self.format, options(self.output.is_none() && self.color)))
+            .chain(
+                self.reports
+                    .iter()
+                    .map(|(format, _)| (*format, options(false))),
+            )
+            .collect()
+    }
+
+    /// Writes the main output and every `--report`, then prints what the formats warn about.
+    fn write(&self, scan: &esaudit::Scan) -> Result<(), String> {
+        self.write_with(|_, format, options, out| report::write(format, scan, options, out))
+    }
+
+    /// [`Finish::write`], with report `n` of [`Finish::planned`] written by `write`.
+    fn write_with(
+        &self,
+        mut write: impl FnMut(
+            usize,
+            Format,
+            &report::Options,
+            &mut dyn std::io::Write,
+        ) -> std::io::Result<Vec<String>>,
+    ) -> Result<(), String> {
+        let paths = std::iter::once(self.output.as_deref())
+            .chain(self.reports.iter().map(|(_, path)| Some(path.as_path())));
+        let mut warnings = Vec::new();
+        for (n, ((format, options), path)) in self.planned().into_iter().zip(paths).enumerate() {
+            let fill = |out: &mut dyn std::io::Write| write(n, format, &options, out);
+            warnings.extend(match path {
+                Some(path) => write_report(path, fill)?,
+                None => print_report(fill)?,
+            });
         }
         warnings.dedup();
         for w in warnings {
@@ -747,19 +771,12 @@ impl Finish {
         failing || self.min_score.is_some_and(|min| scan.score.value < min)
     }
 
-    /// How a batched scan writes the report, when it can: one report and nothing else, JSON,
-    /// the table or SARIF.
-    fn streamed_rendering(&self) -> Option<esaudit::stream::Rendering> {
-        use esaudit::stream::Rendering;
-        match self.format {
-            _ if !self.reports.is_empty() => None,
-            Format::Json => Some(Rendering::Json),
-            Format::Table => Some(Rendering::Table {
-                color: self.output.is_none() && self.color,
-            }),
-            Format::Sarif => Some(Rendering::Sarif(self.sarif.clone())),
-            _ => None,
-        }
+    /// How a batched scan writes the reports, when it can write every one of them.
+    fn streamed_renderings(&self) -> Option<Vec<esaudit::stream::Rendering>> {
+        self.planned()
+            .iter()
+            .map(|(format, options)| esaudit::stream::Rendering::of(*format, options))
+            .collect()
     }
 }
 
@@ -905,11 +922,11 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         shard,
         progress: !args.no_progress,
     };
-    if let Some(rendering) = finish.streamed_rendering()
+    if let Some(renderings) = finish.streamed_renderings()
         && es_output.is_none()
         && esaudit::stream::streamable(&options)
     {
-        return scan_streamed(&options, &finish, rendering);
+        return scan_streamed(&options, &finish, renderings);
     }
     let scan = esaudit::scan(&options).map_err(|e| e.to_string())?;
     print_notices(&scan, &scan.results);
@@ -942,15 +959,15 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     Ok(exit_code(&scan, gate_fails, output_failed))
 }
 
-/// A file scan with one report, judged in batches so that a large fleet is never held in
-/// memory whole (see `esaudit::stream`); its report is the one `esaudit::scan` would give.
+/// A file scan judged in batches so that a large fleet is never held in memory whole (see
+/// `esaudit::stream`); its reports are the ones `esaudit::scan` would give.
 fn scan_streamed(
     options: &esaudit::ScanOptions,
     finish: &Finish,
-    rendering: esaudit::stream::Rendering,
+    renderings: Vec<esaudit::stream::Rendering>,
 ) -> Result<ExitCode, String> {
     let mut streamed =
-        esaudit::stream::scan(options, esaudit::stream::nodes_per_batch(), rendering)
+        esaudit::stream::scan(options, esaudit::stream::nodes_per_batch(), renderings)
             .map_err(|e| e.to_string())?;
     if let Some(id) = streamed.repeated_id() {
         eprintln!(
@@ -958,13 +975,7 @@ fn scan_streamed(
         );
     }
     print_notices(&streamed.scan, &streamed.scanner_privileges);
-    let warnings = match &finish.output {
-        Some(path) => write_report(path, |out| streamed.write(out))?,
-        None => print_report(|out| streamed.write(out))?,
-    };
-    for w in warnings {
-        eprintln!("warning: {w}");
-    }
+    finish.write_with(|n, _, _, out| streamed.write(n, out))?;
     let gate_fails = finish.gate_fails_with(streamed.worst_gating, &streamed.scan);
     Ok(exit_code(&streamed.scan, gate_fails, false))
 }

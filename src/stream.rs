@@ -1,16 +1,16 @@
 //! Large fleets in bounded memory. A file scan is collected and judged in batches of whole
-//! deployment folders ([`collect::collect_batches`]); each batch's results are rendered in the
-//! report's format at once (in parallel, per target), appended to a temporary spill file and
-//! dropped, and only the score's sums, the targets and an index of the spill are kept. The
-//! report is then assembled from the spill in target order: byte for byte the report
+//! deployment folders ([`collect::collect_batches`]); each batch's results are rendered in each
+//! report's format at once (in parallel, per target), appended to a temporary spill file per
+//! report and dropped, and only the score's sums, the targets and an index of each spill are
+//! kept. Each report is then assembled from its spill in target order: byte for byte the report
 //! [`crate::scan`] and [`report::json`], [`report::table`] or [`report::sarif`] would have
 //! written, without the fleet ever being in memory at once.
 //! Batch N+1 is collected and judged while batch N is settled, tallied and written, so the
 //! serial parts of the latter keep no core idle.
 //!
 //! Only a scan that can be judged batch by batch goes this way ([`streamable`]): files only
-//! (live clusters and TLS endpoints are paired with nodes across the whole scan) and one
-//! report, JSON, the terminal table or SARIF ([`Rendering`]). Waivers are applied batch by
+//! (live clusters and TLS endpoints are paired with nodes across the whole scan), with reports
+//! that are all JSON, the terminal table or SARIF ([`Rendering`]). Waivers are applied batch by
 //! batch ([`crate::waivers::Waiving`]); which file waivers matched nothing is settled at the
 //! end.
 
@@ -36,13 +36,13 @@ pub fn nodes_per_batch() -> usize {
         .unwrap_or(NODES_PER_BATCH)
 }
 
-/// Whether `options` can be scanned in batches (see the module documentation); the report
-/// must also be one that has a [`Rendering`].
+/// Whether `options` can be scanned in batches (see the module documentation); every report
+/// must also have a [`Rendering`].
 pub fn streamable(options: &ScanOptions) -> bool {
     options.clusters.is_empty() && options.tls.is_empty() && !options.probe_tls
 }
 
-/// The one report a batched scan writes, and so the form its results take in the spill.
+/// A report a batched scan writes, and so the form its results take in the report's spill.
 #[derive(Debug, Clone)]
 pub enum Rendering {
     /// The JSON report: each result as an element of its `results` array.
@@ -54,6 +54,20 @@ pub enum Rendering {
     Sarif(report::sarif::Options),
 }
 
+impl Rendering {
+    /// How a batched scan writes `format`, if it can.
+    pub fn of(format: report::Format, options: &report::Options) -> Option<Rendering> {
+        match format {
+            report::Format::Json => Some(Rendering::Json),
+            report::Format::Table => Some(Rendering::Table {
+                color: options.color,
+            }),
+            report::Format::Sarif => Some(Rendering::Sarif(options.sarif.clone())),
+            _ => None,
+        }
+    }
+}
+
 /// A scan whose results wait in the spill file: [`StreamedScan::write`] writes the report.
 pub struct StreamedScan {
     /// Everything but the results (`scan.results` is empty).
@@ -62,20 +76,26 @@ pub struct StreamedScan {
     pub worst_gating: Option<Severity>,
     /// The results of [`SCANNER_PRIVILEGES_RULE`], which the command line also warns about.
     pub scanner_privileges: Vec<RuleResult>,
-    /// Results rendered as `rendering` says, one run per target.
-    spill: File,
-    rendering: Rendering,
-    /// Sorted by target.
-    index: Index,
+    /// The reports, in the order their renderings were given.
+    reports: Vec<SpilledReport>,
     repeated: Option<String>,
 }
 
+/// A report whose results wait in a spill file.
+struct SpilledReport {
+    rendering: Rendering,
+    /// Results rendered as `rendering` says, one run per target.
+    spill: File,
+    /// Sorted by target.
+    index: Index,
+}
+
 /// Scans `options` (which must be [`streamable`]) in batches of at least `nodes_per_batch`
-/// node folders, for a report in `rendering`.
+/// node folders, for reports in `renderings`.
 pub fn scan(
     options: &ScanOptions,
     nodes_per_batch: usize,
-    rendering: Rendering,
+    renderings: Vec<Rendering>,
 ) -> Result<StreamedScan, ScanError> {
     debug_assert!(streamable(options));
     let time = crate::clock::Timestamp::now();
@@ -98,7 +118,7 @@ pub fn scan(
     // settler rather than in a queue, so two batches are alive at most. The settler is the
     // faster stage, so the wait is short; with a one-batch queue the 10,000-node scan took
     // as long and peaked ~12 MB higher.
-    let mut gathered = Gathered::new(rendering.clone())?;
+    let mut gathered = Gathered::new(&renderings)?;
     let abandoned = std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|scope| {
         let (send, receive) = std::sync::mpsc::sync_channel::<Judged>(0);
@@ -144,7 +164,7 @@ pub fn scan(
         bar.finish_and_clear();
     }
     let Gathered {
-        spill,
+        spills,
         mut targets,
         mut input_errors,
         tally,
@@ -154,10 +174,10 @@ pub fn scan(
         ..
     } = gathered;
     if let Some(id) = repeated {
-        return in_one_piece(options, id, rendering);
+        return in_one_piece(options, id, &renderings);
     }
     let rules = engine.rules_named(tally.rule_ids());
-    let (spill, index) = spill.finish()?;
+    let reports = finish_spills(spills)?;
     crate::sort_targets(&mut targets);
     input_errors.sort();
     let mut waivers = waiving.finish();
@@ -177,9 +197,7 @@ pub fn scan(
         },
         worst_gating,
         scanner_privileges,
-        spill,
-        rendering,
-        index,
+        reports,
         repeated: None,
     })
 }
@@ -194,7 +212,8 @@ struct Judged {
 /// What the batches leave behind: everything the report needs but the results themselves,
 /// which are in the spill.
 struct Gathered {
-    spill: Spill,
+    /// One per report.
+    spills: Vec<Spill>,
     targets: Vec<crate::results::Target>,
     input_errors: Vec<crate::evidence::InputError>,
     tally: score::Tally,
@@ -207,9 +226,12 @@ struct Gathered {
 }
 
 impl Gathered {
-    fn new(rendering: Rendering) -> Result<Gathered, ScanError> {
+    fn new(renderings: &[Rendering]) -> Result<Gathered, ScanError> {
         Ok(Gathered {
-            spill: Spill::new(rendering)?,
+            spills: renderings
+                .iter()
+                .map(|r| Spill::new(r.clone()))
+                .collect::<Result<_, _>>()?,
             targets: Vec::new(),
             input_errors: Vec::new(),
             tally: score::Tally::default(),
@@ -248,7 +270,9 @@ impl Gathered {
         self.targets.extend(targets);
         self.scanner_privileges
             .extend(scanner_privilege_results(&results));
-        self.spill.add(&results);
+        for spill in &mut self.spills {
+            spill.add(&results);
+        }
     }
 }
 
@@ -256,22 +280,23 @@ impl Gathered {
 fn in_one_piece(
     options: &ScanOptions,
     repeated: String,
-    rendering: Rendering,
+    renderings: &[Rendering],
 ) -> Result<StreamedScan, ScanError> {
     let mut scan = crate::scan(options)?;
     let results = std::mem::take(&mut scan.results);
     let worst_gating = crate::results::worst_gating(&results);
     let scanner_privileges = scanner_privilege_results(&results);
-    let mut spill = Spill::new(rendering.clone())?;
-    spill.add(&results);
-    let (spill, index) = spill.finish()?;
+    let mut spills = Vec::new();
+    for rendering in renderings {
+        let mut spill = Spill::new(rendering.clone())?;
+        spill.add(&results);
+        spills.push(spill);
+    }
     Ok(StreamedScan {
         scan,
         worst_gating,
         scanner_privileges,
-        spill,
-        rendering,
-        index,
+        reports: finish_spills(spills)?,
         repeated: Some(repeated),
     })
 }
@@ -284,11 +309,16 @@ impl StreamedScan {
         self.repeated.as_deref()
     }
 
-    /// Writes the report: the same bytes [`report::write`] writes for the same scan. Returns
-    /// the warnings for the user.
-    pub fn write(&mut self, out: &mut dyn Write) -> std::io::Result<Vec<String>> {
-        let (spill, index) = (&mut self.spill, &self.index);
-        match &self.rendering {
+    /// Writes report `n` (in the order of the renderings given to [`scan`]): the same bytes
+    /// [`report::write`] writes for the same scan. Returns the warnings for the user.
+    pub fn write(&mut self, n: usize, out: &mut dyn Write) -> std::io::Result<Vec<String>> {
+        let SpilledReport {
+            rendering,
+            spill,
+            index,
+        } = &mut self.reports[n];
+        let index = &*index;
+        match rendering {
             Rendering::Json => {
                 write_json(&self.scan, spill, index, out)?;
                 Ok(Vec::new())
@@ -355,6 +385,21 @@ fn write_json(
 
 /// Where each target's run of results is in the spill: target id, offset, length.
 type Index = Vec<(String, u64, u64)>;
+
+/// The spills' files and indexes, or the first write that failed.
+fn finish_spills(spills: Vec<Spill>) -> Result<Vec<SpilledReport>, ScanError> {
+    spills
+        .into_iter()
+        .map(|spill| {
+            let rendering = spill.rendering.clone();
+            spill.finish().map(|(spill, index)| SpilledReport {
+                rendering,
+                spill,
+                index,
+            })
+        })
+        .collect()
+}
 
 /// Results written one per line as compact JSON.
 fn parse_lines(text: &[u8]) -> std::io::Result<Vec<RuleResult>> {

@@ -439,19 +439,22 @@ fn merge_refuses_what_is_not_a_report_of_this_version() {
     );
 }
 
-/// `scan deploy` with one report in `format` (json, table or sarif) alone, in batches of `nodes`
-/// node folders (the batched path), and with a second report asked for (which keeps the scan
-/// in one piece). The reports are `batched.FORMAT` and `whole.FORMAT`.
+/// `scan deploy` with a report in `format` (json, table or sarif) and a JSON `--report`, in
+/// batches of `nodes` node folders (the batched path), and with a JUnit report asked for too
+/// (which keeps the scan in one piece). The reports are `batched.FORMAT`, `batched-also.json`,
+/// `whole.FORMAT` and `whole-also.json`.
 fn batched_and_whole(dir: &Path, nodes: &str, format: &str, args: &[&str]) -> (Run, Run) {
     let batched = run(esaudit_in(dir)
         .env("ESAUDIT_NODES_PER_BATCH", nodes)
         .args(["scan", "deploy", "--format", format])
         .args(["-o", &format!("batched.{format}")])
+        .args(["--report", "json=batched-also.json"])
         .args(args));
     let whole = run(esaudit_in(dir)
         .args(["scan", "deploy", "--format", format])
         .args(["-o", &format!("whole.{format}")])
-        .args(["--report", "json=whole-copy.json"])
+        .args(["--report", "json=whole-also.json"])
+        .args(["--report", "junit=whole.xml"])
         .args(args));
     (batched, whole)
 }
@@ -491,13 +494,16 @@ fn a_scan_in_batches_writes_the_bytes_a_scan_in_one_piece_writes() {
             );
             assert_eq!(batched.code, whole.code, "{nodes} {format} {args:?}");
             assert_eq!(batched.stderr, whole.stderr, "{nodes} {format} {args:?}");
-            let read = |name: &str| {
-                std::fs::read_to_string(dir.path().join(format!("{name}.{format}"))).unwrap()
-            };
-            assert!(
-                read("batched") == read("whole"),
-                "batches of {nodes} {format} {args:?}: the reports differ"
-            );
+            let read = |name: String| std::fs::read_to_string(dir.path().join(name)).unwrap();
+            for (batched, whole) in [
+                (format!("batched.{format}"), format!("whole.{format}")),
+                ("batched-also.json".into(), "whole-also.json".into()),
+            ] {
+                assert!(
+                    read(batched) == read(whole),
+                    "batches of {nodes} {format} {args:?}: the reports differ"
+                );
+            }
         }
     }
     let report = read_json(dir.path().join("batched.json"));
@@ -556,16 +562,23 @@ fn an_id_repeated_across_folders_keeps_the_scan_in_one_piece() {
             &dir.path().join("deploy").join(copy).join("node"),
         );
     }
-    let (batched, whole) = batched_and_whole(dir.path(), "1", "json", &[]);
-    assert!(
-        batched.stderr.contains("held in memory whole"),
-        "{}",
-        batched.stderr
-    );
-    assert_eq!(batched.code, whole.code);
-    let batched_text = std::fs::read_to_string(dir.path().join("batched.json")).unwrap();
-    let whole_text = std::fs::read_to_string(dir.path().join("whole.json")).unwrap();
-    assert!(batched_text == whole_text, "the reports differ");
+    // Only the batched path warns: this also proves each format (with a JSON `--report`)
+    // takes it.
+    for format in ["json", "table", "sarif"] {
+        let (batched, whole) = batched_and_whole(dir.path(), "1", format, &[]);
+        assert!(
+            batched.stderr.contains("held in memory whole"),
+            "{format}: {}",
+            batched.stderr
+        );
+        assert!(!whole.stderr.contains("held in memory whole"));
+        assert_eq!(batched.code, whole.code);
+        let read = |name: String| std::fs::read_to_string(dir.path().join(name)).unwrap();
+        assert!(
+            read(format!("batched.{format}")) == read(format!("whole.{format}")),
+            "{format}: the reports differ"
+        );
+    }
     // Both copies are told apart by their path, as a scan in one piece does.
     let ids = target_ids(&read_json(dir.path().join("batched.json")));
     assert_eq!(ids.len(), 2, "{ids:?}");
