@@ -506,21 +506,13 @@ fn render_runs(results: &[RuleResult], rendering: &Rendering) -> Vec<(String, Ve
     runs.into_par_iter()
         .map(|run| {
             let mut text = Vec::with_capacity(run.len() * 1100);
-            let mut element = Vec::with_capacity(2048);
             for (i, r) in run.iter().enumerate() {
                 if i > 0 {
                     text.extend_from_slice(b",\n");
                 }
-                element.clear();
-                serde_json::to_writer_pretty(&mut element, r).expect("a result serialises");
                 // Inside the report an element sits two levels deep.
-                for (j, line) in element.split(|&b| b == b'\n').enumerate() {
-                    if j > 0 {
-                        text.push(b'\n');
-                    }
-                    text.extend_from_slice(b"    ");
-                    text.extend_from_slice(line);
-                }
+                report::json::push_pretty_element(&mut text, r, b"    ")
+                    .expect("a result serialises");
             }
             (run[0].target.clone(), text)
         })

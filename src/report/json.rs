@@ -36,6 +36,26 @@ struct JsonReport<'a> {
     results: &'a [RuleResult],
 }
 
+/// Appends `value` to `out` as serde_json's pretty printer lays out an element nested inside
+/// a document: each line indented by `indent`. Reports whose elements come one at a time
+/// (from a batched scan's spill) are spliced together with this, byte for byte the document
+/// serde_json would have written whole.
+pub fn push_pretty_element(
+    out: &mut Vec<u8>,
+    value: &impl Serialize,
+    indent: &[u8],
+) -> serde_json::Result<()> {
+    let element = serde_json::to_vec_pretty(value)?;
+    for (i, line) in element.split(|&b| b == b'\n').enumerate() {
+        if i > 0 {
+            out.push(b'\n');
+        }
+        out.extend_from_slice(indent);
+        out.extend_from_slice(line);
+    }
+    Ok(())
+}
+
 pub fn render(scan: &Scan) -> String {
     let mut text = Vec::new();
     write(scan, &mut text).expect("a report serialises into memory");

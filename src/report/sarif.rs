@@ -358,8 +358,9 @@ pub fn render(scan: &Scan, options: &Options) -> Rendered {
 }
 
 /// Writes the SARIF log of `scan`, whose results (in report order) `results` yields: a
-/// batched scan reads them back from its spill, so they need not be in memory at once (only
-/// the failures are kept, as SARIF results). Returns the warnings for the user.
+/// batched scan reads them back from its spill. Each SARIF result is written as it comes,
+/// spliced into the log where serde_json's pretty printer would put it, so a large scan's
+/// failures are never in memory at once. Returns the warnings for the user.
 pub fn write<R: std::borrow::Borrow<RuleResult>>(
     scan: &Scan,
     options: &Options,
@@ -376,7 +377,50 @@ pub fn write<R: std::borrow::Borrow<RuleResult>>(
         .anchor
         .as_deref()
         .and_then(|a| repo_path(a, &options.root));
-    let mut sarif_results = Vec::new();
+    let category = options
+        .category
+        .clone()
+        .unwrap_or_else(|| format!("esaudit/{}", super::profile_name(scan)));
+    let log = |omitted_results: usize| Log {
+        schema: SCHEMA,
+        version: "2.1.0",
+        runs: [Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "esaudit",
+                    version: env!("CARGO_PKG_VERSION"),
+                    semantic_version: env!("CARGO_PKG_VERSION"),
+                    information_uri: env!("CARGO_PKG_REPOSITORY"),
+                    rules: scan.rules.iter().map(descriptor).collect(),
+                },
+            },
+            // `category/`: GitHub reads the category up to the last slash.
+            automation_details: AutomationDetails {
+                id: format!("{}/", category.trim_end_matches('/')),
+            },
+            column_kind: "unicodeCodePoints",
+            results: Vec::new(),
+            properties: RunProperties {
+                profile: super::profile_name(scan),
+                score: scan.score.value,
+                grade: scan.score.grade.clone(),
+                omitted_results,
+            },
+        }],
+    };
+    // The log with no results, split where they go: `"results": [` | `]`. Its head does not
+    // depend on the results; its tail (the run's properties) is written again at the end.
+    let empty = serde_json::to_vec_pretty(&log(0))?;
+    let split = |log: &[u8]| {
+        const EMPTY: &[u8] = b"\"results\": []";
+        log.windows(EMPTY.len())
+            .position(|w| w == EMPTY)
+            .map(|at| at + EMPTY.len() - 1)
+            .ok_or_else(|| std::io::Error::other("the SARIF log has no results array"))
+    };
+    let open = split(&empty)?;
+    let mut written = 0usize;
+    let mut element = Vec::new();
     // How many failures had no file, and the first few of them.
     let (mut omitted, mut examples) = (0, Vec::new());
     for r in results {
@@ -413,7 +457,7 @@ pub fn write<R: std::borrow::Borrow<RuleResult>>(
         // Rule, target and object: stable across runs and line moves, and distinct for two
         // findings anchored to the same line.
         fingerprints.insert("primaryLocationLineHash", format!("{}:1", r.fingerprint));
-        sarif_results.push(SarifResult {
+        let sarif_result = SarifResult {
             rule_id: r.rule.clone(),
             rule_index,
             level: level(r.severity),
@@ -444,40 +488,24 @@ pub fn write<R: std::borrow::Borrow<RuleResult>>(
                 category: r.category.as_str(),
                 anchored_from,
             },
-        });
+        };
+        element.clear();
+        element.extend_from_slice(if written == 0 { b"\n" } else { b",\n" });
+        // `runs[0].results[i]` sits four levels deep.
+        super::json::push_pretty_element(&mut element, &sarif_result, b"        ")?;
+        if written == 0 {
+            out.write_all(&empty[..open])?;
+        }
+        out.write_all(&element)?;
+        written += 1;
     }
-    let category = options
-        .category
-        .clone()
-        .unwrap_or_else(|| format!("esaudit/{}", super::profile_name(scan)));
-    let log = Log {
-        schema: SCHEMA,
-        version: "2.1.0",
-        runs: [Run {
-            tool: Tool {
-                driver: Driver {
-                    name: "esaudit",
-                    version: env!("CARGO_PKG_VERSION"),
-                    semantic_version: env!("CARGO_PKG_VERSION"),
-                    information_uri: env!("CARGO_PKG_REPOSITORY"),
-                    rules: scan.rules.iter().map(descriptor).collect(),
-                },
-            },
-            // `category/`: GitHub reads the category up to the last slash.
-            automation_details: AutomationDetails {
-                id: format!("{}/", category.trim_end_matches('/')),
-            },
-            column_kind: "unicodeCodePoints",
-            results: sarif_results,
-            properties: RunProperties {
-                profile: super::profile_name(scan),
-                score: scan.score.value,
-                grade: scan.score.grade.clone(),
-                omitted_results: omitted,
-            },
-        }],
-    };
-    serde_json::to_writer_pretty(&mut *out, &log)?;
+    let full = serde_json::to_vec_pretty(&log(omitted))?;
+    if written == 0 {
+        out.write_all(&full)?;
+    } else {
+        out.write_all(b"\n      ")?;
+        out.write_all(&full[split(&full)?..])?;
+    }
     out.write_all(b"\n")?;
     let mut warnings = Vec::new();
     if omitted > 0 {
