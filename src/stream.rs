@@ -52,6 +52,9 @@ pub enum Rendering {
     /// SARIF, which lists failures only: they are kept as compact JSON, one per line, and the
     /// log is written from them once the rules they need are known.
     Sarif(report::sarif::Options),
+    /// ECS documents, which embed the scan's score: every result is kept as compact JSON, one
+    /// per line, and the documents are written from them at the end.
+    Ecs,
 }
 
 impl Rendering {
@@ -63,6 +66,7 @@ impl Rendering {
                 color: options.color,
             }),
             report::Format::Sarif => Some(Rendering::Sarif(options.sarif.clone())),
+            report::Format::Ecs => Some(Rendering::Ecs),
             _ => None,
         }
     }
@@ -333,23 +337,34 @@ impl StreamedScan {
                 Ok(Vec::new())
             }
             Rendering::Sarif(options) => {
-                let mut runs = index.iter();
-                let mut run = Vec::new().into_iter();
-                let failures = std::iter::from_fn(|| {
-                    loop {
-                        if let Some(failure) = run.next() {
-                            return Some(Ok(failure));
-                        }
-                        match read_run(spill, runs.next()?).and_then(|text| parse_lines(&text)) {
-                            Ok(failures) => run = failures.into_iter(),
-                            Err(e) => return Some(Err(e)),
-                        }
-                    }
-                });
-                report::sarif::write(&self.scan, options, failures, out)
+                report::sarif::write(&self.scan, options, spilled_results(spill, index), out)
+            }
+            Rendering::Ecs => {
+                report::ecs::write(&self.scan, spilled_results(spill, index), out)?;
+                Ok(Vec::new())
             }
         }
     }
+}
+
+/// The results kept as compact JSON lines in `spill`, read back one target's run at a time.
+fn spilled_results<'a>(
+    spill: &'a mut File,
+    index: &'a Index,
+) -> impl Iterator<Item = std::io::Result<RuleResult>> + 'a {
+    let mut runs = index.iter();
+    let mut run = Vec::new().into_iter();
+    std::iter::from_fn(move || {
+        loop {
+            if let Some(result) = run.next() {
+                return Some(Ok(result));
+            }
+            match read_run(spill, runs.next()?).and_then(|text| parse_lines(&text)) {
+                Ok(results) => run = results.into_iter(),
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    })
 }
 
 /// Writes the JSON report of `scan` with the results in `spill`.
@@ -485,14 +500,16 @@ fn render_runs(results: &[RuleResult], rendering: &Rendering) -> Vec<(String, Ve
                 })
                 .collect();
         }
-        Rendering::Sarif(_) => {
+        Rendering::Sarif(_) | Rendering::Ecs => {
+            // SARIF needs only the failures; ECS has a document per result.
+            let sarif = matches!(rendering, Rendering::Sarif(_));
             return runs
                 .into_par_iter()
                 .filter_map(|run| {
                     let mut text = Vec::new();
                     for r in run
                         .iter()
-                        .filter(|r| r.status == crate::results::Status::Fail)
+                        .filter(|r| !sarif || r.status == crate::results::Status::Fail)
                     {
                         serde_json::to_writer(&mut text, r).expect("a result serialises");
                         text.push(b'\n');

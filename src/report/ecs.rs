@@ -127,14 +127,26 @@ fn document(scan: &Scan, r: &RuleResult, target: Option<&Target>, timestamp: &st
 }
 
 pub fn render(scan: &Scan) -> String {
+    let mut out = Vec::new();
+    write(scan, scan.results.iter().map(Ok), &mut out).expect("writing into memory does not fail");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// Writes a document per result that `results` yields (a batched scan reads them back from its
+/// spill, so they need not be in memory at once).
+pub fn write<R: std::borrow::Borrow<RuleResult>>(
+    scan: &Scan,
+    results: impl Iterator<Item = std::io::Result<R>>,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let timestamp = scan.time.rfc3339();
     let targets: HashMap<&str, &Target> = scan.targets.iter().map(|t| (t.id.as_str(), t)).collect();
-    let mut out = String::new();
-    for r in &scan.results {
+    for r in results {
+        let r = r?;
+        let r = r.borrow();
         let target = targets.get(r.target.as_str()).copied();
-        let doc = document(scan, r, target, &timestamp);
-        out.push_str(&serde_json::to_string(&doc).expect("serialises"));
-        out.push('\n');
+        serde_json::to_writer(&mut *out, &document(scan, r, target, &timestamp))?;
+        out.write_all(b"\n")?;
     }
-    out
+    Ok(())
 }
