@@ -923,40 +923,52 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         progress: !args.no_progress,
     };
     if let Some(renderings) = finish.streamed_renderings()
-        && es_output.is_none()
         && esaudit::stream::streamable(&options)
     {
-        return scan_streamed(&options, &finish, renderings);
+        return scan_streamed(&options, &finish, renderings, es_output.as_ref());
     }
     let scan = esaudit::scan(&options).map_err(|e| e.to_string())?;
     print_notices(&scan, &scan.results);
     finish.write(&scan)?;
     let gate_fails = finish.gate_fails(&scan);
-    // The findings upload comes last, after every report is on disk. When it fails the run
-    // exits 2 (the findings did not arrive where they were asked for), and the gate's own
-    // verdict is still printed so a CI log shows both.
-    let mut output_failed = false;
-    if let Some(destination) = &es_output {
-        match report::es_output::send(&scan, destination) {
-            Ok(sent) => eprintln!(
+    let output_failed = es_output.as_ref().is_some_and(|destination| {
+        !uploaded(destination, gate_fails, || {
+            report::es_output::send(&scan, destination)
+        })
+    });
+    Ok(exit_code(&scan, gate_fails, output_failed))
+}
+
+/// Runs `send`, the `--es-output` upload, and says how it went; false when it failed. The
+/// upload comes last, after every report is on disk. When it fails the run exits 2 (the
+/// findings did not arrive where they were asked for), and the gate's own verdict is still
+/// printed so a CI log shows both.
+fn uploaded(
+    destination: &report::es_output::Destination,
+    gate_fails: bool,
+    send: impl FnOnce() -> Result<report::es_output::Sent, String>,
+) -> bool {
+    match send() {
+        Ok(sent) => {
+            eprintln!(
                 "esaudit: indexed {} findings into {} ({} bulk requests)",
                 sent.documents, destination.index, sent.requests
-            ),
-            Err(e) => {
-                eprintln!("error: --es-output: {e}");
-                eprintln!(
-                    "error: the findings were not all indexed; the reports were written, and the gate {}",
-                    if gate_fails {
-                        "FAILED (exit 1 without this error)"
-                    } else {
-                        "held (exit 0 without this error)"
-                    }
-                );
-                output_failed = true;
-            }
+            );
+            true
+        }
+        Err(e) => {
+            eprintln!("error: --es-output: {e}");
+            eprintln!(
+                "error: the findings were not all indexed; the reports were written, and the gate {}",
+                if gate_fails {
+                    "FAILED (exit 1 without this error)"
+                } else {
+                    "held (exit 0 without this error)"
+                }
+            );
+            false
         }
     }
-    Ok(exit_code(&scan, gate_fails, output_failed))
 }
 
 /// A file scan judged in batches so that a large fleet is never held in memory whole (see
@@ -964,8 +976,14 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
 fn scan_streamed(
     options: &esaudit::ScanOptions,
     finish: &Finish,
-    renderings: Vec<esaudit::stream::Rendering>,
+    mut renderings: Vec<esaudit::stream::Rendering>,
+    es_output: Option<&report::es_output::Destination>,
 ) -> Result<ExitCode, String> {
+    // What `--es-output` uploads is kept in a spill of its own, after the reports'.
+    let upload = es_output.map(|_| {
+        renderings.push(esaudit::stream::Rendering::Ecs);
+        renderings.len() - 1
+    });
     let mut streamed =
         esaudit::stream::scan(options, esaudit::stream::nodes_per_batch(), renderings)
             .map_err(|e| e.to_string())?;
@@ -977,7 +995,14 @@ fn scan_streamed(
     print_notices(&streamed.scan, &streamed.scanner_privileges);
     finish.write_with(|n, _, _, out| streamed.write(n, out))?;
     let gate_fails = finish.gate_fails_with(streamed.worst_gating, &streamed.scan);
-    Ok(exit_code(&streamed.scan, gate_fails, false))
+    let output_failed = match (es_output, upload) {
+        (Some(destination), Some(n)) => !uploaded(destination, gate_fails, || {
+            let (scan, results) = streamed.scan_and_results(n);
+            report::es_output::send_results(scan, results, destination)
+        }),
+        _ => false,
+    };
+    Ok(exit_code(&streamed.scan, gate_fails, output_failed))
 }
 
 /// `esaudit merge`: the JSON reports of a split scan as one, written and gated like `scan`'s.

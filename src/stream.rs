@@ -347,6 +347,29 @@ impl StreamedScan {
     }
 }
 
+impl StreamedScan {
+    /// The scan, and the results kept for report `n`, read back from its spill: every result
+    /// for [`Rendering::Ecs`], the failures for [`Rendering::Sarif`]. (What `--es-output`
+    /// uploads is read this way.)
+    pub fn scan_and_results(
+        &mut self,
+        n: usize,
+    ) -> (
+        &crate::Scan,
+        impl Iterator<Item = std::io::Result<RuleResult>> + '_,
+    ) {
+        let report = &mut self.reports[n];
+        assert!(
+            matches!(report.rendering, Rendering::Ecs | Rendering::Sarif(_)),
+            "a spill of rendered text has no results to read back"
+        );
+        (
+            &self.scan,
+            spilled_results(&mut report.spill, &report.index),
+        )
+    }
+}
+
 /// The results kept as compact JSON lines in `spill`, read back one target's run at a time.
 fn spilled_results<'a>(
     spill: &'a mut File,

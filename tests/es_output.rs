@@ -197,3 +197,45 @@ fn credentials_stay_off_plain_http_and_out_of_urls() {
     assert!(stderr.contains("holds credentials"), "{stderr}");
     assert!(!stderr.contains("hunter22"), "{stderr}");
 }
+
+#[test]
+fn a_fleet_scanned_in_batches_uploads_every_result_in_report_order() {
+    let server = EsServer::start("well-run-8x");
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    // Two deployment folders holding the same node: a batched scan notices the repeated id
+    // and says so, which only the batched path does.
+    for copy in ["a", "b"] {
+        let to = dir.path().join("deploy").join(copy);
+        std::fs::create_dir_all(&to).unwrap();
+        let copied = std::process::Command::new("cp")
+            .arg("-r")
+            .arg(fixtures.join("weak-tls"))
+            .arg(to.join("node"))
+            .status()
+            .unwrap();
+        assert!(copied.success());
+    }
+    let out = esaudit()
+        .current_dir(dir.path())
+        .args(["scan", "deploy", "--format", "json", "--no-progress"])
+        .args(["--es-output", &format!("{}/esaudit-test", server.url)])
+        .args(["--user", "scanner", "--ca-cert", &server.ca_str()])
+        .env("ESAUDIT_PASSWORD", PASSWORD)
+        .env("ESAUDIT_NODES_PER_BATCH", "1")
+        .env_remove("ESAUDIT_API_KEY")
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("held in memory whole"), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = report["results"].as_array().unwrap();
+    let docs = documents(&server);
+    assert_eq!(docs.len(), results.len(), "one document per result");
+    assert!(docs.len() > 20);
+    for (doc, result) in docs.iter().zip(results) {
+        assert_eq!(doc["esaudit"]["fingerprint"], result["fingerprint"]);
+        assert_eq!(doc["esaudit"]["status"], result["status"]);
+    }
+    assert!(stderr.contains("indexed"), "{stderr}");
+}

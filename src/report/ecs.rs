@@ -139,14 +139,27 @@ pub fn write<R: std::borrow::Borrow<RuleResult>>(
     results: impl Iterator<Item = std::io::Result<R>>,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
-    let timestamp = scan.time.rfc3339();
-    let targets: HashMap<&str, &Target> = scan.targets.iter().map(|t| (t.id.as_str(), t)).collect();
-    for r in results {
-        let r = r?;
-        let r = r.borrow();
-        let target = targets.get(r.target.as_str()).copied();
-        serde_json::to_writer(&mut *out, &document(scan, r, target, &timestamp))?;
+    for document in documents(scan, results) {
+        out.write_all(document?.as_bytes())?;
         out.write_all(b"\n")?;
     }
     Ok(())
+}
+
+/// The document of each result that `results` yields, as one line of JSON (without its
+/// newline).
+pub fn documents<'a, R: std::borrow::Borrow<RuleResult>>(
+    scan: &'a Scan,
+    results: impl Iterator<Item = std::io::Result<R>> + 'a,
+) -> impl Iterator<Item = std::io::Result<String>> + 'a {
+    let timestamp = scan.time.rfc3339();
+    let targets: HashMap<&str, &Target> = scan.targets.iter().map(|t| (t.id.as_str(), t)).collect();
+    results.map(move |r| {
+        let r = r?;
+        let r = r.borrow();
+        let target = targets.get(r.target.as_str()).copied();
+        Ok(serde_json::to_string(&document(
+            scan, r, target, &timestamp,
+        ))?)
+    })
 }

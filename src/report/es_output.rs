@@ -99,44 +99,63 @@ fn check_index(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The bulk bodies for `documents` (NDJSON lines): a `create` action before each, cut at
-/// [`MAX_DOCS`] documents or [`MAX_BYTES`] bytes.
-pub fn bulk_bodies(documents: &str) -> Vec<(usize, String)> {
+/// The bulk bodies for `documents` (one JSON document each): a `create` action before each,
+/// cut at [`MAX_DOCS`] documents or [`MAX_BYTES`] bytes. Lazy, so that a large scan's
+/// documents are never all in memory; the first error ends the bodies.
+pub fn bulk_bodies<E>(
+    documents: impl Iterator<Item = Result<String, E>>,
+) -> impl Iterator<Item = Result<(usize, String), E>> {
     const ACTION: &str = "{\"create\":{}}\n";
-    let mut out = Vec::new();
-    let mut body = String::new();
-    let mut count = 0;
-    for line in documents.lines().filter(|l| !l.trim().is_empty()) {
-        let size = ACTION.len() + line.len() + 1;
-        if count > 0 && (count >= MAX_DOCS || body.len() + size > MAX_BYTES) {
-            out.push((count, std::mem::take(&mut body)));
-            count = 0;
+    let mut documents = documents.peekable();
+    std::iter::from_fn(move || {
+        let mut body = String::new();
+        let mut count = 0;
+        while let Some(next) = documents.peek() {
+            let size = next.as_ref().map_or(0, |d| ACTION.len() + d.len() + 1);
+            if count > 0 && (count >= MAX_DOCS || body.len() + size > MAX_BYTES) {
+                break;
+            }
+            match documents.next()? {
+                Ok(document) => {
+                    body.push_str(ACTION);
+                    body.push_str(&document);
+                    body.push('\n');
+                    count += 1;
+                }
+                Err(e) => return Some(Err(e)),
+            }
         }
-        body.push_str(ACTION);
-        body.push_str(line);
-        body.push('\n');
-        count += 1;
-    }
-    if count > 0 {
-        out.push((count, body));
-    }
-    out
+        (count > 0).then_some(Ok((count, body)))
+    })
 }
 
 /// Indexes the scan's ECS documents. The error names the destination and never holds a secret.
 pub fn send(scan: &Scan, destination: &Destination) -> Result<Sent, String> {
-    let documents = super::ecs::render(scan);
+    send_results(scan, scan.results.iter().map(Ok), destination)
+}
+
+/// [`send`], for the results that `results` yields (a batched scan reads them back from its
+/// spill).
+pub fn send_results<R: std::borrow::Borrow<crate::results::RuleResult>>(
+    scan: &Scan,
+    results: impl Iterator<Item = std::io::Result<R>>,
+    destination: &Destination,
+) -> Result<Sent, String> {
+    let documents = super::ecs::documents(scan, results);
     let shown = format!(
         "{}/{}",
         api::shown_url(&destination.connection.url),
         destination.index
     );
     let secrets = api::secrets_of(&destination.connection);
-    send_documents(&documents, destination)
+    send_documents(documents, destination)
         .map_err(|e| api::redact_with(&format!("{shown}: {e}"), &secrets))
 }
 
-fn send_documents(documents: &str, destination: &Destination) -> Result<Sent, String> {
+fn send_documents(
+    documents: impl Iterator<Item = std::io::Result<String>>,
+    destination: &Destination,
+) -> Result<Sent, String> {
     let connection = &destination.connection;
     let url = Url::parse(&connection.url).map_err(|e| format!("not a URL: {e}"))?;
     let auth = Auth::of(connection);
@@ -162,7 +181,13 @@ fn send_documents(documents: &str, destination: &Destination) -> Result<Sent, St
         .map_err(|e| format!("cannot start the HTTP client runtime: {e}"))?;
     runtime.block_on(async {
         let mut sent = Sent::default();
-        for (count, body) in bodies {
+        for body in bodies {
+            let (count, body) = body.map_err(|e| {
+                format!(
+                    "cannot read the findings back: {e} ({} of the documents were indexed before)",
+                    sent.documents
+                )
+            })?;
             let request = auth.apply(
                 client
                     .post(&target)
@@ -326,18 +351,32 @@ mod tests {
 
     #[test]
     fn chunks() {
-        let docs: String = (0..2500).map(|i| format!("{{\"n\":{i}}}\n")).collect();
-        let bodies = bulk_bodies(&docs);
+        let bodies = |docs: Vec<String>| {
+            bulk_bodies(docs.into_iter().map(Ok::<_, ()>))
+                .collect::<Result<Vec<_>, _>>()
+                .unwrap()
+        };
+        let small = bodies((0..2500).map(|i| format!("{{\"n\":{i}}}")).collect());
         assert_eq!(
-            bodies.iter().map(|b| b.0).collect::<Vec<_>>(),
+            small.iter().map(|b| b.0).collect::<Vec<_>>(),
             [1000, 1000, 500]
         );
-        assert!(bodies[0].1.starts_with("{\"create\":{}}\n{\"n\":0}\n"));
-        assert_eq!(bodies[2].1.lines().count(), 1000);
-        let big = format!("{{\"x\":\"{}\"}}\n", "a".repeat(2 * 1024 * 1024)).repeat(5);
-        let bodies = bulk_bodies(&big);
-        assert!(bodies.iter().all(|b| b.1.len() <= MAX_BYTES));
-        assert_eq!(bodies.iter().map(|b| b.0).sum::<usize>(), 5);
+        assert!(small[0].1.starts_with("{\"create\":{}}\n{\"n\":0}\n"));
+        assert_eq!(small[2].1.lines().count(), 1000);
+        let big = bodies(vec![
+            format!("{{\"x\":\"{}\"}}", "a".repeat(2 * 1024 * 1024));
+            5
+        ]);
+        assert!(big.iter().all(|b| b.1.len() <= MAX_BYTES));
+        assert_eq!(big.iter().map(|b| b.0).sum::<usize>(), 5);
+        // A document that cannot be read ends the bodies with its error.
+        let docs = vec![
+            Ok("{}".to_string()),
+            Err("unreadable"),
+            Ok("{}".to_string()),
+        ];
+        let mut read = bulk_bodies(docs.into_iter());
+        assert_eq!(read.next(), Some(Err("unreadable")));
     }
 
     #[test]
