@@ -52,6 +52,8 @@ pub enum Rendering {
     /// SARIF, which lists failures only: they are kept as compact JSON, one per line, and the
     /// log is written from them once the rules they need are known.
     Sarif(report::sarif::Options),
+    /// JUnit XML: each target's suite.
+    Junit,
     /// ECS documents, which embed the scan's score: every result is kept as compact JSON, one
     /// per line, and the documents are written from them at the end.
     Ecs,
@@ -67,6 +69,7 @@ impl Rendering {
             }),
             report::Format::Sarif => Some(Rendering::Sarif(options.sarif.clone())),
             report::Format::Ecs => Some(Rendering::Ecs),
+            report::Format::Junit => Some(Rendering::Junit),
             _ => None,
         }
     }
@@ -271,12 +274,12 @@ impl Gathered {
             .iter()
             .find(|t| !self.seen_ids.insert(t.id.clone()))
             .map(|t| t.id.clone());
-        self.targets.extend(targets);
         self.scanner_privileges
             .extend(scanner_privilege_results(&results));
         for spill in &mut self.spills {
-            spill.add(&results);
+            spill.add(&results, &targets);
         }
+        self.targets.extend(targets);
     }
 }
 
@@ -293,7 +296,7 @@ fn in_one_piece(
     let mut spills = Vec::new();
     for rendering in renderings {
         let mut spill = Spill::new(rendering.clone())?;
-        spill.add(&results);
+        spill.add(&results, &scan.targets);
         spills.push(spill);
     }
     Ok(StreamedScan {
@@ -329,11 +332,12 @@ impl StreamedScan {
             }
             Rendering::Table { color } => {
                 report::table::write(&self.scan, *color, out, |target| {
-                    match index.binary_search_by(|(id, ..)| id.as_str().cmp(target)) {
-                        Ok(at) => read_run(spill, &index[at]).map(Some),
-                        Err(_) => Ok(None),
-                    }
+                    run_of(spill, index, target)
                 })?;
+                Ok(Vec::new())
+            }
+            Rendering::Junit => {
+                report::junit::write(&self.scan, out, |target| run_of(spill, index, &target.id))?;
                 Ok(Vec::new())
             }
             Rendering::Sarif(options) => {
@@ -447,6 +451,14 @@ fn parse_lines(text: &[u8]) -> std::io::Result<Vec<RuleResult>> {
         .map_err(std::io::Error::from)
 }
 
+/// The run of target `id`, if it has one.
+fn run_of(spill: &mut File, index: &Index, id: &str) -> std::io::Result<Option<Vec<u8>>> {
+    match index.binary_search_by(|(run, ..)| run.as_str().cmp(id)) {
+        Ok(at) => read_run(spill, &index[at]).map(Some),
+        Err(_) => Ok(None),
+    }
+}
+
 /// One target's run of rendered results, read back from the spill.
 fn read_run(spill: &mut File, (_, offset, len): &(String, u64, u64)) -> std::io::Result<Vec<u8>> {
     let mut run = vec![0; *len as usize];
@@ -476,12 +488,12 @@ impl Spill {
         })
     }
 
-    /// Appends `results` (sorted), rendered, one run per target.
-    fn add(&mut self, results: &[RuleResult]) {
+    /// Appends `results` (sorted) of `targets`, rendered, one run per target.
+    fn add(&mut self, results: &[RuleResult], targets: &[crate::results::Target]) {
         if self.failure.is_some() {
             return;
         }
-        for (target, text) in render_runs(results, &self.rendering) {
+        for (target, text) in render_runs(results, targets, &self.rendering) {
             if let Err(e) = self.file.write_all(&text) {
                 self.failure = Some(e);
                 return;
@@ -503,13 +515,30 @@ impl Spill {
 
 /// Renders each target's results (they are sorted, so a target's are consecutive): as the
 /// elements of the JSON report's `results` array, separated as serde_json separates them; as
-/// the target's table of findings; or as its failures for SARIF. A target with nothing to
-/// show in the table or in SARIF has no run.
-fn render_runs(results: &[RuleResult], rendering: &Rendering) -> Vec<(String, Vec<u8>)> {
+/// the target's table of findings or JUnit suite (`targets` has the batch's targets); or as
+/// compact JSON for SARIF (its failures) and ECS. A target with nothing to show in the table
+/// or in SARIF has no run.
+fn render_runs(
+    results: &[RuleResult],
+    targets: &[crate::results::Target],
+    rendering: &Rendering,
+) -> Vec<(String, Vec<u8>)> {
     let runs = results
         .chunk_by(|a, b| a.target == b.target)
         .collect::<Vec<_>>();
     match rendering {
+        Rendering::Junit => {
+            let targets: std::collections::HashMap<&str, &crate::results::Target> =
+                targets.iter().map(|t| (t.id.as_str(), t)).collect();
+            return runs
+                .into_par_iter()
+                .filter_map(|run| {
+                    let target = targets.get(run[0].target.as_str())?;
+                    let suite = report::junit::suite(target, &run.iter().collect::<Vec<_>>());
+                    Some((run[0].target.clone(), suite.into_bytes()))
+                })
+                .collect();
+        }
         Rendering::Table { color } => {
             return runs
                 .into_par_iter()

@@ -409,6 +409,16 @@ fn junit_parses_back_with_one_case_per_rule_and_target() {
         root.attribute("failures"),
         Some(failures.len().to_string().as_str())
     );
+    // The totals are those of the cases.
+    let count = |tag: &str| root.descendants().filter(|n| n.has_tag_name(tag)).count();
+    for (attribute, n) in [
+        ("tests", cases.len()),
+        ("errors", count("error")),
+        ("skipped", count("skipped")),
+    ] {
+        assert_eq!(root.attribute(attribute), Some(n.to_string().as_str()));
+    }
+    assert!(count("skipped") > 0);
     for f in &failures {
         assert!(!f.attribute("message").unwrap_or_default().is_empty());
         assert!(f.text().unwrap_or_default().contains("Remediation"));

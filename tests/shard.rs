@@ -459,10 +459,10 @@ fn without_scan_time(report: &str) -> String {
     lines
 }
 
-/// `scan deploy` with a report in `format` (json, table, sarif or ecs) and a JSON `--report`, in
-/// batches of `nodes` node folders (the batched path), and with a JUnit report asked for too
-/// (which keeps the scan in one piece). The reports are `batched.FORMAT`, `batched-also.json`,
-/// `whole.FORMAT` and `whole-also.json`.
+/// `scan deploy` with a report in `format` (json, table, sarif, ecs or junit) and a JSON
+/// `--report`, in batches of `nodes` node folders (the batched path), and with a Markdown
+/// report asked for too (which keeps the scan in one piece). The reports are
+/// `batched.FORMAT`, `batched-also.json`, `whole.FORMAT` and `whole-also.json`.
 fn batched_and_whole(dir: &Path, nodes: &str, format: &str, args: &[&str]) -> (Run, Run) {
     let batched = run(esaudit_in(dir)
         .env("ESAUDIT_NODES_PER_BATCH", nodes)
@@ -474,7 +474,7 @@ fn batched_and_whole(dir: &Path, nodes: &str, format: &str, args: &[&str]) -> (R
         .args(["scan", "deploy", "--format", format])
         .args(["-o", &format!("whole.{format}")])
         .args(["--report", "json=whole-also.json"])
-        .args(["--report", "junit=whole.xml"])
+        .args(["--report", "markdown=whole.md"])
         .args(args));
     (batched, whole)
 }
@@ -504,6 +504,7 @@ fn a_scan_in_batches_writes_the_bytes_a_scan_in_one_piece_writes() {
         ("3", "table"),
         ("3", "sarif"),
         ("3", "ecs"),
+        ("3", "junit"),
     ] {
         for args in [&[][..], &with_baseline[..], &with_waivers[..]] {
             let (batched, whole) = batched_and_whole(dir.path(), nodes, format, args);
@@ -588,7 +589,7 @@ fn an_id_repeated_across_folders_keeps_the_scan_in_one_piece() {
     }
     // Only the batched path warns: this also proves each format (with a JSON `--report`)
     // takes it.
-    for format in ["json", "table", "sarif", "ecs"] {
+    for format in ["json", "table", "sarif", "ecs", "junit"] {
         let (batched, whole) = batched_and_whole(dir.path(), "1", format, &[]);
         assert!(
             batched.stderr.contains("held in memory whole"),
