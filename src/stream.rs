@@ -3,16 +3,15 @@
 //! report's format at once (in parallel, per target), appended to a temporary spill file per
 //! report and dropped, and only the score's sums, the targets and an index of each spill are
 //! kept. Each report is then assembled from its spill in target order: byte for byte the report
-//! [`crate::scan`] and [`report::json`], [`report::table`] or [`report::sarif`] would have
-//! written, without the fleet ever being in memory at once.
-//! Batch N+1 is collected and judged while batch N is settled, tallied and written, so the
-//! serial parts of the latter keep no core idle.
+//! [`crate::scan`] and [`report::write`] would have written, without the fleet ever being in
+//! memory at once. Batch N+1 is collected and judged while batch N is settled, tallied and
+//! written, so the serial parts of the latter keep no core idle.
 //!
 //! Only a scan that can be judged batch by batch goes this way ([`streamable`]): files only
 //! (live clusters and TLS endpoints are paired with nodes across the whole scan), with reports
-//! that are all JSON, the terminal table or SARIF ([`Rendering`]). Waivers are applied batch by
-//! batch ([`crate::waivers::Waiving`]); which file waivers matched nothing is settled at the
-//! end.
+//! that all have a [`Rendering`] (not Markdown or HTML, which rank findings across the whole
+//! scan). Waivers are applied batch by batch ([`crate::waivers::Waiving`]); which file waivers
+//! matched nothing is settled at the end.
 
 use crate::results::{RuleResult, SCANNER_PRIVILEGES_RULE};
 use crate::rules::Severity;
