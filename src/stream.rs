@@ -74,7 +74,8 @@ impl Rendering {
     }
 }
 
-/// A scan whose results wait in the spill file: [`StreamedScan::write`] writes the report.
+/// A scan whose results wait in spill files, one per report: [`StreamedScan::write`] writes
+/// each report.
 pub struct StreamedScan {
     /// Everything but the results (`scan.results` is empty).
     pub scan: crate::Scan,
@@ -348,9 +349,7 @@ impl StreamedScan {
             }
         }
     }
-}
 
-impl StreamedScan {
     /// The scan, and the results kept for report `n`, read back from its spill: every result
     /// for [`Rendering::Ecs`], the failures for [`Rendering::Sarif`]. (What `--es-output`
     /// uploads is read this way.)
