@@ -980,9 +980,9 @@ fn scan_streamed(
     es_output: Option<&report::es_output::Destination>,
 ) -> Result<ExitCode, String> {
     // What `--es-output` uploads is kept in a spill of its own, after the reports'.
-    let upload = es_output.map(|_| {
+    let upload = es_output.map(|destination| {
         renderings.push(esaudit::stream::Rendering::Ecs);
-        renderings.len() - 1
+        (destination, renderings.len() - 1)
     });
     let mut streamed =
         esaudit::stream::scan(options, esaudit::stream::nodes_per_batch(), renderings)
@@ -995,13 +995,12 @@ fn scan_streamed(
     print_notices(&streamed.scan, &streamed.scanner_privileges);
     finish.write_with(|n, _, _, out| streamed.write(n, out))?;
     let gate_fails = finish.gate_fails_with(streamed.worst_gating, &streamed.scan);
-    let output_failed = match (es_output, upload) {
-        (Some(destination), Some(n)) => !uploaded(destination, gate_fails, || {
+    let output_failed = upload.is_some_and(|(destination, n)| {
+        !uploaded(destination, gate_fails, || {
             let (scan, results) = streamed.scan_and_results(n);
             report::es_output::send_results(scan, results, destination)
-        }),
-        _ => false,
-    };
+        })
+    });
     Ok(exit_code(&streamed.scan, gate_fails, output_failed))
 }
 

@@ -399,46 +399,29 @@ fn write_json(
     index: &Index,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    // The report with no results ends in `"results": []` and the closing brace; the
-    // results are spliced in between, as serde_json's pretty printer lays out an array.
-    let mut head = Vec::new();
-    report::json::write(scan, &mut head)?;
-    const EMPTY_TAIL: &[u8] = b"[]\n}\n";
+    // The report with no results, with the results spliced into its `"results": []`, as
+    // serde_json's pretty printer lays out an array.
+    let mut empty = Vec::new();
+    report::json::write(scan, &mut empty)?;
     if index.is_empty() {
-        return out.write_all(&head);
+        return out.write_all(&empty);
     }
-    let open = head
-        .len()
-        .checked_sub(EMPTY_TAIL.len())
-        .filter(|&open| &head[open..] == EMPTY_TAIL)
-        .ok_or_else(|| std::io::Error::other("the JSON report does not end in its results"))?;
-    out.write_all(&head[..open])?;
-    out.write_all(b"[\n")?;
+    let open = report::json::empty_results_at(&empty)?;
+    out.write_all(&empty[..open])?;
     for (i, run) in index.iter().enumerate() {
-        if i > 0 {
-            out.write_all(b",\n")?;
-        }
+        out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
         out.write_all(&read_run(spill, run)?)?;
     }
-    out.write_all(b"\n  ]\n}\n")
+    out.write_all(b"\n  ")?;
+    out.write_all(&empty[open..])
 }
 
 /// Where each target's run of results is in the spill: target id, offset, length.
 type Index = Vec<(String, u64, u64)>;
 
-/// The spills' files and indexes, or the first write that failed.
+/// The spills' reports, or the first write that failed.
 fn finish_spills(spills: Vec<Spill>) -> Result<Vec<SpilledReport>, ScanError> {
-    spills
-        .into_iter()
-        .map(|spill| {
-            let rendering = spill.rendering.clone();
-            spill.finish().map(|(spill, index)| SpilledReport {
-                rendering,
-                spill,
-                index,
-            })
-        })
-        .collect()
+    spills.into_iter().map(Spill::finish).collect()
 }
 
 /// Results written one per line as compact JSON.
@@ -501,77 +484,50 @@ impl Spill {
         }
     }
 
-    /// The file and its index in target order, or the write that failed.
-    fn finish(mut self) -> Result<(File, Index), ScanError> {
+    /// The report with its index in target order, or the write that failed.
+    fn finish(mut self) -> Result<SpilledReport, ScanError> {
         if let Some(e) = self.failure {
             return Err(ScanError::Input(format!("spill file: {e}")));
         }
         self.index.sort_by(|a, b| a.0.cmp(&b.0));
-        Ok((self.file, self.index))
+        Ok(SpilledReport {
+            rendering: self.rendering,
+            spill: self.file,
+            index: self.index,
+        })
     }
 }
 
-/// Renders each target's results (they are sorted, so a target's are consecutive): as the
-/// elements of the JSON report's `results` array, separated as serde_json separates them; as
-/// the target's table of findings or JUnit suite (`targets` has the batch's targets); or as
-/// compact JSON for SARIF (its failures) and ECS. A target with nothing to show in the table
-/// or in SARIF has no run.
+/// Renders each target's results (they are sorted, so a target's are consecutive), in
+/// parallel; `targets` has the batch's targets. A target with nothing to show has no run.
 fn render_runs(
     results: &[RuleResult],
     targets: &[crate::results::Target],
     rendering: &Rendering,
 ) -> Vec<(String, Vec<u8>)> {
-    let runs = results
+    let targets: std::collections::HashMap<&str, &crate::results::Target> =
+        targets.iter().map(|t| (t.id.as_str(), t)).collect();
+    results
         .chunk_by(|a, b| a.target == b.target)
-        .collect::<Vec<_>>();
-    match rendering {
-        Rendering::Junit => {
-            let targets: std::collections::HashMap<&str, &crate::results::Target> =
-                targets.iter().map(|t| (t.id.as_str(), t)).collect();
-            return runs
-                .into_par_iter()
-                .filter_map(|run| {
-                    let target = targets.get(run[0].target.as_str())?;
-                    let suite = report::junit::suite(target, &run.iter().collect::<Vec<_>>());
-                    Some((run[0].target.clone(), suite.into_bytes()))
-                })
-                .collect();
-        }
-        Rendering::Table { color } => {
-            return runs
-                .into_par_iter()
-                .filter_map(|run| {
-                    let findings: Vec<&RuleResult> =
-                        run.iter().filter(|r| report::table::shown(r)).collect();
-                    (!findings.is_empty()).then(|| {
-                        let text = report::table::findings(findings, *color);
-                        (run[0].target.clone(), text.into_bytes())
-                    })
-                })
-                .collect();
-        }
-        Rendering::Sarif(_) | Rendering::Ecs => {
-            // SARIF needs only the failures; ECS has a document per result.
-            let sarif = matches!(rendering, Rendering::Sarif(_));
-            return runs
-                .into_par_iter()
-                .filter_map(|run| {
-                    let mut text = Vec::new();
-                    for r in run
-                        .iter()
-                        .filter(|r| !sarif || r.status == crate::results::Status::Fail)
-                    {
-                        serde_json::to_writer(&mut text, r).expect("a result serialises");
-                        text.push(b'\n');
-                    }
-                    (!text.is_empty()).then(|| (run[0].target.clone(), text))
-                })
-                .collect();
-        }
-        Rendering::Json => {}
-    }
-    runs.into_par_iter()
-        .map(|run| {
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .filter_map(|run| {
+            let text = render_run(run, &targets, rendering)?;
+            Some((run[0].target.clone(), text))
+        })
+        .collect()
+}
+
+/// One target's results: as elements of the JSON report's `results` array, separated as
+/// serde_json separates them; as its table of findings or JUnit suite; or as compact JSON, one
+/// per line, for SARIF (its failures) and ECS. None when there is nothing to show.
+fn render_run(
+    run: &[RuleResult],
+    targets: &std::collections::HashMap<&str, &crate::results::Target>,
+    rendering: &Rendering,
+) -> Option<Vec<u8>> {
+    let text = match rendering {
+        Rendering::Json => {
             let mut text = Vec::with_capacity(run.len() * 1100);
             for (i, r) in run.iter().enumerate() {
                 if i > 0 {
@@ -581,9 +537,35 @@ fn render_runs(
                 report::json::push_pretty_element(&mut text, r, b"    ")
                     .expect("a result serialises");
             }
-            (run[0].target.clone(), text)
-        })
-        .collect()
+            text
+        }
+        Rendering::Table { color } => {
+            let findings: Vec<&RuleResult> =
+                run.iter().filter(|r| report::table::shown(r)).collect();
+            if findings.is_empty() {
+                return None;
+            }
+            report::table::findings(findings, *color).into_bytes()
+        }
+        Rendering::Junit => {
+            let target = targets.get(run[0].target.as_str())?;
+            report::junit::suite(target, &run.iter().collect::<Vec<_>>()).into_bytes()
+        }
+        Rendering::Sarif(_) | Rendering::Ecs => {
+            // SARIF needs only the failures; ECS has a document per result.
+            let sarif = matches!(rendering, Rendering::Sarif(_));
+            let mut text = Vec::new();
+            for r in run
+                .iter()
+                .filter(|r| !sarif || r.status == crate::results::Status::Fail)
+            {
+                serde_json::to_writer(&mut text, r).expect("a result serialises");
+                text.push(b'\n');
+            }
+            text
+        }
+    };
+    (!text.is_empty()).then_some(text)
 }
 
 fn scanner_privilege_results(results: &[RuleResult]) -> Vec<RuleResult> {

@@ -36,6 +36,19 @@ struct JsonReport<'a> {
     results: &'a [RuleResult],
 }
 
+/// Where the elements of the empty `"results": []` array of `document` (pretty JSON) go: the
+/// offset of its `]`. Reports whose results come one at a time (from a batched scan's spill)
+/// write the document up to there, the elements, then the rest. Text inside strings cannot
+/// match, as its quotes are escaped.
+pub fn empty_results_at(document: &[u8]) -> std::io::Result<usize> {
+    const EMPTY: &[u8] = b"\"results\": []";
+    document
+        .windows(EMPTY.len())
+        .position(|w| w == EMPTY)
+        .map(|at| at + EMPTY.len() - 1)
+        .ok_or_else(|| std::io::Error::other("the report has no empty results array"))
+}
+
 /// Appends `value` to `out` as serde_json's pretty printer lays out an element nested inside
 /// a document: each line indented by `indent`. Reports whose elements come one at a time
 /// (from a batched scan's spill) are spliced together with this, byte for byte the document

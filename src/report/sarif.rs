@@ -411,14 +411,7 @@ pub fn write<R: std::borrow::Borrow<RuleResult>>(
     // The log with no results, split where they go: `"results": [` | `]`. Its head does not
     // depend on the results; its tail (the run's properties) is written again at the end.
     let empty = serde_json::to_vec_pretty(&log(0))?;
-    let split = |log: &[u8]| {
-        const EMPTY: &[u8] = b"\"results\": []";
-        log.windows(EMPTY.len())
-            .position(|w| w == EMPTY)
-            .map(|at| at + EMPTY.len() - 1)
-            .ok_or_else(|| std::io::Error::other("the SARIF log has no results array"))
-    };
-    let open = split(&empty)?;
+    let open = super::json::empty_results_at(&empty)?;
     let mut written = 0usize;
     let mut element = Vec::new();
     // How many failures had no file, and the first few of them.
@@ -504,7 +497,7 @@ pub fn write<R: std::borrow::Borrow<RuleResult>>(
         out.write_all(&full)?;
     } else {
         out.write_all(b"\n      ")?;
-        out.write_all(&full[split(&full)?..])?;
+        out.write_all(&full[super::json::empty_results_at(&full)?..])?;
     }
     out.write_all(b"\n")?;
     let mut warnings = Vec::new();

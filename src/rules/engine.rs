@@ -911,7 +911,6 @@ impl Item {
         }
     }
 
-    /// A fact of an rbac item as text: strings as they are, lists joined, null as empty.
     /// [`Item::locate`], with the evidence the rule quotes: the fact it locates, else the
     /// first fact its message quotes.
     fn locate_evidence(&self, rule: &Rule, subject: &Subject) -> Located {
@@ -930,6 +929,7 @@ impl Item {
         located
     }
 
+    /// A fact of an rbac item as text: strings as they are, lists joined, null as empty.
     fn fact(&self, name: &str) -> Option<String> {
         Some(json_text(self.facts.as_ref()?.get(name)?, ", "))
     }
