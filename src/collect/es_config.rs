@@ -175,6 +175,8 @@ pub fn load_node(
             loose_files: vec![],
             files_only: false,
             suppressions,
+            hidden: None,
+            license: None,
         },
         errors,
     ))

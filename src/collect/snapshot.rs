@@ -16,10 +16,11 @@ pub struct ApiCall {
     pub key: &'static str,
     /// Path inside a snapshot. Support-diagnostics names where the bundle has the call.
     pub file: &'static str,
-    /// The request path for a cluster of 8.10 or later.
+    /// The request path for a cluster of the newest versions.
     pub path: &'static str,
-    /// The request path for older clusters, when it differs.
-    pub legacy_path: Option<&'static str>,
+    /// Paths for older clusters, oldest first: `(v, path)` is asked of a cluster before `v`
+    /// (query parameters that older versions reject).
+    pub legacy_paths: &'static [((u32, u32), &'static str)],
     /// The privilege the call needs, named in `error` results when it is refused.
     pub privilege: &'static str,
 }
@@ -27,10 +28,18 @@ pub struct ApiCall {
 impl ApiCall {
     /// The request path for a cluster of this major.minor version.
     pub fn path_for(&self, version: Option<(u32, u32)>) -> &'static str {
-        match (self.legacy_path, version) {
-            (Some(old), Some(v)) if v < (8, 10) => old,
-            _ => self.path,
-        }
+        let Some(v) = version else {
+            return self.path;
+        };
+        self.legacy_paths
+            .iter()
+            .find(|(before, _)| v < *before)
+            .map_or(self.path, |(_, path)| path)
+    }
+
+    /// Every path the call may be asked with.
+    pub fn paths(&self) -> impl Iterator<Item = &'static str> + '_ {
+        std::iter::once(self.path).chain(self.legacy_paths.iter().map(|(_, p)| *p))
     }
 }
 
@@ -87,7 +96,11 @@ pub const CALLS: &[ApiCall] = &[
         key: "security_api_keys",
         file: "esaudit/security_api_keys.json",
         path: "/_security/api_key?active_only=true&with_limited_by=true",
-        legacy_path: Some("/_security/api_key"),
+        // `with_limited_by` exists from 8.5, `active_only` from 8.10.
+        legacy_paths: &[
+            ((8, 5), "/_security/api_key"),
+            ((8, 10), "/_security/api_key?with_limited_by=true"),
+        ],
         privilege: "read_security (8.5+) or manage_api_key",
     },
     call(
@@ -129,7 +142,7 @@ const fn call(
         key,
         file,
         path,
-        legacy_path: None,
+        legacy_paths: &[],
         privilege,
     }
 }
@@ -630,9 +643,15 @@ mod tests {
                 .unwrap()
                 .contains("absent from the snapshot")
         );
+        let keys = call_for("security_api_keys").unwrap();
+        assert_eq!(keys.path_for(snap.version()), "/_security/api_key");
         assert_eq!(
-            ApiCall::path_for(call_for("security_api_keys").unwrap(), snap.version()),
-            "/_security/api_key"
+            keys.path_for(Some((8, 7))),
+            "/_security/api_key?with_limited_by=true"
+        );
+        assert_eq!(
+            keys.path_for(Some((8, 10))),
+            "/_security/api_key?active_only=true&with_limited_by=true"
         );
     }
 

@@ -60,6 +60,8 @@ pub struct NodeFacts {
     pub explicit: BTreeMap<String, bool>,
     /// Keys whose value needs an environment variable that has no default.
     pub unresolved: BTreeMap<String, Vec<String>>,
+    #[serde(flatten)]
+    pub hidden: Hidden,
     /// Effective bind addresses of the HTTP and transport layers.
     pub http_hosts: Vec<String>,
     pub transport_hosts: Vec<String>,
@@ -110,6 +112,7 @@ pub fn node_facts(node: &EsNode) -> NodeFacts {
     let ctx = DefaultContext {
         version: node.version,
         settings: s,
+        license: node.license.as_deref(),
     };
     let mut settings: BTreeMap<String, SettingValue> = s
         .keys()
@@ -171,6 +174,29 @@ pub fn node_facts(node: &EsNode) -> NodeFacts {
         settings,
         explicit,
         unresolved,
+        hidden: Hidden::of(node),
+    }
+}
+
+/// What an item's source holds back, as the rule functions read it: `setting`, `is_set` and
+/// `any_set` on a key it may hide cannot be judged (see [`crate::evidence::settings::HiddenSettings`]).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Hidden {
+    /// Why a hidden key cannot be read; empty when the source shows every setting.
+    pub hidden_reason: String,
+    /// `xpack.security.hide_settings` patterns of the cluster.
+    pub hidden_patterns: Vec<String>,
+}
+
+impl Hidden {
+    pub fn of(node: &EsNode) -> Hidden {
+        node.hidden
+            .as_ref()
+            .map(|h| Hidden {
+                hidden_reason: h.reason.clone(),
+                hidden_patterns: h.patterns.clone(),
+            })
+            .unwrap_or_default()
     }
 }
 
@@ -350,6 +376,8 @@ pub struct RealmFacts {
     pub settings: BTreeMap<String, SettingValue>,
     pub explicit: BTreeMap<String, bool>,
     pub urls: Vec<String>,
+    #[serde(flatten)]
+    pub hidden: Hidden,
     /// URLs that are not encrypted (`ldap://`, `http://`); for an Active Directory realm with no
     /// `url`, the implied `ldap://<domain>:389`.
     pub plaintext_urls: Vec<String>,
@@ -407,6 +435,7 @@ pub fn realms(node: &EsNode) -> Vec<RealmFacts> {
                 settings,
                 urls,
                 plaintext_urls,
+                hidden: Hidden::of(node),
             }
         })
         .collect()

@@ -141,6 +141,9 @@ pub struct Override {
 /// A certificate a node loaded, from `_ssl/certificates` (variable `cert`).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct LoadedCertificate {
+    /// The id results name it by, distinct within the cluster (see `certificate_objects`).
+    #[serde(skip)]
+    pub object: String,
     pub path: String,
     pub format: String,
     pub alias: String,
@@ -159,15 +162,38 @@ pub struct LoadedCertificate {
 }
 
 impl LoadedCertificate {
-    /// `certificate:<path>#<alias or serial>`.
+    /// `certificate:<path>#<alias or serial>`; the subject stands in for a path the answer
+    /// leaves null (8.0+ for some stores).
     pub fn object(&self) -> String {
         let which = if self.alias.is_empty() {
             &self.serial_number
         } else {
             &self.alias
         };
-        format!("certificate:{}#{which}", self.path)
+        let path = if self.path.is_empty() {
+            &self.subject_dn
+        } else {
+            &self.path
+        };
+        format!("certificate:{path}#{which}")
     }
+}
+
+/// Object ids of the loaded certificates, distinct: a CA and its leaf often come from one store
+/// under one alias (certutil and auto-configuration stores), so a shared id gets the serial.
+fn certificate_objects(certs: &[LoadedCertificate]) -> Vec<String> {
+    let plain: Vec<String> = certs.iter().map(LoadedCertificate::object).collect();
+    plain
+        .iter()
+        .zip(certs)
+        .map(|(object, c)| {
+            if plain.iter().filter(|o| *o == object).count() > 1 {
+                format!("{object}/{}", c.serial_number)
+            } else {
+                object.clone()
+            }
+        })
+        .collect()
 }
 
 /// Cluster-level security keys whose runtime value matters.
@@ -293,7 +319,8 @@ pub fn build(snapshot: ApiSnapshot, now_ms: i64) -> (EsCluster, Vec<EsNode>) {
             snapshot.why_missing("cluster_settings").unwrap_or_default(),
         ),
     };
-    let mut nodes = nodes(&snapshot, &name, &version_text, &overrides);
+    let license = license(&snapshot);
+    let mut nodes = nodes(&snapshot, &name, &version_text, &overrides, &license);
     let id = format!("cluster:{name}");
     let mut facts = ClusterFacts {
         name: name.clone(),
@@ -304,7 +331,7 @@ pub fn build(snapshot: ApiSnapshot, now_ms: i64) -> (EsCluster, Vec<EsNode>) {
         anonymous: anonymous(&snapshot),
         security: security(&snapshot),
         usage: usage(&snapshot),
-        license: license(&snapshot),
+        license,
         node_settings_read: snapshot.body("nodes").is_some(),
         nodes: nodes.len() as i64,
         scanner: scanner(&snapshot),
@@ -328,6 +355,11 @@ pub fn build(snapshot: ApiSnapshot, now_ms: i64) -> (EsCluster, Vec<EsNode>) {
         ),
         None => (vec![], snapshot.why_missing("ssl_certs")),
     };
+    let mut certificates = certificates;
+    let objects = certificate_objects(&certificates);
+    for (cert, object) in certificates.iter_mut().zip(objects) {
+        cert.object = object;
+    }
     for node in &mut nodes {
         node.id = format!("node:{name}/{}", node.name);
     }
@@ -502,39 +534,112 @@ fn scanner(s: &ApiSnapshot) -> ScannerFacts {
             ..Default::default()
         };
     };
-    let roles: Vec<String> = me
-        .get("roles")
+    let roles = strings(me.get("roles"));
+    let authentication_type = text(me.get("authentication_type"));
+    // Before 8.5 there is no `read_security`: reading users and roles takes `manage_security`,
+    // so a scanner needs it there.
+    let read_security_exists = s.version().is_none_or(|v| v >= (8, 5));
+    let excessive_privilege =
+        |p: &str| matches!(p, "all" | "manage") || (p == "manage_security" && read_security_exists);
+    let mut excessive = vec![];
+    if roles.iter().any(|r| r == "superuser") {
+        excessive.push("role superuser".to_string());
+    }
+    let granted = match s.body("security_user_privileges") {
+        Some(p) => Ok(strings(p.get("cluster"))),
+        // `_security/user/_privileges` refuses API keys (HTTP 400): judge the key's own role
+        // descriptors, found by the id `_authenticate` names.
+        None if authentication_type == "api_key" => api_key_cluster_privileges(s, me),
+        None => Err(s
+            .why_missing("security_user_privileges")
+            .unwrap_or_else(|| "the scanner's privileges were not read".into())),
+    };
+    let cluster = match granted {
+        Ok(cluster) => cluster,
+        Err(why) => {
+            return ScannerFacts {
+                why: format!("the scanner's own privileges are unknown: {why}"),
+                username: text(me.get("username")),
+                authentication_type,
+                roles,
+                ..Default::default()
+            };
+        }
+    };
+    for p in cluster.iter().filter(|p| excessive_privilege(p)) {
+        excessive.push(format!("cluster privilege {p}"));
+    }
+    ScannerFacts {
+        known: true,
+        why: String::new(),
+        username: text(me.get("username")),
+        authentication_type,
+        roles,
+        excessive,
+    }
+}
+
+/// The cluster privileges of the API key the scanner authenticated with: its own role
+/// descriptors, or its owner's (`limited_by`) when it has none.
+fn api_key_cluster_privileges(s: &ApiSnapshot, me: &Value) -> Result<Vec<String>, String> {
+    let id = text(me.pointer("/api_key/id"));
+    let keys = s.body("security_api_keys").ok_or_else(|| {
+        s.why_missing("security_api_keys")
+            .unwrap_or_else(|| "the API keys were not read".into())
+    })?;
+    let key = keys
+        .get("api_keys")
         .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|k| !id.is_empty() && k.get("id").and_then(Value::as_str) == Some(&id))
+        .ok_or_else(|| {
+            format!("the scanner authenticated with API key {id:?}, which GET /_security/api_key does not list")
+        })?;
+    let cluster_of = |descriptors: &Value| -> Vec<String> {
+        let mut out: Vec<String> = vec![];
+        let roles: Vec<&Value> = match descriptors {
+            Value::Object(m) => m.values().collect(),
+            Value::Array(items) => items
+                .iter()
+                .filter_map(Value::as_object)
+                .flat_map(|m| m.values())
+                .collect(),
+            _ => vec![],
+        };
+        for r in roles {
+            for p in strings(r.get("cluster")) {
+                if !out.contains(&p) {
+                    out.push(p);
+                }
+            }
+        }
+        out
+    };
+    match key.get("role_descriptors") {
+        Some(d) if d.as_object().is_some_and(|m| !m.is_empty()) => Ok(cluster_of(d)),
+        Some(_) => match key.get("limited_by") {
+            Some(owner) => Ok(cluster_of(owner)),
+            None => Err(format!(
+                "API key {id:?} has no role descriptors of its own and the answer does not say \
+                 what its owner holds (with_limited_by, 8.5+)"
+            )),
+        },
+        None => Err(format!(
+            "API key {id:?}: GET /_security/api_key lists a key's role descriptors from 8.5 on"
+        )),
+    }
+}
+
+fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
         .map(|r| {
             r.iter()
                 .filter_map(Value::as_str)
                 .map(String::from)
                 .collect()
         })
-        .unwrap_or_default();
-    let mut excessive = vec![];
-    if roles.iter().any(|r| r == "superuser") {
-        excessive.push("role superuser".to_string());
-    }
-    if let Some(cluster) = s
-        .body("security_user_privileges")
-        .and_then(|p| p.get("cluster"))
-        .and_then(Value::as_array)
-    {
-        for p in cluster.iter().filter_map(Value::as_str) {
-            if matches!(p, "all" | "manage_security" | "manage") {
-                excessive.push(format!("cluster privilege {p}"));
-            }
-        }
-    }
-    ScannerFacts {
-        known: true,
-        why: String::new(),
-        username: text(me.get("username")),
-        authentication_type: text(me.get("authentication_type")),
-        roles,
-        excessive,
-    }
+        .unwrap_or_default()
 }
 
 fn overrides(body: &Value) -> Vec<Override> {
@@ -643,7 +748,13 @@ fn flatten_json(prefix: &str, v: &Value, out: &mut Vec<(String, SettingValue)>) 
 
 /// The nodes of `_nodes/settings` (or a bundle's `nodes.json`), with the cluster's runtime
 /// overrides applied on top: what each node runs with now.
-fn nodes(s: &ApiSnapshot, cluster: &str, version: &str, overrides: &[Override]) -> Vec<EsNode> {
+fn nodes(
+    s: &ApiSnapshot,
+    cluster: &str,
+    version: &str,
+    overrides: &[Override],
+    license: &LicenseFacts,
+) -> Vec<EsNode> {
     let Some(Value::Object(map)) = s.body("nodes").and_then(|b| b.get("nodes")) else {
         return vec![];
     };
@@ -674,6 +785,10 @@ fn nodes(s: &ApiSnapshot, cluster: &str, version: &str, overrides: &[Override]) 
             ));
         }
         let parsed = EsVersion::parse(node_version);
+        let hide_settings = settings
+            .value("xpack.security.hide_settings")
+            .map(SettingValue::as_list)
+            .unwrap_or_default();
         out.push(EsNode {
             id: String::new(),
             cluster: cluster.to_string(),
@@ -697,6 +812,8 @@ fn nodes(s: &ApiSnapshot, cluster: &str, version: &str, overrides: &[Override]) 
             files_only: false,
             suppressions: vec![],
             rbac: None,
+            hidden: Some(super::settings::HiddenSettings::nodes_info(hide_settings)),
+            license: license.known.then(|| license.kind.clone()),
         });
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
@@ -733,6 +850,7 @@ fn loaded_certificate(c: &Value, now_ms: i64) -> LoadedCertificate {
             part.starts_with("cn=") && (part.ends_with(" ca") || part.ends_with("-ca"))
         });
     LoadedCertificate {
+        object: String::new(),
         path: text(c.get("path")),
         format: text(c.get("format")),
         alias,

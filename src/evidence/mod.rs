@@ -150,6 +150,11 @@ pub struct EsNode {
     pub files_only: bool,
     /// `# esaudit: ignore[...]` comments found in the node's YAML config.
     pub suppressions: Vec<InlineSuppression>,
+    /// Settings the source cannot show (a node read from `_nodes/settings`): a rule that needs
+    /// one of them cannot be judged, rather than judging its absence.
+    pub hidden: Option<settings::HiddenSettings>,
+    /// The cluster's licence type, when its API reported it (6.x/7.x security follows it).
+    pub license: Option<String>,
 }
 
 impl EsNode {
@@ -175,6 +180,8 @@ impl EsNode {
             loose_files: files,
             files_only: true,
             suppressions: vec![],
+            hidden: None,
+            license: None,
         }
     }
 }

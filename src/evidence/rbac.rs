@@ -101,6 +101,9 @@ pub struct ApiKey {
     pub owner: String,
     pub realm: String,
     pub role_descriptors: Vec<Role>,
+    /// The answer listed the key's role descriptors (8.5 and later do; before, a key's own
+    /// restrictions cannot be read through the API).
+    pub descriptors_shown: bool,
     /// The owner's roles when the key was made; `None` when the answer did not include them.
     pub limited_by: Option<Vec<Role>>,
     /// Cross-cluster keys: `access.search` and `access.replication` grants.
@@ -132,6 +135,10 @@ pub struct RbacItem {
     pub location: Option<Location>,
     /// What the rules read (the scope's CEL variable).
     pub facts: serde_json::Value,
+    /// Why facts left out of `facts` are unknown (a 7.x API key's role descriptors): a rule
+    /// that reads one cannot be judged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hidden: Option<String>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -605,6 +612,7 @@ pub fn from_api(snapshot: &ApiSnapshot) -> Rbac {
                 owner: text("username"),
                 realm: text("realm"),
                 role_descriptors: roles_of_map(k.get("role_descriptors")),
+                descriptors_shown: k.get("role_descriptors").is_some(),
                 limited_by: k.get("limited_by").map(|l| roles_of_map(Some(l))),
                 access: access
                     .map(|a| {
@@ -1008,6 +1016,7 @@ pub fn analyse(rbac: &Rbac, now_ms: i64) -> Vec<RbacItem> {
                 "writes": f.writes,
                 "admin_level": f.admin_level(),
             }),
+            hidden: None,
         });
     }
     for user in &rbac.users {
@@ -1054,6 +1063,7 @@ pub fn analyse(rbac: &Rbac, now_ms: i64) -> Vec<RbacItem> {
                 "deprecated_roles": deprecated_roles,
                 "hash_scheme": user.hash_scheme,
             }),
+            hidden: None,
         });
     }
     for m in &rbac.role_mappings {
@@ -1106,6 +1116,7 @@ pub fn analyse(rbac: &Rbac, now_ms: i64) -> Vec<RbacItem> {
                 "templates": templated_sources,
                 "deprecated_roles": deprecated_roles,
             }),
+            hidden: None,
         });
     }
     let users: BTreeMap<&str, &User> = rbac.users.iter().map(|u| (u.name.as_str(), u)).collect();
@@ -1177,7 +1188,24 @@ pub fn analyse(rbac: &Rbac, now_ms: i64) -> Vec<RbacItem> {
                 "cross_cluster_broad": k.key_type == "cross_cluster" && !broad_access.is_empty(),
                 "broad_access": broad_access,
             }),
+            hidden: None,
         });
+        // Before 8.5 the API does not list a key's own role descriptors: whether it is
+        // restricted or holds all its owner's rights cannot be told.
+        if !k.descriptors_shown
+            && k.key_type != "cross_cluster"
+            && let Some(item) = items.last_mut()
+            && let Some(facts) = item.facts.as_object_mut()
+        {
+            for unknown in ["inherits_owner", "superuser_equivalent", "own_why"] {
+                facts.remove(unknown);
+            }
+            item.hidden = Some(
+                "the API key's role descriptors are unknown: GET /_security/api_key lists them \
+                 from Elasticsearch 8.5 on"
+                    .into(),
+            );
+        }
     }
     let mut per_account: BTreeMap<&str, usize> = BTreeMap::new();
     for t in &rbac.service_tokens {
@@ -1201,6 +1229,7 @@ pub fn analyse(rbac: &Rbac, now_ms: i64) -> Vec<RbacItem> {
                 "tokens_for_account": per_account[t.account.as_str()],
                 "first_of_account": first,
             }),
+            hidden: None,
         });
     }
     items

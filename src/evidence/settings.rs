@@ -139,6 +139,67 @@ impl Settings {
     }
 }
 
+/// Settings a source holds back: the nodes info API (`_nodes/settings`) filters every setting
+/// Elasticsearch marks `Filtered`, so a key absent from its answer may still be set on the node.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct HiddenSettings {
+    /// Why such a key cannot be read, in words for the report.
+    pub reason: String,
+    /// Extra patterns the cluster hides (`xpack.security.hide_settings`; `*` matches any text).
+    pub patterns: Vec<String>,
+}
+
+impl HiddenSettings {
+    /// The nodes info API's filter, as Elasticsearch 7.x-9.x applies it.
+    pub fn nodes_info(hide_settings: Vec<String>) -> HiddenSettings {
+        HiddenSettings {
+            reason: "the nodes info API (_nodes/settings) does not return it; scan the node's \
+                     elasticsearch.yml to judge it"
+                .into(),
+            patterns: hide_settings,
+        }
+    }
+
+    /// Whether `key` may be set on the node without showing in the source.
+    pub fn hides(&self, key: &str) -> bool {
+        filtered_by_nodes_info(key) || self.patterns.iter().any(|p| simple_match(p, key))
+    }
+}
+
+/// Settings `_nodes/settings` never returns: every TLS sub-setting but `enabled` (stores,
+/// keys, certificates, trust, protocols, ciphers, verification and client authentication are
+/// all `Property.Filtered` in Elasticsearch's SSL settings), realm bind DNs, the security
+/// settings of transport profiles, and secure settings (which live in the keystore).
+pub fn filtered_by_nodes_info(key: &str) -> bool {
+    if let Some(i) = key.find(".ssl.") {
+        return &key[i + 5..] != "enabled";
+    }
+    let last = key.rsplit('.').next().unwrap_or(key);
+    (key.starts_with("xpack.security.authc.realms.") && last == "bind_dn")
+        || (key.starts_with("transport.profiles.") && key.contains(".xpack.security."))
+        || last.starts_with("secure_")
+}
+
+/// Elasticsearch's simple wildcard match: `*` stands for any text, nothing else is special.
+fn simple_match(pattern: &str, text: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or_default();
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty();
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
+}
+
 /// Replaces `${VAR}` / `${VAR:default}` placeholders by their defaults. Returns the text, the
 /// variables that have no default, and whether any placeholder was present.
 pub fn substitute_placeholders(text: &str) -> (String, Vec<String>, bool) {
@@ -163,10 +224,12 @@ pub fn substitute_placeholders(text: &str) -> (String, Vec<String>, bool) {
     (out, unresolved, found)
 }
 
-/// A default that depends on the node: the version line, or another setting.
+/// A default that depends on the node: the version line, another setting, or the licence.
 pub struct DefaultContext<'a> {
     pub version: EsVersion,
     pub settings: &'a Settings,
+    /// The cluster's licence type, when its API reported it.
+    pub license: Option<&'a str>,
 }
 
 impl DefaultContext<'_> {
@@ -192,6 +255,14 @@ pub fn default_protocols(version: EsVersion) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
 }
 
+/// Whether a 6.x/7.x licence type turns security on when `xpack.security.enabled` is unset.
+pub fn license_secures(license: &str) -> bool {
+    matches!(
+        license.to_ascii_lowercase().as_str(),
+        "gold" | "platinum" | "enterprise"
+    )
+}
+
 /// Audit event types recorded when `events.include` is unset.
 pub const DEFAULT_AUDIT_EVENTS: &[&str] = &[
     "access_denied",
@@ -211,9 +282,9 @@ pub fn default_value(key: &str, ctx: &DefaultContext) -> Option<SettingValue> {
     use SettingValue::{Bool, List, Text};
     let v = ctx.version;
     Some(match key {
-        // 6.x/7.x: off on Basic/Trial unless set; the licence is unknown offline, and an
-        // unset value is judged as off (see ES-SEC-002).
-        "xpack.security.enabled" => Bool(v.major >= 8),
+        // 6.x/7.x: on for Gold and above, off on Basic and Trial unless set. Offline the
+        // licence is unknown and an unset value is judged as off (see ES-SEC-002).
+        "xpack.security.enabled" => Bool(v.major >= 8 || ctx.license.is_some_and(license_secures)),
         "xpack.security.http.ssl.enabled" | "xpack.security.transport.ssl.enabled" => Bool(false),
         "xpack.security.autoconfiguration.enabled" if v.major >= 8 => Bool(true),
         "xpack.security.enrollment.enabled" if v.major >= 8 => Bool(false),
@@ -284,6 +355,35 @@ mod tests {
             substitute_placeholders("plain"),
             ("plain".into(), vec![], false)
         );
+    }
+
+    #[test]
+    fn nodes_info_filters_tls_bind_and_profile_security() {
+        let hidden = HiddenSettings::nodes_info(vec!["xpack.notification.*.secret".into()]);
+        for key in [
+            "xpack.security.http.ssl.keystore.path",
+            "xpack.security.transport.ssl.verification_mode",
+            "xpack.security.transport.ssl.client_authentication",
+            "xpack.security.authc.realms.ldap.corp.ssl.certificate_authorities",
+            "xpack.security.authc.realms.ldap.corp.bind_dn",
+            "transport.profiles.client.xpack.security.filter.allow",
+            "xpack.notification.slack.secret",
+        ] {
+            assert!(hidden.hides(key), "{key}");
+        }
+        for key in [
+            "xpack.security.http.ssl.enabled",
+            "xpack.security.transport.ssl.enabled",
+            "xpack.security.transport.filter.allow",
+            "transport.profiles.client.port",
+            "xpack.security.authc.realms.ldap.corp.url",
+            "xpack.notification.slack.secrets",
+        ] {
+            assert!(!hidden.hides(key), "{key}");
+        }
+        assert!(simple_match("*", "anything"));
+        assert!(simple_match("a*c*e", "abcde"));
+        assert!(!simple_match("a*c*e", "abcdef"));
     }
 
     #[test]

@@ -175,7 +175,9 @@ fn where_cell(r: &RuleResult) -> String {
     )
 }
 
-fn result_row(out: &mut String, r: &RuleResult) {
+/// One row of the results table; `also` names the other rules that could not be judged on the
+/// same target for the same reason (one row per cause, not per rule).
+fn result_row(out: &mut String, r: &RuleResult, also: &[&str]) {
     let mut more = String::new();
     if let Some(e) = &r.evidence {
         let _ = write!(more, "<div>Found <code>{}</code>", escape(&e.actual));
@@ -218,14 +220,24 @@ fn result_row(out: &mut String, r: &RuleResult) {
     let _ = writeln!(
         out,
         "<tr data-sev=\"{sev}\" data-status=\"{st}\" data-cat=\"{cat}\">\
-         <td><span class=\"chip s-{sev}\">{sev}</span><span class=\"status t-{st}\">{label}</span></td>\
-         <td><a class=\"rid\" href=\"#rule-{rule}\">{rule}</a><span class=\"sub\">{target}</span></td>\
+         <td>{chip}<span class=\"status t-{st}\">{label}</span></td>\
+         <td><a class=\"rid\" href=\"#rule-{rule}\">{rule}</a>{also}<span class=\"sub\">{target}</span></td>\
          <td class=\"where\">{place}</td>\
          <td><details><summary>{message}{baseline}</summary><div class=\"more\">{more}</div></details></td></tr>",
         sev = r.severity.as_str(),
         st = r.status.as_str(),
         cat = r.category.as_str(),
         label = status_label(r.status),
+        // Could-not-judge is information, not an alarm: no severity chip.
+        chip = if r.status == Status::Error {
+            String::new()
+        } else {
+            format!("<span class=\"chip s-{0}\">{0}</span>", r.severity.as_str())
+        },
+        also = also
+            .iter()
+            .map(|id| format!(", <a class=\"rid\" href=\"#rule-{0}\">{0}</a>", escape(id)))
+            .collect::<String>(),
         rule = escape(&r.rule),
         target = escape(&r.target),
         place = where_cell(r),
@@ -406,8 +418,21 @@ pub fn render(scan: &Scan) -> String {
     );
     let mut ordered: Vec<&RuleResult> = scan.results.iter().collect();
     ordered.sort_by_key(|r| (r.status, std::cmp::Reverse(r.severity), &r.rule, &r.target));
+    // Results that could not be judged on one target for one reason share a row.
+    let mut causes: std::collections::HashMap<(&str, &str), Vec<&str>> =
+        std::collections::HashMap::new();
+    for r in ordered.iter().filter(|r| r.status == Status::Error) {
+        causes
+            .entry((r.target.as_str(), r.message.as_str()))
+            .or_default()
+            .push(r.rule.as_str());
+    }
     for r in ordered {
-        result_row(&mut out, r);
+        if r.status != Status::Error {
+            result_row(&mut out, r, &[]);
+        } else if let Some(rules) = causes.remove(&(r.target.as_str(), r.message.as_str())) {
+            result_row(&mut out, r, &rules[1..]);
+        }
     }
     out.push_str(
         "</tbody></table><div id=\"empty\" hidden>No result matches these filters.</div>\n",

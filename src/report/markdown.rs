@@ -240,11 +240,22 @@ pub fn render(scan: &Scan) -> String {
         for e in &scan.input_errors {
             let _ = writeln!(out, "- `{}`: {}", inline(&e.path), inline(&e.message));
         }
+        // One line per target and cause, naming every rule it blocks.
+        let mut causes: Vec<(&RuleResult, Vec<&str>)> = vec![];
         for r in errors {
+            match causes
+                .iter_mut()
+                .find(|(first, _)| first.target == r.target && first.message == r.message)
+            {
+                Some((_, rules)) => rules.push(&r.rule),
+                None => causes.push((r, vec![&r.rule])),
+            }
+        }
+        for (r, rules) in causes {
             let _ = writeln!(
                 out,
                 "- `{}` on {} at `{}`: {}",
-                r.rule,
+                rules.join("`, `"),
                 inline(&r.target),
                 inline(&super::place(r)),
                 inline(&r.message)

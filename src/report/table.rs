@@ -106,18 +106,17 @@ pub fn findings(shown: Vec<&RuleResult>, color: bool) -> String {
                 continue;
             };
             let (_, rules) = error_rules.remove(pos);
-            match rules.len() {
-                1 => rules[0].to_string(),
-                n => format!("{} (+{} more)", rules[0], n - 1),
-            }
+            rules.join(", ")
         } else {
             r.rule.clone()
         };
-        let sev = Cell::new(r.severity.as_str());
-        let sev = if color {
-            sev.fg(severity_color(r.severity))
+        // Could-not-judge is information, not an alarm: no severity, no colour.
+        let sev = if r.status == Status::Error {
+            Cell::new("-")
+        } else if color {
+            Cell::new(r.severity.as_str()).fg(severity_color(r.severity))
         } else {
-            sev
+            Cell::new(r.severity.as_str())
         };
         let line = r
             .location
@@ -133,6 +132,8 @@ pub fn findings(shown: Vec<&RuleResult>, color: bool) -> String {
         }
         let status = if r.baseline {
             "fail (baseline)"
+        } else if r.status == Status::Error {
+            "not judged"
         } else {
             r.status.as_str()
         };

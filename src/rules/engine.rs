@@ -271,6 +271,7 @@ impl Engine {
                     verdict(
                         c,
                         &ctx,
+                        None,
                         || None,
                         || {
                             rule.message
@@ -385,7 +386,7 @@ impl Engine {
                     let mut item =
                         Item::new(Scope::ClusterCertificate, to_cel(cert), cert.path.clone());
                     item.own = Some(api_located(
-                        &cert.object(),
+                        &cert.object,
                         format!("{} (expires {})", cert.subject_dn, cert.expiry),
                     ));
                     items.push(item);
@@ -544,6 +545,7 @@ impl Engine {
             verdict(
                 c,
                 ctx,
+                item.hidden.as_deref(),
                 || unresolved_error(item, locate()),
                 || fail_message(rule, item, locate()),
             )
@@ -723,6 +725,7 @@ fn result_of(
 fn verdict(
     c: &Compiled,
     ctx: &Context,
+    hidden: Option<&str>,
     pre_check: impl FnOnce() -> Option<(Status, String)>,
     fail: impl FnOnce() -> String,
 ) -> (Status, String) {
@@ -754,7 +757,7 @@ fn verdict(
                         format!("the rule's `requires` gave {other:?}, not a string"),
                     );
                 }
-                Some(Err(e)) => return (Status::Error, cel_error_message(&e)),
+                Some(Err(e)) => return (Status::Error, item_error_message(&e, hidden)),
             }
             match Value::resolve(&programs.check, ctx) {
                 Ok(Value::Bool(true)) => (Status::Pass, rule.title.clone()),
@@ -763,14 +766,14 @@ fn verdict(
                     Status::Error,
                     format!("the rule's check gave {other:?}, not a boolean"),
                 ),
-                Err(e) => (Status::Error, cel_error_message(&e)),
+                Err(e) => (Status::Error, item_error_message(&e, hidden)),
             }
         }
         Some(Ok(other)) => (
             Status::Error,
             format!("the rule's `when` gave {other:?}, not a boolean"),
         ),
-        Some(Err(e)) => (Status::Error, cel_error_message(&e)),
+        Some(Err(e)) => (Status::Error, item_error_message(&e, hidden)),
     }
 }
 
@@ -824,8 +827,23 @@ fn fail_message(rule: &Rule, item: &Item, located: &Located) -> String {
     message
 }
 
+/// Why a rule could not be judged when its expression stopped with an error: the catalog's
+/// functions say so in words (a hidden or unresolved setting); anything else is a fault of the
+/// rule, reported as such.
 fn cel_error_message(e: &ExecutionError) -> String {
-    format!("could not evaluate the rule: {e}")
+    match e {
+        ExecutionError::FunctionError { message, .. } => format!("cannot judge: {message}"),
+        other => format!("could not evaluate the rule: {other}"),
+    }
+}
+
+/// [`cel_error_message`] for an item whose value leaves out the facts its source cannot show:
+/// a rule that reads one of them cannot be judged, for that reason.
+fn item_error_message(e: &ExecutionError, hidden: Option<&str>) -> String {
+    match (e, hidden) {
+        (ExecutionError::NoSuchKey(_), Some(why)) => format!("cannot judge: {why}"),
+        _ => cel_error_message(e),
+    }
 }
 
 /// One thing a rule is judged on.
@@ -846,6 +864,9 @@ struct Item {
     error: Option<String>,
     /// Why no rule of the item's scope applies (RBAC on a cluster with security off).
     not_applicable: Option<String>,
+    /// Why facts left out of the item's value are unknown (TLS details of a node read from
+    /// its API): a rule that reads one cannot be judged.
+    hidden: Option<String>,
     /// Settings the item's `locate` keys are looked up in, when not the subject's own
     /// (the options of a pipeline plugin).
     settings: Option<Settings>,
@@ -905,6 +926,7 @@ impl Item {
             suggestion: None,
             error: None,
             not_applicable: None,
+            hidden: None,
             settings: None,
             anchor: None,
             facts: None,
@@ -1160,9 +1182,19 @@ fn items(node: &EsNode, facts: &NodeFacts, files: &[SecurityFile], warning_days:
     }
     items.push(Item::new(Scope::EsNode, Value::Null, node.name.clone()));
     for ctx in contexts {
-        let mut item = Item::new(Scope::EsTlsContext, to_cel(&ctx), ctx.name.clone());
+        let value = match &node.hidden {
+            Some(hidden) => shown_tls_facts(&ctx, hidden),
+            None => to_cel(&ctx),
+        };
+        let mut item = Item::new(Scope::EsTlsContext, value, ctx.name.clone());
         item.prefix = Some(ctx.prefix.clone());
         item.sources = ctx.sources.clone();
+        item.hidden = node.hidden.as_ref().map(|h| {
+            format!(
+                "{}.* (all but enabled) is unknown: {}",
+                ctx.prefix, h.reason
+            )
+        });
         items.push(item);
     }
     for realm in derive::realms(node) {
@@ -1175,7 +1207,27 @@ fn items(node: &EsNode, facts: &NodeFacts, files: &[SecurityFile], warning_days:
         items.push(item);
     }
     for filter in derive::ip_filters(node, facts) {
-        let mut item = Item::new(Scope::EsIpFilter, to_cel(&filter), filter.name.clone());
+        // A transport profile's own lists are among the settings the nodes info API hides.
+        let hidden = node.hidden.as_ref().filter(|_| filter.layer == "profile");
+        let value = match hidden {
+            Some(_) => {
+                let mut v = serde_json::to_value(&filter).unwrap_or_default();
+                if let Some(map) = v.as_object_mut() {
+                    for unknown in ["allow", "deny", "shadowed", "allow_everything"] {
+                        map.remove(unknown);
+                    }
+                }
+                json_to_cel(&v)
+            }
+            None => to_cel(&filter),
+        };
+        let mut item = Item::new(Scope::EsIpFilter, value, filter.name.clone());
+        item.hidden = hidden.map(|h| {
+            format!(
+                "{}.allow and .deny are unknown: {}",
+                filter.prefix, h.reason
+            )
+        });
         item.prefix = Some(filter.prefix.clone());
         // Rules a listener takes by fallback are located where they are written.
         if !filter.inherited_from.is_empty() {
@@ -1234,6 +1286,35 @@ fn items(node: &EsNode, facts: &NodeFacts, files: &[SecurityFile], warning_days:
     items
 }
 
+/// The facts of a TLS context that a source hiding its TLS sub-settings still shows: where it
+/// applies and whether it is enabled. A rule reading any other fact cannot be judged.
+fn shown_tls_facts(
+    ctx: &tls::TlsContext,
+    hidden: &crate::evidence::settings::HiddenSettings,
+) -> Value {
+    let serde_json::Value::Object(mut all) = serde_json::to_value(ctx).unwrap_or_default() else {
+        return Value::Null;
+    };
+    all.retain(|k, _| {
+        matches!(
+            k.as_str(),
+            "name" | "layer" | "prefix" | "server" | "enabled"
+        )
+    });
+    let shown = ctx
+        .settings
+        .get("enabled")
+        .map(|v| serde_json::json!({ "enabled": v }));
+    all.insert(
+        "settings".into(),
+        shown.unwrap_or_else(|| serde_json::json!({})),
+    );
+    all.insert("explicit".into(), serde_json::json!({}));
+    all.insert("hidden_reason".into(), hidden.reason.clone().into());
+    all.insert("hidden_patterns".into(), serde_json::json!(hidden.patterns));
+    json_to_cel(&serde_json::Value::Object(all))
+}
+
 /// The items of the rbac scopes, for any subject: a node's file realm, or a cluster's security
 /// APIs. A file-defined object points at its file, line and column; an API object has no path
 /// (its `location.object` names it). Each part that could not be read (`missing`) becomes an
@@ -1243,6 +1324,7 @@ fn rbac_items(analysed: Vec<RbacItem>, missing: &[(Scope, String)]) -> Vec<Item>
         .into_iter()
         .map(|a| {
             let mut item = Item::new(a.scope, json_to_cel(&a.facts), a.name);
+            item.hidden = a.hidden;
             let mut own = api_located(&a.object, String::new());
             own.location = a.location.unwrap_or_default();
             item.own = Some(own);
@@ -1419,11 +1501,62 @@ fn setting(ftx: &FunctionContext, key: Arc<String>) -> ResolveResult {
             names.join(", ")
         )));
     }
-    Ok(field_value(this, "settings", &key).unwrap_or(Value::Null))
+    match field_value(this, "settings", &key) {
+        Some(v) => Ok(v),
+        None => match hidden(this, &key) {
+            Some(why) => Err(ftx.error(why)),
+            None => Ok(Value::Null),
+        },
+    }
 }
 
 fn is_set(ftx: &FunctionContext, key: Arc<String>) -> Result<bool, ExecutionError> {
-    Ok(field_value(target(ftx)?, "explicit", &key).is_some())
+    let this = target(ftx)?;
+    if field_value(this, "explicit", &key).is_some() {
+        return Ok(true);
+    }
+    match hidden(this, &key) {
+        Some(why) => Err(ftx.error(why)),
+        None => Ok(false),
+    }
+}
+
+/// A top-level field of an item's value.
+fn top_field(this: &dyn Val, name: &str) -> Option<Value> {
+    let v = this.as_indexer()?.get(&CelString::from(name)).ok()?;
+    Value::try_from(&*v).ok()
+}
+
+/// Why `key` (relative to the item's `prefix`, if it has one) cannot be read from the item's
+/// source, when the source holds it back; see [`derive::Hidden`].
+fn hidden(this: &dyn Val, key: &str) -> Option<String> {
+    let Some(Value::String(reason)) = top_field(this, "hidden_reason") else {
+        return None;
+    };
+    if reason.is_empty() {
+        return None;
+    }
+    let full = match top_field(this, "prefix") {
+        Some(Value::String(p)) if !p.is_empty() => format!("{p}.{key}"),
+        _ => key.to_string(),
+    };
+    let patterns = match top_field(this, "hidden_patterns") {
+        Some(Value::List(l)) => l
+            .iter()
+            .filter_map(|v| match v {
+                Value::String(s) => Some(s.to_string()),
+                _ => None,
+            })
+            .collect(),
+        _ => vec![],
+    };
+    let hides = crate::evidence::settings::HiddenSettings {
+        reason: String::new(),
+        patterns,
+    };
+    hides
+        .hides(&full)
+        .then(|| format!("{full} is unknown: {reason}"))
 }
 
 fn any_set(ftx: &FunctionContext, prefix: Arc<String>) -> Result<bool, ExecutionError> {
@@ -1432,13 +1565,21 @@ fn any_set(ftx: &FunctionContext, prefix: Arc<String>) -> Result<bool, Execution
         .as_indexer()
         .and_then(|i| i.get(&CelString::from("explicit")).ok())
         .and_then(|v| Value::try_from(&*v).ok());
-    Ok(match explicit {
+    let found = match explicit {
         Some(Value::Map(m)) => m.map.keys().any(|k| match k {
             Key::String(s) => s.starts_with(prefix.as_str()),
             _ => false,
         }),
         _ => false,
-    })
+    };
+    // Nothing shown under the prefix: the source may hide what is there.
+    if !found && let Some(why) = hidden(this, &format!("{prefix}x")) {
+        let reason = why
+            .split_once(" is unknown: ")
+            .map_or(why.as_str(), |(_, r)| r);
+        return Err(ftx.error(format!("settings under {prefix} are unknown: {reason}")));
+    }
+    Ok(found)
 }
 
 fn list(ftx: &FunctionContext, key: Arc<String>) -> ResolveResult {

@@ -642,9 +642,7 @@ async fn handle(
         };
     }
     let strip = |p: &'static str| p.split('?').next().unwrap_or(p);
-    let call = CALLS
-        .iter()
-        .find(|c| strip(c.path) == path || c.legacy_path.is_some_and(|l| strip(l) == path));
+    let call = CALLS.iter().find(|c| c.paths().any(|p| strip(p) == path));
     match call.and_then(|c| std::fs::read(state.dir.join(c.file)).ok()) {
         Some(bytes) => Response::builder()
             .status(200)
