@@ -177,6 +177,8 @@ pub fn load_node(
             suppressions,
             hidden: None,
             license: None,
+            paired_with: None,
+            drift: vec![],
         },
         errors,
     ))

@@ -711,6 +711,10 @@ pub struct SettingFacts {
     /// The 6.x realm form `xpack.security.authc.realms.<name>.<setting>` (the 7.0+ form puts
     /// the realm type first).
     pub legacy_realm: bool,
+    /// The node was also read through its cluster's API in this scan (see `pairing`).
+    pub paired: bool,
+    /// What the running node has instead of this value, when they differ; else empty.
+    pub running: String,
 }
 
 pub fn setting_facts(node: &EsNode) -> Vec<SettingFacts> {
@@ -740,6 +744,23 @@ pub fn setting_facts(node: &EsNode) -> Vec<SettingFacts> {
                 suggestion: catalog::suggestion(&e.key).unwrap_or_default(),
                 removed: catalog::removed_setting(&e.key),
                 secure_only: catalog::is_secure_only(&e.key),
+                paired: node.paired_with.is_some(),
+                running: node
+                    .drift
+                    .iter()
+                    .find(|d| d.key == e.key && s.get(&e.key).is_some_and(|l| std::ptr::eq(l, e)))
+                    .map(|d| {
+                        let shown = if secret {
+                            "(secret, not shown)"
+                        } else {
+                            &d.running
+                        };
+                        match d.via.as_str() {
+                            "" => shown.to_string(),
+                            via => format!("{shown} ({via})"),
+                        }
+                    })
+                    .unwrap_or_default(),
                 secret,
                 legacy_realm,
             }

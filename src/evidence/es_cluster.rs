@@ -221,8 +221,30 @@ pub fn add_all(
     for snapshot in std::mem::take(&mut deployment.api_snapshots) {
         let published = node_publish_addresses(&snapshot);
         let (mut cluster, nodes) = build(snapshot, now_ms);
+        let runtime: Vec<(String, String)> = cluster
+            .facts
+            .overrides
+            .iter()
+            .map(|o| (o.key.clone(), o.scope.clone()))
+            .collect();
         let mut ids = vec![];
         for mut node in nodes {
+            let own: Vec<(String, u16)> = published
+                .iter()
+                .filter(|(name, _)| *name == node.name)
+                .map(|(_, spec)| (spec.host.clone(), spec.port))
+                .collect();
+            // The same node read from its folder in this scan: one target, files and API joined.
+            if let Some(i) = super::pairing::partner(&deployment.nodes, &node, &own, |n| {
+                super::endpoint::declared_addresses(n)
+                    .into_iter()
+                    .map(|a| (a.host, a.port))
+                    .collect()
+            }) {
+                super::pairing::join(&mut deployment.nodes[i], node, &runtime);
+                ids.push(deployment.nodes[i].id.clone());
+                continue;
+            }
             if deployment.nodes.iter().any(|n| n.id == node.id) {
                 node.id = format!("{}@{}", node.id, cluster.facts.source);
             }
@@ -814,6 +836,8 @@ fn nodes(
             rbac: None,
             hidden: Some(super::settings::HiddenSettings::nodes_info(hide_settings)),
             license: license.known.then(|| license.kind.clone()),
+            paired_with: None,
+            drift: vec![],
         });
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));

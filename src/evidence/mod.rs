@@ -11,6 +11,7 @@ pub mod derive;
 pub mod endpoint;
 pub mod es_cluster;
 pub mod files;
+pub mod pairing;
 pub mod rbac;
 pub mod settings;
 pub mod tls;
@@ -155,6 +156,10 @@ pub struct EsNode {
     pub hidden: Option<settings::HiddenSettings>,
     /// The cluster's licence type, when its API reported it (6.x/7.x security follows it).
     pub license: Option<String>,
+    /// For a node read from files: the cluster API that also described it (see `pairing`).
+    pub paired_with: Option<String>,
+    /// Settings its file and the running node disagree on.
+    pub drift: Vec<pairing::Drift>,
 }
 
 impl EsNode {
@@ -182,6 +187,8 @@ impl EsNode {
             suppressions: vec![],
             hidden: None,
             license: None,
+            paired_with: None,
+            drift: vec![],
         }
     }
 }

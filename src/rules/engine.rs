@@ -169,9 +169,10 @@ impl Engine {
                     "es_node"
                 }
                 .into(),
-                source: match &n.api_source {
-                    Some(source) => format!("{source} (_nodes/settings)"),
-                    None => n.config_path.clone(),
+                source: match (&n.api_source, &n.paired_with) {
+                    (Some(source), _) => format!("{source} (_nodes/settings)"),
+                    (None, Some(api)) => format!("{} + {api} (_nodes/settings)", n.config_path),
+                    (None, None) => n.config_path.clone(),
                 },
                 version: Some(n.version.to_string()),
                 version_source: Some(match &n.version_source {
@@ -442,7 +443,7 @@ impl Engine {
         let facts = derive::node_facts(node);
         let mut items = items(node, &facts, files, selection.expiry_warning_days);
         // The node's own item quotes which settings its cluster's nodes disagree on.
-        if let Some(first) = items.first_mut()
+        if let Some(first) = items.iter_mut().find(|i| i.scope == Scope::EsNode)
             && !cluster.disagreeing.is_empty()
         {
             first.facts = Some(serde_json::json!({ "disagreeing": cluster.disagreeing }));
@@ -1249,6 +1250,14 @@ fn items(node: &EsNode, facts: &NodeFacts, files: &[SecurityFile], warning_days:
     {
         let mut item = Item::new(Scope::EsSetting, to_cel(facts), setting.key.clone());
         item.occurrence = setting.occurrence;
+        if !facts.running.is_empty() {
+            let file = if facts.secret {
+                "(secret, not shown)"
+            } else {
+                facts.value.as_str()
+            };
+            item.facts = Some(serde_json::json!({ "running": facts.running, "file": file }));
+        }
         item.suggestion =
             (!facts.suggestion.is_empty() && !facts.known).then(|| facts.suggestion.clone());
         item.own = Some(Located {
