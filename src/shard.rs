@@ -172,9 +172,20 @@ impl PathKeys {
         }
     }
 
-    /// The key of something keyed by its own path (a snapshot folder or bundle).
+    /// The key of a snapshot folder or bundle: its own path, unless it lies in a deployment
+    /// folder or beside exactly one. Its cluster's node folders are then in the same part, and
+    /// files and API answers can be paired (pairing happens within a part).
     pub fn own(&self, path: &Path) -> String {
-        text(&self.relative(path))
+        let path = self.relative(path);
+        let dir = parent(&path);
+        if self.deployments.contains(&dir) {
+            return text(&dir);
+        }
+        let mut beside = self.deployments.iter().filter(|d| parent(d) == dir);
+        match (beside.next(), beside.next()) {
+            (Some(deployment), None) => text(deployment),
+            _ => text(&path),
+        }
     }
 
     fn deepest_deployment<'a>(&self, dir: &'a Path) -> Option<&'a Path> {
@@ -253,6 +264,29 @@ mod tests {
                 assert_eq!(holders, 1, "{key} in {n} shares");
             }
         }
+    }
+
+    #[test]
+    fn a_snapshot_goes_with_the_node_folders_it_lies_in_or_beside() {
+        let configs = [
+            (Path::new("repo/prod/es01/elasticsearch.yml"), true),
+            (Path::new("repo/prod/es02/elasticsearch.yml"), true),
+            (Path::new("repo/lab/nodes/es01/elasticsearch.yml"), true),
+            (Path::new("repo/dev/a/es01/elasticsearch.yml"), true),
+            (Path::new("repo/dev/b/es01/elasticsearch.yml"), true),
+        ];
+        let keys = PathKeys::new(Path::new(""), configs);
+        assert_eq!(keys.own(Path::new("repo/prod/snapshot")), "repo/prod");
+        assert_eq!(keys.own(Path::new("repo/lab/snapshot")), "repo/lab/nodes");
+        // Beside two deployments it is its own.
+        assert_eq!(
+            keys.own(Path::new("repo/dev/snapshot")),
+            "repo/dev/snapshot"
+        );
+        assert_eq!(
+            keys.own(Path::new("elsewhere/snap.zip")),
+            "elsewhere/snap.zip"
+        );
     }
 
     #[test]

@@ -220,6 +220,10 @@ pub struct ApiSnapshot {
     /// Service-account credential answers by `namespace/service`.
     #[serde(default)]
     pub service_credentials: BTreeMap<String, Answer>,
+    /// The diagnostics tool that made a bundle (`support-diagnostics`, `esdiag`); `None` for a
+    /// live scan or an `esaudit collect` snapshot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bundle_tool: Option<String>,
 }
 
 impl ApiSnapshot {
@@ -239,6 +243,16 @@ impl ApiSnapshot {
             return Some(e.clone());
         }
         match self.calls.get(key) {
+            // Calls no diagnostics tool makes share one reason, so a bundle's report says it once.
+            None if call.is_some_and(|c| c.file.starts_with("esaudit/"))
+                && let Some(tool) = &self.bundle_tool =>
+            {
+                Some(format!(
+                    "not collected by this bundle: {tool} never reads the API keys, service \
+                     accounts or the caller's own privileges; scan the cluster live or from an \
+                     `esaudit collect` snapshot to judge them"
+                ))
+            }
             None => Some(format!(
                 "{} was not collected ({})",
                 path,
@@ -461,6 +475,13 @@ pub fn read(path: &Path, shown: &str) -> Result<ApiSnapshot, String> {
             let answer = answer_from_body(200, &serde_json::to_vec(&body).unwrap_or_default());
             snapshot.service_credentials.insert(account, answer);
         }
+    }
+    if manifest.is_none() {
+        snapshot.bundle_tool = Some(if files.read("diagnostic_manifest.json").is_some() {
+            "support-diagnostics".to_string()
+        } else {
+            "the diagnostics tool".to_string()
+        });
     }
     if let Some(m) = &manifest {
         snapshot.name = m.name.clone();

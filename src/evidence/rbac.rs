@@ -568,16 +568,7 @@ pub fn from_api(snapshot: &ApiSnapshot) -> Rbac {
                 enabled: flag(m.get("enabled")).unwrap_or(true),
                 roles: strs(m.get("roles")),
                 role_templates: match m.get("role_templates") {
-                    Some(Value::Array(ts)) => ts
-                        .iter()
-                        .map(
-                            |t| match t.pointer("/template/source").or(t.get("template")) {
-                                Some(Value::String(s)) => s.clone(),
-                                Some(other) => other.to_string(),
-                                None => t.to_string(),
-                            },
-                        )
-                        .collect(),
+                    Some(Value::Array(ts)) => ts.iter().map(template_source).collect(),
                     _ => vec![],
                 },
                 rules: m.get("rules").cloned().unwrap_or(Value::Null),
@@ -662,7 +653,11 @@ pub fn from_api(snapshot: &ApiSnapshot) -> Rbac {
                     });
                 }
             }
-            if let Some(Value::Object(tokens)) = body.pointer("/nodes_credentials/file_tokens") {
+            // 7.13 and 7.14 list file tokens at the top level; later versions per node.
+            if let Some(Value::Object(tokens)) = body
+                .pointer("/nodes_credentials/file_tokens")
+                .or_else(|| body.get("file_tokens"))
+            {
                 for (name, t) in tokens {
                     rbac.service_tokens.push(ServiceToken {
                         account: account.clone(),
@@ -677,6 +672,37 @@ pub fn from_api(snapshot: &ApiSnapshot) -> Rbac {
     }
     rbac
 }
+
+/// What a role template makes role names from: its mustache source, or the stored script it
+/// names. The API answers the template as a string holding JSON (`"{\"source\":\"…\"}"`);
+/// a request may have written it as an object.
+fn template_source(t: &Value) -> String {
+    let template = match t.get("template") {
+        Some(Value::String(text)) => serde_json::from_str::<Value>(text)
+            .ok()
+            .filter(Value::is_object)
+            .unwrap_or_else(|| json!({ "source": text })),
+        Some(other) => other.clone(),
+        None => return t.to_string(),
+    };
+    match (template.get("source"), template.get("id")) {
+        (Some(Value::String(source)), _) => source.clone(),
+        (_, Some(Value::String(id))) => format!("{STORED_SCRIPT}{id}"),
+        _ => template.to_string(),
+    }
+}
+
+fn unknown_roles_reason(unknown: &[String]) -> String {
+    format!(
+        "what role {} grants is unknown: it is neither built in nor among the roles read \
+         (the security API returns native roles only; roles.yml roles live on the nodes)",
+        unknown.join(", ")
+    )
+}
+
+/// How a template that names a stored script is shown: its role names are computed where the
+/// scan cannot see.
+const STORED_SCRIPT: &str = "stored script ";
 
 // ---------------------------------------------------------------------------------------------
 // Analysis.
@@ -897,6 +923,17 @@ impl<'a> Graph<'a> {
         None
     }
 
+    /// Roles named but neither returned by the source nor built in: a `roles.yml` role seen
+    /// through the API (which returns native roles only), a native role seen from the files, or
+    /// a role defined nowhere. What they grant is unknown.
+    fn unknown_roles(&self, roles: &[String]) -> Vec<String> {
+        roles
+            .iter()
+            .filter(|r| self.role(r).is_none())
+            .cloned()
+            .collect()
+    }
+
     fn admin_roles(&self, roles: &[String]) -> Vec<String> {
         roles
             .iter()
@@ -1065,6 +1102,16 @@ pub fn analyse(rbac: &Rbac, now_ms: i64) -> Vec<RbacItem> {
             }),
             hidden: None,
         });
+        let unknown = graph.unknown_roles(&roles);
+        if !unknown.is_empty()
+            && let Some(item) = items.last_mut()
+            && item.facts["superuser"] == false
+            && let Some(facts) = item.facts.as_object_mut()
+        {
+            facts.remove("superuser");
+            facts.remove("superuser_path");
+            item.hidden = Some(unknown_roles_reason(&unknown));
+        }
     }
     for m in &rbac.role_mappings {
         let all_roles: Vec<String> = m.roles.clone();
@@ -1087,7 +1134,7 @@ pub fn analyse(rbac: &Rbac, now_ms: i64) -> Vec<RbacItem> {
         let templated_sources: Vec<&String> = m
             .role_templates
             .iter()
-            .filter(|t| t.contains("{{"))
+            .filter(|t| t.contains("{{") || t.starts_with(STORED_SCRIPT))
             .collect();
         items.push(RbacItem {
             scope: Scope::RbacRoleMapping,
@@ -1118,6 +1165,24 @@ pub fn analyse(rbac: &Rbac, now_ms: i64) -> Vec<RbacItem> {
             }),
             hidden: None,
         });
+        let unknown = graph.unknown_roles(&m.roles);
+        if !unknown.is_empty()
+            && let Some(item) = items.last_mut()
+            && item.facts["admin_roles"]
+                .as_array()
+                .is_some_and(Vec::is_empty)
+            && let Some(facts) = item.facts.as_object_mut()
+        {
+            for fact in [
+                "admin_roles",
+                "privileged_roles",
+                "superuser",
+                "superuser_path",
+            ] {
+                facts.remove(fact);
+            }
+            item.hidden = Some(unknown_roles_reason(&unknown));
+        }
     }
     let users: BTreeMap<&str, &User> = rbac.users.iter().map(|u| (u.name.as_str(), u)).collect();
     for k in &rbac.api_keys {
@@ -1392,7 +1457,27 @@ pub(crate) mod tests {
         assert_eq!(item(&items, "user:elastic")["break_glass"], true);
         assert_eq!(item(&items, "user:kibana")["deprecated"], true);
         assert_eq!(item(&items, "user:kibana")["service_roles"], json!([]));
-        assert_eq!(item(&items, "user:jacknich")["superuser"], false);
+        // jacknich's roles (`admin`, `other_role1`) are not among the roles read: whether he
+        // is a superuser is unknown, and said so.
+        let jack = items.iter().find(|i| i.object == "user:jacknich").unwrap();
+        assert!(jack.facts.get("superuser").is_none());
+        assert!(
+            jack.hidden
+                .as_deref()
+                .unwrap()
+                .starts_with("what role admin, other_role1 grants is unknown")
+        );
+        // A template the API answers as a string holding JSON, or naming a stored script.
+        assert_eq!(
+            template_source(
+                &json!({"template": "{\"source\":\"{{#tojson}}groups{{/tojson}}\"}", "format": "json"})
+            ),
+            "{{#tojson}}groups{{/tojson}}"
+        );
+        assert_eq!(
+            template_source(&json!({"template": {"id": "groups-to-roles"}})),
+            "stored script groups-to-roles"
+        );
         // The GetRoleMapping example matches every user.
         let m = item(&items, "role_mapping:mapping1");
         assert_eq!(m["matches_everyone"], true);
