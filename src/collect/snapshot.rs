@@ -454,16 +454,24 @@ pub fn read(path: &Path, shown: &str) -> Result<ApiSnapshot, String> {
         live: false,
         ..Default::default()
     };
+    // esdiag leaves a failed call's file out and keeps only its status in its manifest.
+    let esdiag_statuses: Option<serde_json::Map<String, Value>> = files
+        .read("diagnostic_manifest.json")
+        .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
+        .and_then(|m| m.get("requested_apis")?.as_object().cloned());
     for call in CALLS {
         let legacy_root = call.file.rsplit('/').next().unwrap_or(call.file);
         let bytes = files
             .read(call.file)
             .or_else(|| files.read(legacy_root))
             .or_else(|| legacy_name(call.key).and_then(|alt| files.read(alt)));
-        let recorded = manifest.as_ref().and_then(|m| m.calls.get(call.key));
+        let recorded = manifest
+            .as_ref()
+            .and_then(|m| m.calls.get(call.key).cloned())
+            .or_else(|| esdiag_failure(esdiag_statuses.as_ref()?, call.key));
         let answer = match (bytes, recorded) {
             (Some(bytes), _) => answer_from_body(200, &bytes),
-            (None, Some(recorded)) => recorded.clone(),
+            (None, Some(recorded)) => recorded,
             (None, None) => continue,
         };
         snapshot.calls.insert(call.key.to_string(), answer);
@@ -477,11 +485,16 @@ pub fn read(path: &Path, shown: &str) -> Result<ApiSnapshot, String> {
         }
     }
     if manifest.is_none() {
-        snapshot.bundle_tool = Some(if files.read("diagnostic_manifest.json").is_some() {
-            "support-diagnostics".to_string()
-        } else {
-            "the diagnostics tool".to_string()
-        });
+        snapshot.bundle_tool = Some(
+            if esdiag_statuses.is_some() {
+                "esdiag"
+            } else if files.read("diagnostic_manifest.json").is_some() {
+                "support-diagnostics"
+            } else {
+                "the diagnostics tool"
+            }
+            .to_string(),
+        );
     }
     if let Some(m) = &manifest {
         snapshot.name = m.name.clone();
@@ -508,6 +521,19 @@ pub fn read(path: &Path, shown: &str) -> Result<ApiSnapshot, String> {
         );
     }
     Ok(snapshot)
+}
+
+/// A call esdiag made and recorded as failed (`requested_apis.<name>.status`, no body kept).
+fn esdiag_failure(statuses: &serde_json::Map<String, Value>, key: &str) -> Option<Answer> {
+    // esdiag names `GET /` `cluster`; the other names are support-diagnostics' file names.
+    let name = if key == "version" { "cluster" } else { key };
+    let status = statuses.get(name)?.get("status")?.as_u64()? as u16;
+    (!(200..300).contains(&status)).then(|| {
+        Answer::failed(
+            status,
+            format!("esdiag recorded HTTP {status} and kept no answer"),
+        )
+    })
 }
 
 /// Other names a bundle gives the same call.
@@ -673,6 +699,48 @@ mod tests {
         assert_eq!(
             keys.path_for(Some((8, 10))),
             "/_security/api_key?active_only=true&with_limited_by=true"
+        );
+    }
+
+    /// esdiag's zip: entries at the root, a failed call left out with its status in
+    /// `requested_apis` (shape of esdiag's test archives, values invented).
+    #[test]
+    fn esdiag_failed_calls_come_from_its_manifest() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("api-diagnostics-20261201.zip");
+        zip_with(
+            &path,
+            &[
+                (
+                    "version.json",
+                    r#"{"name":"n1","cluster_name":"lab","version":{"number":"8.19.3"}}"#,
+                ),
+                ("nodes.json", r#"{"nodes":{}}"#),
+                (
+                    "diagnostic_manifest.json",
+                    r#"{"diagnostic":"esdiag-0.15.0","type":"elasticsearch_diagnostic","runner":"esdiag",
+                        "requested_apis":{"cluster":{"status":200,"response_time_ms":4},
+                        "security_users":{"status":403,"response_time_ms":3},
+                        "ssl_certs":{"status":405,"response_time_ms":2}}}"#,
+                ),
+            ],
+        );
+        let snap = read(&path, "api-diagnostics-20261201.zip").unwrap();
+        assert_eq!(snap.bundle_tool.as_deref(), Some("esdiag"));
+        assert_eq!(snap.version(), Some((8, 19)));
+        assert_eq!(
+            snap.why_missing("security_users").unwrap(),
+            "GET /_security/user was refused (HTTP 403): the scanner needs the read_security \
+             (8.5+) or manage_security privilege"
+        );
+        assert_eq!(
+            snap.why_missing("ssl_certs").unwrap(),
+            "GET /_ssl/certificates failed (HTTP 405): esdiag recorded HTTP 405 and kept no answer"
+        );
+        assert!(
+            snap.why_missing("security_api_keys")
+                .unwrap()
+                .starts_with("not collected by this bundle: esdiag never reads")
         );
     }
 

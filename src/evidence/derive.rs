@@ -73,6 +73,11 @@ pub struct NodeFacts {
     /// Some `xpack.security.{http,transport}.ssl.*` key is written.
     pub tls_configured: bool,
     pub audit: AuditFacts,
+    /// The licence type: reported by the cluster's API, else a self-generated one written in
+    /// the config (`xpack.license.self_generated.type`), else empty (unknown).
+    pub license: String,
+    /// The licence runs audit logging (Gold and above, or a trial), or is unknown.
+    pub audit_licensed: bool,
     pub jvm: JvmFacts,
     pub log4j_present: bool,
     pub log4j_audit_appender: bool,
@@ -145,6 +150,15 @@ pub fn node_facts(node: &EsNode) -> NodeFacts {
         .get("discovery.type")
         .is_some_and(|v| v.to_string() == "single-node");
     let jvm = jvm_facts(node);
+    let license = node
+        .license
+        .clone()
+        .or_else(|| {
+            s.text("xpack.license.self_generated.type")
+                .map(str::to_string)
+        })
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     NodeFacts {
         name: node.name.clone(),
         cluster: node.cluster.clone(),
@@ -164,6 +178,12 @@ pub fn node_facts(node: &EsNode) -> NodeFacts {
         tls_configured: s.any_with_prefix("xpack.security.http.ssl.")
             || s.any_with_prefix("xpack.security.transport.ssl."),
         audit: audit_facts(&settings, node.version),
+        audit_licensed: license.is_empty()
+            || matches!(
+                license.as_str(),
+                "gold" | "platinum" | "enterprise" | "trial"
+            ),
+        license,
         jvm,
         log4j_present: node.log4j.is_some(),
         log4j_audit_appender: node
