@@ -100,6 +100,8 @@ pub struct Scan {
     pub results: Vec<RuleResult>,
     pub score: score::Score,
     pub input_errors: Vec<InputError>,
+    /// Files passed over, with why (see `Deployment::skipped`).
+    pub skipped: Vec<InputError>,
     /// The catalog entries of the rules that produced results, by id: the reports that
     /// document rules (SARIF, HTML, ECS) read rationale and references from here.
     pub rules: Vec<Rule>,
@@ -198,6 +200,7 @@ pub fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
         results,
         score,
         input_errors: deployment.input_errors,
+        skipped: deployment.skipped,
         rules,
         waivers,
         time,

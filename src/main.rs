@@ -786,6 +786,9 @@ fn print_notices(scan: &esaudit::Scan, results: &[esaudit::results::RuleResult])
     for e in &scan.input_errors {
         eprintln!("error: {}: {}", e.path, e.message);
     }
+    for s in &scan.skipped {
+        eprintln!("note: {}: skipped: {}", s.path, s.message);
+    }
     for w in scan.waivers.all() {
         eprintln!("warning: waiver {} ({}): {}", w.source, w.rule, w.problem);
     }

@@ -67,6 +67,7 @@ pub fn merge(reports: Vec<(String, FullReport)>, checks: &[PathBuf]) -> Result<M
     let mut seen_results = HashSet::new();
     let mut results: Vec<RuleResult> = Vec::new();
     let mut input_errors = Vec::new();
+    let mut skipped = Vec::new();
     let mut waivers = WaiverReport::default();
     for (name, report) in reports {
         for t in report.targets {
@@ -95,6 +96,7 @@ pub fn merge(reports: Vec<(String, FullReport)>, checks: &[PathBuf]) -> Result<M
             }
         }
         input_errors.extend(report.errors);
+        skipped.extend(report.skipped);
         for (all, notes) in [
             (&mut waivers.expired, report.waivers.expired),
             (&mut waivers.unused, report.waivers.unused),
@@ -114,6 +116,8 @@ pub fn merge(reports: Vec<(String, FullReport)>, checks: &[PathBuf]) -> Result<M
         .retain(|w| !applied.contains(w.source.as_str()));
     input_errors.sort();
     input_errors.dedup();
+    skipped.sort();
+    skipped.dedup();
     crate::results::sort(&mut results);
 
     let engine = crate::engine(checks).map_err(|e| e.to_string())?;
@@ -136,6 +140,7 @@ pub fn merge(reports: Vec<(String, FullReport)>, checks: &[PathBuf]) -> Result<M
             results,
             score,
             input_errors,
+            skipped,
             rules,
             waivers,
             time: Timestamp::now(),
@@ -225,6 +230,7 @@ mod tests {
             baseline: None,
             targets: vec![],
             errors: vec![],
+            skipped: vec![],
             waivers: WaiverReport::default(),
             results: vec![],
         }

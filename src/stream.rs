@@ -174,6 +174,7 @@ pub fn scan(
         spills,
         mut targets,
         mut input_errors,
+        mut skipped,
         tally,
         worst_gating,
         scanner_privileges,
@@ -187,6 +188,7 @@ pub fn scan(
     let reports = finish_spills(spills)?;
     crate::sort_targets(&mut targets);
     input_errors.sort();
+    skipped.sort();
     let mut waivers = waiving.finish();
     waivers.sort();
     Ok(StreamedScan {
@@ -196,6 +198,7 @@ pub fn scan(
             results: Vec::new(),
             score: tally.finish(),
             input_errors,
+            skipped,
             rules,
             waivers,
             time,
@@ -223,6 +226,7 @@ struct Gathered {
     spills: Vec<Spill>,
     targets: Vec<crate::results::Target>,
     input_errors: Vec<crate::evidence::InputError>,
+    skipped: Vec<crate::evidence::InputError>,
     tally: score::Tally,
     worst_gating: Option<Severity>,
     scanner_privileges: Vec<RuleResult>,
@@ -241,6 +245,7 @@ impl Gathered {
                 .collect::<Result<_, _>>()?,
             targets: Vec::new(),
             input_errors: Vec::new(),
+            skipped: Vec::new(),
             tally: score::Tally::default(),
             worst_gating: None,
             scanner_privileges: Vec::new(),
@@ -263,6 +268,7 @@ impl Gathered {
         } = batch;
         crate::settle(&deployment, &mut results, inputs, waiving);
         self.input_errors.append(&mut deployment.input_errors);
+        self.skipped.append(&mut deployment.skipped);
         drop(deployment);
         self.tally.add(&results);
         self.worst_gating = self

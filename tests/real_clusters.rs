@@ -232,6 +232,7 @@ fn a_platinum_7x_cluster_is_secured_by_its_licence() {
             "xpack.security.http.ssl.* (all but enabled)",
             "xpack.security.transport.ssl.* (all but enabled)",
             "xpack.security.authc.realms.ldap.ldap1.bind_dn",
+            "xpack.security.authc.realms.ldap.ldap1.bind_password",
         ] {
             hidden.insert((node.clone(), format!("cannot judge: {what} {HIDDEN}")));
         }

@@ -179,6 +179,7 @@ pub fn load_node(
             license: None,
             paired_with: None,
             drift: vec![],
+            published: None,
         },
         errors,
     ))

@@ -9,6 +9,7 @@
 use super::components::{
     self, Embed, component_settings, new_component, pipeline_plugins, starts_like_pipeline,
 };
+use super::compose_env::interpolate;
 use super::display;
 use super::es_config::{parse_settings, read_text, settings_from_node};
 use crate::evidence::component::{Component, ComponentKind};
@@ -90,8 +91,15 @@ pub fn load_text(path: &Path, text: &str, compose: bool) -> (Found, Vec<InputErr
             Some((name, d.get("spec").is_none_or(eck_http_tls)))
         })
         .collect();
+    // Compose interpolates the file with the `.env` beside it.
+    let vars = if compose {
+        super::compose_env::read_env_file(&path.parent().unwrap_or(Path::new(".")).join(".env"))
+    } else {
+        Default::default()
+    };
     let mut ctx = Ctx {
         eck_http,
+        vars,
         path,
         shown: &shown,
         text,
@@ -113,6 +121,8 @@ pub fn load_text(path: &Path, text: &str, compose: bool) -> (Found, Vec<InputErr
 struct Ctx<'a> {
     /// ECK `Elasticsearch` resources of the file by name, and whether they serve HTTPS.
     eck_http: std::collections::BTreeMap<String, bool>,
+    /// A compose file's interpolation variables (its `.env`).
+    vars: std::collections::BTreeMap<String, String>,
     path: &'a Path,
     shown: &'a str,
     text: &'a str,
@@ -128,6 +138,106 @@ fn text_of(node: Option<&Node>) -> Option<String> {
 /// reader knows.
 fn compose_placeholders(value: &str) -> String {
     value.replace(":-", ":").replace(":?", ":")
+}
+
+/// A compose service that runs once and exits: `restart: "no"` with its own command, or a
+/// command that makes certificates, sets passwords or calls the API. A node behind a wrapper
+/// script (`entrypoint: …/docker-entrypoint.sh`) is still a node.
+fn one_shot_setup(service: &Node) -> bool {
+    let mut words = String::new();
+    for key in ["command", "entrypoint"] {
+        match service.get(key).map(|n| &n.kind) {
+            Some(NodeKind::Seq(items)) => {
+                for i in items {
+                    words.push_str(i.as_str().unwrap_or_default());
+                    words.push(' ');
+                }
+            }
+            Some(_) => words.push_str(service.get(key).and_then(Node::as_str).unwrap_or_default()),
+            None => {}
+        }
+    }
+    if words.trim().is_empty() {
+        return false;
+    }
+    let restart_no = service
+        .get("restart")
+        .and_then(Node::as_str)
+        .is_some_and(|r| r == "no" || r == "on-failure");
+    let setup = [
+        "certutil",
+        "setup-passwords",
+        "reset-password",
+        "elasticsearch-keystore",
+        "curl ",
+        "wget ",
+        "setup.sh",
+        "/setup",
+    ]
+    .iter()
+    .any(|w| words.contains(w));
+    restart_no || setup
+}
+
+/// Whether an official 8.x+ image configures security itself on first start (Elastic's
+/// `AutoConfigureNode`): unless it is switched off, `xpack.security.enabled` is written at all
+/// (even `true`), TLS or enrollment is configured by hand, or the node is set to join a
+/// multi-node cluster.
+fn auto_configures(version: EsVersion, settings: &Settings) -> bool {
+    let off = |key: &str| settings.bool(key) == Some(false);
+    version.major >= 8
+        && !off("xpack.security.autoconfiguration.enabled")
+        && settings.get("xpack.security.enabled").is_none()
+        && !settings.any_with_prefix("xpack.security.http.ssl.")
+        && !settings.any_with_prefix("xpack.security.transport.ssl.")
+        && settings.get("xpack.security.enrollment.enabled").is_none()
+        && (settings.text("discovery.type") == Some("single-node")
+            || [
+                "discovery.seed_hosts",
+                "discovery.seed_providers",
+                "cluster.initial_master_nodes",
+            ]
+            .iter()
+            .all(|k| settings.get(k).is_none()))
+}
+
+/// What auto-configuration writes into the container's elasticsearch.yml (its certificates
+/// are made inside the container, under `config/certs`).
+fn auto_configuration(settings: &mut Settings, at: &Location) {
+    let certs = "/usr/share/elasticsearch/config/certs";
+    let text = |v: &str| SettingValue::Text(v.to_string());
+    for (key, value) in [
+        ("xpack.security.enabled", SettingValue::Bool(true)),
+        (
+            "xpack.security.enrollment.enabled",
+            SettingValue::Bool(true),
+        ),
+        ("xpack.security.http.ssl.enabled", SettingValue::Bool(true)),
+        (
+            "xpack.security.http.ssl.keystore.path",
+            text(&format!("{certs}/http.p12")),
+        ),
+        (
+            "xpack.security.transport.ssl.enabled",
+            SettingValue::Bool(true),
+        ),
+        (
+            "xpack.security.transport.ssl.verification_mode",
+            text("certificate"),
+        ),
+        (
+            "xpack.security.transport.ssl.keystore.path",
+            text(&format!("{certs}/transport.p12")),
+        ),
+        (
+            "xpack.security.transport.ssl.truststore.path",
+            text(&format!("{certs}/transport.p12")),
+        ),
+    ] {
+        if settings.get(key).is_none() {
+            managed(settings, key, value, at);
+        }
+    }
 }
 
 /// The version in an image reference such as `docker.elastic.co/elasticsearch/elasticsearch:8.15.0`.
@@ -213,13 +323,24 @@ fn env_setting(kind: Option<ComponentKind>, name: &str) -> Option<String> {
         .map(|k| k.to_string())
 }
 
-fn push_setting(settings: &mut Settings, key: String, raw: &str, location: Location) {
-    let (value, unresolved, from_placeholder) = substitute_placeholders(&compose_placeholders(raw));
+/// A setting from a compose value: interpolated with the file's variables (a value taken from
+/// them counts as a placeholder, not as text written in the file); what stays undefined is
+/// unresolved.
+fn push_setting(
+    settings: &mut Settings,
+    key: String,
+    raw: &str,
+    location: Location,
+    vars: &std::collections::BTreeMap<String, String>,
+) {
+    let interpolated = interpolate(raw, vars);
+    let (value, unresolved, from_placeholder) =
+        substitute_placeholders(&compose_placeholders(&interpolated));
     settings.push(Setting {
         key,
         value: SettingValue::from_text(&value),
         unresolved,
-        from_placeholder,
+        from_placeholder: from_placeholder || raw.contains('$'),
         location,
         occurrence: 0,
     });
@@ -386,6 +507,59 @@ fn e_flags(words: &[String]) -> Vec<(String, String, String)> {
 }
 
 impl Ctx<'_> {
+    /// The ports a service publishes on the host (`ports:`, interpolated).
+    fn published_ports(&self, service: &Node) -> Vec<super::compose_env::Published> {
+        use super::compose_env::{PortEntry, published};
+        let Some(NodeKind::Seq(items)) = service.get("ports").map(|p| &p.kind) else {
+            return vec![];
+        };
+        let entries: Vec<PortEntry> = items
+            .iter()
+            .filter_map(|i| match i.as_str() {
+                Some(text) => Some(PortEntry::Short(interpolate(text, &self.vars))),
+                None => Some(PortEntry::Long {
+                    target: interpolate(i.get("target")?.as_str()?, &self.vars)
+                        .parse()
+                        .ok()?,
+                    host_ip: i
+                        .get("host_ip")
+                        .and_then(Node::as_str)
+                        .map(|h| interpolate(h, &self.vars))
+                        .unwrap_or_default(),
+                }),
+            })
+            .collect();
+        published(&entries)
+    }
+
+    /// The variables of a service's `env_file:` files (a path, a list of paths, or entries with
+    /// `path:`), relative to the compose file, each located at the entry that names its file.
+    /// A file that is absent gives nothing (an optional `required: false` file, or one kept
+    /// out of the repository).
+    fn env_files(&self, service: &Node) -> Vec<(String, String, Location)> {
+        let entries: Vec<&Node> = match service.get("env_file").map(|n| &n.kind) {
+            Some(NodeKind::Seq(items)) => items.iter().collect(),
+            Some(_) => service.get("env_file").into_iter().collect(),
+            None => vec![],
+        };
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        let mut out = Vec::new();
+        for entry in entries {
+            let Some(file) = entry
+                .as_str()
+                .or_else(|| entry.get("path").and_then(Node::as_str))
+            else {
+                continue;
+            };
+            let at = self.at(entry);
+            let file = interpolate(file, &self.vars);
+            for (k, v) in super::compose_env::read_env_file(&dir.join(file)) {
+                out.push((k, v, at.clone()));
+            }
+        }
+        out
+    }
+
     /// The settings a service's `command` (a string or a list) passes with `-E`, each located
     /// at its `key=value` text in the file (else at the command).
     fn beat_flags(&self, command: Option<&Node>) -> Vec<(String, String, Location)> {
@@ -603,47 +777,54 @@ impl Ctx<'_> {
             let Some(service_name) = name_node.as_str() else {
                 continue;
             };
-            let image = text_of(service.get("image")).unwrap_or_default();
+            let image = text_of(service.get("image"))
+                .map(|i| interpolate(&i, &self.vars))
+                .unwrap_or_default();
             let Some(kind) = kind_of_image(&image) else {
                 continue;
             };
-            if kind.is_none()
-                && (service.get("command").is_some() || service.get("entrypoint").is_some())
-            {
-                // The Elasticsearch image running a script (certificate or password setup),
-                // not a node.
+            if one_shot_setup(service) {
+                // An Elastic image running a setup step (certificates, passwords, a script
+                // that calls the API) and exiting: not a node or a component.
                 continue;
             }
             let mut settings = Settings::default();
-            let env: Vec<(String, String, Location)> =
-                match service.get("environment").map(|e| &e.kind) {
-                    Some(NodeKind::Seq(items)) => items
-                        .iter()
-                        .filter_map(|i| {
-                            let t = i.as_str()?;
-                            let (k, v) = t.split_once('=').unwrap_or((t, ""));
-                            Some((k.trim().to_string(), v.to_string(), self.at(i)))
-                        })
-                        .collect(),
-                    Some(NodeKind::Map(entries)) => entries
-                        .iter()
-                        .filter_map(|(k, v)| {
-                            Some((
-                                k.as_str()?.to_string(),
-                                v.as_str().unwrap_or("").to_string(),
-                                self.at(k),
-                            ))
-                        })
-                        .collect(),
-                    _ => vec![],
-                };
+            // `env_file:` first, then `environment:`, which wins (as in Compose). A variable
+            // listed without a value takes the shell's, which the scan cannot know.
+            let mut env: Vec<(String, String, Location)> = self.env_files(service);
+            let from_shell = |k: &str| format!("${{{k}}}");
+            env.extend(match service.get("environment").map(|e| &e.kind) {
+                Some(NodeKind::Seq(items)) => items
+                    .iter()
+                    .filter_map(|i| {
+                        let t = i.as_str()?;
+                        let (k, v) = match t.split_once('=') {
+                            Some((k, v)) => (k.trim().to_string(), v.to_string()),
+                            None => (t.trim().to_string(), from_shell(t.trim())),
+                        };
+                        Some((k, v, self.at(i)))
+                    })
+                    .collect::<Vec<_>>(),
+                Some(NodeKind::Map(entries)) => entries
+                    .iter()
+                    .filter_map(|(k, v)| {
+                        let key = k.as_str()?.to_string();
+                        let value = match v.as_str() {
+                            Some(v) => v.to_string(),
+                            None => from_shell(&key),
+                        };
+                        Some((key, value, self.at(k)))
+                    })
+                    .collect(),
+                _ => vec![],
+            });
             if matches!(kind, Some(ComponentKind::Beat | ComponentKind::Agent)) {
                 for (key, value, location) in self
                     .beat_flags(service.get("command"))
                     .into_iter()
                     .chain(self.beat_flags(service.get("entrypoint")))
                 {
-                    push_setting(&mut settings, key, &flow_list(&value), location);
+                    push_setting(&mut settings, key, &flow_list(&value), location, &self.vars);
                 }
             }
             let keystore_pass = env
@@ -660,15 +841,27 @@ impl Ctx<'_> {
                     continue;
                 }
                 if let Some(key) = beat_env_setting(kind, &name) {
-                    push_setting(&mut settings, key.to_string(), &flow_list(&value), location);
+                    push_setting(
+                        &mut settings,
+                        key.to_string(),
+                        &flow_list(&value),
+                        location,
+                        &self.vars,
+                    );
                     continue;
                 }
                 if let Some(key) = env_setting(kind, &name) {
-                    push_setting(&mut settings, key, &value, location);
+                    push_setting(&mut settings, key, &value, location, &self.vars);
                 } else if kind.is_none() && name == "ELASTIC_PASSWORD" && !value.contains("${") {
                     // The image writes it to the keystore as bootstrap.password; a literal
                     // value here is that secure setting written in a plain file.
-                    push_setting(&mut settings, "bootstrap.password".into(), &value, location);
+                    push_setting(
+                        &mut settings,
+                        "bootstrap.password".into(),
+                        &value,
+                        location,
+                        &self.vars,
+                    );
                 }
             }
             // The official Kibana and Elasticsearch images bind to all interfaces unless told
@@ -695,8 +888,28 @@ impl Ctx<'_> {
             }
             match kind {
                 None => {
-                    let version = image_version(&image).map(|v| (v, format!("image {image}")));
-                    let node = self.new_node("elasticsearch", service_name, settings, version);
+                    let parsed = image_version(&image);
+                    let auto = parsed.is_some_and(|v| auto_configures(v, &settings));
+                    if auto {
+                        auto_configuration(&mut settings, &self.at(name_node));
+                    }
+                    let version = parsed.map(|v| {
+                        let from = if auto {
+                            format!("image {image}; security and TLS by auto-configuration")
+                        } else {
+                            format!("image {image}")
+                        };
+                        (v, from)
+                    });
+                    let mut node = self.new_node("elasticsearch", service_name, settings, version);
+                    // On the host's network the container's binds are the host's.
+                    let host_network = service
+                        .get("network_mode")
+                        .and_then(Node::as_str)
+                        .is_some_and(|m| m == "host");
+                    if !host_network {
+                        node.published = Some(self.published_ports(service));
+                    }
                     self.found.nodes.push(node);
                 }
                 Some(kind) => {
@@ -835,6 +1048,11 @@ impl Ctx<'_> {
                         (
                             "xpack.security.transport.ssl.verification_mode",
                             "certificate".into(),
+                        ),
+                        // ECK trusts only the certificates of its own nodes' names.
+                        (
+                            "xpack.security.transport.ssl.trust_restrictions.path",
+                            format!("{certs}/transport-certs/trust.yml"),
                         ),
                     ] {
                         managed(&mut settings, key, text(&value), &anchor);

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod components;
+pub mod compose_env;
 pub mod es_config;
 pub mod es_keystore;
 pub mod file_realm;
@@ -12,12 +13,13 @@ pub mod node_files;
 pub mod pipeline;
 pub mod security_files;
 pub mod snapshot;
+pub mod sniff;
 pub mod suppressions;
 pub mod tls_probe;
 
 use crate::evidence::{Deployment, EsNode, EsVersion, FileKind, FileRef, InputError, SecurityFile};
 use rayon::prelude::*;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
@@ -109,7 +111,14 @@ fn discover_all(
             });
             continue;
         }
-        if here.count() == 0 {
+        if here.count() == 0 && !here.skipped.is_empty() {
+            errors.push(InputError {
+                path: display(path),
+                message: "nothing to judge here: only templates or other tools' files were found \
+                          (see the notes above)"
+                    .into(),
+            });
+        } else if here.count() == 0 {
             errors.push(InputError {
                 path: display(path),
                 message: "no Elastic Stack configuration (elasticsearch.yml, an API snapshot or support-diagnostics bundle, kibana.yml, logstash.yml, a pipeline, a Beat or Agent config, a compose file or Kubernetes manifest) or certificate files found here".into(),
@@ -132,7 +141,17 @@ fn discover_all(
 
 /// Parses and reads what discovery found.
 fn collect_found(found: Found, options: &CollectOptions) -> Deployment {
-    let mut deployment = Deployment::default();
+    let mut deployment = Deployment {
+        skipped: found
+            .skipped
+            .iter()
+            .map(|(p, why)| InputError {
+                path: display(p),
+                message: why.to_string(),
+            })
+            .collect(),
+        ..Deployment::default()
+    };
     // Node configs and their keystores are parsed in parallel; the files they name are then
     // registered in order (so indices do not depend on thread timing) and read in parallel.
     let loaded: Vec<_> = found
@@ -209,6 +228,8 @@ struct Found {
     snapshots: BTreeSet<PathBuf>,
     /// Service environment files (`/etc/sysconfig/logstash`, `/etc/default/logstash`).
     env_files: BTreeSet<PathBuf>,
+    /// Files passed over, with why (templates, other tools' YAML).
+    skipped: BTreeMap<PathBuf, &'static str>,
 }
 
 impl Found {
@@ -240,6 +261,7 @@ impl Found {
         for (mine, theirs) in self.sets().into_iter().zip(other.sets()) {
             mine.append(theirs);
         }
+        self.skipped.append(&mut other.skipped);
     }
 
     /// Splits what was found under `root` (the path argument) by deployment folder, the
@@ -260,11 +282,49 @@ impl Found {
                 part.sets()[set].insert(p);
             }
         }
+        for (p, why) in std::mem::take(&mut self.skipped) {
+            parts
+                .entry(keys.key(&p))
+                .or_default()
+                .skipped
+                .insert(p, why);
+        }
         parts
     }
 
-    /// Files recognised by name (or, for pipelines, by their first word); false for the rest.
+    /// Files recognised by content where it decides (Kubernetes manifests, compose files,
+    /// templates, other tools' YAML), else by name (or, for pipelines, by their first word);
+    /// false for the rest.
     fn add(&mut self, path: &Path) -> bool {
+        let by_name = is_es_config(path)
+            || components::kind_from_name(path).is_some()
+            || manifests::is_compose(path);
+        let yaml = path.extension().is_some_and(|e| e == "yml" || e == "yaml");
+        if (yaml || sniff::elastic_template_name(path))
+            && let Ok(text) = es_config::read_text(path)
+        {
+            match sniff::sniff(path, &text) {
+                sniff::Sniffed::Manifest => {
+                    self.manifests.insert(path.to_path_buf());
+                    return true;
+                }
+                sniff::Sniffed::Compose => {
+                    self.compose.insert(path.to_path_buf());
+                    return true;
+                }
+                sniff::Sniffed::Skip(why) => {
+                    // Only what looks like the Elastic Stack's earns a notice.
+                    let elastic = by_name
+                        || sniff::elastic_template_name(path)
+                        || text.to_ascii_lowercase().contains("elastic");
+                    if elastic {
+                        self.skipped.insert(path.to_path_buf(), why);
+                    }
+                    return elastic;
+                }
+                sniff::Sniffed::AsNamed => {}
+            }
+        }
         if is_es_config(path) {
             self.configs.insert(path.to_path_buf());
         } else if components::kind_from_name(path).is_some() {

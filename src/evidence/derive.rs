@@ -145,7 +145,35 @@ pub fn node_facts(node: &EsNode) -> NodeFacts {
     };
     let http_hosts = bind_hosts(&settings, "http");
     let transport_hosts = bind_hosts(&settings, "transport");
-    let transport_exposed = transport_hosts.iter().any(|h| !is_loopback(h));
+    let transport_bound = transport_hosts.iter().any(|h| !is_loopback(h));
+    // A container is reached through the ports it publishes, whatever it binds inside.
+    let exposure = match &node.published {
+        Some(ports) => {
+            let port = |key: &str, default: u16| {
+                settings
+                    .get(key)
+                    .and_then(|v| v.as_list().first()?.split('-').next()?.parse().ok())
+                    .unwrap_or(default)
+            };
+            let on = |container_port: u16| {
+                ports
+                    .iter()
+                    .filter(move |p| p.container_port == container_port)
+                    .map(|p| p.host_ip.as_str())
+            };
+            let (http, transport) = (port("http.port", 9200), port("transport.port", 9300));
+            Exposure {
+                http: on(http).any(|h| h.is_empty() || !is_loopback(h)),
+                http_all_interfaces: on(http).any(|h| h.is_empty() || is_all_interfaces(h)),
+                transport: on(transport).any(|h| h.is_empty() || !is_loopback(h)),
+            }
+        }
+        None => Exposure {
+            http: http_hosts.iter().any(|h| !is_loopback(h)),
+            http_all_interfaces: http_hosts.iter().any(|h| is_all_interfaces(h)),
+            transport: transport_bound,
+        },
+    };
     let single_node = settings
         .get("discovery.type")
         .is_some_and(|v| v.to_string() == "single-node");
@@ -169,12 +197,13 @@ pub fn node_facts(node: &EsNode) -> NodeFacts {
         security_enabled: bool_of("xpack.security.enabled"),
         security_explicit: s.get("xpack.security.enabled").is_some(),
         fips: bool_of("xpack.security.fips_mode.enabled"),
-        http_exposed: http_hosts.iter().any(|h| !is_loopback(h)),
-        http_all_interfaces: http_hosts.iter().any(|h| is_all_interfaces(h)),
+        http_exposed: exposure.http,
+        http_all_interfaces: exposure.http_all_interfaces,
         http_hosts,
         transport_hosts,
-        transport_exposed,
-        production_mode: transport_exposed && !single_node,
+        transport_exposed: exposure.transport,
+        // Bootstrap checks follow what the node binds, in a container too.
+        production_mode: transport_bound && !single_node,
         tls_configured: s.any_with_prefix("xpack.security.http.ssl.")
             || s.any_with_prefix("xpack.security.transport.ssl."),
         audit: audit_facts(&settings, node.version),
@@ -218,6 +247,13 @@ impl Hidden {
             })
             .unwrap_or_default()
     }
+}
+
+/// Whether each layer can be reached from other hosts.
+struct Exposure {
+    http: bool,
+    http_all_interfaces: bool,
+    transport: bool,
 }
 
 /// Effective bind addresses of a layer: its own bind/host setting, else the network-wide one.

@@ -865,6 +865,7 @@ fn nodes(
             license: license.known.then(|| license.kind.clone()),
             paired_with: None,
             drift: vec![],
+            published: None,
         });
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));

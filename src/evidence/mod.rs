@@ -58,6 +58,9 @@ pub struct Deployment {
     pub components: Vec<component::Component>,
     /// Inputs that could not be read or parsed (each one is an exit-2 input error).
     pub input_errors: Vec<InputError>,
+    /// Files found that are valid but not configs esaudit judges (templates, other tools'
+    /// YAML), with why: a notice, never an input error.
+    pub skipped: Vec<InputError>,
     /// TLS endpoints probed on the network (`--tls HOST:PORT`).
     pub endpoints: Vec<endpoint::Endpoint>,
     /// What clusters' APIs answered: live, or from snapshots and support-diagnostics bundles.
@@ -160,6 +163,9 @@ pub struct EsNode {
     pub paired_with: Option<String>,
     /// Settings its file and the running node disagree on.
     pub drift: Vec<pairing::Drift>,
+    /// For a container (a compose service): the ports it publishes on the host. Its exposure
+    /// is decided by these, not by `0.0.0.0` inside the container. `None` elsewhere.
+    pub published: Option<Vec<crate::collect::compose_env::Published>>,
 }
 
 impl EsNode {
@@ -189,6 +195,7 @@ impl EsNode {
             license: None,
             paired_with: None,
             drift: vec![],
+            published: None,
         }
     }
 }

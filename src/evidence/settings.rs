@@ -168,14 +168,16 @@ impl HiddenSettings {
 
 /// Settings `_nodes/settings` never returns: every TLS sub-setting but `enabled` (stores,
 /// keys, certificates, trust, protocols, ciphers, verification and client authentication are
-/// all `Property.Filtered` in Elasticsearch's SSL settings), realm bind DNs, the security
-/// settings of transport profiles, and secure settings (which live in the keystore).
+/// all `Property.Filtered` in Elasticsearch's SSL settings), realm bind DN, bind password and
+/// hostname verification, the security settings of transport profiles, and secure settings
+/// (which live in the keystore).
 pub fn filtered_by_nodes_info(key: &str) -> bool {
     if let Some(i) = key.find(".ssl.") {
         return &key[i + 5..] != "enabled";
     }
     let last = key.rsplit('.').next().unwrap_or(key);
-    (key.starts_with("xpack.security.authc.realms.") && last == "bind_dn")
+    (key.starts_with("xpack.security.authc.realms.")
+        && matches!(last, "bind_dn" | "bind_password" | "hostname_verification"))
         || (key.starts_with("transport.profiles.") && key.contains(".xpack.security."))
         || last.starts_with("secure_")
 }

@@ -32,6 +32,9 @@ struct JsonReport<'a> {
     score: &'a Score,
     targets: &'a [Target],
     errors: &'a [InputError],
+    /// Files passed over (templates, other tools' YAML), with why; absent when none.
+    #[serde(skip_serializing_if = "<[InputError]>::is_empty")]
+    skipped: &'a [InputError],
     waivers: &'a WaiverReport,
     results: &'a [RuleResult],
 }
@@ -91,6 +94,7 @@ pub fn write(scan: &Scan, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         score: &scan.score,
         targets: &scan.targets,
         errors: &scan.input_errors,
+        skipped: &scan.skipped,
         waivers: &scan.waivers,
         results: &scan.results,
     };
@@ -126,6 +130,8 @@ pub struct FullReport {
     pub targets: Vec<Target>,
     #[serde(default)]
     pub errors: Vec<InputError>,
+    #[serde(default)]
+    pub skipped: Vec<InputError>,
     #[serde(default)]
     pub waivers: WaiverReport,
     pub results: Vec<RuleResult>,

@@ -581,6 +581,7 @@ mod tests {
             score: crate::score::score(&results),
             results,
             input_errors: vec![],
+            skipped: vec![],
             rules: vec![rule.clone()],
             waivers: Default::default(),
             time: crate::clock::Timestamp(0),

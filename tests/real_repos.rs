@@ -1,0 +1,116 @@
+//! Repositories as they are written (issue 18): content says what a file is, the compose file
+//! and its `.env` say what a service runs, the official image configures its own security.
+//! The whole verdict on `fixtures/repos` is pinned: what must fail, and that nothing else does.
+
+mod common;
+
+use common::{scan_json, with_status};
+use std::collections::BTreeSet;
+
+#[test]
+fn repositories_are_read_as_their_content_and_deployment_say() {
+    let (code, report) = scan_json(&["fixtures/repos"]);
+    assert_eq!(code, 1, "critical findings, and no input error");
+    assert_eq!(report["errors"], serde_json::json!([]));
+    let skipped: BTreeSet<(&str, &str)> = report["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let message = s["message"].as_str().unwrap();
+            let kind = if message.starts_with("a template") {
+                "template"
+            } else {
+                "other tool"
+            };
+            (s["path"].as_str().unwrap(), kind)
+        })
+        .collect();
+    assert_eq!(
+        skipped,
+        BTreeSet::from([
+            (
+                "fixtures/repos/ansible/templates/elasticsearch.yml.j2",
+                "template"
+            ),
+            ("fixtures/repos/chart/templates/configmap.yaml", "template"),
+            (
+                "fixtures/repos/grafana/provisioning/datasources/elasticsearch.yaml",
+                "other tool"
+            ),
+        ])
+    );
+    let targets: BTreeSet<(&str, &str)> = report["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["id"].as_str().unwrap(),
+                t["version_source"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        targets,
+        BTreeSet::from([
+            ("kibana:quickstart", ""),
+            (
+                "node:quickstart/quickstart-es-default",
+                "spec.version 8.15.0"
+            ),
+            (
+                "node:docs-cluster/es01",
+                "image docker.elastic.co/elasticsearch/elasticsearch:8.15.1; security and TLS \
+                 by auto-configuration"
+            ),
+            (
+                "node:elasticsearch/elasticsearch",
+                "image docker.elastic.co/elasticsearch/elasticsearch:7.10.2"
+            ),
+            (
+                "node:helk-cluster/helk-elasticsearch",
+                "image docker.elastic.co/elasticsearch/elasticsearch:7.6.2"
+            ),
+        ])
+    );
+    let fails: BTreeSet<String> = with_status(&report, "fail")
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {}",
+                r["rule"].as_str().unwrap(),
+                r["target"].as_str().unwrap(),
+                r["location"]["object"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let expected: BTreeSet<String> = [
+        // ECK: TLS on and transport trust restricted by the operator; audit is not configured.
+        "ES-AUD-001 node:quickstart/quickstart-es-default setting:xpack.security.audit.enabled",
+        "KB-AUD-001 kibana:quickstart setting:xpack.security.audit.enabled",
+        // 7.10 by its default tag: security off, the API published on every interface.
+        "ES-SEC-001 node:elasticsearch/elasticsearch setting:xpack.security.enabled",
+        "ES-SEC-002 node:elasticsearch/elasticsearch setting:xpack.security.enabled",
+        "ES-NET-001 node:elasticsearch/elasticsearch setting:network.host",
+        "ES-NET-002 node:elasticsearch/elasticsearch setting:network.host",
+        // HELK's node behind its wrapper; its setup container is no target.
+        "ES-SEC-001 node:helk-cluster/helk-elasticsearch setting:xpack.security.enabled",
+        "ES-NET-001 node:helk-cluster/helk-elasticsearch setting:network.host",
+        "ES-NET-002 node:helk-cluster/helk-elasticsearch setting:network.host",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    assert_eq!(fails, expected);
+    // The auto-configured node: nothing fails, and nothing is left unjudged.
+    assert!(
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["target"] == "node:docs-cluster/es01")
+            .all(|r| r["status"] == "pass" || r["status"] == "not_applicable")
+    );
+    assert!(with_status(&report, "error").is_empty());
+}
