@@ -55,6 +55,13 @@ fn repositories_are_read_as_their_content_and_deployment_say() {
         targets,
         BTreeSet::from([
             ("kibana:quickstart", ""),
+            // docker-elk: built from Dockerfiles, configs mounted and judged with the service
+            // (once: the mounted files are no targets of their own).
+            ("kibana:kibana", ""),
+            (
+                "node:docker-cluster/elasticsearch",
+                "image docker.elastic.co/elasticsearch/elasticsearch:9.2.1"
+            ),
             (
                 "node:quickstart/quickstart-es-default",
                 "spec.version 8.15.0"
@@ -98,6 +105,20 @@ fn repositories_are_read_as_their_content_and_deployment_say() {
         "ES-SEC-001 node:helk-cluster/helk-elasticsearch setting:xpack.security.enabled",
         "ES-NET-001 node:helk-cluster/helk-elasticsearch setting:network.host",
         "ES-NET-002 node:helk-cluster/helk-elasticsearch setting:network.host",
+        // docker-elk: security on from the mounted file, no TLS, 9300 published on every
+        // interface; Kibana logs in with the `changeme` of `.env`, over HTTP.
+        "ES-NET-003 node:docker-cluster/elasticsearch setting:network.host",
+        "ES-TLS-002 node:docker-cluster/elasticsearch setting:xpack.security.transport.ssl.enabled",
+        "ES-TLS-001 node:docker-cluster/elasticsearch setting:xpack.security.http.ssl.enabled",
+        "ES-AUD-001 node:docker-cluster/elasticsearch setting:xpack.security.audit.enabled",
+        "ES-NET-002 node:docker-cluster/elasticsearch setting:network.host",
+        "KB-SEC-007 kibana:kibana setting:elasticsearch.password",
+        "KB-SEC-001 kibana:kibana setting:xpack.security.encryptionKey",
+        "KB-SEC-002 kibana:kibana setting:xpack.encryptedSavedObjects.encryptionKey",
+        "KB-SEC-003 kibana:kibana setting:xpack.reporting.encryptionKey",
+        "KB-TLS-001 kibana:kibana setting:elasticsearch.hosts",
+        "KB-TLS-004 kibana:kibana setting:server.host",
+        "KB-AUD-001 kibana:kibana setting:xpack.security.audit.enabled",
     ]
     .into_iter()
     .map(String::from)
@@ -113,4 +134,24 @@ fn repositories_are_read_as_their_content_and_deployment_say() {
             .all(|r| r["status"] == "pass" || r["status"] == "not_applicable")
     );
     assert!(with_status(&report, "error").is_empty());
+    // The mounted file's settings point into it; the environment's into the compose file.
+    let located = |rule: &str| {
+        with_status(&report, "fail")
+            .into_iter()
+            .find(|r| r["rule"] == rule && r["target"] == "node:docker-cluster/elasticsearch")
+            .map(|r| {
+                (
+                    r["location"]["path"].as_str().unwrap().to_string(),
+                    r["location"]["line"].as_u64(),
+                )
+            })
+            .unwrap()
+    };
+    assert_eq!(
+        located("ES-NET-002"),
+        (
+            "fixtures/repos/docker-elk/elasticsearch/config/elasticsearch.yml".into(),
+            Some(6)
+        )
+    );
 }

@@ -56,6 +56,9 @@ pub fn is_manifest(path: &Path) -> bool {
 pub struct Found {
     pub nodes: Vec<EsNode>,
     pub components: Vec<Component>,
+    /// Config files a compose service mounts and that were judged as part of it: not to be
+    /// judged again on their own.
+    pub claimed: Vec<std::path::PathBuf>,
 }
 
 fn err_at(path: &str, message: String) -> InputError {
@@ -507,6 +510,122 @@ fn e_flags(words: &[String]) -> Vec<(String, String, String)> {
 }
 
 impl Ctx<'_> {
+    /// The config file a service mounts over its image's own (`volumes:` bind mounts of a file
+    /// in the repository onto `…/config/elasticsearch.yml`, `kibana.yml` or `logstash.yml`),
+    /// with its settings located in that file.
+    fn mounted_config(
+        &mut self,
+        service: &Node,
+        kind: Option<ComponentKind>,
+    ) -> Option<(std::path::PathBuf, Settings)> {
+        let name = match kind {
+            None => "elasticsearch.yml",
+            Some(ComponentKind::Kibana) => "kibana.yml",
+            Some(ComponentKind::Logstash) => "logstash.yml",
+            Some(_) => return None,
+        };
+        let NodeKind::Seq(volumes) = &service.get("volumes")?.kind else {
+            return None;
+        };
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        let source = volumes.iter().find_map(|v| {
+            let (source, target) = match v.as_str() {
+                Some(t) => {
+                    let t = interpolate(t, &self.vars);
+                    let mut parts = t.split(':');
+                    (parts.next()?.to_string(), parts.next()?.to_string())
+                }
+                None => (
+                    interpolate(v.get("source")?.as_str()?, &self.vars),
+                    v.get("target")?.as_str()?.to_string(),
+                ),
+            };
+            let is_config = target.ends_with(&format!("/config/{name}"));
+            let local = source.starts_with('.') || source.starts_with('/');
+            // `./x` is shown as `x`, as the user would name it.
+            (is_config && local).then(|| {
+                Path::new(&source)
+                    .components()
+                    .filter(|c| !matches!(c, std::path::Component::CurDir))
+                    .fold(dir.to_path_buf(), |p, c| p.join(c))
+            })
+        })?;
+        let text = read_text(&source).ok()?;
+        let shown = display(&source);
+        let parsed = match kind {
+            None => parse_settings(&text, &shown),
+            Some(_) => component_settings(&text, &Embed::file(&shown)),
+        };
+        match parsed {
+            Ok(settings) => Some((source, settings)),
+            Err(e) => {
+                // Said once, here: the file is not read again on its own.
+                self.errors.push(err_at(&shown, e));
+                self.found.claimed.push(source);
+                None
+            }
+        }
+    }
+
+    /// The image a service builds from (`build:` with the first `FROM` of its Dockerfile), its
+    /// `ARG`s taken from the build's `args` (interpolated) or their defaults.
+    fn built_image(&self, service: &Node) -> Option<String> {
+        let build = service.get("build")?;
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        let (context, dockerfile) = match build.as_str() {
+            Some(context) => (interpolate(context, &self.vars), "Dockerfile".to_string()),
+            None => (
+                interpolate(
+                    build.get("context").and_then(Node::as_str).unwrap_or("."),
+                    &self.vars,
+                ),
+                build
+                    .get("dockerfile")
+                    .and_then(Node::as_str)
+                    .unwrap_or("Dockerfile")
+                    .to_string(),
+            ),
+        };
+        let text = read_text(&dir.join(&context).join(dockerfile)).ok()?;
+        let mut args = std::collections::BTreeMap::new();
+        match build.get("args").map(|a| &a.kind) {
+            Some(NodeKind::Map(entries)) => {
+                for (k, v) in entries {
+                    if let (Some(k), Some(v)) = (k.as_str(), v.as_str()) {
+                        args.insert(k.to_string(), interpolate(v, &self.vars));
+                    }
+                }
+            }
+            Some(NodeKind::Seq(items)) => {
+                for i in items.iter().filter_map(Node::as_str) {
+                    if let Some((k, v)) = i.split_once('=') {
+                        args.insert(k.to_string(), interpolate(v, &self.vars));
+                    }
+                }
+            }
+            _ => {}
+        }
+        for line in text.lines().map(str::trim) {
+            let mut words = line.split_whitespace();
+            match words.next().map(str::to_ascii_uppercase).as_deref() {
+                Some("ARG") => {
+                    let arg = words.next().unwrap_or_default();
+                    let (name, default) = arg.split_once('=').unwrap_or((arg, ""));
+                    if !default.is_empty() {
+                        args.entry(name.to_string())
+                            .or_insert_with(|| default.to_string());
+                    }
+                }
+                Some("FROM") => {
+                    let image = words.find(|w| !w.starts_with("--"))?;
+                    return Some(interpolate(image, &args));
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
     /// The ports a service publishes on the host (`ports:`, interpolated).
     fn published_ports(&self, service: &Node) -> Vec<super::compose_env::Published> {
         use super::compose_env::{PortEntry, published};
@@ -779,6 +898,7 @@ impl Ctx<'_> {
             };
             let image = text_of(service.get("image"))
                 .map(|i| interpolate(&i, &self.vars))
+                .or_else(|| self.built_image(service))
                 .unwrap_or_default();
             let Some(kind) = kind_of_image(&image) else {
                 continue;
@@ -830,6 +950,12 @@ impl Ctx<'_> {
             let keystore_pass = env
                 .iter()
                 .any(|(n, v, _)| n == "LOGSTASH_KEYSTORE_PASS" && !v.trim().is_empty());
+            // The container's environment, which `${VAR}` in a mounted config reads.
+            let container_env: std::collections::BTreeMap<String, String> = env
+                .iter()
+                .map(|(n, v, _)| (n.clone(), interpolate(v, &self.vars)))
+                .filter(|(_, v)| !v.contains("${"))
+                .collect();
             let mut node_options = Vec::new();
             for (name, value, location) in env {
                 if kind == Some(ComponentKind::Kibana) && name == "NODE_OPTIONS" {
@@ -863,6 +989,33 @@ impl Ctx<'_> {
                         &self.vars,
                     );
                 }
+            }
+            // A config file mounted into the service is what the service reads; the
+            // environment overrides it (the images pass it as command-line settings).
+            if let Some((file, mounted)) = self.mounted_config(service, kind) {
+                let set_by_env: std::collections::HashSet<String> =
+                    settings.keys().cloned().collect();
+                let mut merged = Settings::default();
+                for mut s in mounted.entries {
+                    if set_by_env.contains(&s.key) {
+                        continue;
+                    }
+                    // A value that is one `${VAR}` takes the container's value; it is still
+                    // not text written in the file.
+                    if let [var] = s.unresolved.as_slice()
+                        && s.value.to_string().is_empty()
+                        && let Some(value) = container_env.get(var)
+                    {
+                        s.value = SettingValue::from_text(value);
+                        s.unresolved.clear();
+                    }
+                    merged.push(s);
+                }
+                for s in settings.entries {
+                    merged.push(s);
+                }
+                settings = merged;
+                self.found.claimed.push(file);
             }
             // The official Kibana and Elasticsearch images bind to all interfaces unless told
             // otherwise.

@@ -382,11 +382,22 @@ fn collect_components(found: &Found, deployment: &mut Deployment) {
         .iter()
         .map(|p| (p, true))
         .chain(found.manifests.iter().map(|p| (p, false)));
+    let mut claimed = std::collections::HashSet::new();
     for (path, compose) in deployment_files {
         let (mut from_file, mut errors) = manifests::load(path, compose);
+        claimed.extend(from_file.claimed.iter().map(|p| canonical(p)));
         deployment.nodes.append(&mut from_file.nodes);
         deployment.components.append(&mut from_file.components);
         deployment.input_errors.append(&mut errors);
+    }
+    // A config a compose service mounts was judged with that service, once.
+    if !claimed.is_empty() {
+        let mine = |config: &str| claimed.contains(&canonical(Path::new(config)));
+        deployment.nodes.retain(|n| !mine(&n.config_path));
+        deployment.components.retain(|c| !mine(&c.config_path));
+        // A mounted file that does not parse was reported by both readers.
+        deployment.input_errors.sort();
+        deployment.input_errors.dedup();
     }
     let env_files: Vec<PathBuf> = found.env_files.iter().cloned().collect();
     for c in &mut deployment.components {
@@ -677,6 +688,10 @@ fn walk(
 fn is_es_config(path: &Path) -> bool {
     path.file_name()
         .is_some_and(|n| n == "elasticsearch.yml" || n == "elasticsearch.yaml")
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 pub fn display(path: &Path) -> String {

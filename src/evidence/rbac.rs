@@ -49,6 +49,8 @@ pub struct IndexGrant {
     pub field_security: bool,
     /// A document-level `query` is set.
     pub query: bool,
+    /// For a `remote_indices` grant (8.10+): the remote clusters it applies to.
+    pub clusters: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -466,6 +468,7 @@ fn index_grants(v: Option<&Value>) -> Vec<IndexGrant> {
             allow_restricted_indices: flag(g.get("allow_restricted_indices")).unwrap_or(false),
             field_security: g.get("field_security").is_some_and(|f| !f.is_null()),
             query: g.get("query").is_some_and(|q| !q.is_null()),
+            clusters: strs(g.get("clusters")),
         })
         .collect()
 }
@@ -772,8 +775,17 @@ fn role_facts(role: &Role) -> RoleFacts {
             .filter(|p| DESTRUCTIVE_INDEX.contains(&p.as_str()))
             .collect();
         if !everything.is_empty() && !destructive.is_empty() {
-            f.broad_destructive
-                .push(format!("{} on {}", join(&destructive), join(&everything)));
+            let remote = if g.clusters.is_empty() {
+                String::new()
+            } else {
+                let clusters: Vec<&String> = g.clusters.iter().collect();
+                format!(" of remote clusters {}", join(&clusters))
+            };
+            f.broad_destructive.push(format!(
+                "{} on {}{remote}",
+                join(&destructive),
+                join(&everything)
+            ));
         }
         if g.privileges
             .iter()
@@ -1554,6 +1566,39 @@ pub(crate) mod tests {
         ] {
             assert!(rbac.missing.iter().any(|(s, _)| *s == scope), "{scope:?}");
         }
+    }
+
+    /// Version shapes: 7.13-7.14 list file tokens at the top level of the credentials answer;
+    /// a remote-indices grant names its clusters.
+    #[test]
+    fn older_and_newer_answer_shapes() {
+        let mut s = snapshot(&[
+            (
+                "security_service_accounts",
+                json!({"elastic/fleet-server": {}}),
+            ),
+            (
+                "security_roles",
+                json!({"remote-wipe": {"cluster": [], "indices": [],
+                    "remote_indices": [{"clusters": ["*"], "names": ["*"], "privileges": ["delete_index"]}]}}),
+            ),
+        ]);
+        s.service_credentials.insert(
+            "elastic/fleet-server".into(),
+            Answer::ok(
+                json!({"service_account": "elastic/fleet-server", "count": 1,
+                "tokens": {}, "file_tokens": {"legacy-token": {"nodes": ["node-1"]}}}),
+            ),
+        );
+        let rbac = from_api(&s);
+        assert_eq!(rbac.service_tokens.len(), 1);
+        assert_eq!(rbac.service_tokens[0].name, "legacy-token");
+        assert_eq!(rbac.service_tokens[0].source, "file");
+        let items = analyse(&rbac, NOW);
+        assert_eq!(
+            item(&items, "role:remote-wipe")["broad_destructive"],
+            "delete_index on * of remote clusters *"
+        );
     }
 
     #[test]
