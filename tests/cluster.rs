@@ -6,7 +6,7 @@
 mod common;
 
 use common::es_server::{EsServer, Override, PASSWORD, fixture};
-use common::{esaudit, scan_json, validate_sarif, with_status};
+use common::{copy_dir, esaudit, scan_json, validate_sarif, with_status};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -480,18 +480,6 @@ fn diagnostics_bundle_zip() {
     let (code, report) = scan_json(&[bad.to_str().unwrap(), "fixtures/api/risky-8x"]);
     assert_eq!(code, 2);
     assert!(has(&report, "RBAC-USER-001", "user:alice"));
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let target = to.join(entry.path().strip_prefix(from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// `--probe-tls` probes the publish addresses the cluster reports for its nodes: here the

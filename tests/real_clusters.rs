@@ -4,26 +4,11 @@
 
 mod common;
 
-use common::{scan_json, with_status};
+use common::{copy_dir, scan_json, verdicts, with_status};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
-
-/// `rule target object` of every result with `status`.
-fn verdicts(report: &Value, status: &str) -> BTreeSet<String> {
-    with_status(report, status)
-        .iter()
-        .map(|r| {
-            format!(
-                "{} {} {}",
-                r["rule"].as_str().unwrap(),
-                r["target"].as_str().unwrap(),
-                r["location"]["object"].as_str().unwrap()
-            )
-        })
-        .collect()
-}
 
 /// Copies `fixtures/api/well-run-8x-nodes` into a temporary folder and gives it the
 /// certificates its `elasticsearch.yml` files name: one CA, and a leaf per node valid for a year.
@@ -278,7 +263,7 @@ fn a_platinum_7x_cluster_is_secured_by_its_licence() {
 fn a_basic_7x_cluster_without_the_setting_is_not_secured() {
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("basic-717");
-    copy_tree(
+    copy_dir(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/api/platinum-717"),
         &copy,
     );
@@ -348,7 +333,7 @@ fn an_auto_configured_8x_cluster_passes_a_high_gate() {
 fn a_scanner_using_an_api_key_is_judged_by_the_key() {
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("autoconf-apikey");
-    copy_tree(
+    copy_dir(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/api/autoconf-815"),
         &copy,
     );
@@ -391,16 +376,4 @@ fn a_scanner_using_an_api_key_is_judged_by_the_key() {
         "cannot judge: the scanner's own privileges are unknown: the scanner authenticated with \
          API key \"not-listed\", which GET /_security/api_key does not list"
     );
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let target = to.join(entry.path().strip_prefix(from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }

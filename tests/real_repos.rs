@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{scan_json, with_status};
+use common::{scan_json, verdicts, with_status};
 use std::collections::BTreeSet;
 
 #[test]
@@ -81,17 +81,7 @@ fn repositories_are_read_as_their_content_and_deployment_say() {
             ),
         ])
     );
-    let fails: BTreeSet<String> = with_status(&report, "fail")
-        .iter()
-        .map(|r| {
-            format!(
-                "{} {} {}",
-                r["rule"].as_str().unwrap(),
-                r["target"].as_str().unwrap(),
-                r["location"]["object"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let fails = verdicts(&report, "fail");
     let expected: BTreeSet<String> = [
         // ECK: TLS on and transport trust restricted by the operator; audit is not configured.
         "ES-AUD-001 node:quickstart/quickstart-es-default setting:xpack.security.audit.enabled",

@@ -54,6 +54,34 @@ pub fn with_status<'a>(report: &'a Value, status: &str) -> Vec<&'a Value> {
         .collect()
 }
 
+/// `rule target object` of every result with `status`: a report's whole verdict, to pin.
+pub fn verdicts(report: &Value, status: &str) -> std::collections::BTreeSet<String> {
+    with_status(report, status)
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {}",
+                r["rule"].as_str().unwrap(),
+                r["target"].as_str().unwrap(),
+                r["location"]["object"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+/// Copies the folder `from` (recursively) to `to`.
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
 /// Runs a helper program in `dir` (openssl, keytool); the test needs it to succeed.
 pub fn run(dir: &std::path::Path, program: &str, args: &[&str]) {
     let out = std::process::Command::new(program)
