@@ -55,6 +55,7 @@ fn repositories_are_read_as_their_content_and_deployment_say() {
         targets,
         BTreeSet::from([
             ("kibana:quickstart", ""),
+            ("kibana:kibana01", ""),
             // docker-elk: built from Dockerfiles, configs mounted and judged with the service
             // (once: the mounted files are no targets of their own).
             ("kibana:kibana", ""),
@@ -95,6 +96,12 @@ fn repositories_are_read_as_their_content_and_deployment_say() {
         "ES-SEC-001 node:helk-cluster/helk-elasticsearch setting:xpack.security.enabled",
         "ES-NET-001 node:helk-cluster/helk-elasticsearch setting:network.host",
         "ES-NET-002 node:helk-cluster/helk-elasticsearch setting:network.host",
+        // The auto-configured stack's Kibana: published on loopback only (no KB-TLS-004),
+        // but its keys are not set and audit is off.
+        "KB-SEC-001 kibana:kibana01 setting:xpack.security.encryptionKey",
+        "KB-SEC-002 kibana:kibana01 setting:xpack.encryptedSavedObjects.encryptionKey",
+        "KB-SEC-003 kibana:kibana01 setting:xpack.reporting.encryptionKey",
+        "KB-AUD-001 kibana:kibana01 setting:xpack.security.audit.enabled",
         // docker-elk: security on from the mounted file, no TLS, 9300 published on every
         // interface; Kibana logs in with the `changeme` of `.env`, over HTTP.
         "ES-NET-003 node:docker-cluster/elasticsearch setting:network.host",

@@ -297,6 +297,7 @@ pub fn new_component(
         node_options: vec![],
         keystore: None,
         places: Default::default(),
+        published: None,
     }
 }
 

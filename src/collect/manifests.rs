@@ -1070,7 +1070,13 @@ impl Ctx<'_> {
                         self.push_component(kind, service_name.to_string(), settings, name_node);
                     let dir = self.path.parent().unwrap_or(Path::new("."));
                     let mounted = mounted_keystore(service, dir).map(|(p, at)| (p, self.at(at)));
+                    let host_network = service
+                        .get("network_mode")
+                        .and_then(Node::as_str)
+                        .is_some_and(|m| m == "host");
+                    let published = (!host_network).then(|| self.published_ports(service));
                     let c = &mut self.found.components[i];
+                    c.published = published;
                     c.node_options = node_options;
                     components::place_node_options(c);
                     if kind == ComponentKind::Logstash

@@ -59,6 +59,9 @@ pub struct Component {
     /// Named places a failure can point at when no setting is the culprit (`node.options`,
     /// `logstash.keystore`, `ca`); rules name them as `locate: place:<name>`.
     pub places: BTreeMap<String, Place>,
+    /// For a container (a compose service): the ports it publishes on the host, which decide
+    /// whether its server is reachable from other hosts. `None` elsewhere.
+    pub published: Option<Vec<crate::collect::compose_env::Published>>,
 }
 
 /// A place a component rule can point at, and the object it names there (`file:node.options`,
@@ -496,6 +499,8 @@ pub fn component_facts(c: &Component) -> ComponentFacts {
     let text = |k: &str| s.value(k).map(|v| v.to_string());
     let mut es_urls = Vec::new();
     let server_exposed;
+    // The server's port: as written, else the product's default.
+    let server_port: (Option<String>, u16);
     match c.kind {
         ComponentKind::Kibana => {
             let hosts = s
@@ -505,6 +510,7 @@ pub fn component_facts(c: &Component) -> ComponentFacts {
             es_urls.extend(hosts);
             let host = text("server.host").unwrap_or_else(|| "localhost".into());
             server_exposed = !is_loopback(&host);
+            server_port = (text("server.port"), 5601);
             settings
                 .entry("server.ssl.enabled".into())
                 .or_insert(SettingValue::Bool(false));
@@ -519,6 +525,7 @@ pub fn component_facts(c: &Component) -> ComponentFacts {
             let host = text("api.http.host").unwrap_or_else(|| "127.0.0.1".into());
             let api_on = s.bool("api.enabled").unwrap_or(true);
             server_exposed = api_on && !is_loopback(&host);
+            server_port = (text("api.http.port"), 9600);
             for prefix in [
                 "xpack.monitoring.elasticsearch",
                 "xpack.management.elasticsearch",
@@ -540,6 +547,7 @@ pub fn component_facts(c: &Component) -> ComponentFacts {
         ComponentKind::Beat | ComponentKind::Agent => {
             let host = text("http.host").unwrap_or_else(|| "localhost".into());
             server_exposed = s.bool("http.enabled").unwrap_or(false) && !is_loopback(&host);
+            server_port = (text("http.port"), 5066);
             let mut outputs: Vec<String> = vec!["output.elasticsearch".into()];
             for k in s.keys_with_prefix("outputs.") {
                 if let Some(name) = k.strip_prefix("outputs.").and_then(|r| r.split('.').next()) {
@@ -566,6 +574,19 @@ pub fn component_facts(c: &Component) -> ComponentFacts {
             }
         }
     }
+    // A container's server is reached through the port it publishes, not its bind inside.
+    let server_exposed = match &c.published {
+        Some(ports) if server_exposed => {
+            let port = server_port
+                .0
+                .and_then(|p| p.split('-').next()?.trim().parse().ok())
+                .unwrap_or(server_port.1);
+            ports.iter().any(|p| {
+                p.container_port == port && (p.host_ip.is_empty() || !is_loopback(&p.host_ip))
+            })
+        }
+        _ => server_exposed,
+    };
     let all_es_urls: Vec<String> = es_urls
         .iter()
         .cloned()
