@@ -56,6 +56,8 @@ fn repositories_are_read_as_their_content_and_deployment_say() {
         BTreeSet::from([
             ("kibana:quickstart", ""),
             ("kibana:kibana01", ""),
+            ("kibana:kibana-6", ""),
+            ("logstash:logstash/logstash", ""),
             // docker-elk: built from Dockerfiles, configs mounted and judged with the service
             // (once: the mounted files are no targets of their own).
             ("kibana:kibana", ""),
@@ -102,9 +104,19 @@ fn repositories_are_read_as_their_content_and_deployment_say() {
         "KB-SEC-002 kibana:kibana01 setting:xpack.encryptedSavedObjects.encryptionKey",
         "KB-SEC-003 kibana:kibana01 setting:xpack.reporting.encryptionKey",
         "KB-AUD-001 kibana:kibana01 setting:xpack.security.audit.enabled",
+        // 6.x names: Kibana reaches the cluster over HTTPS through elasticsearch.url (no
+        // KB-TLS-001) as the kibana user meant for 6.x (no KB-AUTH-002); Logstash's API on
+        // every interface through http.host.
+        "KB-SEC-001 kibana:kibana-6 setting:xpack.security.encryptionKey",
+        "KB-SEC-002 kibana:kibana-6 setting:xpack.encryptedSavedObjects.encryptionKey",
+        "KB-SEC-003 kibana:kibana-6 setting:xpack.reporting.encryptionKey",
+        "KB-AUD-001 kibana:kibana-6 setting:xpack.security.audit.enabled",
+        "LS-NET-001 logstash:logstash/logstash setting:http.host",
         // docker-elk: security on from the mounted file, no TLS, 9300 published on every
         // interface; Kibana logs in with the `changeme` of `.env`, over HTTP.
         "ES-NET-003 node:docker-cluster/elasticsearch setting:network.host",
+        // ELASTIC_PASSWORD takes `changeme` from the committed `.env`.
+        "ES-CFG-007 node:docker-cluster/elasticsearch setting:bootstrap.password",
         "ES-TLS-002 node:docker-cluster/elasticsearch setting:xpack.security.transport.ssl.enabled",
         "ES-TLS-001 node:docker-cluster/elasticsearch setting:xpack.security.http.ssl.enabled",
         "ES-AUD-001 node:docker-cluster/elasticsearch setting:xpack.security.audit.enabled",

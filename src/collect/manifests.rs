@@ -254,6 +254,8 @@ fn image_version(image: &str) -> Option<EsVersion> {
 
 const KIBANA_ENV_KEYS: &[&str] = &[
     "elasticsearch.hosts",
+    // Kibana 6.x.
+    "elasticsearch.url",
     "elasticsearch.username",
     "elasticsearch.password",
     "elasticsearch.serviceAccountToken",
@@ -978,9 +980,17 @@ impl Ctx<'_> {
                 }
                 if let Some(key) = env_setting(kind, &name) {
                     push_setting(&mut settings, key, &value, location, &self.vars);
-                } else if kind.is_none() && name == "ELASTIC_PASSWORD" && !value.contains("${") {
+                } else if kind.is_none()
+                    && name == "ELASTIC_PASSWORD"
+                    && (!value.contains("${")
+                        || crate::evidence::component::is_sample_secret(&interpolate(
+                            &value, &self.vars,
+                        )))
+                {
                     // The image writes it to the keystore as bootstrap.password; a literal
-                    // value here is that secure setting written in a plain file.
+                    // value here is that secure setting written in a plain file, and a sample
+                    // default (`${ELASTIC_PASSWORD:-changeme}`, or `changeme` in `.env`) is as
+                    // good as public.
                     push_setting(
                         &mut settings,
                         "bootstrap.password".into(),

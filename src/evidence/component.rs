@@ -377,6 +377,10 @@ pub struct ComponentFacts {
     pub keystore_password_source: String,
     /// Number of CA certificates read from the files the component's TLS settings name.
     pub ca_certificates: i64,
+    /// Logstash inputs that take events from the network in clear text (`beats`,
+    /// `elastic_agent`, `tcp`, `http` without TLS, listening beyond loopback and, in a
+    /// container, on a published port): `name on host:port (file:line)`.
+    pub plain_network_inputs: Vec<String>,
 }
 
 /// What a Node.js flag of Kibana's `node.options` does to TLS: `legacy_tls` (TLS 1.0/1.1
@@ -503,8 +507,10 @@ pub fn component_facts(c: &Component) -> ComponentFacts {
     let server_port: (Option<String>, u16);
     match c.kind {
         ComponentKind::Kibana => {
+            // `elasticsearch.url` is the 6.x name of `elasticsearch.hosts`.
             let hosts = s
                 .value("elasticsearch.hosts")
+                .or_else(|| s.value("elasticsearch.url"))
                 .map(SettingValue::as_list)
                 .unwrap_or_else(|| vec!["http://localhost:9200".into()]);
             es_urls.extend(hosts);
@@ -522,10 +528,13 @@ pub fn component_facts(c: &Component) -> ComponentFacts {
                 .or_insert(SettingValue::Bool(false));
         }
         ComponentKind::Logstash => {
-            let host = text("api.http.host").unwrap_or_else(|| "127.0.0.1".into());
+            // `http.host` / `http.port` are the names before 7.x's `api.http.*`.
+            let host = text("api.http.host")
+                .or_else(|| text("http.host"))
+                .unwrap_or_else(|| "127.0.0.1".into());
             let api_on = s.bool("api.enabled").unwrap_or(true);
             server_exposed = api_on && !is_loopback(&host);
-            server_port = (text("api.http.port"), 9600);
+            server_port = (text("api.http.port").or_else(|| text("http.port")), 9600);
             for prefix in [
                 "xpack.monitoring.elasticsearch",
                 "xpack.management.elasticsearch",
@@ -669,6 +678,7 @@ pub fn component_facts(c: &Component) -> ComponentFacts {
         plain_remote_es_urls,
         plain_es_urls,
         server_exposed,
+        plain_network_inputs: plain_network_inputs(c),
         key_lengths,
         sample_keys,
         verification_none,
@@ -753,6 +763,51 @@ pub fn setting_facts(component: &str, setting: &Setting) -> ComponentSettingFact
             .to_string(),
         from_placeholder: setting.from_placeholder,
     }
+}
+
+/// Logstash inputs that accept events from other hosts without TLS (see
+/// `ComponentFacts::plain_network_inputs`).
+fn plain_network_inputs(c: &Component) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in c.pipelines.iter().filter(|p| p.section == "input") {
+        let s = &p.options;
+        let (default_port, tls_keys): (Option<u16>, &[&str]) = match p.name.as_str() {
+            "beats" | "elastic_agent" => (None, &["ssl_enabled", "ssl"]),
+            "tcp" => (None, &["ssl_enabled", "ssl_enable"]),
+            "http" => (Some(8080), &["ssl_enabled", "ssl"]),
+            _ => continue,
+        };
+        if tls_keys.iter().any(|k| s.bool(k) == Some(true)) {
+            continue;
+        }
+        let host = s
+            .value("host")
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| "0.0.0.0".into());
+        if is_loopback(&host) {
+            continue;
+        }
+        let port = s
+            .value("port")
+            .and_then(|v| v.to_string().parse::<u16>().ok())
+            .or(default_port);
+        // In a container, only a published port is reached from other hosts.
+        if let (Some(published), Some(port)) = (&c.published, port)
+            && !published.iter().any(|pp| {
+                pp.container_port == port && (pp.host_ip.is_empty() || !is_loopback(&pp.host_ip))
+            })
+        {
+            continue;
+        }
+        let port = port.map(|p| p.to_string()).unwrap_or_else(|| "?".into());
+        out.push(format!(
+            "{} on {host}:{port} ({}:{})",
+            p.name,
+            p.location.path,
+            p.location.line.unwrap_or(0)
+        ));
+    }
+    out
 }
 
 pub fn plugin_facts(p: &PipelinePlugin) -> PluginFacts {

@@ -771,6 +771,8 @@ pub struct SettingFacts {
     pub paired: bool,
     /// What the running node has instead of this value, when they differ; else empty.
     pub running: String,
+    /// A secret whose value is a published default or sample (`changeme`, …).
+    pub sample: bool,
 }
 
 pub fn setting_facts(node: &EsNode) -> Vec<SettingFacts> {
@@ -817,6 +819,7 @@ pub fn setting_facts(node: &EsNode) -> Vec<SettingFacts> {
                         }
                     })
                     .unwrap_or_default(),
+                sample: secret && super::component::is_sample_secret(&e.value.to_string()),
                 secret,
                 legacy_realm,
             }

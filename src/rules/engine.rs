@@ -311,6 +311,12 @@ impl Engine {
             .declared_at
             .clone()
             .or_else(|| comp.pipelines.first().map(|p| p.location.clone()));
+        // Quoted by LS-NET-002's message.
+        if !facts.plain_network_inputs.is_empty() {
+            root_item.facts = Some(serde_json::json!({
+                "plain_network_inputs": facts.plain_network_inputs.join("; ")
+            }));
+        }
         let mut items = vec![root_item];
         let kind = comp.kind.as_str();
         for setting in &comp.settings.entries {
