@@ -103,6 +103,7 @@ pub fn load_text(path: &Path, text: &str, compose: bool) -> (Found, Vec<InputErr
     let mut ctx = Ctx {
         eck_http,
         vars,
+        configmaps: Default::default(),
         path,
         shown: &shown,
         text,
@@ -118,6 +119,12 @@ pub fn load_text(path: &Path, text: &str, compose: bool) -> (Found, Vec<InputErr
             ctx.helm(doc);
         }
     }
+    // Workloads last: the ConfigMaps they mount are read by then.
+    if !compose {
+        for doc in &docs {
+            ctx.workload(doc);
+        }
+    }
     (found, errors)
 }
 
@@ -126,6 +133,8 @@ struct Ctx<'a> {
     eck_http: std::collections::BTreeMap<String, bool>,
     /// A compose file's interpolation variables (its `.env`).
     vars: std::collections::BTreeMap<String, String>,
+    /// The components read from each ConfigMap of the file, by ConfigMap name.
+    configmaps: std::collections::BTreeMap<String, Vec<usize>>,
     path: &'a Path,
     shown: &'a str,
     text: &'a str,
@@ -626,6 +635,90 @@ impl Ctx<'_> {
             }
         }
         None
+    }
+
+    /// A Deployment, StatefulSet, DaemonSet, Job, CronJob or Pod whose container runs an
+    /// Elastic image and mounts a ConfigMap of this file holding that component's config: a
+    /// value of the config that is one `${VAR}` takes the container's `env` value (a literal
+    /// `value:`; one from `valueFrom` stays unknown).
+    fn workload(&mut self, doc: &Node) {
+        let kind = text_of(doc.get("kind")).unwrap_or_default();
+        let pod = match kind.as_str() {
+            "Pod" => doc.get("spec"),
+            "CronJob" => doc
+                .get("spec")
+                .and_then(|s| s.get("jobTemplate"))
+                .and_then(|j| j.get("spec"))
+                .and_then(|s| s.get("template"))
+                .and_then(|t| t.get("spec")),
+            "Deployment" | "StatefulSet" | "DaemonSet" | "Job" | "ReplicaSet" => doc
+                .get("spec")
+                .and_then(|s| s.get("template"))
+                .and_then(|t| t.get("spec")),
+            _ => None,
+        };
+        let Some(pod) = pod else { return };
+        // Pod volume name -> ConfigMap name.
+        let mut volumes = std::collections::BTreeMap::new();
+        if let Some(NodeKind::Seq(items)) = pod.get("volumes").map(|v| &v.kind) {
+            for v in items {
+                if let (Some(name), Some(cm)) = (
+                    v.get("name").and_then(Node::as_str),
+                    v.get("configMap")
+                        .and_then(|c| c.get("name"))
+                        .and_then(Node::as_str),
+                ) {
+                    volumes.insert(name.to_string(), cm.to_string());
+                }
+            }
+        }
+        let Some(NodeKind::Seq(containers)) = pod.get("containers").map(|c| &c.kind) else {
+            return;
+        };
+        for container in containers {
+            let image = text_of(container.get("image")).unwrap_or_default();
+            let Some(image_kind) = kind_of_image(&image) else {
+                continue;
+            };
+            let mut env = std::collections::BTreeMap::new();
+            if let Some(NodeKind::Seq(items)) = container.get("env").map(|e| &e.kind) {
+                for e in items {
+                    if let (Some(name), Some(value)) = (
+                        e.get("name").and_then(Node::as_str),
+                        e.get("value").and_then(Node::as_str),
+                    ) {
+                        env.insert(name.to_string(), value.to_string());
+                    }
+                }
+            }
+            let Some(NodeKind::Seq(mounts)) = container.get("volumeMounts").map(|m| &m.kind) else {
+                continue;
+            };
+            for m in mounts {
+                let Some(cm) = m
+                    .get("name")
+                    .and_then(Node::as_str)
+                    .and_then(|n| volumes.get(n))
+                else {
+                    continue;
+                };
+                for &i in self.configmaps.get(cm).into_iter().flatten() {
+                    let c = &mut self.found.components[i];
+                    if Some(c.kind) != image_kind {
+                        continue;
+                    }
+                    for s in &mut c.settings.entries {
+                        if let [var] = s.unresolved.as_slice()
+                            && s.value.to_string().is_empty()
+                            && let Some(value) = env.get(var)
+                        {
+                            s.value = SettingValue::from_text(value);
+                            s.unresolved.clear();
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// The ports a service publishes on the host (`ports:`, interpolated).
@@ -1163,11 +1256,16 @@ impl Ctx<'_> {
                 let Some(NodeKind::Map(files)) = doc.get("data").map(|d| &d.kind) else {
                     return;
                 };
+                let first = self.found.components.len();
                 for (file, value) in files {
                     if let Some(file) = file.as_str() {
                         self.embedded_file(file, value, &name, "elasticsearch", None);
                     }
                 }
+                self.configmaps
+                    .entry(name.clone())
+                    .or_default()
+                    .extend(first..self.found.components.len());
             }
             "Elasticsearch" if eck => {
                 let Some(spec) = spec else { return };
