@@ -58,6 +58,7 @@ fn repositories_are_read_as_their_content_and_deployment_say() {
             ("kibana:kibana01", ""),
             ("kibana:kibana-6", ""),
             ("logstash:logstash/logstash", ""),
+            ("agent:fleet-server", ""),
             // docker-elk: built from Dockerfiles, configs mounted and judged with the service
             // (once: the mounted files are no targets of their own).
             ("kibana:kibana", ""),
@@ -104,6 +105,7 @@ fn repositories_are_read_as_their_content_and_deployment_say() {
         "KB-SEC-002 kibana:kibana01 setting:xpack.encryptedSavedObjects.encryptionKey",
         "KB-SEC-003 kibana:kibana01 setting:xpack.reporting.encryptionKey",
         "KB-AUD-001 kibana:kibana01 setting:xpack.security.audit.enabled",
+        "KB-SEC-009 kibana:kibana01 setting:xpack.reporting.capture.browser.chromium.disableSandbox",
         // 6.x names: Kibana reaches the cluster over HTTPS through elasticsearch.url (no
         // KB-TLS-001) as the kibana user meant for 6.x (no KB-AUTH-002); Logstash's API on
         // every interface through http.host.
@@ -112,6 +114,10 @@ fn repositories_are_read_as_their_content_and_deployment_say() {
         "KB-SEC-003 kibana:kibana-6 setting:xpack.reporting.encryptionKey",
         "KB-AUD-001 kibana:kibana-6 setting:xpack.security.audit.enabled",
         "LS-NET-001 logstash:logstash/logstash setting:http.host",
+        // Fleet Server with its TLS switched off by the image's variables.
+        "BT-NET-004 agent:fleet-server setting:fleet_server.insecure_http",
+        "BT-TLS-002 agent:fleet-server setting:fleet.ssl.verification_mode",
+        "BT-TLS-002 agent:fleet-server setting:fleet_server.elasticsearch.ssl.verification_mode",
         // docker-elk: security on from the mounted file, no TLS, 9300 published on every
         // interface; Kibana logs in with the `changeme` of `.env`, over HTTP.
         "ES-NET-003 node:docker-cluster/elasticsearch setting:network.host",

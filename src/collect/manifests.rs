@@ -290,6 +290,7 @@ const KIBANA_ENV_KEYS: &[&str] = &[
     "xpack.security.session.idleTimeout",
     "xpack.security.session.lifespan",
     "xpack.security.fipsMode.enabled",
+    "xpack.reporting.capture.browser.chromium.disableSandbox",
 ];
 
 const LOGSTASH_ENV_KEYS: &[&str] = &[
@@ -421,6 +422,33 @@ fn beat_env_setting(kind: Option<ComponentKind>, name: &str) -> Option<&'static 
         (ComponentKind::Agent, "ELASTICSEARCH_CA") => "outputs.default.ssl.certificate_authorities",
         _ => return None,
     })
+}
+
+/// The Elastic Agent image's Fleet switches that turn TLS off, as the settings they amount to:
+/// `FLEET_INSECURE` (enrolment does not verify Fleet Server), `FLEET_SERVER_ELASTICSEARCH_INSECURE`
+/// (Fleet Server does not verify Elasticsearch), `FLEET_SERVER_INSECURE_HTTP` (Fleet Server
+/// serves agents over plain HTTP).
+fn fleet_env_setting(
+    kind: Option<ComponentKind>,
+    name: &str,
+    value: &str,
+) -> Option<(&'static str, &'static str)> {
+    if kind != Some(ComponentKind::Agent) {
+        return None;
+    }
+    let on = matches!(
+        value.trim().to_ascii_lowercase().as_str(),
+        "true" | "1" | "yes"
+    );
+    let (key, set) = match name {
+        "FLEET_INSECURE" => ("fleet.ssl.verification_mode", "none"),
+        "FLEET_SERVER_ELASTICSEARCH_INSECURE" => {
+            ("fleet_server.elasticsearch.ssl.verification_mode", "none")
+        }
+        "FLEET_SERVER_INSECURE_HTTP" => ("fleet_server.insecure_http", "true"),
+        _ => return None,
+    };
+    on.then_some((key, set))
 }
 
 /// A `logstash.keystore` a compose service mounts (the file itself, or a folder holding it),
@@ -1058,6 +1086,16 @@ impl Ctx<'_> {
                         value
                             .split_whitespace()
                             .map(|f| (f.to_string(), location.clone())),
+                    );
+                    continue;
+                }
+                if let Some((key, setting_value)) = fleet_env_setting(kind, &name, &value) {
+                    push_setting(
+                        &mut settings,
+                        key.to_string(),
+                        setting_value,
+                        location,
+                        &self.vars,
                     );
                     continue;
                 }
