@@ -59,6 +59,10 @@ fn repositories_are_read_as_their_content_and_deployment_say() {
             ("kibana:kibana-6", ""),
             ("logstash:logstash/logstash", ""),
             ("agent:fleet-server", ""),
+            (
+                "node:legacy-five/elasticsearch5",
+                "image docker.elastic.co/elasticsearch/elasticsearch:5.6.16"
+            ),
             // docker-elk: built from Dockerfiles, configs mounted and judged with the service
             // (once: the mounted files are no targets of their own).
             ("kibana:kibana", ""),
@@ -114,6 +118,9 @@ fn repositories_are_read_as_their_content_and_deployment_say() {
         "KB-SEC-003 kibana:kibana-6 setting:xpack.reporting.encryptionKey",
         "KB-AUD-001 kibana:kibana-6 setting:xpack.security.audit.enabled",
         "LS-NET-001 logstash:logstash/logstash setting:http.host",
+        // Elastic's 5.x image: X-Pack security on by default (no ES-SEC-001), HTTP without TLS.
+        "ES-AUD-001 node:legacy-five/elasticsearch5 setting:xpack.security.audit.enabled",
+        "ES-TLS-001 node:legacy-five/elasticsearch5 setting:xpack.security.http.ssl.enabled",
         // Fleet Server with its TLS switched off by the image's variables.
         "BT-NET-004 agent:fleet-server setting:fleet_server.insecure_http",
         "BT-TLS-002 agent:fleet-server setting:fleet.ssl.verification_mode",

@@ -1187,6 +1187,18 @@ impl Ctx<'_> {
                     if auto {
                         auto_configuration(&mut settings, &self.at(name_node));
                     }
+                    // Elastic's 5.x images ship X-Pack, whose security is on unless switched off.
+                    let xpack_5 = parsed.is_some_and(|v| v.major == 5)
+                        && image.starts_with("docker.elastic.co/")
+                        && settings.get("xpack.security.enabled").is_none();
+                    if xpack_5 {
+                        managed(
+                            &mut settings,
+                            "xpack.security.enabled",
+                            SettingValue::Bool(true),
+                            &self.at(name_node),
+                        );
+                    }
                     let version = parsed.map(|v| {
                         let from = if auto {
                             format!("image {image}; security and TLS by auto-configuration")
