@@ -59,6 +59,12 @@ fn repositories_are_read_as_their_content_and_deployment_say() {
             ("kibana:kibana-6", ""),
             ("logstash:logstash/logstash", ""),
             ("agent:fleet-server", ""),
+            // Four conf.d files are one Logstash; a Swarm-templated node name is not a name.
+            ("logstash:logstash/conf.d", ""),
+            (
+                "node:DevOps/es",
+                "image docker.elastic.co/elasticsearch/elasticsearch:8.15.1"
+            ),
             (
                 "node:legacy-five/elasticsearch5",
                 "image docker.elastic.co/elasticsearch/elasticsearch:5.6.16"
@@ -121,6 +127,9 @@ fn repositories_are_read_as_their_content_and_deployment_say() {
         // Elastic's 5.x image: X-Pack security on by default (no ES-SEC-001), HTTP without TLS.
         "ES-AUD-001 node:legacy-five/elasticsearch5 setting:xpack.security.audit.enabled",
         "ES-TLS-001 node:legacy-five/elasticsearch5 setting:xpack.security.http.ssl.enabled",
+        // The conf.d Logstash: a plaintext beats input, an HTTP output.
+        "LS-NET-002 logstash:logstash/conf.d setting:input",
+        "LS-TLS-001 logstash:logstash/conf.d setting:hosts",
         // Fleet Server with its TLS switched off by the image's variables.
         "BT-NET-004 agent:fleet-server setting:fleet_server.insecure_http",
         "BT-TLS-002 agent:fleet-server setting:fleet.ssl.verification_mode",

@@ -254,7 +254,7 @@ pub fn component_name(kind: ComponentKind, settings: &Settings, path: &Path) -> 
         .get(key)
         .filter(|s| s.unresolved.is_empty())
         .map(|s| s.value.to_string())
-        .filter(|v| !v.is_empty())
+        .filter(|v| !v.is_empty() && !v.contains("{{"))
     {
         return v;
     }
@@ -334,6 +334,9 @@ pub fn attach_pipelines(
     let mut queued: std::collections::HashSet<PathBuf> =
         queue.iter().map(|p| canonical(p)).collect();
     let mut claimed: std::collections::HashMap<PathBuf, usize> = Default::default();
+    // Pipeline files with no Logstash of their own: the files of one folder (a `conf.d`) are
+    // one instance, as Logstash reads them with `path.config: <folder>`.
+    let mut orphans: std::collections::HashMap<PathBuf, usize> = Default::default();
     let mut next = 0;
     while next < queue.len() {
         let path = queue[next].clone();
@@ -371,8 +374,21 @@ pub fn attach_pipelines(
                 .max_by_key(|(_, root)| root.components().count())
                 .map(|(i, _)| *i)
         });
-        let index = match owner {
-            Some(i) => i,
+        let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let index = match owner.or_else(|| orphans.get(&folder).copied()) {
+            Some(i) => {
+                if orphans.get(&folder) == Some(&i) && owner.is_none() {
+                    // A second file of the folder: the instance is named after the folder.
+                    let c = &mut components[i];
+                    let name = folder_name(&folder);
+                    c.id = format!("{}:{name}", ComponentKind::Logstash.as_str());
+                    c.name = name;
+                    c.config_path = display(&folder);
+                    c.suppressions
+                        .extend(super::suppressions::parse(&text, &shown));
+                }
+                i
+            }
             None => {
                 let name = component_name(ComponentKind::Logstash, &Settings::default(), &path);
                 let mut c = new_component(
@@ -384,6 +400,7 @@ pub fn attach_pipelines(
                 c.pipeline_only = true;
                 c.suppressions = super::suppressions::parse(&text, &shown);
                 components.push(c);
+                orphans.insert(folder, components.len() - 1);
                 components.len() - 1
             }
         };
@@ -398,6 +415,20 @@ pub fn attach_pipelines(
                 }
             }
         }
+    }
+}
+
+/// `parent/folder` of a pipeline folder, for an instance made of its files.
+fn folder_name(folder: &Path) -> String {
+    let abs = std::path::absolute(folder).unwrap_or_else(|_| folder.to_path_buf());
+    let mut names = abs.components().rev().filter_map(|c| match c {
+        std::path::Component::Normal(n) => Some(n.to_string_lossy().to_string()),
+        _ => None,
+    });
+    match (names.next(), names.next()) {
+        (Some(f), Some(p)) => format!("{p}/{f}"),
+        (Some(f), None) => f,
+        _ => "logstash".into(),
     }
 }
 

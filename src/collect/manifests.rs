@@ -902,12 +902,13 @@ impl Ctx<'_> {
         settings: Settings,
         version: Option<(EsVersion, String)>,
     ) -> EsNode {
+        // A Swarm or Helm template (`{{.Node.Hostname}}`) names nothing readable.
         let plain = |key: &str| {
             settings
                 .get(key)
                 .filter(|s| s.unresolved.is_empty())
                 .map(|s| s.value.to_string())
-                .filter(|v| !v.is_empty())
+                .filter(|v| !v.is_empty() && !v.contains("{{"))
         };
         let cluster = plain("cluster.name").unwrap_or_else(|| cluster.to_string());
         let name = plain("node.name").unwrap_or_else(|| name.to_string());
