@@ -1022,3 +1022,24 @@ fn shell_completions() {
         );
     }
 }
+
+/// The schema check inside the tests can fail: a log whose run names no tool driver is refused.
+#[test]
+fn the_vendored_sarif_schema_refuses_a_broken_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.sarif");
+    std::fs::write(
+        &broken,
+        r#"{"version": "2.1.0", "runs": [{"tool": {}, "results": []}]}"#,
+    )
+    .unwrap();
+    let refused = std::panic::catch_unwind(|| validate_sarif(&[&broken]));
+    assert!(refused.is_err());
+    let fine = dir.path().join("fine.sarif");
+    std::fs::write(
+        &fine,
+        r#"{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "esaudit"}}, "results": []}]}"#,
+    )
+    .unwrap();
+    validate_sarif(&[&fine]);
+}

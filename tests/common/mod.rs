@@ -96,27 +96,33 @@ pub fn run(dir: &std::path::Path, program: &str, args: &[&str]) {
     );
 }
 
-/// `shared/tools/validate-sarif` beside the repository, or ESAUDIT_SARIF_VALIDATOR.
+/// The project's fuller SARIF validator (schema, SARIF Multitool and GitHub's ingestion rules),
+/// when CI names it in ESAUDIT_SARIF_VALIDATOR; `skip` or unset leaves it out.
 pub fn validator() -> Option<std::path::PathBuf> {
     match std::env::var("ESAUDIT_SARIF_VALIDATOR") {
-        Ok(v) if v == "skip" => None,
-        Ok(v) => Some(std::path::PathBuf::from(v)),
-        Err(_) => {
-            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../shared/tools/validate-sarif");
-            assert!(
-                path.exists(),
-                "the SARIF validator is not at {}: set ESAUDIT_SARIF_VALIDATOR to its path \
-                 (or to `skip` to leave this check out)",
-                path.display()
-            );
-            Some(path)
-        }
+        Ok(v) if v != "skip" && !v.is_empty() => Some(std::path::PathBuf::from(v)),
+        _ => None,
     }
 }
 
-/// Runs validate-sarif --strict on the files; panics with its output when any fails.
+/// Validates SARIF files against the OASIS SARIF 2.1.0 schema vendored in `tests/data`, and,
+/// when [`validator`] names one, with that validator in `--strict` mode; panics on any problem.
 pub fn validate_sarif(files: &[&std::path::Path]) {
+    let schema_path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sarif-schema-2.1.0.json");
+    let schema: Value = serde_json::from_slice(&std::fs::read(&schema_path).unwrap()).unwrap();
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    let url = "https://esaudit.test/sarif-schema-2.1.0.json";
+    compiler.add_resource(url, schema).unwrap();
+    let index = compiler.compile(url, &mut schemas).unwrap();
+    for file in files {
+        let log: Value = serde_json::from_slice(&std::fs::read(file).unwrap())
+            .unwrap_or_else(|e| panic!("{} is not JSON: {e}", file.display()));
+        if let Err(e) = schemas.validate(&log, index) {
+            panic!("{} is not valid SARIF 2.1.0: {e:#}", file.display());
+        }
+    }
     let Some(tool) = validator() else { return };
     // Through bash, so a copy of the script without its executable bit still runs.
     let out = std::process::Command::new("bash")
