@@ -38,15 +38,9 @@ const HELM_KEYS: &[&str] = &[
     "metricbeatConfig",
 ];
 
-/// A YAML file that is a Kubernetes manifest (`apiVersion` and `kind` at the top level of a
-/// document) or Helm values with an embedded Elastic config. Decided on the text, cheaply.
-pub fn is_manifest(path: &Path) -> bool {
-    if path.extension().is_none_or(|e| e != "yaml" && e != "yml") {
-        return false;
-    }
-    let Ok(text) = read_text(path) else {
-        return false;
-    };
+/// The text of a YAML file that is a Kubernetes manifest (`apiVersion` and `kind` at the top
+/// level of a document) or Helm values with an embedded Elastic config. Decided cheaply.
+pub fn is_manifest(text: &str) -> bool {
     let top = |key: &str| text.lines().any(|l| l.starts_with(key));
     (top("apiVersion:") && top("kind:")) || HELM_KEYS.iter().any(|k| top(&format!("{k}:")))
 }
@@ -150,6 +144,19 @@ fn text_of(node: Option<&Node>) -> Option<String> {
 /// reader knows.
 fn compose_placeholders(value: &str) -> String {
     value.replace(":-", ":").replace(":?", ":")
+}
+
+/// A config value that is one `${VAR}` takes the container's value for it; it stays a
+/// placeholder (not text written in the file). A value mixing text and variables is left
+/// unresolved.
+fn fill_from_env(setting: &mut Setting, env: &std::collections::BTreeMap<String, String>) {
+    if let [var] = setting.unresolved.as_slice()
+        && setting.value.to_string().is_empty()
+        && let Some(value) = env.get(var)
+    {
+        setting.value = SettingValue::from_text(value);
+        setting.unresolved.clear();
+    }
 }
 
 /// A compose service that runs once and exits: `restart: "no"` with its own command, or a
@@ -736,13 +743,7 @@ impl Ctx<'_> {
                         continue;
                     }
                     for s in &mut c.settings.entries {
-                        if let [var] = s.unresolved.as_slice()
-                            && s.value.to_string().is_empty()
-                            && let Some(value) = env.get(var)
-                        {
-                            s.value = SettingValue::from_text(value);
-                            s.unresolved.clear();
-                        }
+                        fill_from_env(s, &env);
                     }
                 }
             }
@@ -1142,15 +1143,7 @@ impl Ctx<'_> {
                     if set_by_env.contains(&s.key) {
                         continue;
                     }
-                    // A value that is one `${VAR}` takes the container's value; it is still
-                    // not text written in the file.
-                    if let [var] = s.unresolved.as_slice()
-                        && s.value.to_string().is_empty()
-                        && let Some(value) = container_env.get(var)
-                    {
-                        s.value = SettingValue::from_text(value);
-                        s.unresolved.clear();
-                    }
+                    fill_from_env(&mut s, &container_env);
                     merged.push(s);
                 }
                 for s in settings.entries {
@@ -1181,6 +1174,13 @@ impl Ctx<'_> {
                 }
                 settings = with_default;
             }
+            // A container is reached through the ports it publishes; on the host's network its
+            // binds are the host's.
+            let host_network = service
+                .get("network_mode")
+                .and_then(Node::as_str)
+                .is_some_and(|m| m == "host");
+            let published = (!host_network).then(|| self.published_ports(service));
             match kind {
                 None => {
                     let parsed = image_version(&image);
@@ -1209,14 +1209,7 @@ impl Ctx<'_> {
                         (v, from)
                     });
                     let mut node = self.new_node("elasticsearch", service_name, settings, version);
-                    // On the host's network the container's binds are the host's.
-                    let host_network = service
-                        .get("network_mode")
-                        .and_then(Node::as_str)
-                        .is_some_and(|m| m == "host");
-                    if !host_network {
-                        node.published = Some(self.published_ports(service));
-                    }
+                    node.published = published;
                     self.found.nodes.push(node);
                 }
                 Some(kind) => {
@@ -1224,11 +1217,6 @@ impl Ctx<'_> {
                         self.push_component(kind, service_name.to_string(), settings, name_node);
                     let dir = self.path.parent().unwrap_or(Path::new("."));
                     let mounted = mounted_keystore(service, dir).map(|(p, at)| (p, self.at(at)));
-                    let host_network = service
-                        .get("network_mode")
-                        .and_then(Node::as_str)
-                        .is_some_and(|m| m == "host");
-                    let published = (!host_network).then(|| self.published_ports(service));
                     let c = &mut self.found.components[i];
                     c.published = published;
                     c.node_options = node_options;

@@ -300,10 +300,12 @@ impl Found {
             || components::kind_from_name(path).is_some()
             || manifests::is_compose(path);
         let yaml = path.extension().is_some_and(|e| e == "yml" || e == "yaml");
-        if (yaml || sniff::elastic_template_name(path))
-            && let Ok(text) = es_config::read_text(path)
-        {
-            match sniff::sniff(path, &text) {
+        // Read once: the content decides first, and tells Helm values from other YAML after.
+        let text = (yaml || sniff::elastic_template_name(path))
+            .then(|| es_config::read_text(path).ok())
+            .flatten();
+        if let Some(text) = &text {
+            match sniff::sniff(path, text) {
                 sniff::Sniffed::Manifest => {
                     self.manifests.insert(path.to_path_buf());
                     return true;
@@ -335,7 +337,7 @@ impl Found {
             self.pipelines.insert(path.to_path_buf());
         } else if manifests::is_compose(path) {
             self.compose.insert(path.to_path_buf());
-        } else if manifests::is_manifest(path) {
+        } else if yaml && text.as_deref().is_some_and(manifests::is_manifest) {
             self.manifests.insert(path.to_path_buf());
         } else if security_files::kind_from_name(path).is_some() {
             self.security_files.insert(path.to_path_buf());

@@ -806,7 +806,11 @@ pub fn setting_facts(node: &EsNode) -> Vec<SettingFacts> {
                 running: node
                     .drift
                     .iter()
-                    .find(|d| d.key == e.key && s.get(&e.key).is_some_and(|l| std::ptr::eq(l, e)))
+                    // The running value is compared with the key's last occurrence only.
+                    .find(|d| {
+                        d.key == e.key
+                            && s.get(&e.key).is_some_and(|l| l.occurrence == e.occurrence)
+                    })
                     .map(|d| {
                         let shown = if secret {
                             "(secret, not shown)"

@@ -162,8 +162,13 @@ impl HiddenSettings {
 
     /// Whether `key` may be set on the node without showing in the source.
     pub fn hides(&self, key: &str) -> bool {
-        filtered_by_nodes_info(key) || self.patterns.iter().any(|p| simple_match(p, key))
+        hides(key, &self.patterns)
     }
+}
+
+/// Whether the nodes info API, with these `hide_settings` patterns, holds `key` back.
+pub fn hides(key: &str, patterns: &[String]) -> bool {
+    filtered_by_nodes_info(key) || patterns.iter().any(|p| simple_match(p, key))
 }
 
 /// Settings `_nodes/settings` never returns: every TLS sub-setting but `enabled` (stores,

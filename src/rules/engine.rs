@@ -1519,7 +1519,7 @@ fn setting(ftx: &FunctionContext, key: Arc<String>) -> ResolveResult {
     match field_value(this, "settings", &key) {
         Some(v) => Ok(v),
         None => match hidden(this, &key) {
-            Some(why) => Err(ftx.error(why)),
+            Some((full, why)) => Err(ftx.error(format!("{full} is unknown: {why}"))),
             None => Ok(Value::Null),
         },
     }
@@ -1531,7 +1531,7 @@ fn is_set(ftx: &FunctionContext, key: Arc<String>) -> Result<bool, ExecutionErro
         return Ok(true);
     }
     match hidden(this, &key) {
-        Some(why) => Err(ftx.error(why)),
+        Some((full, why)) => Err(ftx.error(format!("{full} is unknown: {why}"))),
         None => Ok(false),
     }
 }
@@ -1542,9 +1542,9 @@ fn top_field(this: &dyn Val, name: &str) -> Option<Value> {
     Value::try_from(&*v).ok()
 }
 
-/// Why `key` (relative to the item's `prefix`, if it has one) cannot be read from the item's
-/// source, when the source holds it back; see [`derive::Hidden`].
-fn hidden(this: &dyn Val, key: &str) -> Option<String> {
+/// The full name of `key` (relative to the item's `prefix`, if it has one) and why it cannot be
+/// read from the item's source, when the source holds it back; see [`derive::Hidden`].
+fn hidden(this: &dyn Val, key: &str) -> Option<(String, String)> {
     let Some(Value::String(reason)) = top_field(this, "hidden_reason") else {
         return None;
     };
@@ -1565,13 +1565,7 @@ fn hidden(this: &dyn Val, key: &str) -> Option<String> {
             .collect(),
         _ => vec![],
     };
-    let hides = crate::evidence::settings::HiddenSettings {
-        reason: String::new(),
-        patterns,
-    };
-    hides
-        .hides(&full)
-        .then(|| format!("{full} is unknown: {reason}"))
+    crate::evidence::settings::hides(&full, &patterns).then(|| (full, reason.to_string()))
 }
 
 fn any_set(ftx: &FunctionContext, prefix: Arc<String>) -> Result<bool, ExecutionError> {
@@ -1588,11 +1582,8 @@ fn any_set(ftx: &FunctionContext, prefix: Arc<String>) -> Result<bool, Execution
         _ => false,
     };
     // Nothing shown under the prefix: the source may hide what is there.
-    if !found && let Some(why) = hidden(this, &format!("{prefix}x")) {
-        let reason = why
-            .split_once(" is unknown: ")
-            .map_or(why.as_str(), |(_, r)| r);
-        return Err(ftx.error(format!("settings under {prefix} are unknown: {reason}")));
+    if !found && let Some((_, why)) = hidden(this, &format!("{prefix}x")) {
+        return Err(ftx.error(format!("settings under {prefix} are unknown: {why}")));
     }
     Ok(found)
 }
