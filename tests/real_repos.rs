@@ -93,6 +93,22 @@ fn repositories_are_read_as_their_content_and_deployment_say() {
                 "node:helk-cluster/helk-elasticsearch",
                 "image docker.elastic.co/elasticsearch/elasticsearch:7.6.2"
             ),
+            // Plain Kubernetes workloads: images configured by `env` alone; a ConfigMap
+            // mounted from a file beside the Deployment is judged once, where it is written.
+            ("kibana:kibana-logging/kibana", ""),
+            ("agent:agent", ""),
+            ("logstash:logstash-config", ""),
+            (
+                "node:logging/es-logging/elasticsearch",
+                "image docker.elastic.co/elasticsearch/elasticsearch:7.17.10"
+            ),
+            // 6.x `-platinum`: a trial licence with security on.
+            (
+                "node:trial-six/es-platinum",
+                "image docker.elastic.co/elasticsearch/elasticsearch-platinum:6.2.4"
+            ),
+            // Bitnami's chart keys.
+            ("node:bitnami-es/bitnami-es", "image.tag 8.15.1"),
         ])
     );
     let fails = verdicts(&report, "fail");
@@ -150,6 +166,31 @@ fn repositories_are_read_as_their_content_and_deployment_say() {
         "KB-TLS-001 kibana:kibana setting:elasticsearch.hosts",
         "KB-TLS-004 kibana:kibana setting:server.host",
         "KB-AUD-001 kibana:kibana setting:xpack.security.audit.enabled",
+        // Kubernetes: Kibana over HTTP on the image's 0.0.0.0; a 7.17 node with security
+        // switched off by `env`, reachable from any pod; the agent enrolled with `--insecure`;
+        // the Logstash API of the sibling ConfigMap on every interface.
+        "KB-TLS-001 kibana:kibana-logging/kibana setting:elasticsearch.hosts",
+        "KB-TLS-004 kibana:kibana-logging/kibana setting:server.host",
+        "KB-AUD-001 kibana:kibana-logging/kibana setting:xpack.security.audit.enabled",
+        "KB-SEC-001 kibana:kibana-logging/kibana setting:xpack.security.encryptionKey",
+        "KB-SEC-002 kibana:kibana-logging/kibana setting:xpack.encryptedSavedObjects.encryptionKey",
+        "KB-SEC-003 kibana:kibana-logging/kibana setting:xpack.reporting.encryptionKey",
+        "ES-SEC-001 node:logging/es-logging/elasticsearch setting:xpack.security.enabled",
+        "ES-NET-001 node:logging/es-logging/elasticsearch setting:network.host",
+        "ES-NET-002 node:logging/es-logging/elasticsearch setting:network.host",
+        "ES-NET-003 node:logging/es-logging/elasticsearch setting:network.host",
+        "BT-TLS-002 agent:agent setting:fleet.ssl.verification_mode",
+        "LS-NET-001 logstash:logstash-config setting:api.http.host",
+        // 6.x platinum: security on by its trial, so the sample password and plain HTTP count.
+        "ES-CFG-003 node:trial-six/es-platinum setting:bootstrap.password",
+        "ES-CFG-007 node:trial-six/es-platinum setting:bootstrap.password",
+        "ES-TLS-001 node:trial-six/es-platinum setting:xpack.security.http.ssl.enabled",
+        "ES-AUD-001 node:trial-six/es-platinum setting:xpack.security.audit.enabled",
+        // Bitnami: `security.elasticPassword` written in the values, `restEncryption: false`.
+        "ES-CFG-003 node:bitnami-es/bitnami-es setting:bootstrap.password",
+        "ES-CFG-007 node:bitnami-es/bitnami-es setting:bootstrap.password",
+        "ES-TLS-001 node:bitnami-es/bitnami-es setting:xpack.security.http.ssl.enabled",
+        "ES-AUD-001 node:bitnami-es/bitnami-es setting:xpack.security.audit.enabled",
     ]
     .into_iter()
     .map(String::from)

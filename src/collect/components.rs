@@ -15,6 +15,8 @@ const BEATS: &[&str] = &[
     "packetbeat",
     "winlogbeat",
     "functionbeat",
+    // APM Server is built on libbeat: its Elasticsearch output is a Beat's.
+    "apm-server",
 ];
 
 /// The component a config file belongs to, by its name.

@@ -84,6 +84,18 @@ fn flatten(
         }
         return Ok(());
     }
+    // Logstash's `modules:` is a list of settings maps (`var.elasticsearch.password` and the
+    // like): each entry's settings are kept, under `modules.<index>`.
+    if prefix == "modules"
+        && let NodeKind::Seq(items) = &node.kind
+        && items.iter().all(|i| matches!(i.kind, NodeKind::Map(_)))
+        && !items.is_empty()
+    {
+        for (i, item) in items.iter().enumerate() {
+            flatten(&format!("{prefix}.{i}"), item, None, path, out)?;
+        }
+        return Ok(());
+    }
     let key_pos = key_node.map(|k| k.pos).unwrap_or(node.pos);
     let mut unresolved = Vec::new();
     let mut from_placeholder = false;

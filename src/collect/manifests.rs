@@ -42,7 +42,13 @@ const HELM_KEYS: &[&str] = &[
 /// level of a document) or Helm values with an embedded Elastic config. Decided cheaply.
 pub fn is_manifest(text: &str) -> bool {
     let top = |key: &str| text.lines().any(|l| l.starts_with(key));
-    (top("apiVersion:") && top("kind:")) || HELM_KEYS.iter().any(|k| top(&format!("{k}:")))
+    // The Beats charts keep their config under `daemonset:` or `deployment:`.
+    let nested = |key: &str| text.lines().any(|l| l.trim_start().starts_with(key));
+    (top("apiVersion:") && top("kind:"))
+        || HELM_KEYS.iter().any(|k| top(&format!("{k}:")))
+        || (top("security:") && nested("elasticPassword:"))
+        || ((top("daemonset:") || top("deployment:"))
+            && (nested("filebeatConfig:") || nested("metricbeatConfig:")))
 }
 
 /// What one deployment file holds.
@@ -85,7 +91,10 @@ pub fn load_text(path: &Path, text: &str, compose: bool) -> (Found, Vec<InputErr
         .filter(|d| d.get("kind").and_then(Node::as_str) == Some("Elasticsearch"))
         .filter_map(|d| {
             let name = d.get("metadata")?.get("name")?.as_str()?.to_string();
-            Some((name, d.get("spec").is_none_or(eck_http_tls)))
+            Some((
+                (namespace_of(d), name),
+                d.get("spec").is_none_or(eck_http_tls),
+            ))
         })
         .collect();
     // Compose interpolates the file with the `.env` beside it.
@@ -109,8 +118,15 @@ pub fn load_text(path: &Path, text: &str, compose: bool) -> (Found, Vec<InputErr
             ctx.compose(doc);
         } else if doc.get("kind").is_some() {
             ctx.kubernetes(doc);
-        } else if HELM_KEYS.iter().any(|k| doc.get(k).is_some()) {
+        } else if HELM_KEYS.iter().any(|k| {
+            doc.get(k).is_some()
+                || ["daemonset", "deployment"]
+                    .iter()
+                    .any(|s| doc.get(s).and_then(|s| s.get(k)).is_some())
+        }) {
             ctx.helm(doc);
+        } else if is_bitnami(doc) {
+            ctx.bitnami(doc);
         }
     }
     // Workloads last: the ConfigMaps they mount are read by then.
@@ -122,13 +138,21 @@ pub fn load_text(path: &Path, text: &str, compose: bool) -> (Found, Vec<InputErr
     (found, errors)
 }
 
+/// A node or component read from a ConfigMap: its index in [`Found`].
+#[derive(Clone, Copy)]
+enum Read {
+    Node(usize),
+    Component(usize),
+}
+
 struct Ctx<'a> {
-    /// ECK `Elasticsearch` resources of the file by name, and whether they serve HTTPS.
-    eck_http: std::collections::BTreeMap<String, bool>,
+    /// ECK `Elasticsearch` resources of the file by namespace and name, and whether they serve
+    /// HTTPS.
+    eck_http: std::collections::BTreeMap<(String, String), bool>,
     /// A compose file's interpolation variables (its `.env`).
     vars: std::collections::BTreeMap<String, String>,
-    /// The components read from each ConfigMap of the file, by ConfigMap name.
-    configmaps: std::collections::BTreeMap<String, Vec<usize>>,
+    /// The nodes and components read from each ConfigMap of the file, by ConfigMap name.
+    configmaps: std::collections::BTreeMap<String, Vec<Read>>,
     path: &'a Path,
     shown: &'a str,
     text: &'a str,
@@ -159,10 +183,123 @@ fn fill_from_env(setting: &mut Setting, env: &std::collections::BTreeMap<String,
     }
 }
 
+/// A mounted config with the container's environment over it: a setting the environment sets
+/// replaces the file's (the images pass it on the command line), and a file value that is one
+/// `${VAR}` takes the environment's value.
+fn merge_env(
+    settings: &mut Settings,
+    from_env: &Settings,
+    env: &std::collections::BTreeMap<String, String>,
+) {
+    let set_by_env: std::collections::HashSet<&String> = from_env.keys().collect();
+    let mut merged = Settings::default();
+    for s in std::mem::take(&mut settings.entries) {
+        if set_by_env.contains(&s.key) {
+            continue;
+        }
+        let mut s = s;
+        fill_from_env(&mut s, env);
+        merged.push(s);
+    }
+    for s in &from_env.entries {
+        merged.push(s.clone());
+    }
+    *settings = merged;
+}
+
+/// What elastic/helm-charts' Elasticsearch chart sets on the container when `createCert` is
+/// on: security, and TLS on both layers with the certificates it generates.
+fn helm_create_cert(settings: &mut Settings, at: &Location) {
+    let certs = "/usr/share/elasticsearch/config/certs";
+    let text = |v: String| SettingValue::Text(v);
+    let mut written = vec![
+        ("xpack.security.enabled", SettingValue::Bool(true)),
+        (
+            "xpack.security.transport.ssl.enabled",
+            SettingValue::Bool(true),
+        ),
+        ("xpack.security.http.ssl.enabled", SettingValue::Bool(true)),
+        (
+            "xpack.security.transport.ssl.verification_mode",
+            text("certificate".into()),
+        ),
+    ];
+    for layer in ["transport", "http"] {
+        for (what, file) in [
+            ("key", "tls.key"),
+            ("certificate", "tls.crt"),
+            ("certificate_authorities", "ca.crt"),
+        ] {
+            let key: &'static str = match (layer, what) {
+                ("transport", "key") => "xpack.security.transport.ssl.key",
+                ("transport", "certificate") => "xpack.security.transport.ssl.certificate",
+                ("transport", _) => "xpack.security.transport.ssl.certificate_authorities",
+                (_, "key") => "xpack.security.http.ssl.key",
+                (_, "certificate") => "xpack.security.http.ssl.certificate",
+                _ => "xpack.security.http.ssl.certificate_authorities",
+            };
+            written.push((key, text(format!("{certs}/{file}"))));
+        }
+    }
+    for (key, value) in written {
+        if settings.get(key).is_none() {
+            managed(settings, key, value, at);
+        }
+    }
+}
+
+/// Values of Bitnami's Elasticsearch chart: a `security` section with `elasticPassword`.
+fn is_bitnami(doc: &Node) -> bool {
+    doc.get("security")
+        .is_some_and(|s| s.get("elasticPassword").is_some())
+}
+
+/// The words of a command (a list, or a string split as a shell would), each with the item
+/// it is written in.
+fn command_words(command: &Node) -> Vec<(String, &Node)> {
+    let items: Vec<&Node> = match &command.kind {
+        NodeKind::Seq(items) => items.iter().collect(),
+        NodeKind::Scalar { .. } => vec![command],
+        NodeKind::Map(_) => return vec![],
+    };
+    let mut words = Vec::new();
+    for item in items {
+        if let Some(t) = item.as_str() {
+            if matches!(command.kind, NodeKind::Seq(_)) {
+                words.push((t.to_string(), item));
+            } else {
+                words.extend(shell_words(t).into_iter().map(|w| (w, item)));
+            }
+        }
+    }
+    words
+}
+
 /// A compose service that runs once and exits: `restart: "no"` with its own command, or a
 /// command that makes certificates, sets passwords or calls the API. A node behind a wrapper
 /// script (`entrypoint: …/docker-entrypoint.sh`) is still a node.
 fn one_shot_setup(service: &Node) -> bool {
+    // A service kept out of `docker compose up` by a setup-like profile, or one with no network
+    // at all, serves nothing: it is a step run by hand (docker-elk's `setup`, `tls`,
+    // `kibana-genkeys`).
+    let setup_profile = match service.get("profiles").map(|p| &p.kind) {
+        Some(NodeKind::Seq(items)) => {
+            !items.is_empty()
+                && items.iter().filter_map(Node::as_str).all(|p| {
+                    ["setup", "init", "certs", "tools", "bootstrap"]
+                        .iter()
+                        .any(|w| p.to_ascii_lowercase().contains(w))
+                })
+        }
+        _ => false,
+    };
+    let no_network = service
+        .get("network_mode")
+        .and_then(Node::as_str)
+        .is_some_and(|m| m == "none");
+    if setup_profile || no_network {
+        return true;
+    }
     let mut words = String::new();
     for key in ["command", "entrypoint"] {
         match service.get(key).map(|n| &n.kind) {
@@ -185,6 +322,7 @@ fn one_shot_setup(service: &Node) -> bool {
         .is_some_and(|r| r == "no" || r == "on-failure");
     let setup = [
         "certutil",
+        "encryption-keys",
         "setup-passwords",
         "reset-password",
         "elasticsearch-keystore",
@@ -196,6 +334,31 @@ fn one_shot_setup(service: &Node) -> bool {
     .iter()
     .any(|w| words.contains(w));
     restart_no || setup
+}
+
+/// The official Kibana and Elasticsearch images bind to all interfaces unless told otherwise
+/// (their bundled config says `0.0.0.0`): a service or container that mounts no config of its
+/// own and sets no bind address gets that default, written where it is declared.
+fn image_bind_default(kind: Option<ComponentKind>, settings: &mut Settings, at: &Location) {
+    let bind_key = match kind {
+        Some(ComponentKind::Kibana) => "server.host",
+        None => "network.host",
+        Some(_) => return,
+    };
+    if settings.get(bind_key).is_some() {
+        return;
+    }
+    let mut with_default = Settings::default();
+    managed(
+        &mut with_default,
+        bind_key,
+        SettingValue::Text("0.0.0.0".into()),
+        at,
+    );
+    for s in std::mem::take(&mut settings.entries) {
+        with_default.push(s);
+    }
+    *settings = with_default;
 }
 
 /// Whether an official 8.x+ image configures security itself on first start (Elastic's
@@ -382,11 +545,23 @@ fn managed(settings: &mut Settings, key: &str, value: SettingValue, location: &L
 
 /// ECK serves HTTP with TLS unless `spec.http.tls.selfSignedCertificate.disabled` is true.
 fn eck_http_tls(spec: &Node) -> bool {
+    eck_tls_disabled_at(spec).is_none()
+}
+
+/// The `disabled: true` node that turns off an ECK resource's HTTP TLS, if any: findings about
+/// it point there.
+fn eck_tls_disabled_at(spec: &Node) -> Option<&Node> {
     spec.get("http")
         .and_then(|h| h.get("tls"))
         .and_then(|t| t.get("selfSignedCertificate"))
         .and_then(|s| s.get("disabled"))
-        .is_none_or(|d| d.as_str() != Some("true"))
+        .filter(|d| d.as_str() == Some("true"))
+}
+
+/// The namespace of a Kubernetes resource (`default` when none is written).
+fn namespace_of(doc: &Node) -> String {
+    text_of(doc.get("metadata").and_then(|m| m.get("namespace")))
+        .unwrap_or_else(|| "default".into())
 }
 
 fn kind_of_image(image: &str) -> Option<Option<ComponentKind>> {
@@ -403,6 +578,7 @@ fn kind_of_image(image: &str) -> Option<Option<ComponentKind>> {
             "heartbeat",
             "auditbeat",
             "packetbeat",
+            "apm-server",
         ]
         .iter()
         .any(|b| n.starts_with(b)) =>
@@ -710,44 +886,199 @@ impl Ctx<'_> {
         let Some(NodeKind::Seq(containers)) = pod.get("containers").map(|c| &c.kind) else {
             return;
         };
+        let owner = doc
+            .get("metadata")
+            .and_then(|m| m.get("name"))
+            .and_then(Node::as_str)
+            .unwrap_or(kind.as_str())
+            .to_string();
         for container in containers {
             let image = text_of(container.get("image")).unwrap_or_default();
             let Some(image_kind) = kind_of_image(&image) else {
                 continue;
             };
-            let mut env = std::collections::BTreeMap::new();
-            if let Some(NodeKind::Seq(items)) = container.get("env").map(|e| &e.kind) {
-                for e in items {
-                    if let (Some(name), Some(value)) = (
-                        e.get("name").and_then(Node::as_str),
-                        e.get("value").and_then(Node::as_str),
-                    ) {
-                        env.insert(name.to_string(), value.to_string());
+            let written: Vec<_> = match container.get("env").map(|e| &e.kind) {
+                Some(NodeKind::Seq(items)) => {
+                    items.iter().filter_map(|e| self.env_entry(e)).collect()
+                }
+                _ => vec![],
+            };
+            let env: std::collections::BTreeMap<String, String> = written
+                .iter()
+                .filter(|(_, v, _)| !v.contains("${"))
+                .map(|(n, v, _)| (n.clone(), v.clone()))
+                .collect();
+            let mut from_env = Settings::default();
+            let node_options = self.env_settings(image_kind, written, &mut from_env);
+            if matches!(image_kind, Some(ComponentKind::Beat | ComponentKind::Agent)) {
+                self.command_settings(
+                    image_kind,
+                    &[container.get("command"), container.get("args")],
+                    &mut from_env,
+                );
+            }
+            // The ConfigMaps this container mounts, by name.
+            let mounted_maps: Vec<&String> = container
+                .get("volumeMounts")
+                .and_then(|m| match &m.kind {
+                    NodeKind::Seq(items) => Some(items),
+                    _ => None,
+                })
+                .into_iter()
+                .flatten()
+                .filter_map(|m| volumes.get(m.get("name")?.as_str()?))
+                .collect();
+            let mounted: Vec<Read> = mounted_maps
+                .iter()
+                .filter_map(|cm| self.configmaps.get(*cm))
+                .flatten()
+                .copied()
+                .collect();
+            let mut judged = false;
+            for read in mounted {
+                let settings = match read {
+                    Read::Node(i) if image_kind.is_none() => &mut self.found.nodes[i].settings,
+                    Read::Component(i) if Some(self.found.components[i].kind) == image_kind => {
+                        &mut self.found.components[i].settings
                     }
+                    _ => continue,
+                };
+                judged = true;
+                merge_env(settings, &from_env, &env);
+                if let Read::Node(i) = read
+                    && let Some(v) = image_version(&image)
+                {
+                    let node = &mut self.found.nodes[i];
+                    node.version = v;
+                    node.version_source = VersionSource::Distribution(format!("image {image}"));
                 }
             }
-            let Some(NodeKind::Seq(mounts)) = container.get("volumeMounts").map(|m| &m.kind) else {
+            if judged {
                 continue;
-            };
-            for m in mounts {
-                let Some(cm) = m
-                    .get("name")
-                    .and_then(Node::as_str)
-                    .and_then(|n| volumes.get(n))
-                else {
-                    continue;
-                };
-                for &i in self.configmaps.get(cm).into_iter().flatten() {
+            }
+            let mounts_elsewhere = mounted_maps
+                .iter()
+                .any(|cm| !self.configmaps.contains_key(*cm) && self.sibling_configmap(cm));
+            if mounts_elsewhere {
+                // Its config is a ConfigMap written in a file beside this one: that file's scan
+                // judges it, so this container is not judged a second time, bare.
+                continue;
+            }
+            // No config of its own is mounted: the container is judged by its image and
+            // environment, as a compose service is.
+            let name = container
+                .get("name")
+                .and_then(Node::as_str)
+                .map_or(owner.clone(), |c| {
+                    if c == owner {
+                        owner.clone()
+                    } else {
+                        format!("{owner}/{c}")
+                    }
+                });
+            image_bind_default(image_kind, &mut from_env, &self.at(container));
+            match image_kind {
+                None => {
+                    let version = image_version(&image).map(|v| (v, format!("image {image}")));
+                    let node = self.new_node("elasticsearch", &name, from_env, version);
+                    self.found.nodes.push(node);
+                }
+                Some(kind) => {
+                    let i = self.push_component(kind, name, from_env, container);
                     let c = &mut self.found.components[i];
-                    if Some(c.kind) != image_kind {
-                        continue;
-                    }
-                    for s in &mut c.settings.entries {
-                        fill_from_env(s, &env);
-                    }
+                    c.node_options = node_options;
+                    components::place_node_options(c);
                 }
             }
         }
+    }
+
+    /// Whether a YAML file in this file's folder defines the ConfigMap `name` (a workload and
+    /// the ConfigMap it mounts are often kept in two files).
+    fn sibling_configmap(&self, name: &str) -> bool {
+        let Ok(entries) = std::fs::read_dir(self.path.parent().unwrap_or(Path::new("."))) else {
+            return false;
+        };
+        entries.flatten().map(|e| e.path()).any(|p| {
+            p != self.path
+                && p.extension().is_some_and(|x| x == "yaml" || x == "yml")
+                && read_text(&p).is_ok_and(|text| {
+                    text.contains("ConfigMap")
+                        && text.contains(name)
+                        && yaml::parse(&text).is_ok_and(|docs| {
+                            docs.iter().any(|d| {
+                                d.get("kind").and_then(Node::as_str) == Some("ConfigMap")
+                                    && d.get("metadata")
+                                        .and_then(|m| m.get("name"))
+                                        .and_then(Node::as_str)
+                                        == Some(name)
+                            })
+                        })
+                })
+        })
+    }
+
+    /// The settings an Elastic image takes from its container environment (`name`, `value`,
+    /// where it is written), added to `settings`; Kibana's `NODE_OPTIONS` flags are returned.
+    fn env_settings(
+        &self,
+        kind: Option<ComponentKind>,
+        env: Vec<(String, String, Location)>,
+        settings: &mut Settings,
+    ) -> Vec<(String, Location)> {
+        let mut node_options = Vec::new();
+        for (name, value, location) in env {
+            if kind == Some(ComponentKind::Kibana) && name == "NODE_OPTIONS" {
+                node_options.extend(
+                    value
+                        .split_whitespace()
+                        .map(|f| (f.to_string(), location.clone())),
+                );
+                continue;
+            }
+            if let Some((key, setting_value)) = fleet_env_setting(kind, &name, &value) {
+                push_setting(
+                    settings,
+                    key.to_string(),
+                    setting_value,
+                    location,
+                    &self.vars,
+                );
+                continue;
+            }
+            if let Some(key) = beat_env_setting(kind, &name) {
+                push_setting(
+                    settings,
+                    key.to_string(),
+                    &flow_list(&value),
+                    location,
+                    &self.vars,
+                );
+                continue;
+            }
+            if let Some(key) = env_setting(kind, &name) {
+                push_setting(settings, key, &value, location, &self.vars);
+            } else if kind.is_none()
+                && name == "ELASTIC_PASSWORD"
+                && (!value.contains("${")
+                    || crate::evidence::component::is_sample_secret(&interpolate(
+                        &value, &self.vars,
+                    )))
+            {
+                // The image writes it to the keystore as bootstrap.password; a literal value
+                // here is that secure setting written in a plain file, and a sample default
+                // (`${ELASTIC_PASSWORD:-changeme}`, or `changeme` in `.env`) is as good as
+                // public.
+                push_setting(
+                    settings,
+                    "bootstrap.password".into(),
+                    &value,
+                    location,
+                    &self.vars,
+                );
+            }
+        }
+        node_options
     }
 
     /// The ports a service publishes on the host (`ports:`, interpolated).
@@ -803,27 +1134,45 @@ impl Ctx<'_> {
         out
     }
 
+    /// What a Beat's or Agent's command line sets: `-E key=value` flags, and the Agent's
+    /// `--insecure` on `enroll`/`install` (enrolment does not verify Fleet Server's
+    /// certificate).
+    fn command_settings(
+        &self,
+        kind: Option<ComponentKind>,
+        commands: &[Option<&Node>],
+        settings: &mut Settings,
+    ) {
+        for command in commands.iter().flatten() {
+            for (key, value, location) in self.beat_flags(Some(command)) {
+                push_setting(settings, key, &flow_list(&value), location, &self.vars);
+            }
+            if kind == Some(ComponentKind::Agent)
+                && let Some(node) = command_words(command)
+                    .into_iter()
+                    // A list item may itself be a shell line (`["sh", "-c", "… --insecure"]`).
+                    .find(|(w, _)| w.split_whitespace().any(|w| w == "--insecure"))
+                    .map(|(_, n)| n)
+            {
+                let at = self.find_text(node, "--insecure");
+                push_setting(
+                    settings,
+                    "fleet.ssl.verification_mode".into(),
+                    "none",
+                    at,
+                    &self.vars,
+                );
+            }
+        }
+    }
+
     /// The settings a service's `command` (a string or a list) passes with `-E`, each located
     /// at its `key=value` text in the file (else at the command).
     fn beat_flags(&self, command: Option<&Node>) -> Vec<(String, String, Location)> {
         let Some(command) = command else {
             return vec![];
         };
-        let items: Vec<&Node> = match &command.kind {
-            NodeKind::Seq(items) => items.iter().collect(),
-            NodeKind::Scalar { .. } => vec![command],
-            NodeKind::Map(_) => return vec![],
-        };
-        let mut words: Vec<(String, &Node)> = Vec::new();
-        for item in items {
-            if let Some(t) = item.as_str() {
-                if matches!(command.kind, NodeKind::Seq(_)) {
-                    words.push((t.to_string(), item));
-                } else {
-                    words.extend(shell_words(t).into_iter().map(|w| (w, item)));
-                }
-            }
-        }
+        let words = command_words(command);
         let plain: Vec<String> = words.iter().map(|(w, _)| w.clone()).collect();
         e_flags(&plain)
             .into_iter()
@@ -1064,13 +1413,11 @@ impl Ctx<'_> {
                 _ => vec![],
             });
             if matches!(kind, Some(ComponentKind::Beat | ComponentKind::Agent)) {
-                for (key, value, location) in self
-                    .beat_flags(service.get("command"))
-                    .into_iter()
-                    .chain(self.beat_flags(service.get("entrypoint")))
-                {
-                    push_setting(&mut settings, key, &flow_list(&value), location, &self.vars);
-                }
+                self.command_settings(
+                    kind,
+                    &[service.get("command"), service.get("entrypoint")],
+                    &mut settings,
+                );
             }
             let keystore_pass = env
                 .iter()
@@ -1081,99 +1428,15 @@ impl Ctx<'_> {
                 .map(|(n, v, _)| (n.clone(), interpolate(v, &self.vars)))
                 .filter(|(_, v)| !v.contains("${"))
                 .collect();
-            let mut node_options = Vec::new();
-            for (name, value, location) in env {
-                if kind == Some(ComponentKind::Kibana) && name == "NODE_OPTIONS" {
-                    node_options.extend(
-                        value
-                            .split_whitespace()
-                            .map(|f| (f.to_string(), location.clone())),
-                    );
-                    continue;
-                }
-                if let Some((key, setting_value)) = fleet_env_setting(kind, &name, &value) {
-                    push_setting(
-                        &mut settings,
-                        key.to_string(),
-                        setting_value,
-                        location,
-                        &self.vars,
-                    );
-                    continue;
-                }
-                if let Some(key) = beat_env_setting(kind, &name) {
-                    push_setting(
-                        &mut settings,
-                        key.to_string(),
-                        &flow_list(&value),
-                        location,
-                        &self.vars,
-                    );
-                    continue;
-                }
-                if let Some(key) = env_setting(kind, &name) {
-                    push_setting(&mut settings, key, &value, location, &self.vars);
-                } else if kind.is_none()
-                    && name == "ELASTIC_PASSWORD"
-                    && (!value.contains("${")
-                        || crate::evidence::component::is_sample_secret(&interpolate(
-                            &value, &self.vars,
-                        )))
-                {
-                    // The image writes it to the keystore as bootstrap.password; a literal
-                    // value here is that secure setting written in a plain file, and a sample
-                    // default (`${ELASTIC_PASSWORD:-changeme}`, or `changeme` in `.env`) is as
-                    // good as public.
-                    push_setting(
-                        &mut settings,
-                        "bootstrap.password".into(),
-                        &value,
-                        location,
-                        &self.vars,
-                    );
-                }
-            }
+            let node_options = self.env_settings(kind, env, &mut settings);
             // A config file mounted into the service is what the service reads; the
             // environment overrides it (the images pass it as command-line settings).
-            if let Some((file, mounted)) = self.mounted_config(service, kind) {
-                let set_by_env: std::collections::HashSet<String> =
-                    settings.keys().cloned().collect();
-                let mut merged = Settings::default();
-                for mut s in mounted.entries {
-                    if set_by_env.contains(&s.key) {
-                        continue;
-                    }
-                    fill_from_env(&mut s, &container_env);
-                    merged.push(s);
-                }
-                for s in settings.entries {
-                    merged.push(s);
-                }
-                settings = merged;
+            if let Some((file, mut mounted)) = self.mounted_config(service, kind) {
+                merge_env(&mut mounted, &settings, &container_env);
+                settings = mounted;
                 self.found.claimed.push(file);
             }
-            // The official Kibana and Elasticsearch images bind to all interfaces unless told
-            // otherwise.
-            let bind_key = match kind {
-                Some(ComponentKind::Kibana) => Some("server.host"),
-                None => Some("network.host"),
-                Some(_) => None,
-            };
-            if let Some(bind_key) = bind_key
-                && settings.get(bind_key).is_none()
-            {
-                let mut with_default = Settings::default();
-                managed(
-                    &mut with_default,
-                    bind_key,
-                    SettingValue::Text("0.0.0.0".into()),
-                    &self.at(name_node),
-                );
-                for s in settings.entries {
-                    with_default.push(s);
-                }
-                settings = with_default;
-            }
+            image_bind_default(kind, &mut settings, &self.at(name_node));
             // A container is reached through the ports it publishes; on the host's network its
             // binds are the host's.
             let host_network = service
@@ -1192,7 +1455,21 @@ impl Ctx<'_> {
                     let xpack_5 = parsed.is_some_and(|v| v.major == 5)
                         && image.starts_with("docker.elastic.co/")
                         && settings.get("xpack.security.enabled").is_none();
-                    if xpack_5 {
+                    // Elastic's 6.x `-platinum` image starts a trial licence with security on.
+                    let platinum_6 = parsed.is_some_and(|v| v.major == 6)
+                        && image
+                            .rsplit('/')
+                            .next()
+                            .is_some_and(|n| n.starts_with("elasticsearch-platinum"));
+                    if platinum_6 && settings.get("xpack.license.self_generated.type").is_none() {
+                        managed(
+                            &mut settings,
+                            "xpack.license.self_generated.type",
+                            SettingValue::Text("trial".into()),
+                            &self.at(name_node),
+                        );
+                    }
+                    if (xpack_5 || platinum_6) && settings.get("xpack.security.enabled").is_none() {
                         managed(
                             &mut settings,
                             "xpack.security.enabled",
@@ -1241,9 +1518,14 @@ impl Ctx<'_> {
         }
     }
 
+    /// Values of Elastic's Helm charts (elastic/helm-charts): the configs they embed, the
+    /// chart's own settings (`createCert`, `elasticsearchHosts`, `extraEnvs`), and the Beats
+    /// charts' `daemonset`/`deployment` sections.
     fn helm(&mut self, doc: &Node) {
-        let owner = text_of(doc.get("clusterName"))
-            .or_else(|| text_of(doc.get("fullnameOverride")))
+        let owner = ["clusterName", "fullnameOverride", "nameOverride"]
+            .iter()
+            .find_map(|k| text_of(doc.get(k)).filter(|v| !v.is_empty()))
+            .or_else(|| self.chart_field("name"))
             .unwrap_or_else(|| {
                 self.path
                     .parent()
@@ -1255,25 +1537,282 @@ impl Ctx<'_> {
             .map(|g| format!("{owner}-{g}"))
             .unwrap_or_else(|| owner.clone());
         let version = text_of(doc.get("imageTag"))
-            .and_then(|t| EsVersion::parse(&t).map(|v| (v, format!("imageTag {t}"))));
-        for key in HELM_KEYS {
-            let Some(NodeKind::Map(files)) = doc.get(key).map(|n| &n.kind) else {
-                continue;
-            };
-            for (file, value) in files {
-                let Some(file) = file.as_str() else { continue };
-                if *key == "logstashPipeline" {
-                    if let Some(text) = value.as_str() {
-                        let embed = self.embed(value);
-                        self.embedded_pipeline(text, value, &embed, &owner, file);
+            .and_then(|t| EsVersion::parse(&t).map(|v| (v, format!("imageTag {t}"))))
+            .or_else(|| self.chart_version());
+        // The Beats charts' sections, unless switched off; the deployment's Beat is named
+        // apart from the daemonset's.
+        let sections = std::iter::once((doc, owner.clone())).chain(
+            ["daemonset", "deployment"]
+                .iter()
+                .filter_map(|k| Some((doc.get(k)?, k)))
+                .filter(|(s, _)| s.get("enabled").and_then(Node::as_str) != Some("false"))
+                .map(|(s, k)| {
+                    let name = if *k == "daemonset" {
+                        owner.clone()
+                    } else {
+                        format!("{owner}-{k}")
+                    };
+                    (s, name)
+                }),
+        );
+        let nodes = self.found.nodes.len();
+        let components = self.found.components.len();
+        for (section, owner) in sections {
+            for key in HELM_KEYS {
+                let Some(NodeKind::Map(files)) = section.get(key).map(|n| &n.kind) else {
+                    continue;
+                };
+                for (file, value) in files {
+                    let Some(file) = file.as_str() else { continue };
+                    if *key == "logstashPipeline" {
+                        if let Some(text) = value.as_str() {
+                            let embed = self.embed(value);
+                            self.embedded_pipeline(text, value, &embed, &owner, file);
+                        }
+                    } else if *key == "esConfig" {
+                        self.embedded_file(file, value, &node_name, &owner, version.clone());
+                    } else {
+                        self.embedded_file(file, value, &owner, &owner, None);
                     }
-                } else if *key == "esConfig" {
-                    self.embedded_file(file, value, &node_name, &owner, version.clone());
-                } else {
-                    self.embedded_file(file, value, &owner, &owner, None);
                 }
             }
         }
+        // The Elasticsearch and Kibana charts run their component even when the embedded
+        // config is empty.
+        if doc.get("esConfig").is_some() && self.found.nodes.len() == nodes {
+            let node = self.new_node(&owner, &node_name, Settings::default(), version.clone());
+            self.found.nodes.push(node);
+        }
+        let kibana = |c: &Component| c.kind == ComponentKind::Kibana;
+        if doc.get("kibanaConfig").is_some()
+            && !self.found.components[components..].iter().any(kibana)
+        {
+            self.push_component(
+                ComponentKind::Kibana,
+                owner.clone(),
+                Settings::default(),
+                doc,
+            );
+        }
+        let env = self.helm_env(doc);
+        for i in nodes..self.found.nodes.len() {
+            let mut from_env = Settings::default();
+            self.env_settings(None, env.clone(), &mut from_env);
+            let create_cert = match doc.get("createCert") {
+                Some(c) => c.as_str() == Some("true"),
+                // The 8.x chart makes certificates unless told not to; the 7.x chart has no
+                // such value.
+                None => version.as_ref().is_some_and(|(v, _)| v.major >= 8),
+            };
+            let at = doc
+                .get("createCert")
+                .map_or_else(|| Location::at(self.shown, 1, 1), |c| self.at(c));
+            let node = &mut self.found.nodes[i];
+            if create_cert {
+                helm_create_cert(&mut node.settings, &at);
+            }
+            merge_env(&mut node.settings, &from_env, &Default::default());
+        }
+        for i in components..self.found.components.len() {
+            let kind = self.found.components[i].kind;
+            let mut from_env = Settings::default();
+            self.env_settings(Some(kind), env.clone(), &mut from_env);
+            if kind == ComponentKind::Kibana {
+                self.kibana_chart(doc, &mut from_env);
+            }
+            let c = &mut self.found.components[i];
+            merge_env(&mut c.settings, &from_env, &Default::default());
+        }
+    }
+
+    /// What the Kibana chart passes to its container: `elasticsearchHosts`, `serverHost`
+    /// (all interfaces by default), and in the 8.x chart (the one with
+    /// `elasticsearchCertificateSecret`) the CA of the cluster's certificates and a service
+    /// account token it creates and keeps in a Secret.
+    fn kibana_chart(&self, doc: &Node, settings: &mut Settings) {
+        let mut pass = |key: &str, node: Option<&Node>, default: &str| {
+            let (value, at) = match node {
+                Some(n) => (n.as_str().unwrap_or_default().to_string(), self.at(n)),
+                None => (default.to_string(), self.at(doc)),
+            };
+            if !value.is_empty() {
+                push_setting(settings, key.into(), &flow_list(&value), at, &self.vars);
+            }
+        };
+        pass("elasticsearch.hosts", doc.get("elasticsearchHosts"), "");
+        pass("server.host", doc.get("serverHost"), "0.0.0.0");
+        if let Some(secret) = doc.get("elasticsearchCertificateSecret") {
+            let file = text_of(doc.get("elasticsearchCertificateAuthoritiesFile"))
+                .unwrap_or_else(|| "ca.crt".into());
+            let at = self.at(secret);
+            managed(
+                settings,
+                "elasticsearch.ssl.certificateAuthorities",
+                SettingValue::Text(format!("/usr/share/kibana/config/certs/{file}")),
+                &at,
+            );
+            managed(
+                settings,
+                "elasticsearch.serviceAccountToken",
+                SettingValue::Text("(a token the chart keeps in a Secret)".into()),
+                &at,
+            );
+        }
+    }
+
+    /// Values of Bitnami's Elasticsearch chart: its `security` section says what the image
+    /// sets up (security off unless enabled; with it, transport TLS always and HTTP TLS unless
+    /// `tls.restEncryption` is false; the `elastic` password written in the values or made
+    /// by the chart).
+    fn bitnami(&mut self, doc: &Node) {
+        let Some(security) = doc.get("security") else {
+            return;
+        };
+        let cluster = text_of(doc.get("clusterName"))
+            .filter(|c| !c.is_empty())
+            .unwrap_or_else(|| "elastic".into());
+        let image = doc.get("image");
+        let version = image
+            .and_then(|i| text_of(i.get("tag")))
+            .and_then(|t| {
+                let v = EsVersion::parse(t.split('-').next()?)?;
+                Some((v, format!("image.tag {t}")))
+            })
+            .or_else(|| self.chart_version());
+        let flag = |node: Option<&Node>, default: bool| {
+            node.and_then(Node::as_str).map_or(default, |v| v == "true")
+        };
+        let mut settings = Settings::default();
+        let enabled_node = security.get("enabled");
+        let at = |n: Option<&Node>| n.map_or_else(|| self.at(security), |n| self.at(n));
+        let enabled = flag(enabled_node, false);
+        let b = SettingValue::Bool;
+        managed(
+            &mut settings,
+            "xpack.security.enabled",
+            b(enabled),
+            &at(enabled_node),
+        );
+        if flag(security.get("fipsMode"), false) {
+            let n = security.get("fipsMode");
+            managed(
+                &mut settings,
+                "xpack.security.fips_mode.enabled",
+                b(true),
+                &at(n),
+            );
+        }
+        if enabled {
+            let tls = security.get("tls");
+            let rest = tls.and_then(|t| t.get("restEncryption"));
+            let mode = tls.and_then(|t| t.get("verificationMode"));
+            managed(
+                &mut settings,
+                "xpack.security.transport.ssl.enabled",
+                b(true),
+                &at(tls),
+            );
+            let http = flag(rest, true);
+            managed(
+                &mut settings,
+                "xpack.security.http.ssl.enabled",
+                b(http),
+                &at(rest),
+            );
+            let mode_value = mode.and_then(Node::as_str).unwrap_or("full").to_string();
+            for layer in ["transport", "http"] {
+                if layer == "http" && !http {
+                    continue;
+                }
+                let key = format!("xpack.security.{layer}.ssl.verification_mode");
+                let value = SettingValue::Text(mode_value.clone());
+                managed(&mut settings, &key, value, &at(mode));
+                let certs = "/opt/bitnami/elasticsearch/config/certs";
+                let pem = flag(tls.and_then(|t| t.get("usePemCerts")), false);
+                let files: &[(&str, &str)] = if pem {
+                    &[
+                        ("key", "tls.key"),
+                        ("certificate", "tls.crt"),
+                        ("certificate_authorities", "ca.crt"),
+                    ]
+                } else {
+                    &[
+                        ("keystore.path", "elasticsearch.keystore.jks"),
+                        ("truststore.path", "elasticsearch.truststore.jks"),
+                    ]
+                };
+                for (what, file) in files {
+                    let key = format!("xpack.security.{layer}.ssl.{what}");
+                    let value = SettingValue::Text(format!("{certs}/{file}"));
+                    managed(&mut settings, &key, value, &at(tls));
+                }
+            }
+        }
+        // A password written in the values is the `elastic` user's bootstrap password, in a
+        // plain file; an empty one is generated by the chart into a Secret.
+        if let Some(password) = security.get("elasticPassword")
+            && password.as_str().is_some_and(|p| !p.is_empty())
+        {
+            push_setting(
+                &mut settings,
+                "bootstrap.password".into(),
+                password.as_str().unwrap_or_default(),
+                self.at(password),
+                &self.vars,
+            );
+        }
+        let node = self.new_node(&cluster, &cluster, settings, version);
+        self.found.nodes.push(node);
+    }
+
+    /// The version a chart runs when its values name no `imageTag`: the `appVersion` of the
+    /// `Chart.yaml` beside them.
+    fn chart_version(&self) -> Option<(EsVersion, String)> {
+        let app = self.chart_field("appVersion")?;
+        let chart = self.path.parent()?.join("Chart.yaml");
+        EsVersion::parse(app.trim_start_matches('v'))
+            .map(|v| (v, format!("appVersion {app} in {}", display(&chart))))
+    }
+
+    /// A field of the `Chart.yaml` beside the values.
+    fn chart_field(&self, key: &str) -> Option<String> {
+        let text = read_text(&self.path.parent()?.join("Chart.yaml")).ok()?;
+        let doc = yaml::parse(&text).ok()?.into_iter().next()?;
+        text_of(doc.get(key)).filter(|v| !v.is_empty())
+    }
+
+    /// A chart's `extraEnvs` (and those of its Beats sections), as container environment.
+    fn helm_env(&self, doc: &Node) -> Vec<(String, String, Location)> {
+        let lists = std::iter::once(doc)
+            .chain(
+                ["daemonset", "deployment"]
+                    .iter()
+                    .filter_map(|k| doc.get(k)),
+            )
+            .filter_map(|s| s.get("extraEnvs"));
+        let mut out = Vec::new();
+        for list in lists {
+            let NodeKind::Seq(items) = &list.kind else {
+                continue;
+            };
+            for e in items {
+                if let Some(entry) = self.env_entry(e) {
+                    out.push(entry);
+                }
+            }
+        }
+        out
+    }
+
+    /// One Kubernetes `env` entry: a literal `value:` is known; one from `valueFrom` (a Secret,
+    /// a ConfigMap, a field) is not, and reads as a `${NAME}` nobody defined here.
+    fn env_entry(&self, e: &Node) -> Option<(String, String, Location)> {
+        let name = e.get("name").and_then(Node::as_str)?;
+        let value = match e.get("value") {
+            Some(v) => v.as_str().unwrap_or_default().to_string(),
+            None => format!("${{{name}}}"),
+        };
+        Some((name.to_string(), value, self.at(e)))
     }
 
     fn kubernetes(&mut self, doc: &Node) {
@@ -1295,16 +1834,19 @@ impl Ctx<'_> {
                 let Some(NodeKind::Map(files)) = doc.get("data").map(|d| &d.kind) else {
                     return;
                 };
-                let first = self.found.components.len();
+                let (nodes, components) = (self.found.nodes.len(), self.found.components.len());
                 for (file, value) in files {
                     if let Some(file) = file.as_str() {
                         self.embedded_file(file, value, &name, "elasticsearch", None);
                     }
                 }
+                let read = (nodes..self.found.nodes.len())
+                    .map(Read::Node)
+                    .chain((components..self.found.components.len()).map(Read::Component));
                 self.configmaps
                     .entry(name.clone())
                     .or_default()
-                    .extend(first..self.found.components.len());
+                    .extend(read);
             }
             "Elasticsearch" if eck => {
                 let Some(spec) = spec else { return };
@@ -1330,11 +1872,12 @@ impl Ctx<'_> {
                         SettingValue::Bool(true),
                         &anchor,
                     );
+                    let tls_at = eck_tls_disabled_at(spec).map_or(anchor.clone(), |d| self.at(d));
                     managed(
                         &mut settings,
                         "xpack.security.http.ssl.enabled",
                         SettingValue::Bool(http_tls),
-                        &anchor,
+                        &tls_at,
                     );
                     let text = |v: &str| SettingValue::Text(v.to_string());
                     let certs = "/usr/share/elasticsearch/config";
@@ -1406,27 +1949,25 @@ impl Ctx<'_> {
                 };
                 let mut settings = Settings::default();
                 let anchor = self.at(spec);
-                let es_ref = spec.get("elasticsearchRef").is_some();
-                // ECK points the component at the referenced cluster, over HTTPS unless that
-                // cluster (when it is in this file) has HTTP TLS disabled.
-                let ref_scheme = match spec
-                    .get("elasticsearchRef")
-                    .and_then(|r| r.get("name"))
-                    .and_then(Node::as_str)
-                    .and_then(|n| self.eck_http.get(n))
-                {
-                    Some(false) => "http",
-                    _ => "https",
-                };
-                let ref_url = format!("{ref_scheme}://elasticsearch-es-http:9200");
+                // ECK points the component at the service of the cluster it references, over
+                // HTTPS unless that cluster (when it is in this file) has HTTP TLS disabled.
+                let ref_url = spec.get("elasticsearchRef").map(|r| {
+                    let es = text_of(r.get("name")).unwrap_or_default();
+                    let ns = text_of(r.get("namespace")).unwrap_or_else(|| namespace_of(doc));
+                    let scheme = match self.eck_http.get(&(ns.clone(), es.clone())) {
+                        Some(false) => "http",
+                        _ => "https",
+                    };
+                    format!("{scheme}://{es}-es-http.{ns}.svc:9200")
+                });
                 match component {
                     ComponentKind::Kibana => {
-                        let http_tls = eck_http_tls(spec);
+                        let disabled = eck_tls_disabled_at(spec);
                         managed(
                             &mut settings,
                             "server.ssl.enabled",
-                            SettingValue::Bool(http_tls),
-                            &anchor,
+                            SettingValue::Bool(disabled.is_none()),
+                            &disabled.map_or(anchor.clone(), |d| self.at(d)),
                         );
                         managed(
                             &mut settings,
@@ -1447,24 +1988,24 @@ impl Ctx<'_> {
                                 &anchor,
                             );
                         }
-                        if es_ref {
+                        if let Some(url) = &ref_url {
                             managed(
                                 &mut settings,
                                 "elasticsearch.hosts",
-                                SettingValue::List(vec![
-                                    "https://elasticsearch-es-http:9200".into(),
-                                ]),
+                                SettingValue::List(vec![url.clone()]),
                                 &anchor,
                             );
                         }
                     }
-                    ComponentKind::Beat | ComponentKind::Agent if es_ref => {
-                        managed(
-                            &mut settings,
-                            "output.elasticsearch.hosts",
-                            SettingValue::List(vec![ref_url.clone()]),
-                            &anchor,
-                        );
+                    ComponentKind::Beat | ComponentKind::Agent => {
+                        if let Some(url) = ref_url {
+                            managed(
+                                &mut settings,
+                                "output.elasticsearch.hosts",
+                                SettingValue::List(vec![url]),
+                                &anchor,
+                            );
+                        }
                     }
                     _ => {}
                 }

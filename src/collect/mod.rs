@@ -396,7 +396,25 @@ fn collect_components(found: &Found, deployment: &mut Deployment) {
     if !claimed.is_empty() {
         let mine = |config: &str| claimed.contains(&canonical(Path::new(config)));
         deployment.nodes.retain(|n| !mine(&n.config_path));
-        deployment.components.retain(|c| !mine(&c.config_path));
+        let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut deployment.components)
+            .into_iter()
+            .partition(|c| mine(&c.config_path));
+        deployment.components = kept;
+        // The pipelines found beside a mounted `logstash.yml` run in the service that mounts
+        // it: they move to that service, whose settings were read from the same file.
+        for old in gone.into_iter().filter(|c| !c.pipelines.is_empty()) {
+            if let Some(service) = deployment.components.iter_mut().find(|c| {
+                c.kind == old.kind
+                    && c.pipelines.is_empty()
+                    && c.settings
+                        .entries
+                        .iter()
+                        .any(|s| s.location.path == old.config_path)
+            }) {
+                service.pipelines = old.pipelines;
+                service.suppressions.extend(old.suppressions);
+            }
+        }
         // A mounted file that does not parse was reported by both readers.
         deployment.input_errors.sort();
         deployment.input_errors.dedup();

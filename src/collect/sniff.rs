@@ -84,11 +84,12 @@ pub fn sniff(path: &Path, text: &str) -> Sniffed {
 fn is_template(text: &str) -> bool {
     text.contains("{%")
         || text.contains(": {{")
-        || text.lines().any(|l| {
-            let l = l.trim();
-            // `{{ … }}` where a line should be, or a bare `${…}` line a build step expands
-            // (Elasticsearch's own distribution template).
-            l.starts_with("{{") || (l.starts_with("${") && l.ends_with('}') && !l.contains(": "))
+        || text.lines().any(|line| {
+            let l = line.trim();
+            // `{{ … }}` where a line should be, or a bare `${…}` line at the margin that a build
+            // step expands (Elasticsearch's own distribution template). An indented `${…}` line
+            // is the body of a block scalar (`hosts: >-`), a plain value.
+            l.starts_with("{{") || (line.starts_with("${") && l.ends_with('}') && !l.contains(": "))
         })
 }
 
@@ -157,6 +158,22 @@ mod tests {
             ),
             Sniffed::Skip(_)
         ));
+        // A build-time `${…}` line at the margin is a template; the same inside a folded
+        // scalar (Elastic Agent's standalone manifest) is a value.
+        assert!(matches!(
+            sniff(
+                Path::new("distribution/src/config/elasticsearch.yml"),
+                "cluster.name: x\n${path.data}\n"
+            ),
+            Sniffed::Skip(_)
+        ));
+        assert_eq!(
+            sniff(
+                Path::new("elastic-agent-standalone-kubernetes.yaml"),
+                "apiVersion: v1\nkind: ConfigMap\ndata:\n  agent.yml: |-\n    outputs:\n      default:\n        hosts:\n          - >-\n            ${ES_HOST}\n"
+            ),
+            Sniffed::Manifest
+        );
         assert!(elastic_template_name(Path::new("elasticsearch.yml.j2")));
         assert!(!elastic_template_name(Path::new("nginx.conf.j2")));
     }
