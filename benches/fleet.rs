@@ -1,6 +1,6 @@
 //! Scans a synthetic fleet of node folders, and measures the parse floor beside it: the time
 //! to merely read and parse the same YAML and X.509 inputs, with the same parallelism (rayon
-//! over the files). The scan's time over the floor's is the ratio the README reports. `scan`
+//! over the files). The scan's time over the floor's is the ratio docs/performance.md reports. `scan`
 //! is the library's scan held in memory; `scan_json_batched` is what the command line does for
 //! a JSON report (batches, report written to a sink).
 //! `FLEET_SIZES=1000,10000 cargo bench --bench fleet` picks the sizes (default 1000); the fleet

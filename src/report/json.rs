@@ -1,4 +1,4 @@
-//! The JSON report: a versioned public contract (see README, "JSON report").
+//! The JSON report: a versioned public contract (see docs/reports.md, "The JSON report").
 
 use crate::Scan;
 use crate::evidence::InputError;
