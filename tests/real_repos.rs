@@ -109,6 +109,8 @@ fn repositories_are_read_as_their_content_and_deployment_say() {
             ),
             // Bitnami's chart keys.
             ("node:bitnami-es/bitnami-es", "image.tag 8.15.1"),
+            // APM Server's output is a Beat's.
+            ("beat:apm/apm-server", ""),
         ])
     );
     let fails = verdicts(&report, "fail");
@@ -191,6 +193,11 @@ fn repositories_are_read_as_their_content_and_deployment_say() {
         "ES-CFG-007 node:bitnami-es/bitnami-es setting:bootstrap.password",
         "ES-TLS-001 node:bitnami-es/bitnami-es setting:xpack.security.http.ssl.enabled",
         "ES-AUD-001 node:bitnami-es/bitnami-es setting:xpack.security.audit.enabled",
+        // APM Server ships as `elastic`/`changeme`, in clear text, over HTTP.
+        "BT-AUTH-001 beat:apm/apm-server setting:output.elasticsearch.username",
+        "BT-SEC-001 beat:apm/apm-server setting:output.elasticsearch.password",
+        "BT-SEC-002 beat:apm/apm-server setting:output.elasticsearch.password",
+        "BT-TLS-001 beat:apm/apm-server setting:output.elasticsearch.hosts",
     ]
     .into_iter()
     .map(String::from)
