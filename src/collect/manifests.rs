@@ -1477,6 +1477,20 @@ impl Ctx<'_> {
                             &self.at(name_node),
                         );
                     }
+                    // The `-oss` builds have no security plugin: security is off, and no
+                    // setting of the file could say otherwise.
+                    let oss = image
+                        .rsplit('/')
+                        .next()
+                        .is_some_and(|n| n.starts_with("elasticsearch-oss"));
+                    if oss && settings.get("xpack.security.enabled").is_none() {
+                        managed(
+                            &mut settings,
+                            "xpack.security.enabled",
+                            SettingValue::Bool(false),
+                            &self.at(name_node),
+                        );
+                    }
                     let version = parsed.map(|v| {
                         let from = if auto {
                             format!("image {image}; security and TLS by auto-configuration")
