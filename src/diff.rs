@@ -85,8 +85,8 @@ pub fn compare(old: StoredReport, new: StoredReport) -> Diff {
             old: old.score.value,
             new: new.score.value,
             change: ((new.score.value - old.score.value) * 10.0).round() / 10.0,
-            old_grade: old.score.grade,
-            new_grade: new.score.grade,
+            old_grade: old.score.grade.unwrap_or_else(|| "none".into()),
+            new_grade: new.score.grade.unwrap_or_else(|| "none".into()),
         },
         new: new_list,
         fixed,
@@ -127,6 +127,68 @@ impl Diff {
     /// Whether something fails now that did not before: `esaudit diff` exits 1.
     pub fn has_new(&self) -> bool {
         !self.new.is_empty()
+    }
+
+    /// Whether a new failure is of `severity` or worse (`esaudit diff --fail-on`).
+    pub fn has_new_at_or_above(&self, severity: crate::rules::Severity) -> bool {
+        self.new.iter().any(|r| r.severity >= severity)
+    }
+
+    /// A pull-request comment: the score change, the new failures in a table, the fixed and
+    /// changed ones folded away.
+    pub fn to_markdown(&self) -> String {
+        use crate::report::markdown::{FINDINGS_HEADER, cell, finding_row};
+        let s = &self.score;
+        let mut out = format!(
+            "## esaudit diff: score {:.1} ({}) → {:.1} ({}), {:+.1}\n\n**{} new failing finding{}** · {} fixed · {} changed\n\n",
+            s.old,
+            s.old_grade,
+            s.new,
+            s.new_grade,
+            s.change,
+            self.new.len(),
+            if self.new.len() == 1 { "" } else { "s" },
+            self.fixed.len(),
+            self.changed.len()
+        );
+        let rows = |list: &[RuleResult]| -> String {
+            let rows: Vec<String> = list.iter().map(finding_row).collect();
+            format!("{FINDINGS_HEADER}\n{}\n", rows.join("\n"))
+        };
+        if !self.new.is_empty() {
+            let _ = writeln!(out, "### New failures\n\n{}", rows(&self.new));
+        }
+        if !self.fixed.is_empty() {
+            let _ = writeln!(
+                out,
+                "<details><summary>Fixed ({})</summary>\n\n{}\n</details>\n",
+                self.fixed.len(),
+                rows(&self.fixed)
+            );
+        }
+        if !self.changed.is_empty() {
+            let _ = writeln!(
+                out,
+                "<details><summary>Changed ({})</summary>\n\n| Rule | Target | What changed |\n| --- | --- | --- |",
+                self.changed.len()
+            );
+            for c in &self.changed {
+                let what: Vec<String> = c
+                    .changes
+                    .iter()
+                    .map(|f| cell(&format!("{}: {} → {}", f.field, f.old, f.new)))
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "| `{}` | {} | {} |",
+                    c.result.rule,
+                    cell(&c.result.target),
+                    what.join("<br>")
+                );
+            }
+            out.push_str("\n</details>\n");
+        }
+        out
     }
 
     pub fn to_json(&self) -> String {

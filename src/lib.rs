@@ -116,6 +116,52 @@ pub struct Scan {
 }
 
 impl Scan {
+    /// `scan` with what every report says about the run as a whole settled: a scan that judged
+    /// nothing is incomplete (an input error says why), and an incomplete scan has no grade.
+    pub fn settled(mut scan: Scan) -> Scan {
+        let c = &scan.score.coverage;
+        // A share of a split scan may hold nothing; `merge` judges the whole.
+        let judged = c.passed + c.failed + c.waived;
+        if scan.input_errors.is_empty() && judged == 0 && scan.shard.is_none() {
+            let message = if c.checks == 0 {
+                "nothing was judged: no rule applied to what was found".to_string()
+            } else {
+                format!(
+                    "nothing was judged: of {} checks, {} could not be judged and {} do not apply",
+                    c.checks, c.errors, c.not_applicable
+                )
+            };
+            scan.input_errors.push(InputError {
+                path: String::new(),
+                message,
+            });
+        }
+        if scan.incomplete() {
+            scan.score.grade = None;
+        }
+        scan
+    }
+
+    /// The verdict in words, the same in every report: `Score 85.0 / 100, grade B`, or why
+    /// there is no grade.
+    pub fn verdict(&self) -> String {
+        let c = &self.score.coverage;
+        match &self.score.grade {
+            Some(grade) => format!("Score {:.1} / 100, grade {grade}", self.score.value),
+            None if c.passed + c.failed == 0 => "Incomplete scan: nothing judged, no grade".into(),
+            None => format!(
+                "Incomplete scan: no grade (score {:.1} / 100 over what was read)",
+                self.score.value
+            ),
+        }
+    }
+
+    /// Some input could not be read, or nothing was judged: the reports say so and give no
+    /// grade, and the run exits 2.
+    pub fn incomplete(&self) -> bool {
+        !self.input_errors.is_empty()
+    }
+
     pub fn rule(&self, id: &str) -> Option<&Rule> {
         self.rules
             .binary_search_by(|r| r.id.as_str().cmp(id))
@@ -145,6 +191,7 @@ pub fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
     let time = Timestamp::now();
     let (waiver_set, baseline) = tool_inputs(options)?;
     let engine = engine(&options.checks)?;
+    check_rule_names(&engine, options, &waiver_set)?;
     let mut deployment = collect::collect(
         &options.paths,
         &collect::CollectOptions {
@@ -186,6 +233,22 @@ pub fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
         ..options.probe.clone()
     };
     deployment.endpoints = collect::tls_probe::probe_all(&endpoints, &probe);
+    for endpoint in &deployment.endpoints {
+        // An endpoint the user named that cannot be reached is an input error, as an
+        // unreachable cluster is; the publish addresses `--probe-tls` finds are not named.
+        let named = options
+            .tls
+            .iter()
+            .any(|t| t.host == endpoint.host && t.port == endpoint.port);
+        if let (true, Some(error)) = (named, &endpoint.error) {
+            let path = format!("{}:{}", endpoint.host, endpoint.port);
+            let message = error
+                .strip_prefix(&format!("{path}: "))
+                .unwrap_or(error)
+                .to_string();
+            deployment.input_errors.push(InputError { path, message });
+        }
+    }
     let inputs = JudgeInputs::new(options, baseline.as_ref(), time, progress);
     let mut waiving = waivers::Waiving::new(&waiver_set, time.date());
     let (mut targets, results) = judge(&mut deployment, &engine, &inputs, &mut waiving);
@@ -194,7 +257,7 @@ pub fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
     waivers.sort();
     let score = score::score(&results);
     let rules = engine.rules_used_by(&results);
-    Ok(Scan {
+    Ok(Scan::settled(Scan {
         profile: options.profile,
         targets,
         results,
@@ -206,7 +269,53 @@ pub fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
         time,
         baseline: options.baseline.as_ref().map(|p| p.display().to_string()),
         shard: options.shard,
-    })
+    }))
+}
+
+/// Each rule id and prefix the user wrote (`--select`, `--ignore`, the waivers file) must name
+/// a rule, and the selection must leave a rule to run: a typo would otherwise give a clean
+/// report of nothing.
+pub(crate) fn check_rule_names(
+    engine: &Engine,
+    options: &ScanOptions,
+    waivers: &waivers::WaiverSet,
+) -> Result<(), ScanError> {
+    for (flag, patterns) in [("--select", &options.select), ("--ignore", &options.ignore)] {
+        if let Some(why) = patterns.iter().find_map(|p| engine.unknown_rule(p)) {
+            return Err(ScanError::Input(format!("{flag}: {why}")));
+        }
+    }
+    for (rule, source) in waivers.rules() {
+        if let Some(why) = engine.unknown_rule(rule) {
+            return Err(ScanError::Input(format!("{source}: waiver: {why}")));
+        }
+    }
+    let selection = Selection {
+        profile: options.profile,
+        select: options.select.clone(),
+        ignore: options.ignore.clone(),
+        expiry_warning_days: options.expiry_warning_days,
+    };
+    if engine.selectable(&selection) == 0 {
+        return Err(ScanError::Input(format!(
+            "no rule left to run: --select {} --ignore {} leave none of the {} profile",
+            or_none(&options.select),
+            or_none(&options.ignore),
+            serde_json::to_value(options.profile)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        )));
+    }
+    Ok(())
+}
+
+fn or_none(patterns: &[String]) -> String {
+    if patterns.is_empty() {
+        "(none)".into()
+    } else {
+        patterns.join(",")
+    }
 }
 
 /// The waivers file and the baseline report named in `options`; either one unusable stops the

@@ -34,6 +34,7 @@ enum RulesFormat {
 enum DiffFormat {
     Table,
     Json,
+    Markdown,
 }
 
 /// A severity, or `none` to never fail on findings.
@@ -49,8 +50,41 @@ fn parse_fail_on(s: &str) -> Result<FailOn, String> {
         .map_err(|_| "expected critical, high, medium, low, info or none".into())
 }
 
+/// An Elasticsearch release esaudit can judge against: 5.0 to 5.6, 6.0 to 6.8, 7.0 to 7.17,
+/// 8.0 to 8.19, or any 9.x (the current major, whose minors keep coming).
 fn parse_version(s: &str) -> Result<EsVersion, String> {
-    EsVersion::parse(s).ok_or_else(|| format!("'{s}' is not a version like 8.15"))
+    let v = EsVersion::parse(s).ok_or_else(|| format!("'{s}' is not a version like 8.15"))?;
+    let last_minor = match v.major {
+        5 => Some(6),
+        6 => Some(8),
+        7 => Some(17),
+        8 => Some(19),
+        9 => None,
+        _ => Some(0),
+    };
+    let exists = (5..=9).contains(&v.major) && last_minor.is_none_or(|last| v.minor <= last);
+    if !exists {
+        return Err(format!(
+            "Elasticsearch has no release {v} that esaudit judges (5.0-5.6, 6.0-6.8, 7.0-7.17, 8.0-8.19, 9.x)"
+        ));
+    }
+    Ok(v)
+}
+
+/// `--min-score`: a score is 0 to 100.
+fn parse_min_score(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(n) if (0.0..=100.0).contains(&n) => Ok(n),
+        _ => Err(format!("'{s}' is not a score from 0 to 100")),
+    }
+}
+
+/// `--jobs`: at least one worker.
+fn parse_jobs(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("'{s}' is not a number of workers (1 or more)")),
+    }
 }
 
 fn parse_list(s: &str) -> Result<Vec<String>, String> {
@@ -79,36 +113,49 @@ fn parse_report(s: &str) -> Result<(Format, PathBuf), String> {
 #[derive(clap::Args)]
 struct ReportArgs {
     /// Tool config file (default: esaudit.toml in the working directory, if present).
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Rules", long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// Folder of extra rule files (*.yaml); repeatable.
-    #[arg(long = "checks", value_name = "DIR")]
+    #[arg(help_heading = "Rules", long = "checks", value_name = "DIR")]
     checks: Vec<PathBuf>,
     /// Format of the main output (default: table).
-    #[arg(long, value_enum)]
+    #[arg(help_heading = "Output", long, short = 'f', value_enum)]
     format: Option<Format>,
     /// Write the main output to this file instead of standard output.
-    #[arg(long, short, value_name = "FILE")]
+    #[arg(help_heading = "Output", long, short, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Also write a report in FORMAT to FILE; repeatable (e.g. --report sarif=esaudit.sarif).
-    #[arg(long = "report", value_parser = parse_report, value_name = "FORMAT=FILE")]
+    #[arg(help_heading = "Output", long = "report", value_parser = parse_report, value_name = "FORMAT=FILE")]
     reports: Vec<(Format, PathBuf)>,
     /// Fail (exit 1) when a finding of this severity or worse fails (default high); `none` never fails.
-    #[arg(long, value_parser = parse_fail_on, value_name = "SEVERITY")]
+    #[arg(help_heading = "Gate", long, value_parser = parse_fail_on, value_name = "SEVERITY")]
     fail_on: Option<FailOn>,
-    /// Fail (exit 1) when the overall score is below this.
-    #[arg(long, value_name = "N")]
+    /// Fail (exit 1) when the overall score is below this (0-100).
+    #[arg(help_heading = "Gate", long, value_parser = parse_min_score, value_name = "N")]
     min_score: Option<f64>,
     /// SARIF category (automationDetails.id), so several scans of one commit do not replace
     /// each other on GitHub (default: esaudit/<profile>).
-    #[arg(long, value_name = "CATEGORY")]
+    #[arg(help_heading = "Output", long, value_name = "CATEGORY")]
     sarif_category: Option<String>,
     /// Repository file that SARIF results without a file of their own are attached to (line 1).
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Output", long, value_name = "FILE")]
     sarif_anchor: Option<PathBuf>,
-    /// Never colour the table (also: NO_COLOR in the environment).
-    #[arg(long)]
+    /// When to colour the table: auto (on a terminal, unless NO_COLOR is set), always (CI
+    /// logs), never.
+    #[arg(
+        help_heading = "Output",
+        long,
+        value_enum,
+        default_value = "auto",
+        value_name = "WHEN"
+    )]
+    color: ColorWhen,
+    /// Never colour the table (the same as --color never).
+    #[arg(long, hide = true)]
     no_color: bool,
+    /// Print no notes or warnings on standard error, only errors and the verdict.
+    #[arg(help_heading = "Output", long, short = 'q')]
+    quiet: bool,
 }
 
 #[derive(clap::Args)]
@@ -117,64 +164,79 @@ struct ScanArgs {
     /// config file.
     paths: Vec<PathBuf>,
     /// Rule set: baseline (default), strict (baseline plus policy checks) or fips (baseline plus FIPS 140).
-    #[arg(long, value_enum)]
+    #[arg(help_heading = "Rules", long, value_enum)]
     profile: Option<Profile>,
     /// Only these rule ids or id prefixes (comma-separated, repeatable).
-    #[arg(long, value_parser = parse_list, value_name = "ID,PREFIX")]
+    #[arg(help_heading = "Rules", long, value_parser = parse_list, value_name = "ID,PREFIX")]
     select: Vec<Vec<String>>,
     /// Skip these rule ids or id prefixes (comma-separated, repeatable).
-    #[arg(long, value_parser = parse_list, value_name = "ID,PREFIX")]
+    #[arg(help_heading = "Rules", long, value_parser = parse_list, value_name = "ID,PREFIX")]
     ignore: Vec<Vec<String>>,
     #[command(flatten)]
     report: ReportArgs,
     /// Scan only share I of N (1 ≤ I ≤ N) of the files, clusters and endpoints, so that N
     /// machines can split a scan; `esaudit merge` joins their JSON reports.
-    #[arg(long, value_parser = Shard::parse, value_name = "I/N")]
+    #[arg(help_heading = "Large scans", long, value_parser = Shard::parse, value_name = "I/N")]
     shard: Option<Shard>,
     /// Waivers file (default: esaudit-waivers.yaml in the working directory, if present).
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Rules", long, value_name = "FILE")]
     waivers: Option<PathBuf>,
     /// A previous JSON report: failures already in it are shown but do not fail the run.
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Gate", long, value_name = "FILE")]
     baseline: Option<PathBuf>,
     /// Judge against this Elasticsearch version (X.Y) instead of the one found or assumed.
-    #[arg(long, value_parser = parse_version, value_name = "X.Y")]
+    #[arg(help_heading = "Rules", long, value_parser = parse_version, value_name = "X.Y")]
     es_version: Option<EsVersion>,
     /// Certificates expiring within this many days are reported.
-    #[arg(long, default_value_t = 30, value_name = "DAYS")]
+    #[arg(
+        help_heading = "Rules",
+        long,
+        default_value_t = 30,
+        value_name = "DAYS"
+    )]
     expiry_warning_days: i64,
     /// Worker threads (default: one per core); also the number of TLS endpoints probed at once
     /// (default 8).
-    #[arg(long, value_name = "N")]
+    #[arg(help_heading = "Large scans", long, value_parser = parse_jobs, value_name = "N")]
     jobs: Option<usize>,
     /// Probe a TLS endpoint: protocols, cipher suites, chain, client certificates; repeatable.
     /// `=transport` or `=http` sets its role (default: transport for ports 9300-9400).
-    #[arg(long = "tls", value_parser = esaudit::evidence::endpoint::EndpointSpec::parse, value_name = "HOST:PORT[=ROLE]")]
+    #[arg(help_heading = "TLS endpoints", long = "tls", value_parser = esaudit::evidence::endpoint::EndpointSpec::parse, value_name = "HOST:PORT[=ROLE]")]
     tls: Vec<esaudit::evidence::endpoint::EndpointSpec>,
     /// Also probe the TLS endpoints of the nodes a live scan finds (their HTTP and transport
     /// publish addresses).
-    #[arg(long)]
+    #[arg(help_heading = "TLS endpoints", long)]
     probe_tls: bool,
     /// Seconds one live cluster may take in all, however its calls are paced (default 120).
-    #[arg(long, default_value_t = 120.0, value_name = "SECS")]
+    #[arg(
+        help_heading = "Live clusters",
+        long,
+        default_value_t = 120.0,
+        value_name = "SECS"
+    )]
     cluster_timeout: f64,
     /// Seconds to wait for each TLS connection (connect and handshake).
-    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
+    #[arg(
+        help_heading = "TLS endpoints",
+        long,
+        default_value_t = 5.0,
+        value_name = "SECS"
+    )]
     timeout: f64,
     /// PEM file of the CA(s) that TLS endpoints' chains must lead to (default: public roots);
     /// repeatable.
-    #[arg(long = "ca-cert", value_name = "FILE")]
+    #[arg(help_heading = "TLS endpoints", long = "ca-cert", value_name = "FILE")]
     ca_cert: Vec<PathBuf>,
     /// Draw no progress bars (they are drawn on standard error only when it is a terminal).
-    #[arg(long)]
+    #[arg(help_heading = "Output", long)]
     no_progress: bool,
     /// Also index the ECS findings into Elasticsearch: https://HOST:PORT/INDEX (default index
     /// esaudit-findings), with the same credentials and --ca-cert as --url.
-    #[arg(long, value_name = "URL")]
+    #[arg(help_heading = "Output", long, value_name = "URL")]
     es_output: Option<String>,
     /// Stop probing a TLS endpoint after this many seconds in all; what was left is reported
     /// as an error.
-    #[arg(long, value_name = "SECS")]
+    #[arg(help_heading = "TLS endpoints", long, value_name = "SECS")]
     endpoint_timeout: Option<f64>,
     #[command(flatten)]
     api: ApiArgs,
@@ -185,28 +247,28 @@ struct ScanArgs {
 #[derive(clap::Args)]
 struct ApiArgs {
     /// Read a live Elasticsearch cluster over its REST API (https://host:9200); repeatable.
-    #[arg(long = "url", value_name = "URL")]
+    #[arg(help_heading = "Live clusters", long = "url", value_name = "URL")]
     urls: Vec<String>,
     /// YAML file of clusters (name, url, user, password_env, ca_cert...) and TLS endpoints.
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Live clusters", long, value_name = "FILE")]
     inventory: Option<PathBuf>,
     /// User to authenticate as; the password comes from ESAUDIT_PASSWORD or --password-file.
-    #[arg(long, value_name = "NAME")]
+    #[arg(help_heading = "Live clusters", long, value_name = "NAME")]
     user: Option<String>,
     /// File holding the password of --user (one line).
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Live clusters", long, value_name = "FILE")]
     password_file: Option<PathBuf>,
     /// PEM client certificate for clusters that authenticate clients by certificate.
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Live clusters", long, value_name = "FILE")]
     client_cert: Option<PathBuf>,
     /// PEM private key of --client-cert.
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Live clusters", long, value_name = "FILE")]
     client_key: Option<PathBuf>,
     /// Do not verify the clusters' certificates and host names (stated in the report).
-    #[arg(long)]
+    #[arg(help_heading = "Live clusters", long)]
     insecure: bool,
     /// Send credentials over plain http:// (they cross the network readable).
-    #[arg(long)]
+    #[arg(help_heading = "Live clusters", long)]
     allow_http_credentials: bool,
 }
 
@@ -250,9 +312,21 @@ enum Command {
     /// Merge the JSON reports of a split scan (`scan --shard I/N`) into one report, scored and
     /// gated like a scan.
     Merge(Box<MergeArgs>),
-    /// List the rule catalog.
+    /// List the rule catalog, or the rules that match a prefix and filters.
     Rules {
-        #[arg(long, value_enum, default_value = "table")]
+        /// Only rules whose id starts with this (any case), e.g. ES-TLS.
+        prefix: Option<String>,
+        /// Only rules of this category.
+        #[arg(long, value_enum)]
+        category: Option<esaudit::rules::Category>,
+        /// Only rules of this severity.
+        #[arg(long, value_enum)]
+        severity: Option<Severity>,
+        /// Only rules that this profile runs.
+        #[arg(long, value_enum)]
+        profile: Option<Profile>,
+        /// Output format.
+        #[arg(long, short = 'f', value_enum, default_value = "table")]
         format: RulesFormat,
         /// Folder of extra rule files to include; repeatable.
         #[arg(long = "checks", value_name = "DIR")]
@@ -260,24 +334,45 @@ enum Command {
     },
     /// Show a rule's rationale, remediation, restart impact and references.
     Explain {
+        /// The rule id, in any case (e.g. ES-TLS-001).
         rule: String,
+        /// Folder of extra rule files to look in; repeatable.
         #[arg(long = "checks", value_name = "DIR")]
         checks: Vec<PathBuf>,
     },
     /// Compare two JSON reports: new, fixed and changed findings, and the score change.
-    /// Exits 1 when something fails in NEW that did not fail in OLD.
+    /// Exits 1 when something fails in NEW that did not fail in OLD (at or above --fail-on).
     Diff {
+        /// The earlier JSON report (e.g. of the target branch).
         old: PathBuf,
+        /// The later JSON report (e.g. of the pull request).
         new: PathBuf,
-        #[arg(long, value_enum, default_value = "table")]
+        /// Output format; markdown makes a pull-request comment.
+        #[arg(long, short = 'f', value_enum, default_value = "table")]
         format: DiffFormat,
+        /// Exit 1 only for new findings of this severity or worse; `none` never exits 1.
+        #[arg(long, value_parser = parse_fail_on, value_name = "SEVERITY", default_value = "info")]
+        fail_on: FailOn,
     },
     /// Print a shell completion script (e.g. `esaudit completions bash > /etc/bash_completion.d/esaudit`).
     Completions { shell: clap_complete::Shell },
 }
 
-fn use_color(no_color: bool) -> bool {
-    !no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+fn use_color(when: ColorWhen) -> bool {
+    match when {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => {
+            std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -286,7 +381,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(message) => {
-            eprintln!("error: {message}");
+            eprintln!("esaudit: error: {message}");
             ExitCode::from(2)
         }
     }
@@ -294,36 +389,71 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
-        Command::Rules { format, checks } => {
+        Command::Rules {
+            prefix,
+            category,
+            severity,
+            profile,
+            format,
+            checks,
+        } => {
             let engine = esaudit::engine(&checks).map_err(|e| e.to_string())?;
+            if let Some(why) = prefix.as_deref().and_then(|p| engine.unknown_rule(p)) {
+                return Err(why);
+            }
+            let chosen = || {
+                engine.rules().filter(|r| {
+                    prefix
+                        .as_deref()
+                        .is_none_or(|p| esaudit::rules::id_matches(p, &r.id))
+                        && category.is_none_or(|c| r.category == c)
+                        && severity.is_none_or(|s| r.severity == s)
+                        && profile.is_none_or(|p| r.in_profile(p))
+                })
+            };
+            if chosen().next().is_none() {
+                eprintln!("esaudit: note: no rule matches these filters");
+            }
             let text = match format {
-                RulesFormat::Table => report::table::rules(engine.rules(), use_color(false)),
+                RulesFormat::Table => report::table::rules(chosen(), use_color(ColorWhen::Auto)),
                 RulesFormat::Json => {
-                    let rules: Vec<_> = engine.rules().collect();
+                    let rules: Vec<_> = chosen().collect();
                     serde_json::to_string_pretty(&rules).map_err(|e| e.to_string())? + "\n"
                 }
-                RulesFormat::Markdown => report::markdown::catalog(engine.rules()),
+                RulesFormat::Markdown => report::markdown::catalog(chosen()),
             };
             print_text(&text)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Explain { rule, checks } => {
             let engine = esaudit::engine(&checks).map_err(|e| e.to_string())?;
-            let found = engine
-                .rule(&rule)
-                .ok_or_else(|| format!("no rule {rule}; `esaudit rules` lists them"))?;
+            let found = engine.rule(&rule).ok_or_else(|| {
+                match engine
+                    .nearest_rule(&rule)
+                    .filter(|near| engine.rule(near).is_some())
+                {
+                    Some(near) => format!("no rule {rule}; did you mean {near}?"),
+                    None => format!("no rule {rule}; `esaudit rules` lists them"),
+                }
+            })?;
             print_text(&report::table::explain(found))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Diff { old, new, format } => {
+        Command::Diff {
+            old,
+            new,
+            format,
+            fail_on,
+        } => {
             let old = report::json::read(&old)?;
             let new = report::json::read(&new)?;
             let diff = esaudit::diff::compare(old, new);
             print_text(&match format {
                 DiffFormat::Table => diff.to_table(),
                 DiffFormat::Json => diff.to_json(),
+                DiffFormat::Markdown => diff.to_markdown(),
             })?;
-            Ok(if diff.has_new() {
+            Ok(if fail_on.0.is_some_and(|s| diff.has_new_at_or_above(s)) {
                 ExitCode::from(1)
             } else {
                 ExitCode::SUCCESS
@@ -496,7 +626,9 @@ fn reqwest_url(url: &str) -> Result<esaudit::collect::api::Url, String> {
 
 fn check_timeout(flag: &str, timeout: f64) -> Result<std::time::Duration, String> {
     if !(timeout > 0.0 && timeout <= 3600.0) {
-        return Err(format!("{flag} must be between 0 and 3600 seconds"));
+        return Err(format!(
+            "{flag} must be more than 0 and at most 3600 seconds"
+        ));
     }
     Ok(std::time::Duration::from_secs_f64(timeout))
 }
@@ -539,7 +671,7 @@ fn collect(args: CollectArgs) -> Result<ExitCode, String> {
             args.output.join(folder_name(&s.name))
         };
         if let Some(e) = &s.error {
-            eprintln!("{}: error: {e}", s.name);
+            eprintln!("esaudit: error: {}: {e}", s.name);
             unreachable = true;
             continue;
         }
@@ -553,7 +685,7 @@ fn collect(args: CollectArgs) -> Result<ExitCode, String> {
             .and_then(|a| a.error.as_deref())
             .filter(|_| no_answer)
         {
-            eprintln!("{}: error: {why}", s.name);
+            eprintln!("esaudit: error: {}: {why}", s.name);
             unreachable = true;
         }
         snapshot::write(s, &dir, &time)
@@ -583,7 +715,10 @@ fn collect(args: CollectArgs) -> Result<ExitCode, String> {
             .as_ref()
             .is_some_and(|a| (200..300).contains(&a.root.status))
         {
-            eprintln!("{}: warning: answers requests without credentials", s.name);
+            eprintln!(
+                "esaudit: warning: {}: answers requests without credentials",
+                s.name
+            );
         }
     }
     Ok(if unreachable {
@@ -641,8 +776,10 @@ struct Finish {
     format: Format,
     output: Option<PathBuf>,
     reports: Vec<(Format, PathBuf)>,
-    /// Colour the table when it goes to a terminal.
+    /// Colour the table when it goes to standard output.
     color: bool,
+    /// No notes or warnings on standard error.
+    quiet: bool,
     sarif: report::sarif::Options,
     fail_on: FailOn,
     min_score: Option<f64>,
@@ -691,22 +828,49 @@ impl Finish {
         {
             return Err("--sarif-category must not be empty".into());
         }
+        let min_score = args.min_score.or(file.min_score);
+        if let Some(min) = min_score.filter(|m| !(0.0..=100.0).contains(m)) {
+            return Err(in_file(
+                config_name,
+                "min-score",
+                format!("{min} is not a score from 0 to 100"),
+            ));
+        }
+        let output = args.output.or(file.output.clone());
+        let reports: Vec<(Format, PathBuf)> = if args.reports.is_empty() {
+            file.reports.clone().into_iter().collect()
+        } else {
+            args.reports
+        };
+        // Two reports into one file: the last written would silently replace the other.
+        let mut destinations: Vec<PathBuf> = Vec::new();
+        for path in output.iter().chain(reports.iter().map(|(_, p)| p)) {
+            let absolute = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+            if destinations.contains(&absolute) {
+                return Err(format!(
+                    "{}: named twice as a report destination (-o and --report, or two --report)",
+                    path.display()
+                ));
+            }
+            destinations.push(absolute);
+        }
         Ok(Finish {
             format: args.format.or(file.format).unwrap_or(Format::Table),
-            color: use_color(args.no_color),
-            output: args.output.or(file.output.clone()),
-            reports: if args.reports.is_empty() {
-                file.reports.clone().into_iter().collect()
+            color: use_color(if args.no_color {
+                ColorWhen::Never
             } else {
-                args.reports
-            },
+                args.color
+            }),
+            quiet: args.quiet,
+            output,
+            reports,
             sarif: report::sarif::Options {
                 category,
                 anchor,
                 root,
             },
             fail_on,
-            min_score: args.min_score.or(file.min_score),
+            min_score,
         })
     }
 
@@ -752,8 +916,11 @@ impl Finish {
             });
         }
         warnings.dedup();
+        if self.quiet {
+            warnings.clear();
+        }
         for w in warnings {
-            eprintln!("warning: {w}");
+            eprintln!("esaudit: warning: {w}");
         }
         Ok(())
     }
@@ -761,14 +928,37 @@ impl Finish {
     /// Whether the gate fails: a failure at or above `--fail-on` (waived and baseline ones do
     /// not count), or the score under `--min-score`.
     fn gate_fails(&self, scan: &esaudit::Scan) -> bool {
-        self.gate_fails_with(esaudit::results::worst_gating(&scan.results), scan)
+        self.gate_failure(scan).is_some()
     }
 
-    /// [`Finish::gate_fails`], given the worst gating severity (a batched scan keeps only that).
-    fn gate_fails_with(&self, worst_gating: Option<Severity>, scan: &esaudit::Scan) -> bool {
-        let failing = worst_gating
-            .is_some_and(|worst| self.fail_on.0.is_some_and(|threshold| worst >= threshold));
-        failing || self.min_score.is_some_and(|min| scan.score.value < min)
+    /// Why the gate fails, in words (`31 findings at or above high (4 critical, 27 high);
+    /// score 46.5 < 90`); none when it holds.
+    fn gate_failure(&self, scan: &esaudit::Scan) -> Option<String> {
+        use esaudit::score::Coverage;
+        let mut reasons = Vec::new();
+        if let Some(threshold) = self.fail_on.0 {
+            let failing: std::collections::BTreeMap<Severity, usize> = scan
+                .score
+                .coverage
+                .gating
+                .iter()
+                .filter(|(severity, n)| **severity >= threshold && **n > 0)
+                .map(|(severity, n)| (*severity, *n))
+                .collect();
+            let total: usize = failing.values().sum();
+            if total > 0 {
+                reasons.push(format!(
+                    "{total} finding{} at or above {} ({})",
+                    if total == 1 { "" } else { "s" },
+                    threshold.as_str(),
+                    Coverage::by_severity(&failing)
+                ));
+            }
+        }
+        if let Some(min) = self.min_score.filter(|min| scan.score.value < *min) {
+            reasons.push(format!("score {:.1} < {min}", scan.score.value));
+        }
+        (!reasons.is_empty()).then(|| reasons.join("; "))
     }
 
     /// How a batched scan writes the reports, when it can write every one of them.
@@ -780,25 +970,52 @@ impl Finish {
     }
 }
 
-/// Input errors, waivers that need attention and a too powerful scanner, on standard error.
-/// `results`: the scan's, or those a batched scan kept for this (its scanner-privilege failures).
-fn print_notices(scan: &esaudit::Scan, results: &[esaudit::results::RuleResult]) {
-    for e in &scan.input_errors {
-        eprintln!("error: {}: {}", e.path, e.message);
+/// Input errors, waivers that need attention and a too powerful scanner, on standard error
+/// (the first two only when the main output does not list them already). `results`: the
+/// scan's, or those a batched scan kept for this (its scanner-privilege failures).
+fn print_notices(scan: &esaudit::Scan, results: &[esaudit::results::RuleResult], finish: &Finish) {
+    let on_stdout = finish.output.is_none();
+    if !(on_stdout && matches!(finish.format, Format::Table | Format::Concise)) {
+        for e in &scan.input_errors {
+            eprintln!("esaudit: error: {e}");
+        }
+    }
+    if finish.quiet {
+        return;
+    }
+    if !(on_stdout && finish.format == Format::Table) {
+        for w in scan.waivers.all() {
+            eprintln!(
+                "esaudit: warning: waiver {} ({}): {}",
+                w.source, w.rule, w.problem
+            );
+        }
     }
     for s in &scan.skipped {
-        eprintln!("note: {}: skipped: {}", s.path, s.message);
-    }
-    for w in scan.waivers.all() {
-        eprintln!("warning: waiver {} ({}): {}", w.source, w.rule, w.problem);
+        eprintln!("esaudit: note: {}: skipped: {}", s.path, s.message);
     }
     for r in results
         .iter()
         .filter(|r| r.rule == SCANNER_PRIVILEGES_RULE && r.status == esaudit::results::Status::Fail)
     {
         eprintln!(
-            "warning: {}: {}; scan with a user holding only monitor and read_security",
+            "esaudit: warning: {}: {}; scan with a user holding only monitor and read_security",
             r.target, r.message
+        );
+    }
+}
+
+/// The verdict on standard error, whatever the reports' destination: why the gate failed,
+/// and that the scan is incomplete.
+fn print_verdict(scan: &esaudit::Scan, finish: &Finish) {
+    if let Some(why) = finish.gate_failure(scan) {
+        eprintln!("esaudit: failed: {why}");
+    }
+    if scan.incomplete() {
+        let n = scan.input_errors.len();
+        eprintln!(
+            "esaudit: incomplete scan: {n} input error{} (exit 2); no grade",
+            if n == 1 { "" } else { "s" }
         );
     }
 }
@@ -806,7 +1023,7 @@ fn print_notices(scan: &esaudit::Scan, results: &[esaudit::results::RuleResult])
 /// 2 when an input could not be read or the findings were not delivered, else 1 when the
 /// gate failed, else 0.
 fn exit_code(scan: &esaudit::Scan, gate_fails: bool, output_failed: bool) -> ExitCode {
-    if !scan.input_errors.is_empty() || output_failed {
+    if scan.incomplete() || output_failed {
         ExitCode::from(2)
     } else if gate_fails {
         ExitCode::from(1)
@@ -870,6 +1087,12 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     let timeout = check_timeout("--timeout", args.timeout)?;
     check_ca_certs(&args.ca_cert)?;
     let (clusters, inventory_tls) = connections(&args.api, inventory.as_deref(), &args.ca_cert)?;
+    if args.probe_tls && clusters.is_empty() {
+        return Err(
+            "--probe-tls probes the nodes that live clusters report: name them with --url or --inventory"
+                .into(),
+        );
+    }
     // Endpoints: the command line's, else the config file's; the inventory's are added.
     let mut tls = if args.tls.is_empty() {
         file.tls
@@ -890,7 +1113,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         .transpose()?;
     let endpoint_timeout = match args.endpoint_timeout.or(file.endpoint_timeout) {
         Some(secs) if !(secs > 0.0 && secs <= 86_400.0) => {
-            return Err("--endpoint-timeout must be between 0 and 86400 seconds".into());
+            return Err("--endpoint-timeout must be more than 0 and at most 86400 seconds".into());
         }
         Some(secs) => std::time::Duration::from_secs_f64(secs),
         None => esaudit::collect::tls_probe::ProbeOptions::default().endpoint_timeout,
@@ -923,7 +1146,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         store_password: std::env::var("ESAUDIT_STORE_PASSWORD").ok(),
         expiry_warning_days: args.expiry_warning_days,
         shard,
-        progress: !args.no_progress,
+        progress: !args.no_progress && !finish.quiet,
     };
     if let Some(renderings) = finish.streamed_renderings()
         && esaudit::stream::streamable(&options)
@@ -931,8 +1154,9 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         return scan_streamed(&options, &finish, renderings, es_output.as_ref());
     }
     let scan = esaudit::scan(&options).map_err(|e| e.to_string())?;
-    print_notices(&scan, &scan.results);
+    print_notices(&scan, &scan.results, &finish);
     finish.write(&scan)?;
+    print_verdict(&scan, &finish);
     let gate_fails = finish.gate_fails(&scan);
     let output_failed = es_output.as_ref().is_some_and(|destination| {
         !uploaded(destination, gate_fails, || {
@@ -954,15 +1178,18 @@ fn uploaded(
     match send() {
         Ok(sent) => {
             eprintln!(
-                "esaudit: indexed {} findings into {} ({} bulk requests)",
-                sent.documents, destination.index, sent.requests
+                "esaudit: indexed {} documents into {} ({} results and the run's; {} bulk requests)",
+                sent.documents,
+                destination.index,
+                sent.documents.saturating_sub(1),
+                sent.requests
             );
             true
         }
         Err(e) => {
-            eprintln!("error: --es-output: {e}");
+            eprintln!("esaudit: error: --es-output: {e}");
             eprintln!(
-                "error: the findings were not all indexed; the reports were written, and the gate {}",
+                "esaudit: error: the findings were not all indexed; the reports were written, and the gate {}",
                 if gate_fails {
                     "FAILED (exit 1 without this error)"
                 } else {
@@ -990,14 +1217,15 @@ fn scan_streamed(
     let mut streamed =
         esaudit::stream::scan(options, esaudit::stream::nodes_per_batch(), renderings)
             .map_err(|e| e.to_string())?;
-    if let Some(id) = streamed.repeated_id() {
+    if let Some(id) = streamed.repeated_id().filter(|_| !finish.quiet) {
         eprintln!(
-            "warning: more than one deployment folder has {id}; the scan was held in memory whole to tell them apart (give the clusters or nodes distinct names to keep large scans small)"
+            "esaudit: warning: more than one deployment folder has {id}; the scan was held in memory whole to tell them apart (give the clusters or nodes distinct names to keep large scans small)"
         );
     }
-    print_notices(&streamed.scan, &streamed.scanner_privileges);
+    print_notices(&streamed.scan, &streamed.scanner_privileges, finish);
     finish.write_with(|n, _, _, out| streamed.write(n, out))?;
-    let gate_fails = finish.gate_fails_with(streamed.worst_gating, &streamed.scan);
+    print_verdict(&streamed.scan, finish);
+    let gate_fails = finish.gate_fails(&streamed.scan);
     let output_failed = upload.is_some_and(|(destination, n)| {
         !uploaded(destination, gate_fails, || {
             let (scan, results) = streamed.scan_and_results(n);
@@ -1023,11 +1251,12 @@ fn merge(args: MergeArgs) -> Result<ExitCode, String> {
         .map(|path| Ok((path.display().to_string(), report::json::read_full(path)?)))
         .collect::<Result<Vec<_>, String>>()?;
     let merged = esaudit::merge::merge(reports, &checks)?;
-    for w in &merged.warnings {
-        eprintln!("warning: {w}");
+    for w in merged.warnings.iter().filter(|_| !finish.quiet) {
+        eprintln!("esaudit: warning: {w}");
     }
-    print_notices(&merged.scan, &merged.scan.results);
+    print_notices(&merged.scan, &merged.scan.results, &finish);
     finish.write(&merged.scan)?;
+    print_verdict(&merged.scan, &finish);
     Ok(exit_code(
         &merged.scan,
         finish.gate_fails(&merged.scan),

@@ -134,7 +134,7 @@ pub fn merge(reports: Vec<(String, FullReport)>, checks: &[PathBuf]) -> Result<M
     }
     let score = score::score(&results);
     Ok(Merged {
-        scan: Scan {
+        scan: Scan::settled(Scan {
             profile,
             targets,
             results,
@@ -146,7 +146,7 @@ pub fn merge(reports: Vec<(String, FullReport)>, checks: &[PathBuf]) -> Result<M
             time: Timestamp::now(),
             baseline,
             shard: None,
-        },
+        }),
         warnings,
     })
 }

@@ -44,12 +44,39 @@ pub struct Coverage {
     pub not_applicable: usize,
     /// Individual results (rule × item).
     pub results: usize,
+    /// Findings (failing results, one per item) by severity, waived ones not included.
+    pub findings: BTreeMap<Severity, usize>,
+    /// The findings that fail the gate: those not already in the `--baseline`.
+    pub gating: BTreeMap<Severity, usize>,
+}
+
+impl Coverage {
+    /// `counts` by severity, worst first: `4 critical, 27 high` (empty when there are none).
+    pub fn by_severity(counts: &BTreeMap<Severity, usize>) -> String {
+        counts
+            .iter()
+            .rev()
+            .filter(|(_, n)| **n > 0)
+            .map(|(s, n)| format!("{n} {}", s.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// `31 (4 critical, 27 high)`, or `0`: how Trivy sums up its findings.
+    pub fn total_by_severity(counts: &BTreeMap<Severity, usize>) -> String {
+        match counts.values().sum::<usize>() {
+            0 => "0".into(),
+            total => format!("{total} ({})", Self::by_severity(counts)),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Score {
     pub value: f64,
-    pub grade: String,
+    /// A to F; none when the scan is incomplete (an input could not be read, or nothing was
+    /// judged): a grade over part of the deployment would mislead.
+    pub grade: Option<String>,
     pub categories: BTreeMap<String, CategoryScore>,
     pub coverage: Coverage,
 }
@@ -117,6 +144,12 @@ impl Tally {
     pub fn add(&mut self, results: &[RuleResult]) {
         let coverage = &mut self.coverage;
         coverage.results += results.len();
+        for r in results.iter().filter(|r| r.status == Status::Fail) {
+            *coverage.findings.entry(r.severity).or_default() += 1;
+            if r.gates() {
+                *coverage.gating.entry(r.severity).or_default() += 1;
+            }
+        }
         // A check is a rule on a target. With the results in target order (as
         // `results::sort` leaves them), checks are told apart by rule within each target's
         // run, without hashing long target ids.
@@ -211,7 +244,7 @@ impl Tally {
         }
         Score {
             value,
-            grade: grade.to_string(),
+            grade: Some(grade.to_string()),
             categories,
             coverage,
         }
@@ -241,7 +274,7 @@ mod tests {
             result(Severity::Medium, Status::Error, Category::Audit),
         ]);
         assert_eq!(s.value, 83.3);
-        assert_eq!(s.grade, "B");
+        assert_eq!(s.grade.as_deref(), Some("B"));
         assert_eq!(s.categories["tls"].failed, 1);
         assert!(!s.categories.contains_key("audit"));
         assert_eq!(s.coverage.errors, 1);
@@ -259,7 +292,7 @@ mod tests {
         ));
         let s = score(&all);
         assert!(s.value > 90.0);
-        assert_eq!(s.grade, "F");
+        assert_eq!(s.grade.as_deref(), Some("F"));
     }
 
     #[test]
@@ -268,7 +301,7 @@ mod tests {
             .map(|_| result(Severity::High, Status::Pass, Category::Tls))
             .collect();
         all.push(result(Severity::High, Status::Fail, Category::Tls));
-        assert_eq!(score(&all).grade, "C");
+        assert_eq!(score(&all).grade.as_deref(), Some("C"));
     }
 
     #[test]

@@ -109,6 +109,7 @@ pub fn scan(
     let (waiver_set, baseline) = crate::tool_inputs(options)?;
     let mut waiving = crate::waivers::Waiving::new(&waiver_set, time.date());
     let engine = crate::engine(&options.checks)?;
+    crate::check_rule_names(&engine, options, &waiver_set)?;
     // One bar for the whole fleet, ticked per batch; the batches draw none of their own.
     let progress = progress::Progress::new(options.progress);
     let mut bar: Option<progress::Bar> = None;
@@ -192,7 +193,7 @@ pub fn scan(
     let mut waivers = waiving.finish();
     waivers.sort();
     Ok(StreamedScan {
-        scan: crate::Scan {
+        scan: crate::Scan::settled(crate::Scan {
             profile: options.profile,
             targets,
             results: Vec::new(),
@@ -204,7 +205,7 @@ pub fn scan(
             time,
             baseline: options.baseline.as_ref().map(|p| p.display().to_string()),
             shard: options.shard,
-        },
+        }),
         worst_gating,
         scanner_privileges,
         reports,

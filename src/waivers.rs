@@ -6,6 +6,7 @@
 use crate::clock::Date;
 use crate::evidence::InlineSuppression;
 use crate::results::{RuleResult, Status, Waiver};
+use crate::rules::id_matches as rule_matches;
 use globset::{Glob, GlobBuilder, GlobMatcher};
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
@@ -54,6 +55,15 @@ struct FileWaiver {
 #[derive(Debug, Clone, Default)]
 pub struct WaiverSet {
     entries: Vec<FileWaiver>,
+}
+
+impl WaiverSet {
+    /// Each waiver's rule id or prefix, with `FILE:LINE` of the waiver.
+    pub fn rules(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.entries
+            .iter()
+            .map(|w| (w.rule.as_str(), w.source.as_str()))
+    }
 }
 
 /// A waiver that did not do its job, for the report.
@@ -175,10 +185,6 @@ fn normal_path(path: &str) -> &str {
         p = rest;
     }
     p
-}
-
-fn rule_matches(pattern: &str, id: &str) -> bool {
-    id.starts_with(pattern)
 }
 
 impl FileWaiver {

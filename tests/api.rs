@@ -246,7 +246,7 @@ fn an_unreachable_cluster_does_not_stop_the_others() {
     assert_eq!(run.status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains(&format!(
-            "gone: error: cannot reach https://127.0.0.1:{closed_port}"
+            "esaudit: error: gone: cannot reach https://127.0.0.1:{closed_port}"
         )),
         "{stderr}"
     );

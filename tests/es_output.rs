@@ -62,7 +62,10 @@ fn findings_arrive_as_ecs_documents_with_the_credentials() {
         assert_eq!(r.content_type.as_deref(), Some("application/x-ndjson"));
         assert!(!r.body.as_deref().unwrap().contains(PASSWORD));
     }
-    let docs = documents(&server);
+    let mut docs = documents(&server);
+    let run = docs.pop().expect("the run's document comes last");
+    assert_eq!(run["event"]["dataset"], "esaudit.scans");
+    assert_eq!(run["event"]["outcome"], "success");
     assert_eq!(docs.len(), results.len(), "one document per result");
     for (doc, result) in docs.iter().zip(results) {
         assert_eq!(doc["ecs"]["version"], "8.11.0");
@@ -79,7 +82,8 @@ fn findings_arrive_as_ecs_documents_with_the_credentials() {
     }
     assert!(
         stderr.contains(&format!(
-            "indexed {} findings into esaudit-test",
+            "indexed {} documents into esaudit-test ({} results and the run's",
+            docs.len() + 1,
             docs.len()
         )),
         "{stderr}"
@@ -230,7 +234,8 @@ fn a_fleet_scanned_in_batches_uploads_every_result_in_report_order() {
     assert!(stderr.contains("held in memory whole"), "{stderr}");
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let results = report["results"].as_array().unwrap();
-    let docs = documents(&server);
+    let mut docs = documents(&server);
+    assert_eq!(docs.pop().unwrap()["event"]["dataset"], "esaudit.scans");
     assert_eq!(docs.len(), results.len(), "one document per result");
     assert!(docs.len() > 20);
     for (doc, result) in docs.iter().zip(results) {

@@ -161,7 +161,7 @@ fn sarif_is_valid_for_github_and_holds_every_failure() {
     // A scan with nothing to report still has `results: []`.
     let empty = dir.path().join("empty.sarif");
     esaudit()
-        .args(["scan", "fixtures/hardened-node", "--select", "NO-SUCH-RULE"])
+        .args(["scan", "fixtures/hardened-node", "--select", "ES-NET-001"])
         .args([
             "--format",
             "sarif",
@@ -479,7 +479,10 @@ fn markdown_puts_the_score_and_the_worst_first() {
     ]));
     assert_eq!(r.code, 1);
     let md = r.stdout;
-    assert!(md.starts_with("## esaudit: grade F"), "{md}");
+    assert!(
+        md.starts_with("## esaudit: Score 57.4 / 100, grade F\n"),
+        "{md}"
+    );
     let worst = md.find("### Worst findings").unwrap();
     let first_row = md[worst..].lines().nth(4).unwrap();
     assert!(first_row.starts_with("| critical |"), "{first_row}");
@@ -525,14 +528,21 @@ fn html_is_one_self_contained_page() {
     for banned in [" src=", "<link", "@import", "url("] {
         assert!(!html.contains(banned), "found {banned}");
     }
-    // Links go within the page or to the rules' documentation, nowhere else.
+    // Links go within the page, to the rules' references or to their section of
+    // docs/rules.md, nowhere else.
     let references = rule_references();
     let mut links = 0;
     for (i, _) in html.match_indices("href=\"") {
         let rest = &html[i + 6..];
         let target = &rest[..rest.find('"').unwrap()];
+        let rule_doc = format!("{}/blob/main/docs/rules.md#", env!("CARGO_PKG_REPOSITORY"));
         assert!(
-            target.starts_with('#') || references.contains(target),
+            target.starts_with('#')
+                || references.contains(target)
+                || target
+                    .strip_prefix(&rule_doc)
+                    .is_some_and(|anchor| html
+                        .contains(&format!("id=\"rule-{}\"", anchor.to_ascii_uppercase()))),
             "link to {target}"
         );
         links += 1;
@@ -559,7 +569,19 @@ fn ecs_has_one_document_per_result() {
         .arg(format!("ecs={}", ndjson.display())));
     let report = json(&r.stdout);
     let text = read(&ndjson);
-    let docs: Vec<Value> = text.lines().map(json).collect();
+    let mut docs: Vec<Value> = text.lines().map(json).collect();
+    // The last document is the run's: complete, with the score of the JSON report.
+    let run = docs.pop().unwrap();
+    assert_eq!(run["event"]["kind"], "event");
+    assert_eq!(run["event"]["outcome"], "success");
+    assert_eq!(run["esaudit"]["complete"], true);
+    assert_eq!(
+        run["esaudit"]["score"],
+        report["score"]
+            .as_object()
+            .map(|s| serde_json::json!({"value": s["value"], "grade": s["grade"]}))
+            .unwrap()
+    );
     assert_eq!(docs.len(), report["results"].as_array().unwrap().len());
     for (doc, result) in docs.iter().zip(report["results"].as_array().unwrap()) {
         assert_eq!(doc["event"]["kind"], "state");
@@ -922,6 +944,51 @@ fn diff_shows_new_fixed_and_changed_findings() {
         "{}",
         table.stdout
     );
+    // A pull-request comment: every new failure in its table, the fixed one folded away.
+    let md = run(esaudit_in(dir.path()).args(["diff", "old.json", "new.json", "-f", "markdown"]));
+    assert_eq!(md.code, 1);
+    assert!(
+        md.stdout.starts_with("## esaudit diff: score "),
+        "{}",
+        md.stdout
+    );
+    let new_count = diff["new"].as_array().unwrap().len();
+    assert!(
+        md.stdout
+            .contains(&format!("**{new_count} new failing finding")),
+        "{}",
+        md.stdout
+    );
+    for rule in rules("new") {
+        assert!(md.stdout.contains(&format!("| [`{rule}`](")), "{rule}");
+    }
+    assert!(md.stdout.contains("<details><summary>Fixed (1)</summary>"));
+    assert!(md.stdout.contains(&format!(
+        "| [`ES-NET-005`]({}/blob/main/docs/rules.md#es-net-005) |",
+        env!("CARGO_PKG_REPOSITORY")
+    )));
+    // --fail-on: only new failures at or above it exit 1.
+    let severities: BTreeSet<&str> = diff["new"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["severity"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        severities,
+        BTreeSet::from(["critical"]),
+        "anonymous superuser"
+    );
+    for (fail_on, code) in [("critical", 1), ("low", 1), ("none", 0)] {
+        let r = run(esaudit_in(dir.path()).args([
+            "diff",
+            "old.json",
+            "new.json",
+            "--fail-on",
+            fail_on,
+        ]));
+        assert_eq!(r.code, code, "--fail-on {fail_on}");
+    }
     let same = run(esaudit_in(dir.path()).args(["diff", "new.json", "new.json"]));
     assert_eq!(same.code, 0);
     let missing = run(esaudit_in(dir.path()).args(["diff", "old.json", "nope.json"]));

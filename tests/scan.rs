@@ -322,8 +322,15 @@ fn exit_codes_follow_the_gate() {
     assert_eq!(code, 1);
     let (code, _) = scan_json(&["fixtures/insecure-node", "--fail-on", "none"]);
     assert_eq!(code, 0);
-    let (code, _) = scan_json(&["fixtures/hardened-node", "--min-score", "100.1"]);
-    assert_eq!(code, 1);
+    let (code, report) = scan_json(&[
+        "fixtures/weak-tls",
+        "--fail-on",
+        "none",
+        "--min-score",
+        "90",
+    ]);
+    assert!(report["score"]["value"].as_f64().unwrap() < 90.0);
+    assert_eq!(code, 1, "the score alone fails the gate");
     let (code, _) = scan_json(&["fixtures/hardened-node", "--fail-on", "critical"]);
     assert_eq!(code, 0);
     esaudit()
@@ -550,4 +557,35 @@ fn a_closed_standard_output_ends_the_report_quietly() {
             "{format}: the gate fails on weak TLS"
         );
     }
+}
+
+/// A ConfigMap mounted by the kubelet is a folder of links into a timestamped folder
+/// (`elasticsearch.yml -> ..data/elasticsearch.yml`, `..data -> ..2026_12_06_…`): the config
+/// is judged once, at the path the container sees, never at the kubelet's folder.
+#[cfg(unix)]
+#[test]
+fn a_mounted_configmap_is_reported_at_its_user_facing_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    let data = config.join("..2026_12_06_10_00_00.123456789");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::copy(
+        "fixtures/insecure-node/config/elasticsearch.yml",
+        data.join("elasticsearch.yml"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("..2026_12_06_10_00_00.123456789", config.join("..data")).unwrap();
+    std::os::unix::fs::symlink("..data/elasticsearch.yml", config.join("elasticsearch.yml"))
+        .unwrap();
+    let (code, report) = scan_json(&[dir.path().to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let expected = config.join("elasticsearch.yml").display().to_string();
+    let paths: std::collections::BTreeSet<&str> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["location"]["path"].as_str())
+        .collect();
+    assert_eq!(paths, std::collections::BTreeSet::from([expected.as_str()]));
+    assert_eq!(report["targets"].as_array().unwrap().len(), 1);
 }

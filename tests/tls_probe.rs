@@ -638,7 +638,13 @@ fn silent_garbage_and_closed_endpoints_are_errors_without_hanging() {
         .collect();
     let (code, report, took) = scan(&targets, &["--timeout", "1"]);
     assert!(took < Duration::from_secs(8), "took {took:?}");
-    assert_eq!(code, 0, "errors alone do not fail the gate");
+    assert_eq!(
+        code, 2,
+        "an endpoint the user named that cannot be probed is an input error"
+    );
+    assert_eq!(report["score"]["grade"], Value::Null);
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 3, "{errors:?}");
     for (port, why) in [
         (silent_port, "no answer in time"),
         (garbage_port, "not TLS"),
@@ -657,6 +663,11 @@ fn silent_garbage_and_closed_endpoints_are_errors_without_hanging() {
             assert!(r["message"].as_str().unwrap().contains(why), "{r}");
         }
         assert_eq!(grade(&report, &id), "");
+        let error = errors
+            .iter()
+            .find(|e| e["path"] == format!("127.0.0.1:{port}"))
+            .unwrap();
+        assert!(error["message"].as_str().unwrap().contains(why), "{error}");
     }
 }
 

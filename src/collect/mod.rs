@@ -672,7 +672,7 @@ fn walk(
     let walker = walker.into_iter().filter_entry(|e| {
         !(e.file_type().is_dir()
             && e.depth() > 0
-            && SKIPPED_DIRS.iter().any(|s| e.file_name() == *s))
+            && (SKIPPED_DIRS.iter().any(|s| e.file_name() == *s) || is_kubelet_data_dir(e.path())))
     });
     let mut snapshot_dirs: Vec<PathBuf> = vec![];
     for entry in walker {
@@ -691,7 +691,7 @@ fn walk(
             }
             continue;
         }
-        if !entry.file_type().is_file() {
+        if !entry.file_type().is_file() && !is_mounted_config_file(&entry) {
             continue;
         }
         // A zip found while searching is read only when it looks like a diagnostics bundle.
@@ -703,6 +703,27 @@ fn walk(
         found.add(entry.path());
     }
     Ok(())
+}
+
+/// A folder the kubelet writes a mounted ConfigMap or Secret into (`..data`,
+/// `..2026_12_06_10_00_00.123`): its files are read through the links beside it, at the path
+/// the container sees.
+fn is_kubelet_data_dir(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with("..") && n != "..")
+        && path.parent().is_some_and(|p| p.join("..data").exists())
+}
+
+/// A link the kubelet puts in a mounted ConfigMap folder (`elasticsearch.yml ->
+/// ..data/elasticsearch.yml`). Other links are not followed.
+fn is_mounted_config_file(entry: &walkdir::DirEntry) -> bool {
+    entry.path_is_symlink()
+        && entry
+            .path()
+            .parent()
+            .is_some_and(|p| p.join("..data").is_dir())
+        && std::fs::read_link(entry.path()).is_ok_and(|target| target.starts_with("..data"))
+        && entry.path().is_file()
 }
 
 fn is_es_config(path: &Path) -> bool {

@@ -72,8 +72,18 @@ pub struct Deployment {
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct InputError {
+    /// The file, cluster or endpoint at fault; empty for a problem of the run as a whole.
     pub path: String,
     pub message: String,
+}
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.path.as_str() {
+            "" => f.write_str(&self.message),
+            path => write!(f, "{path}: {}", self.message),
+        }
+    }
 }
 
 /// An Elasticsearch version as `major.minor`, and how it was learned.

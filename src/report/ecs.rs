@@ -1,7 +1,8 @@
 //! Elastic Common Schema documents, one JSON object per line (NDJSON), one per result, laid out
 //! like the findings of Elastic's cloud security posture integration so that scheduled scans can
 //! sit beside CSPM/KSPM findings in Kibana: `event.kind: state`, `result.evaluation`, `rule.*`,
-//! `resource.*`. What ECS has no field for is under `esaudit.*`.
+//! `resource.*`. What ECS has no field for is under `esaudit.*`. The last document is the run's
+//! own (`event.kind: event`, dataset `esaudit.scans`): complete or not, and why.
 
 use crate::Scan;
 use crate::results::{RuleResult, Status, Target};
@@ -146,20 +147,73 @@ pub fn write<R: std::borrow::Borrow<RuleResult>>(
     Ok(())
 }
 
-/// The document of each result that `results` yields, as one line of JSON (without its
-/// newline).
+/// The document of the run itself: whether it read everything (`event.outcome`), its input
+/// errors, score and coverage. A dashboard tells from it a clean scan from one that could not
+/// read its inputs, which the findings alone cannot show.
+fn run_document(scan: &Scan, timestamp: &str) -> Value {
+    let c = &scan.score.coverage;
+    let message = match &scan.score.grade {
+        Some(grade) => format!(
+            "esaudit scan: grade {grade}, score {:.1}, {} findings",
+            scan.score.value,
+            c.findings.values().sum::<usize>()
+        ),
+        None => format!(
+            "esaudit scan: incomplete, {} input error(s); no grade",
+            scan.input_errors.len()
+        ),
+    };
+    json!({
+        "@timestamp": timestamp,
+        "ecs": {"version": ECS_VERSION},
+        "message": message,
+        "event": {
+            "kind": "event",
+            "category": ["configuration"],
+            "type": ["info"],
+            "action": "scan",
+            "outcome": if scan.incomplete() { "failure" } else { "success" },
+            "dataset": "esaudit.scans",
+            "module": "esaudit",
+            "created": timestamp,
+            "id": format!("scan-{}", scan.time.0),
+        },
+        "observer": {
+            "vendor": "esaudit",
+            "product": "esaudit",
+            "version": env!("CARGO_PKG_VERSION"),
+            "type": "scanner",
+        },
+        "esaudit": {
+            "profile": super::profile_name(scan),
+            "complete": !scan.incomplete(),
+            "errors": scan.input_errors,
+            "score": {"value": scan.score.value, "grade": scan.score.grade},
+            "coverage": c,
+            "targets": scan.targets.len(),
+        },
+    })
+}
+
+/// The document of each result that `results` yields, then the run's document, each as one
+/// line of JSON (without its newline).
 pub fn documents<'a, R: std::borrow::Borrow<RuleResult>>(
     scan: &'a Scan,
     results: impl Iterator<Item = std::io::Result<R>> + 'a,
 ) -> impl Iterator<Item = std::io::Result<String>> + 'a {
     let timestamp = scan.time.rfc3339();
     let targets: HashMap<&str, &Target> = scan.targets.iter().map(|t| (t.id.as_str(), t)).collect();
-    results.map(move |r| {
-        let r = r?;
-        let r = r.borrow();
-        let target = targets.get(r.target.as_str()).copied();
-        Ok(serde_json::to_string(&document(
-            scan, r, target, &timestamp,
-        ))?)
-    })
+    let run_timestamp = timestamp.clone();
+    results
+        .map(move |r| {
+            let r = r?;
+            let r = r.borrow();
+            let target = targets.get(r.target.as_str()).copied();
+            Ok(serde_json::to_string(&document(
+                scan, r, target, &timestamp,
+            ))?)
+        })
+        .chain(std::iter::once_with(move || {
+            Ok(serde_json::to_string(&run_document(scan, &run_timestamp))?)
+        }))
 }

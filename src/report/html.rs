@@ -53,7 +53,7 @@ body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif
 main{max-width:1280px;margin:0 auto;padding:24px}
 header{display:flex;gap:24px;align-items:center;background:var(--card);border:1px solid var(--line);border-radius:10px;padding:20px 24px}
 .grade{width:96px;height:96px;border-radius:50%;display:flex;align-items:center;justify-content:center;font-size:52px;font-weight:700;color:#fff;flex:none}
-.grade-A{background:#2e8b57}.grade-B{background:#6a9f2a}.grade-C{background:#d49b00}.grade-D{background:#e06a00}.grade-F{background:#c62828}
+.grade-none{background:#777;font-size:20px}.banner{border:2px solid #c62828;background:#fdecea;padding:8px 12px;margin:12px 0;border-radius:4px}.grade-A{background:#2e8b57}.grade-B{background:#6a9f2a}.grade-C{background:#d49b00}.grade-D{background:#e06a00}.grade-F{background:#c62828}
 h1{margin:0 0 4px;font-size:24px}h2{font-size:19px;margin:32px 0 12px}h3{margin:0 0 6px;font-size:16px}
 .muted{color:var(--muted)}.big{font-size:20px;font-weight:600}
 .cats{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:12px}
@@ -74,6 +74,10 @@ td.where{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12.5p
 td{overflow-wrap:anywhere}
 col.c1{width:120px}col.c2{width:200px}col.c3{width:260px}
 @media (max-width:1000px){col.c2{width:160px}col.c3{width:190px}}
+@media (max-width:600px){main{padding:8px}header{flex-wrap:wrap;padding:12px}.grade{width:64px;height:64px;font-size:34px}
+input[type=search]{min-width:0;width:100%}table,tbody,tr,td{display:block;width:100%}colgroup,thead{display:none}
+tr{border-bottom:1px solid var(--line)}td{border-bottom:none;padding:4px 10px}}
+a.doc{font-size:13px;font-weight:400;margin-left:8px}
 td.where .dir{display:block;color:var(--muted);font-size:11.5px}
 a.rid{white-space:nowrap;font-weight:600}
 .sub{display:block;color:var(--muted);font-size:13px}
@@ -253,11 +257,17 @@ fn result_row(out: &mut String, r: &RuleResult, also: &[&str]) {
 fn rule_article(out: &mut String, rule: &Rule) {
     let _ = write!(
         out,
-        "<article class=\"rule\" id=\"rule-{id}\"><h3>{id} — {title}</h3>\
+        "<article class=\"rule\" id=\"rule-{id}\"><h3>{id} — {title}{doc}</h3>\
          <p><span class=\"chip s-{sev}\">{sev}</span> <span class=\"muted\">category {cat} · the fix {restart}</span></p>\
          <p><b>Why it matters.</b> {why}</p><p><b>How to fix.</b> {fix}</p>",
         id = escape(&rule.id),
         title = escape(&rule.title),
+        doc = super::rule_doc_url(&rule.id)
+            .map(|url| format!(
+                " <a class=\"doc\" href=\"{}\">documentation</a>",
+                escape(&url)
+            ))
+            .unwrap_or_default(),
         sev = rule.severity.as_str(),
         cat = rule.category.as_str(),
         restart = super::restart_text(rule.restart),
@@ -301,15 +311,15 @@ pub fn render(scan: &Scan) -> String {
         out,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>esaudit report: grade {grade}, score {value:.1}</title><style>{STYLE}</style></head><body><main>\n\
+         <title>esaudit report: {headline}</title><style>{STYLE}</style></head><body><main>\n\
          <header><div class=\"grade grade-{grade}\" aria-label=\"grade {grade}\">{grade}</div><div>\
          <h1>Elastic Stack security audit</h1>\
-         <div class=\"big\">Score {value:.1} / 100 · grade {grade}</div>\
+         <div class=\"big\">{headline}</div>\
          <div class=\"muted\">Profile {profile} · {targets} · {checks} checks judged: {passed} passed, {failed} failed · \
          {errors} could not be judged · {waived} waived · {na} not applicable</div>\
          <div class=\"muted\">Scanned {time} UTC by esaudit {version}</div></div></header>\n",
-        grade = escape(&scan.score.grade),
-        value = scan.score.value,
+        grade = escape(scan.score.grade.as_deref().unwrap_or("none")),
+        headline = escape(&scan.verdict()),
         profile = super::profile_name(scan),
         targets = match scan.targets.len() {
             1 => "1 target".to_string(),
@@ -324,7 +334,18 @@ pub fn render(scan: &Scan) -> String {
         time = &scan.time.rfc3339()[..16].replace('T', " "),
         version = env!("CARGO_PKG_VERSION"),
     );
-    if scan.score.grade == "F" || scan.score.grade == "C" {
+    if scan.incomplete() {
+        let _ = write!(
+            out,
+            "<div class=\"banner\" role=\"alert\"><strong>Incomplete scan.</strong> What follows \
+             covers only what could be read; fix these and scan again:<ul>"
+        );
+        for e in &scan.input_errors {
+            let _ = write!(out, "<li>{}</li>", escape(&e.to_string()));
+        }
+        out.push_str("</ul></div>\n");
+    }
+    if matches!(scan.score.grade.as_deref(), Some("F" | "C")) {
         let worst = scan
             .results
             .iter()
@@ -351,16 +372,8 @@ pub fn render(scan: &Scan) -> String {
         }
         out.push_str("</div>\n");
     }
-    if !scan.waivers.is_empty() || !scan.input_errors.is_empty() {
+    if !scan.waivers.is_empty() {
         out.push_str("<h2>Needs attention</h2><div class=\"note\"><ul>");
-        for e in &scan.input_errors {
-            let _ = write!(
-                out,
-                "<li>Input error in <code>{}</code>: {}</li>",
-                escape(&e.path),
-                escape(&e.message)
-            );
-        }
         for w in scan.waivers.all() {
             let _ = write!(
                 out,

@@ -114,7 +114,9 @@ pub struct StoredReport {
 #[derive(Debug, Deserialize)]
 pub struct StoredScore {
     pub value: f64,
-    pub grade: String,
+    /// Null in the report of an incomplete scan.
+    #[serde(default)]
+    pub grade: Option<String>,
 }
 
 /// A JSON report read back whole, for `esaudit merge`.

@@ -39,22 +39,30 @@ pub fn cell(text: &str) -> String {
     inline(text).replace('|', "\\|")
 }
 
-fn finding_row(r: &RuleResult) -> String {
+/// A rule id as a link to its documentation, when it has some.
+pub fn rule_link(id: &str) -> String {
+    match super::rule_doc_url(id) {
+        Some(url) => format!("[`{id}`]({url})"),
+        None => format!("`{id}`"),
+    }
+}
+
+pub fn finding_row(r: &RuleResult) -> String {
     let mut finding = cell(&r.message);
     if r.baseline {
         finding.push_str(" *(in baseline)*");
     }
     format!(
-        "| {} | `{}` | {} | `{}` | {} |",
+        "| {} | {} | {} | `{}` | {} |",
         r.severity.as_str(),
-        r.rule,
+        rule_link(&r.rule),
         cell(&r.target),
         cell(&super::place(r)),
         finding
     )
 }
 
-const FINDINGS_HEADER: &str =
+pub const FINDINGS_HEADER: &str =
     "| Severity | Rule | Target | Where | Finding |\n| --- | --- | --- | --- | --- |";
 
 fn plural(n: usize, word: &str) -> String {
@@ -64,11 +72,16 @@ fn plural(n: usize, word: &str) -> String {
 pub fn render(scan: &Scan) -> String {
     let mut out = String::new();
     let c = &scan.score.coverage;
-    let _ = writeln!(
-        out,
-        "## esaudit: grade {} · score {:.1} / 100\n",
-        scan.score.grade, scan.score.value
-    );
+    let _ = writeln!(out, "## esaudit: {}\n", scan.verdict());
+    if scan.incomplete() {
+        out.push_str(
+            "> [!WARNING]\n> **Incomplete scan.** What follows covers only what could be read; fix these and scan again:\n",
+        );
+        for e in &scan.input_errors {
+            let _ = writeln!(out, "> - {}", inline(&e.to_string()));
+        }
+        out.push('\n');
+    }
     let mut failing: Vec<&RuleResult> = scan
         .results
         .iter()
@@ -120,7 +133,11 @@ pub fn render(scan: &Scan) -> String {
         );
     }
     if failing.is_empty() {
-        out.push_str("No failing findings.\n\n");
+        out.push_str(if scan.incomplete() {
+            "No failing findings in what could be read.\n\n"
+        } else {
+            "No failing findings.\n\n"
+        });
     } else {
         let _ = writeln!(
             out,
@@ -231,15 +248,12 @@ pub fn render(scan: &Scan) -> String {
         .iter()
         .filter(|r| r.status == Status::Error)
         .collect();
-    if !errors.is_empty() || !scan.input_errors.is_empty() {
+    if !errors.is_empty() {
         let _ = writeln!(
             out,
             "<details><summary>Could not be judged ({})</summary>\n",
-            errors.len() + scan.input_errors.len()
+            errors.len()
         );
-        for e in &scan.input_errors {
-            let _ = writeln!(out, "- `{}`: {}", inline(&e.path), inline(&e.message));
-        }
         // One line per target and cause, naming every rule it blocks.
         let mut causes: Vec<(&RuleResult, Vec<&str>)> = vec![];
         for r in errors {

@@ -23,6 +23,8 @@ use std::path::Path;
 pub enum Format {
     /// The terminal table.
     Table,
+    /// One line per finding, `path:line:col: RULE severity message`, as editors link them.
+    Concise,
     /// The JSON report (the versioned contract).
     Json,
     /// SARIF 2.1.0 for GitHub code scanning.
@@ -38,8 +40,9 @@ pub enum Format {
 }
 
 impl Format {
-    pub const ALL: [Format; 7] = [
+    pub const ALL: [Format; 8] = [
         Format::Table,
+        Format::Concise,
         Format::Json,
         Format::Sarif,
         Format::Junit,
@@ -51,6 +54,7 @@ impl Format {
     pub fn name(self) -> &'static str {
         match self {
             Format::Table => "table",
+            Format::Concise => "concise",
             Format::Json => "json",
             Format::Sarif => "sarif",
             Format::Junit => "junit",
@@ -65,6 +69,26 @@ impl Format {
             .into_iter()
             .find(|f| f.name().eq_ignore_ascii_case(text.trim()))
     }
+}
+
+/// Where a built-in rule is documented: its section of `docs/rules.md` in the repository
+/// (GitHub's anchor of the heading `## ES-TLS-001`). None for a rule from a `--checks` folder.
+pub fn rule_doc_url(id: &str) -> Option<String> {
+    static BUILTIN: std::sync::OnceLock<std::collections::HashSet<String>> =
+        std::sync::OnceLock::new();
+    let builtin = BUILTIN.get_or_init(|| {
+        crate::rules::builtin()
+            .into_iter()
+            .map(|r| r.rule.id)
+            .collect()
+    });
+    builtin.contains(id).then(|| {
+        format!(
+            "{}/blob/main/docs/rules.md#{}",
+            env!("CARGO_PKG_REPOSITORY"),
+            id.to_ascii_lowercase()
+        )
+    })
 }
 
 /// What some formats need beyond the scan itself.
@@ -94,6 +118,7 @@ impl From<String> for Rendered {
 pub fn render(format: Format, scan: &Scan, options: &Options) -> Rendered {
     match format {
         Format::Table => table::render(scan, options.color).into(),
+        Format::Concise => table::concise(scan).into(),
         Format::Json => json::render(scan).into(),
         Format::Sarif => sarif::render(scan, &options.sarif),
         Format::Junit => junit::render(scan).into(),

@@ -50,7 +50,38 @@ struct Run {
     column_kind: &'static str,
     /// Always present, even when empty: GitHub rejects a run without it.
     results: Vec<SarifResult>,
+    /// Whether the run read everything it was given; the input errors when it did not.
+    invocations: [Invocation; 1],
     properties: RunProperties,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Notification {
+    level: &'static str,
+    message: Text,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    locations: Vec<NotificationLocation>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NotificationLocation {
+    physical_location: FileLocation,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FileLocation {
+    artifact_location: ArtifactLocation,
 }
 
 #[derive(Serialize)]
@@ -78,7 +109,9 @@ struct AutomationDetails {
 struct RunProperties {
     profile: &'static str,
     score: f64,
-    grade: String,
+    /// None when the scan is incomplete.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    grade: Option<String>,
     /// Failing results left out because they have no file in the repository.
     omitted_results: usize,
 }
@@ -400,6 +433,31 @@ pub fn write<R: std::borrow::Borrow<RuleResult>>(
             },
             column_kind: "unicodeCodePoints",
             results: Vec::new(),
+            invocations: [Invocation {
+                execution_successful: !scan.incomplete(),
+                tool_execution_notifications: scan
+                    .input_errors
+                    .iter()
+                    .map(|e| Notification {
+                        level: "error",
+                        message: Text {
+                            text: e.to_string(),
+                        },
+                        locations: repo_path(&e.path, &options.root)
+                            .filter(|_| Path::new(&e.path).exists())
+                            .map(|uri| NotificationLocation {
+                                physical_location: FileLocation {
+                                    artifact_location: ArtifactLocation {
+                                        uri: encode_uri(&uri),
+                                        uri_base_id: "%SRCROOT%",
+                                    },
+                                },
+                            })
+                            .into_iter()
+                            .collect(),
+                    })
+                    .collect(),
+            }],
             properties: RunProperties {
                 profile: super::profile_name(scan),
                 score: scan.score.value,

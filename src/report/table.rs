@@ -3,6 +3,7 @@
 use crate::Scan;
 use crate::results::{RuleResult, Status};
 use crate::rules::{Rule, Severity};
+use crate::score::Coverage;
 use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table, presets};
 use std::fmt::Write;
 
@@ -23,8 +24,12 @@ fn new_table(color: bool) -> Table {
     if color {
         t.enforce_styling();
     } else {
-        // Not a terminal: no colour, and a fixed width so long findings still wrap.
-        t.force_no_tty().set_width(120);
+        t.force_no_tty();
+    }
+    // Not a terminal (a file, a pipe, a CI log even with --color always): a fixed width so
+    // long findings still wrap.
+    if t.width().is_none() {
+        t.set_width(120);
     }
     t
 }
@@ -158,10 +163,13 @@ fn summary(scan: &Scan, color: bool) -> String {
         }
         out.push('\n');
     }
-    if !scan.input_errors.is_empty() {
-        let _ = writeln!(out, "Input errors:");
+    if scan.incomplete() {
+        let _ = writeln!(
+            out,
+            "Incomplete scan: what follows covers only what could be read; fix these and scan again:"
+        );
         for e in &scan.input_errors {
-            let _ = writeln!(out, "  {}: {}", e.path, e.message);
+            let _ = writeln!(out, "  {e}");
         }
         out.push('\n');
     }
@@ -175,17 +183,20 @@ fn summary(scan: &Scan, color: bool) -> String {
             Cell::new(c.failed),
         ]);
     }
-    let _ = writeln!(out, "{t}");
+    if !scan.score.categories.is_empty() {
+        let _ = writeln!(out, "{t}");
+    }
     let c = &scan.score.coverage;
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let _ = writeln!(
         out,
-        "Score {:.1} / 100, grade {}. {} on {}: {} passed, {} failed, {} could not be judged, {} not applicable, {} waived.",
-        scan.score.value,
-        scan.score.grade,
+        "{}. Findings: {}. {} of {} on {}: {} passed, {} failed, {} could not be judged, {} not applicable, {} waived.",
+        scan.verdict(),
+        Coverage::total_by_severity(&c.findings),
+        plural(c.checks, "check"),
         plural(c.rules, "rule"),
         plural(scan.targets.len(), "target"),
-        plural(c.passed, "check"),
+        c.passed,
         c.failed,
         c.errors,
         c.not_applicable,
@@ -197,6 +208,59 @@ fn summary(scan: &Scan, color: bool) -> String {
             "Share {shard} of a split scan: `esaudit merge` the shares' JSON reports for the whole."
         );
     }
+    out
+}
+
+/// The concise format: one line per failing finding, `path:line:col: RULE severity message`
+/// (editors and terminals turn the place into a link), a finding without a file placed at
+/// its target; then the input errors and the summary line, as in the table.
+pub fn concise(scan: &Scan) -> String {
+    let mut out = String::new();
+    let mut failing: Vec<&RuleResult> = scan
+        .results
+        .iter()
+        .filter(|r| r.status == Status::Fail)
+        .collect();
+    // In file order, as a linter lists them; findings without a file after, by target.
+    failing.sort_by(|a, b| {
+        let key = |r: &RuleResult| {
+            (
+                r.location.path.is_none(),
+                r.location.path.clone().unwrap_or_else(|| r.target.clone()),
+                r.location.line,
+                r.location.column,
+                r.rule.clone(),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+    for r in failing {
+        let place = match (&r.location.path, r.location.line) {
+            (Some(path), Some(line)) => {
+                format!("{path}:{line}:{}", r.location.column.unwrap_or(1))
+            }
+            (Some(path), None) => path.clone(),
+            (None, _) => r.target.clone(),
+        };
+        let baseline = if r.baseline { " [baseline]" } else { "" };
+        let _ = writeln!(
+            out,
+            "{place}: {} {}{baseline} {}",
+            r.rule,
+            r.severity.as_str(),
+            r.message.replace('\n', " ")
+        );
+    }
+    for e in &scan.input_errors {
+        let _ = writeln!(out, "error: {e}");
+    }
+    let c = &scan.score.coverage;
+    let _ = writeln!(
+        out,
+        "{}. Findings: {}.",
+        scan.verdict(),
+        Coverage::total_by_severity(&c.findings)
+    );
     out
 }
 
@@ -215,23 +279,27 @@ pub fn rules<'a>(rules: impl Iterator<Item = &'a Rule>, color: bool) -> String {
     format!("{t}\n")
 }
 
+/// A value as the rule catalog writes it (`es_node`, `full`): its serde name.
+fn catalog_word(value: &impl serde::Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
 /// `esaudit explain`: one rule's documentation.
 pub fn explain(r: &Rule) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{} — {}", r.id, r.title);
     let _ = writeln!(
         out,
-        "severity: {}   category: {}   scope: {:?}   restart: {:?}",
+        "severity: {}   category: {}   scope: {}   restart: {}",
         r.severity.as_str(),
         r.category.as_str(),
-        r.scope,
-        r.restart
+        catalog_word(&r.scope),
+        catalog_word(&r.restart)
     );
-    let profiles: Vec<String> = r
-        .profiles
-        .iter()
-        .map(|p| format!("{p:?}").to_lowercase())
-        .collect();
+    let profiles: Vec<String> = r.profiles.iter().map(catalog_word).collect();
     let _ = writeln!(out, "profiles: {}", profiles.join(", "));
     if let Some(v) = &r.versions {
         let _ = writeln!(out, "versions: {v}");

@@ -77,10 +77,10 @@ pub struct Selection {
 
 impl Selection {
     fn matches(patterns: &[String], id: &str) -> bool {
-        patterns.iter().any(|p| id.starts_with(p.as_str()))
+        patterns.iter().any(|p| super::id_matches(p, id))
     }
 
-    fn wants(&self, rule: &Rule) -> bool {
+    pub fn wants(&self, rule: &Rule) -> bool {
         (self.select.is_empty() || Self::matches(&self.select, &rule.id))
             && !Self::matches(&self.ignore, &rule.id)
     }
@@ -148,6 +148,54 @@ impl Engine {
 
     pub fn rule(&self, id: &str) -> Option<&Rule> {
         self.rules().find(|r| r.id.eq_ignore_ascii_case(id))
+    }
+
+    /// Why `pattern` (a rule id or id prefix) is unusable: it names no rule of the catalog.
+    /// The message suggests the nearest id or prefix, as a typo usually is one.
+    pub fn unknown_rule(&self, pattern: &str) -> Option<String> {
+        if self.rules().any(|r| super::id_matches(pattern, &r.id)) {
+            return None;
+        }
+        Some(match self.nearest_rule(pattern) {
+            Some(near) => format!("'{pattern}' names no rule; did you mean {near}?"),
+            None => format!("'{pattern}' names no rule (`esaudit rules` lists them)"),
+        })
+    }
+
+    /// The rule id or id prefix (`ES-NET`, `ES-NET-001`) closest to `pattern`, if close.
+    pub fn nearest_rule(&self, pattern: &str) -> Option<String> {
+        let want = pattern.to_ascii_uppercase();
+        let mut candidates: Vec<String> = Vec::new();
+        for r in self.rules() {
+            let mut prefix = String::new();
+            for segment in r.id.split('-') {
+                if !prefix.is_empty() {
+                    prefix.push('-');
+                }
+                prefix.push_str(segment);
+                candidates.push(prefix.to_ascii_uppercase());
+            }
+        }
+        candidates.sort();
+        candidates.dedup();
+        let limit = (want.len() / 3).max(1);
+        candidates
+            .into_iter()
+            .map(|c| (strsim::osa_distance(&want, &c), c))
+            .filter(|(d, _)| *d <= limit)
+            .min()
+            .map(|(_, c)| c)
+    }
+
+    /// How many rules of the catalog `selection` may run (a FIPS rule of another profile runs
+    /// on a node in FIPS mode, so it counts).
+    pub fn selectable(&self, selection: &Selection) -> usize {
+        self.rules()
+            .filter(|r| {
+                selection.wants(r)
+                    && (r.in_profile(selection.profile) || r.profiles.contains(&Profile::Fips))
+            })
+            .count()
     }
 
     /// Judges every selected rule on every item of the deployment; `progress` counts the

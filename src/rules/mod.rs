@@ -72,7 +72,19 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("checks/rbac.yaml", include_str!("../../checks/rbac.yaml")),
 ];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Category {
     Enablement,
@@ -323,6 +335,13 @@ impl Rule {
     pub fn fips_only(&self) -> bool {
         self.profiles == [Profile::Fips]
     }
+}
+
+/// Whether rule `id` is `pattern` or starts with it, ignoring case: `--select es-net`,
+/// a waiver and an inline comment name rules the way `esaudit explain` finds them.
+pub fn id_matches(pattern: &str, id: &str) -> bool {
+    id.len() >= pattern.len()
+        && id.as_bytes()[..pattern.len()].eq_ignore_ascii_case(pattern.as_bytes())
 }
 
 #[derive(Debug, thiserror::Error)]
