@@ -290,24 +290,25 @@ pub(crate) fn check_rule_names(
             return Err(ScanError::Input(format!("{source}: waiver: {why}")));
         }
     }
-    let selection = Selection {
-        profile: options.profile,
-        select: options.select.clone(),
-        ignore: options.ignore.clone(),
-        expiry_warning_days: options.expiry_warning_days,
-    };
-    if engine.selectable(&selection) == 0 {
+    if engine.selectable(&selection(options)) == 0 {
         return Err(ScanError::Input(format!(
             "no rule left to run: --select {} --ignore {} leave none of the {} profile",
             or_none(&options.select),
             or_none(&options.ignore),
-            serde_json::to_value(options.profile)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default()
+            options.profile.as_str()
         )));
     }
     Ok(())
+}
+
+/// Which rules `options` runs.
+fn selection(options: &ScanOptions) -> Selection {
+    Selection {
+        profile: options.profile,
+        select: options.select.clone(),
+        ignore: options.ignore.clone(),
+        expiry_warning_days: options.expiry_warning_days,
+    }
 }
 
 fn or_none(patterns: &[String]) -> String {
@@ -357,12 +358,7 @@ impl<'a> JudgeInputs<'a> {
         progress: progress::Progress,
     ) -> JudgeInputs<'a> {
         JudgeInputs {
-            selection: Selection {
-                profile: options.profile,
-                select: options.select.clone(),
-                ignore: options.ignore.clone(),
-                expiry_warning_days: options.expiry_warning_days,
-            },
+            selection: selection(options),
             baseline,
             time,
             progress,

@@ -99,16 +99,6 @@ impl RuleResult {
     }
 }
 
-/// The worst severity among the results that [gate](RuleResult::gates): what `--fail-on`
-/// is compared with.
-pub fn worst_gating(results: &[RuleResult]) -> Option<Severity> {
-    results
-        .iter()
-        .filter(|r| r.gates())
-        .map(|r| r.severity)
-        .max()
-}
-
 /// The accepted-risk record attached to a waived result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Waiver {

@@ -14,7 +14,6 @@
 //! matched nothing is settled at the end.
 
 use crate::results::{RuleResult, SCANNER_PRIVILEGES_RULE};
-use crate::rules::Severity;
 use crate::{ScanError, ScanOptions, collect, progress, report, score};
 use rayon::prelude::*;
 use std::collections::HashSet;
@@ -79,8 +78,6 @@ impl Rendering {
 pub struct StreamedScan {
     /// Everything but the results (`scan.results` is empty).
     pub scan: crate::Scan,
-    /// The worst severity among the failures that gate (not waived, not in the baseline).
-    pub worst_gating: Option<Severity>,
     /// The results of [`SCANNER_PRIVILEGES_RULE`], which the command line also warns about.
     pub scanner_privileges: Vec<RuleResult>,
     /// The reports, in the order their renderings were given.
@@ -177,7 +174,6 @@ pub fn scan(
         mut input_errors,
         mut skipped,
         tally,
-        worst_gating,
         scanner_privileges,
         repeated,
         ..
@@ -206,7 +202,6 @@ pub fn scan(
             baseline: options.baseline.as_ref().map(|p| p.display().to_string()),
             shard: options.shard,
         }),
-        worst_gating,
         scanner_privileges,
         reports,
         repeated: None,
@@ -229,7 +224,6 @@ struct Gathered {
     input_errors: Vec<crate::evidence::InputError>,
     skipped: Vec<crate::evidence::InputError>,
     tally: score::Tally,
-    worst_gating: Option<Severity>,
     scanner_privileges: Vec<RuleResult>,
     seen_ids: HashSet<String>,
     /// A target id that an earlier batch used too (see [`in_one_piece`]); later batches are
@@ -248,7 +242,6 @@ impl Gathered {
             input_errors: Vec::new(),
             skipped: Vec::new(),
             tally: score::Tally::default(),
-            worst_gating: None,
             scanner_privileges: Vec::new(),
             seen_ids: HashSet::new(),
             repeated: None,
@@ -272,9 +265,6 @@ impl Gathered {
         self.skipped.append(&mut deployment.skipped);
         drop(deployment);
         self.tally.add(&results);
-        self.worst_gating = self
-            .worst_gating
-            .max(crate::results::worst_gating(&results));
         // An id used by an earlier batch: a scan in one piece would have given both a
         // `@path` suffix, which batches cannot; the scan is redone in one piece.
         self.repeated = targets
@@ -298,7 +288,6 @@ fn in_one_piece(
 ) -> Result<StreamedScan, ScanError> {
     let mut scan = crate::scan(options)?;
     let results = std::mem::take(&mut scan.results);
-    let worst_gating = crate::results::worst_gating(&results);
     let scanner_privileges = scanner_privilege_results(&results);
     let mut spills = Vec::new();
     for rendering in renderings {
@@ -308,7 +297,6 @@ fn in_one_piece(
     }
     Ok(StreamedScan {
         scan,
-        worst_gating,
         scanner_privileges,
         reports: finish_spills(spills)?,
         repeated: Some(repeated),

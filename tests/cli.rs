@@ -5,13 +5,10 @@ mod common;
 
 use common::esaudit;
 
+/// `esaudit ARGS`: the exit code, standard output and standard error.
 fn run(args: &[&str]) -> (i32, String, String) {
-    let out = esaudit().args(args).output().unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let o = common::outcome(esaudit().args(args));
+    (o.code, o.stdout, o.stderr)
 }
 
 /// The ids `esaudit rules ARGS -f json` lists.

@@ -4,6 +4,7 @@
 mod common;
 
 use assert_cmd::Command;
+use common::outcome as run;
 use common::validate_sarif;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -22,21 +23,6 @@ fn esaudit_in(dir: &Path) -> Command {
 
 fn esaudit() -> Command {
     esaudit_in(manifest())
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(cmd: &mut Command) -> Run {
-    let out = cmd.output().unwrap();
-    Run {
-        code: out.status.code().unwrap(),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
 }
 
 fn json(text: &str) -> Value {

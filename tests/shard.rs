@@ -11,6 +11,7 @@ mod gen_fleet;
 
 use assert_cmd::Command;
 use common::validate_sarif;
+use common::{Outcome as Run, outcome as run};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -22,19 +23,6 @@ fn esaudit_in(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("esaudit").unwrap();
     cmd.current_dir(dir).env("NO_COLOR", "1");
     cmd
-}
-
-struct Run {
-    code: i32,
-    stderr: String,
-}
-
-fn run(cmd: &mut Command) -> Run {
-    let out = cmd.output().unwrap();
-    Run {
-        code: out.status.code().unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
 }
 
 fn read_json(path: impl AsRef<Path>) -> Value {

@@ -7,19 +7,8 @@ mod common;
 use common::esaudit;
 use serde_json::Value;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(args: &[&str]) -> Run {
-    let out = esaudit().args(args).output().unwrap();
-    Run {
-        code: out.status.code().unwrap(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+fn run(args: &[&str]) -> common::Outcome {
+    common::outcome(esaudit().args(args))
 }
 
 /// A selection that names no rule, or leaves none to run, is a usage error with a

@@ -1451,16 +1451,13 @@ impl Ctx<'_> {
                     if auto {
                         auto_configuration(&mut settings, &self.at(name_node));
                     }
+                    let image_name = image.rsplit('/').next().unwrap_or(&image);
                     // Elastic's 5.x images ship X-Pack, whose security is on unless switched off.
                     let xpack_5 = parsed.is_some_and(|v| v.major == 5)
-                        && image.starts_with("docker.elastic.co/")
-                        && settings.get("xpack.security.enabled").is_none();
+                        && image.starts_with("docker.elastic.co/");
                     // Elastic's 6.x `-platinum` image starts a trial licence with security on.
                     let platinum_6 = parsed.is_some_and(|v| v.major == 6)
-                        && image
-                            .rsplit('/')
-                            .next()
-                            .is_some_and(|n| n.starts_with("elasticsearch-platinum"));
+                        && image_name.starts_with("elasticsearch-platinum");
                     if platinum_6 && settings.get("xpack.license.self_generated.type").is_none() {
                         managed(
                             &mut settings,
@@ -1469,25 +1466,22 @@ impl Ctx<'_> {
                             &self.at(name_node),
                         );
                     }
-                    if (xpack_5 || platinum_6) && settings.get("xpack.security.enabled").is_none() {
+                    // What the image decides about security when no setting does. The `-oss`
+                    // builds have no security plugin: off, and no setting could say otherwise.
+                    let image_security = if xpack_5 || platinum_6 {
+                        Some(true)
+                    } else if image_name.starts_with("elasticsearch-oss") {
+                        Some(false)
+                    } else {
+                        None
+                    };
+                    if let Some(on) = image_security
+                        && settings.get("xpack.security.enabled").is_none()
+                    {
                         managed(
                             &mut settings,
                             "xpack.security.enabled",
-                            SettingValue::Bool(true),
-                            &self.at(name_node),
-                        );
-                    }
-                    // The `-oss` builds have no security plugin: security is off, and no
-                    // setting of the file could say otherwise.
-                    let oss = image
-                        .rsplit('/')
-                        .next()
-                        .is_some_and(|n| n.starts_with("elasticsearch-oss"));
-                    if oss && settings.get("xpack.security.enabled").is_none() {
-                        managed(
-                            &mut settings,
-                            "xpack.security.enabled",
-                            SettingValue::Bool(false),
+                            SettingValue::Bool(on),
                             &self.at(name_node),
                         );
                     }

@@ -22,6 +22,16 @@ fn outcome(status: Status) -> (&'static str, Option<&'static str>) {
     }
 }
 
+/// Who made the document: the same in every one.
+fn observer() -> Value {
+    json!({
+        "vendor": "esaudit",
+        "product": "esaudit",
+        "version": env!("CARGO_PKG_VERSION"),
+        "type": "scanner",
+    })
+}
+
 fn document(scan: &Scan, r: &RuleResult, target: Option<&Target>, timestamp: &str) -> Value {
     let rule = scan.rule(&r.rule);
     let (event_outcome, evaluation) = outcome(r.status);
@@ -110,12 +120,7 @@ fn document(scan: &Scan, r: &RuleResult, target: Option<&Target>, timestamp: &st
             "type": target.map(|t| t.kind.as_str()).unwrap_or("unknown"),
             "sub_type": "config_file",
         },
-        "observer": {
-            "vendor": "esaudit",
-            "product": "esaudit",
-            "version": env!("CARGO_PKG_VERSION"),
-            "type": "scanner",
-        },
+        "observer": observer(),
         "esaudit": esaudit,
     });
     if let Some(t) = target {
@@ -178,12 +183,7 @@ fn run_document(scan: &Scan, timestamp: &str) -> Value {
             "created": timestamp,
             "id": format!("scan-{}", scan.time.0),
         },
-        "observer": {
-            "vendor": "esaudit",
-            "product": "esaudit",
-            "version": env!("CARGO_PKG_VERSION"),
-            "type": "scanner",
-        },
+        "observer": observer(),
         "esaudit": {
             "profile": super::profile_name(scan),
             "complete": !scan.incomplete(),

@@ -96,13 +96,6 @@ pub fn render(scan: &Scan) -> String {
             &r.target,
         )
     });
-    let by_severity: Vec<String> = super::SEVERITIES
-        .iter()
-        .filter_map(|s| {
-            let n = failing.iter().filter(|r| r.severity == *s).count();
-            (n > 0).then(|| format!("{n} {}", s.as_str()))
-        })
-        .collect();
     let _ = writeln!(
         out,
         "Profile **{}** · {} · checks (rule × target): **{} passed**, **{} failed**, {} could not be judged, {} waived, {} not applicable\n",
@@ -119,7 +112,7 @@ pub fn render(scan: &Scan) -> String {
             out,
             "**{}**: {}\n",
             plural(failing.len(), "failing finding"),
-            by_severity.join(", ")
+            crate::score::Coverage::by_severity(&c.findings)
         );
     }
     if let Some(b) = &scan.baseline {

@@ -210,11 +210,7 @@ pub const SEVERITIES: [Severity; 5] = [
 
 /// `profile` as written on the command line.
 pub fn profile_name(scan: &Scan) -> &'static str {
-    match scan.profile {
-        crate::rules::Profile::Baseline => "baseline",
-        crate::rules::Profile::Strict => "strict",
-        crate::rules::Profile::Fips => "fips",
-    }
+    scan.profile.as_str()
 }
 
 /// `path:line` of a result, or the path alone, or the object when there is no file.

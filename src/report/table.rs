@@ -222,17 +222,14 @@ pub fn concise(scan: &Scan) -> String {
         .filter(|r| r.status == Status::Fail)
         .collect();
     // In file order, as a linter lists them; findings without a file after, by target.
-    failing.sort_by(|a, b| {
-        let key = |r: &RuleResult| {
-            (
-                r.location.path.is_none(),
-                r.location.path.clone().unwrap_or_else(|| r.target.clone()),
-                r.location.line,
-                r.location.column,
-                r.rule.clone(),
-            )
-        };
-        key(a).cmp(&key(b))
+    failing.sort_by_key(|r| {
+        (
+            r.location.path.is_none(),
+            r.location.path.as_deref().unwrap_or(&r.target),
+            r.location.line,
+            r.location.column,
+            r.rule.as_str(),
+        )
     });
     for r in failing {
         let place = match (&r.location.path, r.location.line) {
@@ -299,7 +296,7 @@ pub fn explain(r: &Rule) -> String {
         catalog_word(&r.scope),
         catalog_word(&r.restart)
     );
-    let profiles: Vec<String> = r.profiles.iter().map(catalog_word).collect();
+    let profiles: Vec<&str> = r.profiles.iter().map(|p| p.as_str()).collect();
     let _ = writeln!(out, "profiles: {}", profiles.join(", "));
     if let Some(v) = &r.versions {
         let _ = writeln!(out, "versions: {v}");

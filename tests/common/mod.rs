@@ -15,6 +15,23 @@ pub fn esaudit() -> Command {
     cmd
 }
 
+/// What a finished command gave: its exit code and its two outputs.
+pub struct Outcome {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `cmd` to the end.
+pub fn outcome(cmd: &mut Command) -> Outcome {
+    let out = cmd.output().unwrap();
+    Outcome {
+        code: out.status.code().unwrap(),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
 /// Progress bars are drawn only on a terminal: the captured standard error of a run (a pipe,
 /// as in CI) holds no bar, no carriage return and no cursor movement.
 pub fn assert_no_progress(stderr: &str) {
