@@ -234,3 +234,58 @@ fn repositories_are_read_as_their_content_and_deployment_say() {
         )
     );
 }
+
+/// pires/kubernetes-elasticsearch-cluster's `kibana.yaml` scanned alone (its ConfigMap, in
+/// `kibana-cm.yaml`, is not in the scan): the Deployment is judged by its image and
+/// environment. `kibana-oss:6.3.2` has no X-Pack, so the rules about X-Pack settings do not
+/// apply; the image's own `kibana.yml` binds every interface and reaches
+/// `http://elasticsearch:9200`. The whole verdict is pinned.
+#[test]
+fn an_oss_kibana_workload_scanned_alone_is_judged_by_its_image() {
+    let (code, report) =
+        scan_json(&["fixtures/wild/pires-kubernetes-elasticsearch-cluster/kibana.yaml"]);
+    assert_eq!(code, 1);
+    assert_eq!(report["errors"], serde_json::json!([]));
+    let targets: Vec<&str> = report["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(targets, ["kibana:kibana"]);
+    assert_eq!(
+        verdicts(&report, "fail"),
+        BTreeSet::from([
+            "KB-TLS-001 kibana:kibana setting:elasticsearch.hosts".to_string(),
+            "KB-TLS-004 kibana:kibana setting:server.host".to_string(),
+        ])
+    );
+    assert!(with_status(&report, "error").is_empty());
+    let oss: BTreeSet<&str> = with_status(&report, "not_applicable")
+        .iter()
+        .filter(|r| {
+            r["message"]
+                .as_str()
+                .unwrap()
+                .contains("the Kibana OSS build (an -oss image)")
+        })
+        .map(|r| r["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        oss,
+        BTreeSet::from([
+            "KB-AUD-001",
+            "KB-AUTH-004",
+            "KB-AUTH-005",
+            "KB-CFG-001",
+            "KB-SEC-001",
+            "KB-SEC-002",
+            "KB-SEC-003",
+            "KB-SEC-008",
+            "KB-SES-001",
+            "KB-SES-002",
+            "KB-SES-003",
+            "KB-SES-004",
+        ])
+    );
+}

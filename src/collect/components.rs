@@ -300,6 +300,7 @@ pub fn new_component(
         keystore: None,
         places: Default::default(),
         published: None,
+        oss: false,
     }
 }
 

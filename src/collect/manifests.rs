@@ -70,15 +70,22 @@ fn err_at(path: &str, message: String) -> InputError {
 
 /// Reads a compose file, manifest or values file. Problems inside one embedded config are
 /// errors beside what the rest of the file gave.
-pub fn load(path: &Path, compose: bool) -> (Found, Vec<InputError>) {
+/// `siblings` are the other Kubernetes manifests of the scan in the same folder (a workload
+/// whose ConfigMap is written in one of them is judged there, once).
+pub fn load(path: &Path, compose: bool, siblings: &[&Path]) -> (Found, Vec<InputError>) {
     match read_text(path) {
-        Ok(text) => load_text(path, &text, compose),
+        Ok(text) => load_text(path, &text, compose, siblings),
         Err(m) => (Found::default(), vec![err_at(&display(path), m)]),
     }
 }
 
 /// Like [`load`], for the text of the file at `path` (already read).
-pub fn load_text(path: &Path, text: &str, compose: bool) -> (Found, Vec<InputError>) {
+pub fn load_text(
+    path: &Path,
+    text: &str,
+    compose: bool,
+    siblings: &[&Path],
+) -> (Found, Vec<InputError>) {
     let mut found = Found::default();
     let mut errors = Vec::new();
     let shown = display(path);
@@ -108,6 +115,7 @@ pub fn load_text(path: &Path, text: &str, compose: bool) -> (Found, Vec<InputErr
         vars,
         configmaps: Default::default(),
         path,
+        siblings,
         shown: &shown,
         text,
         found: &mut found,
@@ -154,6 +162,8 @@ struct Ctx<'a> {
     /// The nodes and components read from each ConfigMap of the file, by ConfigMap name.
     configmaps: std::collections::BTreeMap<String, Vec<Read>>,
     path: &'a Path,
+    /// See [`load`].
+    siblings: &'a [&'a Path],
     shown: &'a str,
     text: &'a str,
     found: &'a mut Found,
@@ -361,6 +371,21 @@ fn image_bind_default(kind: Option<ComponentKind>, settings: &mut Settings, at: 
     *settings = with_default;
 }
 
+/// The `kibana.yml` of Kibana's image names a cluster of its own, `http://elasticsearch:9200`
+/// (as `elasticsearch.url` in 6.x, `elasticsearch.hosts` after): a container that mounts no
+/// config and sets neither reaches that.
+fn kibana_image_hosts_default(settings: &mut Settings, at: &Location) {
+    if settings.get("elasticsearch.hosts").is_none() && settings.get("elasticsearch.url").is_none()
+    {
+        managed(
+            settings,
+            "elasticsearch.hosts",
+            SettingValue::Text("http://elasticsearch:9200".into()),
+            at,
+        );
+    }
+}
+
 /// Whether an official 8.x+ image configures security itself on first start (Elastic's
 /// `AutoConfigureNode`): unless it is switched off, `xpack.security.enabled` is written at all
 /// (even `true`), TLS or enrollment is configured by hand, or the node is set to join a
@@ -562,6 +587,12 @@ fn eck_tls_disabled_at(spec: &Node) -> Option<&Node> {
 fn namespace_of(doc: &Node) -> String {
     text_of(doc.get("metadata").and_then(|m| m.get("namespace")))
         .unwrap_or_else(|| "default".into())
+}
+
+/// Elastic's `-oss` images (`kibana-oss:7.10.2`, `elasticsearch-oss:6.8.0`) have no X-Pack.
+fn oss_image(image: &str) -> bool {
+    let name = image.rsplit('/').next().unwrap_or(image);
+    name.split(':').next().unwrap_or(name).ends_with("-oss")
 }
 
 fn kind_of_image(image: &str) -> Option<Option<ComponentKind>> {
@@ -939,7 +970,9 @@ impl Ctx<'_> {
                 let settings = match read {
                     Read::Node(i) if image_kind.is_none() => &mut self.found.nodes[i].settings,
                     Read::Component(i) if Some(self.found.components[i].kind) == image_kind => {
-                        &mut self.found.components[i].settings
+                        let c = &mut self.found.components[i];
+                        c.oss = oss_image(&image);
+                        &mut c.settings
                     }
                     _ => continue,
                 };
@@ -977,6 +1010,9 @@ impl Ctx<'_> {
                     }
                 });
             image_bind_default(image_kind, &mut from_env, &self.at(container));
+            if image_kind == Some(ComponentKind::Kibana) {
+                kibana_image_hosts_default(&mut from_env, &self.at(container));
+            }
             match image_kind {
                 None => {
                     let version = image_version(&image).map(|v| (v, format!("image {image}")));
@@ -986,6 +1022,7 @@ impl Ctx<'_> {
                 Some(kind) => {
                     let i = self.push_component(kind, name, from_env, container);
                     let c = &mut self.found.components[i];
+                    c.oss = oss_image(&image);
                     c.node_options = node_options;
                     components::place_node_options(c);
                 }
@@ -993,28 +1030,24 @@ impl Ctx<'_> {
         }
     }
 
-    /// Whether a YAML file in this file's folder defines the ConfigMap `name` (a workload and
-    /// the ConfigMap it mounts are often kept in two files).
+    /// Whether another manifest of the scan in this file's folder defines the ConfigMap `name`
+    /// (a workload and the ConfigMap it mounts are often kept in two files). A file scanned
+    /// alone has none: its workload is judged by image and environment.
     fn sibling_configmap(&self, name: &str) -> bool {
-        let Ok(entries) = std::fs::read_dir(self.path.parent().unwrap_or(Path::new("."))) else {
-            return false;
-        };
-        entries.flatten().map(|e| e.path()).any(|p| {
-            p != self.path
-                && p.extension().is_some_and(|x| x == "yaml" || x == "yml")
-                && read_text(&p).is_ok_and(|text| {
-                    text.contains("ConfigMap")
-                        && text.contains(name)
-                        && yaml::parse(&text).is_ok_and(|docs| {
-                            docs.iter().any(|d| {
-                                d.get("kind").and_then(Node::as_str) == Some("ConfigMap")
-                                    && d.get("metadata")
-                                        .and_then(|m| m.get("name"))
-                                        .and_then(Node::as_str)
-                                        == Some(name)
-                            })
+        self.siblings.iter().any(|p| {
+            read_text(p).is_ok_and(|text| {
+                text.contains("ConfigMap")
+                    && text.contains(name)
+                    && yaml::parse(&text).is_ok_and(|docs| {
+                        docs.iter().any(|d| {
+                            d.get("kind").and_then(Node::as_str) == Some("ConfigMap")
+                                && d.get("metadata")
+                                    .and_then(|m| m.get("name"))
+                                    .and_then(Node::as_str)
+                                    == Some(name)
                         })
-                })
+                    })
+            })
         })
     }
 
@@ -1435,6 +1468,8 @@ impl Ctx<'_> {
                 merge_env(&mut mounted, &settings, &container_env);
                 settings = mounted;
                 self.found.claimed.push(file);
+            } else if kind == Some(ComponentKind::Kibana) {
+                kibana_image_hosts_default(&mut settings, &self.at(name_node));
             }
             image_bind_default(kind, &mut settings, &self.at(name_node));
             // A container is reached through the ports it publishes; on the host's network its
@@ -1470,7 +1505,7 @@ impl Ctx<'_> {
                     // builds have no security plugin: off, and no setting could say otherwise.
                     let image_security = if xpack_5 || platinum_6 {
                         Some(true)
-                    } else if image_name.starts_with("elasticsearch-oss") {
+                    } else if oss_image(&image) {
                         Some(false)
                     } else {
                         None
@@ -1504,6 +1539,7 @@ impl Ctx<'_> {
                     let mounted = mounted_keystore(service, dir).map(|(p, at)| (p, self.at(at)));
                     let c = &mut self.found.components[i];
                     c.published = published;
+                    c.oss = oss_image(&image);
                     c.node_options = node_options;
                     components::place_node_options(c);
                     if kind == ComponentKind::Logstash

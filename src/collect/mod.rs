@@ -386,7 +386,13 @@ fn collect_components(found: &Found, deployment: &mut Deployment) {
         .chain(found.manifests.iter().map(|p| (p, false)));
     let mut claimed = std::collections::HashSet::new();
     for (path, compose) in deployment_files {
-        let (mut from_file, mut errors) = manifests::load(path, compose);
+        let siblings: Vec<&Path> = found
+            .manifests
+            .iter()
+            .filter(|m| *m != path && m.parent() == path.parent())
+            .map(PathBuf::as_path)
+            .collect();
+        let (mut from_file, mut errors) = manifests::load(path, compose, &siblings);
         claimed.extend(from_file.claimed.iter().map(|p| canonical(p)));
         deployment.nodes.append(&mut from_file.nodes);
         deployment.components.append(&mut from_file.components);

@@ -62,6 +62,10 @@ pub struct Component {
     /// For a container (a compose service): the ports it publishes on the host, which decide
     /// whether its server is reachable from other hosts. `None` elsewhere.
     pub published: Option<Vec<crate::collect::compose_env::Published>>,
+    /// Runs Elastic's `-oss` image (Kibana OSS, up to 7.10): none of X-Pack's features
+    /// (security, audit, sessions, reporting, encrypted saved objects) exist in it, so rules
+    /// about their settings do not apply (`comp.oss`).
+    pub oss: bool,
 }
 
 /// A place a component rule can point at, and the object it names there (`file:node.options`,
@@ -361,6 +365,8 @@ pub struct ComponentFacts {
     pub default_passwords: Vec<String>,
     pub fips: bool,
     pub pipeline_only: bool,
+    /// See [`Component::oss`].
+    pub oss: bool,
     /// Beats: `setup.kibana` is reached over plain HTTP on a host other than loopback.
     pub kibana_plain_remote: bool,
     pub peers: Peers,
@@ -670,6 +676,7 @@ pub fn component_facts(c: &Component) -> ComponentFacts {
         || s.bool("fips_mode.enabled").unwrap_or(false);
     ComponentFacts {
         kind: c.kind.as_str().into(),
+        oss: c.oss,
         name: c.name.clone(),
         settings,
         explicit,
