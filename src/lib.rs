@@ -250,7 +250,8 @@ pub fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
         }
     }
     let inputs = JudgeInputs::new(options, baseline.as_ref(), time, progress);
-    let mut waiving = waivers::Waiving::new(&waiver_set, time.date());
+    let mut waiving =
+        waivers::Waiving::new(&waiver_set, time.date()).judging(&engine, &inputs.selection);
     let (mut targets, results) = judge(&mut deployment, &engine, &inputs, &mut waiving);
     sort_targets(&mut targets);
     let mut waivers = waiving.finish();
@@ -302,7 +303,7 @@ pub(crate) fn check_rule_names(
 }
 
 /// Which rules `options` runs.
-fn selection(options: &ScanOptions) -> Selection {
+pub(crate) fn selection(options: &ScanOptions) -> Selection {
     Selection {
         profile: options.profile,
         select: options.select.clone(),

@@ -57,6 +57,19 @@ pub struct ResultLocation {
     pub column: Option<usize>,
     /// What was judged: `setting:<key>`, `user:<name>`, …
     pub object: String,
+    /// For a file judged on its own (a certificate, key or store): the setting that names it.
+    /// An inline waiver on that setting's line covers the file's findings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub named_by: Option<NamedBy>,
+}
+
+/// The setting that names a file, and where it is written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamedBy {
+    pub setting: String,
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -213,6 +226,7 @@ pub(crate) fn sample(rule: &str, target: &str, status: Status) -> RuleResult {
             line: None,
             column: None,
             object: String::new(),
+            named_by: None,
         },
         message: String::new(),
         evidence: None,

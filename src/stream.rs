@@ -104,9 +104,10 @@ pub fn scan(
     debug_assert!(streamable(options));
     let time = crate::clock::Timestamp::now();
     let (waiver_set, baseline) = crate::tool_inputs(options)?;
-    let mut waiving = crate::waivers::Waiving::new(&waiver_set, time.date());
     let engine = crate::engine(&options.checks)?;
     crate::check_rule_names(&engine, options, &waiver_set)?;
+    let mut waiving = crate::waivers::Waiving::new(&waiver_set, time.date())
+        .judging(&engine, &crate::selection(options));
     // One bar for the whole fleet, ticked per batch; the batches draw none of their own.
     let progress = progress::Progress::new(options.progress);
     let mut bar: Option<progress::Bar> = None;

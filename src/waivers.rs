@@ -6,6 +6,7 @@
 use crate::clock::Date;
 use crate::evidence::InlineSuppression;
 use crate::results::{RuleResult, Status, Waiver};
+use crate::rules::engine::{Engine, Selection};
 use crate::rules::id_matches as rule_matches;
 use globset::{Glob, GlobBuilder, GlobMatcher};
 use serde::{Deserialize, Serialize};
@@ -216,9 +217,18 @@ impl FileWaiver {
     }
 }
 
+/// The config line an inline comment must cover to waive `r`: the result's own line, or for a
+/// file judged on its own (a key, a certificate), the line of the setting that names it.
+fn waivable_line(r: &RuleResult) -> Option<(&str, usize)> {
+    match (&r.location.path, r.location.line, &r.location.named_by) {
+        (Some(path), Some(line), _) => Some((path.as_str(), line)),
+        (_, _, Some(named)) => Some((named.path.as_str(), named.line?)),
+        _ => None,
+    }
+}
+
 fn inline_matches(s: &InlineSuppression, r: &RuleResult) -> bool {
-    r.location.line == Some(s.covers)
-        && r.location.path.as_deref() == Some(s.path.as_str())
+    waivable_line(r) == Some((s.path.as_str(), s.covers))
         && s.rules.iter().any(|p| rule_matches(p, &r.rule))
 }
 
@@ -256,6 +266,8 @@ pub struct Waiving<'a> {
     report: WaiverReport,
     /// The file's waivers that have not expired, and whether each has waived something.
     active: Vec<(&'a FileWaiver, bool)>,
+    /// The catalog, and the ids of the rules this run judges (see [`Waiving::judging`]).
+    rules: Option<(&'a Engine, Vec<String>)>,
 }
 
 impl<'a> Waiving<'a> {
@@ -276,20 +288,65 @@ impl<'a> Waiving<'a> {
             })
             .map(|w| (w, false))
             .collect();
-        Waiving { report, active }
+        Waiving {
+            report,
+            active,
+            rules: None,
+        }
+    }
+
+    /// Checks inline comments against the catalog (an id that names no rule is reported, with
+    /// the nearest one) and reports a waiver as unused only when a rule it names was run:
+    /// `--select ES-FIPS` says nothing about a CERT-KEY-002 waiver.
+    pub fn judging(mut self, engine: &'a Engine, selection: &Selection) -> Self {
+        self.rules = Some((engine, engine.selected_ids(selection)));
+        self
+    }
+
+    /// Whether a rule named by `pattern` was judged in this run (always, without [`Waiving::judging`]).
+    fn ran(&self, pattern: &str) -> bool {
+        self.rules
+            .as_ref()
+            .is_none_or(|(_, ids)| ids.iter().any(|id| rule_matches(pattern, id)))
+    }
+
+    /// Keeps the rule ids of an inline comment that name a rule; the others are reported.
+    fn known_rules(&mut self, s: &InlineSuppression) -> InlineSuppression {
+        let Some((engine, _)) = self.rules else {
+            return s.clone();
+        };
+        let (known, unknown): (Vec<String>, Vec<String>) = s
+            .rules
+            .iter()
+            .cloned()
+            .partition(|p| engine.unknown_rule(p).is_none());
+        for pattern in &unknown {
+            let why = engine.unknown_rule(pattern).unwrap_or_default();
+            let mut note = inline_note(s, &format!("{why} (this id waives nothing)"));
+            note.rule = pattern.clone();
+            self.report.invalid.push(note);
+        }
+        InlineSuppression {
+            rules: known,
+            ..s.clone()
+        }
     }
 
     /// Waives the failures of one part, `inline` being the part's inline comments.
     pub fn apply(&mut self, results: &mut [RuleResult], inline: &[InlineSuppression]) {
-        let report = &mut self.report;
-        let (usable, reasonless): (Vec<&InlineSuppression>, Vec<&InlineSuppression>) =
+        let (with_reason, reasonless): (Vec<&InlineSuppression>, Vec<&InlineSuppression>) =
             inline.iter().partition(|s| !s.reason.is_empty());
         for s in reasonless {
-            report.invalid.push(inline_note(
+            self.report.invalid.push(inline_note(
                 s,
                 "gives no reason, so it was not applied: write the reason after the `]`",
             ));
         }
+        let usable: Vec<InlineSuppression> = with_reason
+            .into_iter()
+            .map(|s| self.known_rules(s))
+            .filter(|s| !s.rules.is_empty())
+            .collect();
         let mut inline_used = vec![false; usable.len()];
         // Inline comments by the (file, line) they cover: a fleet can have many.
         let mut by_line: HashMap<(&str, usize), Vec<usize>> = HashMap::new();
@@ -300,15 +357,12 @@ impl<'a> Waiving<'a> {
                 .push(i);
         }
         for r in results.iter_mut().filter(|r| r.status == Status::Fail) {
-            let inline_hit = match (&r.location.path, r.location.line) {
-                (Some(path), Some(line)) => by_line
-                    .get(&(path.as_str(), line))
-                    .and_then(|ids| ids.iter().copied().find(|&i| inline_matches(usable[i], r))),
-                _ => None,
-            };
+            let inline_hit = waivable_line(r)
+                .and_then(|at| by_line.get(&at))
+                .and_then(|ids| ids.iter().copied().find(|&i| inline_matches(&usable[i], r)));
             let waiver = if let Some(i) = inline_hit {
                 inline_used[i] = true;
-                let s = usable[i];
+                let s = &usable[i];
                 Waiver {
                     reason: s.reason.clone(),
                     expires: None,
@@ -330,8 +384,8 @@ impl<'a> Waiving<'a> {
             r.waiver = Some(waiver);
         }
         for (s, used) in usable.iter().zip(inline_used) {
-            if !used {
-                report.unused.push(inline_note(
+            if !used && s.rules.iter().any(|p| self.ran(p)) {
+                self.report.unused.push(inline_note(
                     s,
                     "matched no failing result on the line it covers",
                 ));
@@ -342,7 +396,7 @@ impl<'a> Waiving<'a> {
     /// The notes: expired file waivers, unused ones (file and inline) and invalid comments.
     pub fn finish(mut self) -> WaiverReport {
         for (w, used) in &self.active {
-            if !used {
+            if !used && self.ran(&w.rule) {
                 self.report.unused.push(
                     w.note("matched no failing result: remove it if the risk is gone".into()),
                 );
@@ -364,6 +418,7 @@ mod tests {
             line: Some(line),
             column: Some(1),
             object: "setting:x".into(),
+            named_by: None,
         };
         r
     }
@@ -440,6 +495,36 @@ mod tests {
         );
         assert_eq!(report.invalid.len(), 1);
         assert_eq!(report.unused.len(), 1);
+    }
+
+    #[test]
+    fn an_inline_comment_on_the_setting_naming_a_file_covers_the_file() {
+        let mut key = crate::results::sample("CERT-KEY-002", "node:a/b", Status::Fail);
+        key.location = ResultLocation {
+            path: Some("c/certs/http.key".into()),
+            line: None,
+            column: None,
+            object: "file:c/certs/http.key".into(),
+            named_by: Some(crate::results::NamedBy {
+                setting: "xpack.security.http.ssl.key".into(),
+                path: "c/elasticsearch.yml".into(),
+                line: Some(7),
+            }),
+        };
+        let mut other_line = key.clone();
+        other_line.location.named_by.as_mut().unwrap().line = Some(8);
+        let sup = InlineSuppression {
+            path: "c/elasticsearch.yml".into(),
+            line: 6,
+            covers: 7,
+            rules: vec!["CERT-KEY".into()],
+            reason: "mode set at deployment".into(),
+        };
+        let mut results = vec![key, other_line];
+        let report = apply(&mut results, &WaiverSet::default(), &[sup], TODAY);
+        assert_eq!(results[0].status, Status::Waived);
+        assert_eq!(results[1].status, Status::Fail);
+        assert!(report.unused.is_empty());
     }
 
     #[test]

@@ -770,3 +770,152 @@ fn every_format_is_read() {
     }
     assert!(!all.contains("from-the-keystore") && !all.contains("pem-pass"));
 }
+
+/// Where the bundled hardened example keeps the certificates its `elasticsearch.yml` names.
+const HARDENED_CERTS: &str = "fixtures/hardened-node/config/certs";
+/// The committed certificates must be renewed this long before a leaf expires, well before
+/// CERT-EXP-002's default 30-day window would show on the example.
+const RENEW_BEFORE_DAYS: i64 = 120;
+
+/// The certificates of `fixtures/hardened-node`, issued the way its settings expect: one CA per
+/// layer plus the LDAP server's CA, RSA-2048 node keys (the transport cipher list is ECDHE_RSA for
+/// TLS 1.2), names covering the node's name and address, no extended key usage on the transport
+/// certificate (mutual TLS), leaves valid for three years (CERT-LIFE-001's limit).
+fn write_hardened_certificates(certs: &Path, key_mode: u32) {
+    let rsa = || KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048);
+    let ca = |cn: &str| {
+        let mut p = params(cn, &[], (-1, 3650));
+        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        CertifiedIssuer::self_signed(p, rsa().unwrap()).unwrap()
+    };
+    let node_names = ["es-01", "10.0.1.11"];
+    for (layer, eku) in [
+        ("http", vec![ExtendedKeyUsagePurpose::ServerAuth]),
+        ("transport", vec![]),
+    ] {
+        let issuer = ca(&format!("prod-logs {layer} CA"));
+        let mut p = params("es-01", &node_names, (-1, 1095));
+        p.extended_key_usages = eku;
+        let key = rsa().unwrap();
+        let cert = p.signed_by(&key, &issuer).unwrap();
+        write(certs, &format!("{layer}-ca.crt"), issuer.pem(), 0o644);
+        write(certs, &format!("{layer}.crt"), cert.pem(), 0o644);
+        write(
+            certs,
+            &format!("{layer}.key"),
+            key.serialize_pem(),
+            key_mode,
+        );
+    }
+    write(certs, "corp-ca.crt", ca("Corp LDAP CA").pem(), 0o644);
+}
+
+/// Renews the committed certificates of the hardened example (see its certs/README.md):
+/// `cargo test --test certs -- --ignored renew_hardened_node_certificates`.
+#[test]
+#[ignore = "writes into fixtures/: run by hand to renew the example's certificates"]
+fn renew_hardened_node_certificates() {
+    write_hardened_certificates(Path::new(HARDENED_CERTS), 0o644);
+}
+
+/// Every result of a scan, as (rule, status) pairs, sorted.
+fn statuses(report: &Value) -> Vec<(String, String)> {
+    let mut all: Vec<_> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["rule"].as_str().unwrap().to_string(),
+                r["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+/// The example scans clean: nothing fails, nothing is left unjudged, and the only waived
+/// findings are the committed keys' git file mode, as its inline comments say.
+fn assert_hardened_clean(code: i32, report: &Value) {
+    let unclean: Vec<_> = statuses(report)
+        .into_iter()
+        .filter(|(rule, status)| {
+            status == "fail" || status == "error" || (status == "waived" && rule != "CERT-KEY-002")
+        })
+        .collect();
+    assert!(unclean.is_empty(), "{unclean:?}");
+    assert!(
+        report["errors"].as_array().unwrap().is_empty(),
+        "{:#}",
+        report["errors"]
+    );
+    assert_eq!(code, 0);
+    // Every certificate rule was judged on every file the settings name.
+    let judged = |rule: &str| {
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["rule"] == rule && r["status"] == "pass")
+            .count()
+    };
+    assert_eq!(
+        judged("CERT-EXP-001"),
+        5,
+        "three CAs and two node certificates"
+    );
+    assert_eq!(
+        judged("CERT-CHAIN-001"),
+        2,
+        "both node certificates chain to their CA"
+    );
+    assert_eq!(judged("CERT-SAN-001"), 2);
+    assert_eq!(judged("CERT-LIFE-001"), 2);
+}
+
+#[test]
+fn bundled_hardened_node_scans_clean() {
+    let (code, report, _) = scan(&[Path::new("fixtures/hardened-node")], None);
+    assert_hardened_clean(code, &report);
+    // The committed certificates age: fail well before the example would show it.
+    for entry in std::fs::read_dir(HARDENED_CERTS).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "crt") {
+            let seconds = (RENEW_BEFORE_DAYS * 86_400).to_string();
+            let lasts = std::process::Command::new("openssl")
+                .args(["x509", "-noout", "-checkend", &seconds, "-in"])
+                .arg(&path)
+                .output()
+                .unwrap();
+            assert!(
+                lasts.status.success(),
+                "{} expires within {RENEW_BEFORE_DAYS} days; renew the example's certificates: \
+                 cargo test --test certs -- --ignored renew_hardened_node_certificates",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn hardened_example_with_certificates_issued_today_is_clean() {
+    let root = tempfile::tempdir().unwrap();
+    let home = root.path().join("hardened-node");
+    common::copy_dir(Path::new("fixtures/hardened-node"), &home);
+    // As git checks the example out (0644): the two inline waivers are used.
+    write_hardened_certificates(&home.join("config/certs"), 0o644);
+    let (code, report, _) = scan(&[&home], None);
+    assert_hardened_clean(code, &report);
+    let waived: Vec<_> = statuses(&report)
+        .into_iter()
+        .filter(|(_, s)| s == "waived")
+        .collect();
+    assert_eq!(waived.len(), 2, "{waived:?}");
+    // With the mode a node should have, nothing is waived and the comments are reported unused.
+    write_hardened_certificates(&home.join("config/certs"), 0o640);
+    let (code, report, _) = scan(&[&home], None);
+    assert_hardened_clean(code, &report);
+    assert!(statuses(&report).iter().all(|(_, s)| s != "waived"));
+    assert_eq!(report["waivers"]["unused"].as_array().unwrap().len(), 2);
+}

@@ -94,6 +94,44 @@ fn a_waiver_naming_no_rule_is_an_error() {
     );
 }
 
+/// An inline comment is a config line, not a command: an id in it that names no rule is listed
+/// with the nearest one (a warning, as Ruff does for `# noqa`), and the comment's other ids
+/// still waive.
+#[test]
+fn an_inline_comment_naming_no_rule_is_listed_and_its_other_ids_apply() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = dir.path().join("node");
+    std::fs::create_dir_all(&node).unwrap();
+    std::fs::write(
+        node.join("elasticsearch.yml"),
+        "cluster.name: lab\nnode.name: es-1\nxpack.security.enabled: true\n\
+         xpack.security.http.ssl.enabled: false   # esaudit: ignore[ES-TSL-001, ES-TLS-001] lab behind a VPN\n",
+    )
+    .unwrap();
+    let r = run(&["scan", node.to_str().unwrap(), "-f", "json"]);
+    let json: Value = serde_json::from_str(&r.stdout).unwrap();
+    let source = format!("{}:4", node.join("elasticsearch.yml").display());
+    assert_eq!(
+        json["waivers"]["invalid"],
+        serde_json::json!([{
+            "source": source, "rule": "ES-TSL-001", "reason": "lab behind a VPN",
+            "problem": "'ES-TSL-001' names no rule; did you mean ES-TLS-001? (this id waives nothing)"
+        }])
+    );
+    let waived: Vec<_> = common::with_status(&json, "waived")
+        .iter()
+        .map(|r| r["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(waived, ["ES-TLS-001"]);
+    assert!(
+        r.stderr.contains(&format!(
+            "esaudit: warning: waiver {source} (ES-TSL-001): 'ES-TSL-001' names no rule; did you mean ES-TLS-001?"
+        )),
+        "{}",
+        r.stderr
+    );
+}
+
 /// An endpoint nobody answers on is an input error, as an unreachable cluster is: exit 2,
 /// no grade, and each report says the scan is incomplete.
 #[test]

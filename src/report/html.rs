@@ -76,7 +76,7 @@ col.c1{width:120px}col.c2{width:200px}col.c3{width:260px}
 @media (max-width:1000px){col.c2{width:160px}col.c3{width:190px}}
 @media (max-width:600px){main{padding:8px}header{flex-wrap:wrap;padding:12px}.grade{width:64px;height:64px;font-size:34px}
 input[type=search]{min-width:0;width:100%}table,tbody,tr,td{display:block;width:100%}colgroup,thead{display:none}
-tr{border-bottom:1px solid var(--line)}td{border-bottom:none;padding:4px 10px}}
+tr{border-bottom:1px solid var(--line)}tr[hidden]{display:none}td{border-bottom:none;padding:4px 10px}}
 a.doc{font-size:13px;font-weight:400;margin-left:8px}
 td.where .dir{display:block;color:var(--muted);font-size:11.5px}
 a.rid{white-space:nowrap;font-weight:600}

@@ -616,6 +616,7 @@ mod tests {
                 line: None,
                 column: None,
                 object: "setting:xpack.security.authc.anonymous.roles".into(),
+                named_by: None,
             },
             message: "anonymous users get roles".into(),
             evidence: None,

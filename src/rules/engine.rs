@@ -190,12 +190,18 @@ impl Engine {
     /// How many rules of the catalog `selection` may run (a FIPS rule of another profile runs
     /// on a node in FIPS mode, so it counts).
     pub fn selectable(&self, selection: &Selection) -> usize {
+        self.selected_ids(selection).len()
+    }
+
+    /// The ids of the rules a run with `selection` judges.
+    pub fn selected_ids(&self, selection: &Selection) -> Vec<String> {
         self.rules()
             .filter(|r| {
                 selection.wants(r)
                     && (r.in_profile(selection.profile) || r.profiles.contains(&Profile::Fips))
             })
-            .count()
+            .map(|r| r.id.clone())
+            .collect()
     }
 
     /// Judges every selected rule on every item of the deployment; `progress` counts the
@@ -337,6 +343,7 @@ impl Engine {
                     line: None,
                     column: None,
                     object: object.clone(),
+                    named_by: None,
                 };
                 let identity = [rule.id.as_str(), endpoint.id.as_str(), object.as_str()];
                 result_of(
@@ -631,6 +638,7 @@ impl Engine {
             line: located.location.line,
             column: located.location.column,
             object: located.object.clone(),
+            named_by: item.named_by.clone(),
         };
         Some(result_of(
             rule,
@@ -929,6 +937,8 @@ struct Item {
     anchor: Option<Location>,
     /// Derived facts an rbac item's messages and evidence quote (`{fact.NAME}`).
     facts: Option<serde_json::Value>,
+    /// A file item's naming setting (see [`ResultLocation::named_by`]).
+    named_by: Option<crate::results::NamedBy>,
 }
 
 /// What a result is about: a node, or a Kibana / Logstash / Beats / Agent instance.
@@ -985,6 +995,7 @@ impl Item {
             settings: None,
             anchor: None,
             facts: None,
+            named_by: None,
         }
     }
 
@@ -1455,6 +1466,15 @@ fn file_based_items(
             .map(|s| s.location.clone())
             .unwrap_or_else(|| Location::file(fallback))
     };
+    let named_by = |key: &Option<String>| {
+        let key = key.as_ref()?;
+        let at = &node.settings.get(key)?.location;
+        Some(crate::results::NamedBy {
+            setting: key.clone(),
+            path: at.path.clone(),
+            line: at.line,
+        })
+    };
     let mut items = Vec::new();
     for c in file_items::certificate_items(node, contexts, files, warning_days) {
         let cert = &c.item;
@@ -1489,6 +1509,9 @@ fn file_based_items(
                 unresolved: vec![],
             },
         });
+        if c.error.is_none() {
+            item.named_by = named_by(&c.naming_setting);
+        }
         item.error = c.error;
         items.push(item);
     }
@@ -1505,6 +1528,9 @@ fn file_based_items(
             actual: format!("mode {}", f.item.mode),
             unresolved: vec![],
         });
+        if f.error.is_none() {
+            item.named_by = named_by(&f.naming_setting);
+        }
         item.error = f.error;
         items.push(item);
     }
