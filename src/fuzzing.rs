@@ -194,10 +194,10 @@ pub fn components(data: &[u8]) {
             let _ = component_settings(&text, &Embed::file("fuzz/kibana.yml"));
         }
         1 => {
-            let _ = manifests::load_text(Path::new("fuzz/docker-compose.yml"), &text, true, &[]);
+            let _ = manifests::load_text(Path::new("fuzz/docker-compose.yml"), &text, true);
         }
         2 => {
-            let _ = manifests::load_text(Path::new("fuzz/deploy.yaml"), &text, false, &[]);
+            let _ = manifests::load_text(Path::new("fuzz/deploy.yaml"), &text, false);
         }
         _ => {
             let _ = suppressions::parse(&text, "fuzz/kibana.yml");

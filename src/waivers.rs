@@ -315,16 +315,16 @@ impl<'a> Waiving<'a> {
         let Some((engine, _)) = self.rules else {
             return s.clone();
         };
-        let (known, unknown): (Vec<String>, Vec<String>) = s
-            .rules
-            .iter()
-            .cloned()
-            .partition(|p| engine.unknown_rule(p).is_none());
-        for pattern in &unknown {
-            let why = engine.unknown_rule(pattern).unwrap_or_default();
-            let mut note = inline_note(s, &format!("{why} (this id waives nothing)"));
-            note.rule = pattern.clone();
-            self.report.invalid.push(note);
+        let mut known = Vec::new();
+        for pattern in &s.rules {
+            match engine.unknown_rule(pattern) {
+                None => known.push(pattern.clone()),
+                Some(why) => {
+                    let mut note = inline_note(s, &format!("{why} (this id waives nothing)"));
+                    note.rule = pattern.clone();
+                    self.report.invalid.push(note);
+                }
+            }
         }
         InlineSuppression {
             rules: known,

@@ -782,21 +782,16 @@ const RENEW_BEFORE_DAYS: i64 = 120;
 /// TLS 1.2), names covering the node's name and address, no extended key usage on the transport
 /// certificate (mutual TLS), leaves valid for three years (CERT-LIFE-001's limit).
 fn write_hardened_certificates(certs: &Path, key_mode: u32) {
-    let rsa = || KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048);
-    let ca = |cn: &str| {
-        let mut p = params(cn, &[], (-1, 3650));
-        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        CertifiedIssuer::self_signed(p, rsa().unwrap()).unwrap()
-    };
     let node_names = ["es-01", "10.0.1.11"];
     for (layer, eku) in [
         ("http", vec![ExtendedKeyUsagePurpose::ServerAuth]),
         ("transport", vec![]),
     ] {
-        let issuer = ca(&format!("prod-logs {layer} CA"));
+        let issuer = ca(&format!("prod-logs {layer} CA"), (-1, 3650));
         let mut p = params("es-01", &node_names, (-1, 1095));
         p.extended_key_usages = eku;
-        let key = rsa().unwrap();
+        let key =
+            KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048).unwrap();
         let cert = p.signed_by(&key, &issuer).unwrap();
         write(certs, &format!("{layer}-ca.crt"), issuer.pem(), 0o644);
         write(certs, &format!("{layer}.crt"), cert.pem(), 0o644);
@@ -807,7 +802,12 @@ fn write_hardened_certificates(certs: &Path, key_mode: u32) {
             key_mode,
         );
     }
-    write(certs, "corp-ca.crt", ca("Corp LDAP CA").pem(), 0o644);
+    write(
+        certs,
+        "corp-ca.crt",
+        ca("Corp LDAP CA", (-1, 3650)).pem(),
+        0o644,
+    );
 }
 
 /// Renews the committed certificates of the hardened example (see its certs/README.md):

@@ -59,6 +59,40 @@ pub struct Found {
     /// Config files a compose service mounts and that were judged as part of it: not to be
     /// judged again on their own.
     pub claimed: Vec<std::path::PathBuf>,
+    /// The ConfigMaps with data this file defines, by name.
+    pub configmaps: Vec<String>,
+    /// Containers judged bare because a ConfigMap they mount is not in this file: the names of
+    /// those ConfigMaps, and the node or component made of the container.
+    mounts_elsewhere: Vec<(Vec<String>, Read)>,
+}
+
+impl Found {
+    /// Drops the containers judged bare whose ConfigMap another file of the scan defines
+    /// (`defined_beside`): a workload and its ConfigMap are often kept in two files of one
+    /// folder, and the ConfigMap is judged where it is written, once. A file scanned alone
+    /// keeps them, judged by image and environment.
+    pub fn drop_mounted_beside(&mut self, defined_beside: impl Fn(&str) -> bool) {
+        let mut nodes = std::collections::BTreeSet::new();
+        let mut components = std::collections::BTreeSet::new();
+        for (maps, read) in std::mem::take(&mut self.mounts_elsewhere) {
+            if maps.iter().any(|m| defined_beside(m)) {
+                match read {
+                    Read::Node(i) => nodes.insert(i),
+                    Read::Component(i) => components.insert(i),
+                };
+            }
+        }
+        let mut i = 0;
+        self.nodes.retain(|_| {
+            i += 1;
+            !nodes.contains(&(i - 1))
+        });
+        let mut i = 0;
+        self.components.retain(|_| {
+            i += 1;
+            !components.contains(&(i - 1))
+        });
+    }
 }
 
 fn err_at(path: &str, message: String) -> InputError {
@@ -70,22 +104,15 @@ fn err_at(path: &str, message: String) -> InputError {
 
 /// Reads a compose file, manifest or values file. Problems inside one embedded config are
 /// errors beside what the rest of the file gave.
-/// `siblings` are the other Kubernetes manifests of the scan in the same folder (a workload
-/// whose ConfigMap is written in one of them is judged there, once).
-pub fn load(path: &Path, compose: bool, siblings: &[&Path]) -> (Found, Vec<InputError>) {
+pub fn load(path: &Path, compose: bool) -> (Found, Vec<InputError>) {
     match read_text(path) {
-        Ok(text) => load_text(path, &text, compose, siblings),
+        Ok(text) => load_text(path, &text, compose),
         Err(m) => (Found::default(), vec![err_at(&display(path), m)]),
     }
 }
 
 /// Like [`load`], for the text of the file at `path` (already read).
-pub fn load_text(
-    path: &Path,
-    text: &str,
-    compose: bool,
-    siblings: &[&Path],
-) -> (Found, Vec<InputError>) {
+pub fn load_text(path: &Path, text: &str, compose: bool) -> (Found, Vec<InputError>) {
     let mut found = Found::default();
     let mut errors = Vec::new();
     let shown = display(path);
@@ -115,7 +142,6 @@ pub fn load_text(
         vars,
         configmaps: Default::default(),
         path,
-        siblings,
         shown: &shown,
         text,
         found: &mut found,
@@ -146,8 +172,8 @@ pub fn load_text(
     (found, errors)
 }
 
-/// A node or component read from a ConfigMap: its index in [`Found`].
-#[derive(Clone, Copy)]
+/// A node or component read from a ConfigMap (or made of a container): its index in [`Found`].
+#[derive(Debug, Clone, Copy)]
 enum Read {
     Node(usize),
     Component(usize),
@@ -162,8 +188,6 @@ struct Ctx<'a> {
     /// The nodes and components read from each ConfigMap of the file, by ConfigMap name.
     configmaps: std::collections::BTreeMap<String, Vec<Read>>,
     path: &'a Path,
-    /// See [`load`].
-    siblings: &'a [&'a Path],
     shown: &'a str,
     text: &'a str,
     found: &'a mut Found,
@@ -589,16 +613,20 @@ fn namespace_of(doc: &Node) -> String {
         .unwrap_or_else(|| "default".into())
 }
 
+/// The image's name without registry, repository path or tag: `kibana-oss` for
+/// `docker.elastic.co/kibana/kibana-oss:7.10.2`.
+fn image_name(image: &str) -> &str {
+    let name = image.rsplit('/').next().unwrap_or(image);
+    name.split(':').next().unwrap_or(name)
+}
+
 /// Elastic's `-oss` images (`kibana-oss:7.10.2`, `elasticsearch-oss:6.8.0`) have no X-Pack.
 fn oss_image(image: &str) -> bool {
-    let name = image.rsplit('/').next().unwrap_or(image);
-    name.split(':').next().unwrap_or(name).ends_with("-oss")
+    image_name(image).ends_with("-oss")
 }
 
 fn kind_of_image(image: &str) -> Option<Option<ComponentKind>> {
-    let name = image.rsplit('/').next().unwrap_or(image);
-    let name = name.split(':').next().unwrap_or(name);
-    Some(match name {
+    Some(match image_name(image) {
         n if n.starts_with("elasticsearch") => None,
         n if n.starts_with("kibana") => Some(ComponentKind::Kibana),
         n if n.starts_with("logstash") => Some(ComponentKind::Logstash),
@@ -989,14 +1017,13 @@ impl Ctx<'_> {
             if judged {
                 continue;
             }
-            let mounts_elsewhere = mounted_maps
+            // ConfigMaps written elsewhere: whether another file of the scan defines them is
+            // known once every file is read (`Found::drop_mounted_beside`).
+            let elsewhere: Vec<String> = mounted_maps
                 .iter()
-                .any(|cm| !self.configmaps.contains_key(*cm) && self.sibling_configmap(cm));
-            if mounts_elsewhere {
-                // Its config is a ConfigMap written in a file beside this one: that file's scan
-                // judges it, so this container is not judged a second time, bare.
-                continue;
-            }
+                .filter(|cm| !self.configmaps.contains_key(**cm))
+                .map(|cm| cm.to_string())
+                .collect();
             // No config of its own is mounted: the container is judged by its image and
             // environment, as a compose service is.
             let name = container
@@ -1013,11 +1040,13 @@ impl Ctx<'_> {
             if image_kind == Some(ComponentKind::Kibana) {
                 kibana_image_hosts_default(&mut from_env, &self.at(container));
             }
+            let read;
             match image_kind {
                 None => {
                     let version = image_version(&image).map(|v| (v, format!("image {image}")));
                     let node = self.new_node("elasticsearch", &name, from_env, version);
                     self.found.nodes.push(node);
+                    read = Read::Node(self.found.nodes.len() - 1);
                 }
                 Some(kind) => {
                     let i = self.push_component(kind, name, from_env, container);
@@ -1025,30 +1054,13 @@ impl Ctx<'_> {
                     c.oss = oss_image(&image);
                     c.node_options = node_options;
                     components::place_node_options(c);
+                    read = Read::Component(i);
                 }
             }
+            if !elsewhere.is_empty() {
+                self.found.mounts_elsewhere.push((elsewhere, read));
+            }
         }
-    }
-
-    /// Whether another manifest of the scan in this file's folder defines the ConfigMap `name`
-    /// (a workload and the ConfigMap it mounts are often kept in two files). A file scanned
-    /// alone has none: its workload is judged by image and environment.
-    fn sibling_configmap(&self, name: &str) -> bool {
-        self.siblings.iter().any(|p| {
-            read_text(p).is_ok_and(|text| {
-                text.contains("ConfigMap")
-                    && text.contains(name)
-                    && yaml::parse(&text).is_ok_and(|docs| {
-                        docs.iter().any(|d| {
-                            d.get("kind").and_then(Node::as_str) == Some("ConfigMap")
-                                && d.get("metadata")
-                                    .and_then(|m| m.get("name"))
-                                    .and_then(Node::as_str)
-                                    == Some(name)
-                        })
-                    })
-            })
-        })
     }
 
     /// The settings an Elastic image takes from its container environment (`name`, `value`,
@@ -1486,13 +1498,12 @@ impl Ctx<'_> {
                     if auto {
                         auto_configuration(&mut settings, &self.at(name_node));
                     }
-                    let image_name = image.rsplit('/').next().unwrap_or(&image);
                     // Elastic's 5.x images ship X-Pack, whose security is on unless switched off.
                     let xpack_5 = parsed.is_some_and(|v| v.major == 5)
                         && image.starts_with("docker.elastic.co/");
                     // Elastic's 6.x `-platinum` image starts a trial licence with security on.
                     let platinum_6 = parsed.is_some_and(|v| v.major == 6)
-                        && image_name.starts_with("elasticsearch-platinum");
+                        && image_name(&image).starts_with("elasticsearch-platinum");
                     if platinum_6 && settings.get("xpack.license.self_generated.type").is_none() {
                         managed(
                             &mut settings,
@@ -1891,6 +1902,7 @@ impl Ctx<'_> {
                     .entry(name.clone())
                     .or_default()
                     .extend(read);
+                self.found.configmaps.push(name.clone());
             }
             "Elasticsearch" if eck => {
                 let Some(spec) = spec else { return };

@@ -384,15 +384,21 @@ fn collect_components(found: &Found, deployment: &mut Deployment) {
         .iter()
         .map(|p| (p, true))
         .chain(found.manifests.iter().map(|p| (p, false)));
+    let loaded: Vec<_> = deployment_files
+        .map(|(path, compose)| (path, manifests::load(path, compose)))
+        .collect();
+    // The ConfigMaps each folder's files define, to settle the workloads that mount them.
+    let defined: std::collections::HashSet<(&Path, String)> = loaded
+        .iter()
+        .flat_map(|(path, (f, _))| {
+            let dir = path.parent().unwrap_or(Path::new(""));
+            f.configmaps.iter().map(move |m| (dir, m.clone()))
+        })
+        .collect();
     let mut claimed = std::collections::HashSet::new();
-    for (path, compose) in deployment_files {
-        let siblings: Vec<&Path> = found
-            .manifests
-            .iter()
-            .filter(|m| *m != path && m.parent() == path.parent())
-            .map(PathBuf::as_path)
-            .collect();
-        let (mut from_file, mut errors) = manifests::load(path, compose, &siblings);
+    for (path, (mut from_file, mut errors)) in loaded {
+        let dir = path.parent().unwrap_or(Path::new(""));
+        from_file.drop_mounted_beside(|map| defined.contains(&(dir, map.to_string())));
         claimed.extend(from_file.claimed.iter().map(|p| canonical(p)));
         deployment.nodes.append(&mut from_file.nodes);
         deployment.components.append(&mut from_file.components);
