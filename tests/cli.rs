@@ -147,7 +147,7 @@ fn concise_lists_one_finding_per_line() {
              {file}:4:1: ES-NET-002 low HTTP binds every interface: network.host = 0.0.0.0\n\
              {file}:4:1: ES-NET-003 critical The transport layer is bound beyond loopback but is not protected by TLS\n\
              {file}:7:1: ES-NET-006 critical CORS accepts any origin (http.cors.allow-origin = *) and lets browsers send credentials\n\
-             {file}:9:1: ES-SEC-001 critical Security is off on this node: xpack.security.enabled = false (written or implied by the version)\n\
+             {file}:9:1: ES-SEC-001 critical Security is off on this node: xpack.security.enabled = false (written, or implied by the version or the image)\n\
              Score 34.9 / 100, grade F. Findings: 5 (4 critical, 1 low).\n"
         )
     );

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{scan_json, verdicts, with_status};
+use common::{not_applicable_because, scan_json, target_ids, verdicts, with_status};
 use std::collections::BTreeSet;
 
 #[test]
@@ -102,6 +102,21 @@ fn repositories_are_read_as_their_content_and_deployment_say() {
                 "node:logging/es-logging/elasticsearch",
                 "image docker.elastic.co/elasticsearch/elasticsearch:7.17.10"
             ),
+            // The same images as Kubernetes workloads: 8.x auto-configured, 6.x platinum
+            // on a trial, 7.x `-oss` without security.
+            (
+                "node:apps/search/elasticsearch",
+                "image docker.elastic.co/elasticsearch/elasticsearch:8.15.1; security and TLS \
+                 by auto-configuration"
+            ),
+            (
+                "node:trial/es-trial/elasticsearch",
+                "image docker.elastic.co/elasticsearch/elasticsearch-platinum:6.2.4"
+            ),
+            (
+                "node:oss/es-oss/elasticsearch",
+                "image docker.elastic.co/elasticsearch/elasticsearch-oss:7.10.2"
+            ),
             // 6.x `-platinum`: a trial licence with security on.
             (
                 "node:trial-six/es-platinum",
@@ -168,13 +183,12 @@ fn repositories_are_read_as_their_content_and_deployment_say() {
         "KB-TLS-001 kibana:kibana setting:elasticsearch.hosts",
         "KB-TLS-004 kibana:kibana setting:server.host",
         "KB-AUD-001 kibana:kibana setting:xpack.security.audit.enabled",
-        // Kubernetes: Kibana over HTTP on the image's 0.0.0.0; a 7.17 node with security
-        // switched off by `env`, reachable from any pod; the agent enrolled with `--insecure`;
+        // Kubernetes: Kibana over HTTP on the image's 0.0.0.0 (its session key and audit are
+        // moot: its cluster runs without security); a 7.17 node with security switched off by
+        // `env`, reachable from any pod; the agent enrolled with `--insecure`;
         // the Logstash API of the sibling ConfigMap on every interface.
         "KB-TLS-001 kibana:kibana-logging/kibana setting:elasticsearch.hosts",
         "KB-TLS-004 kibana:kibana-logging/kibana setting:server.host",
-        "KB-AUD-001 kibana:kibana-logging/kibana setting:xpack.security.audit.enabled",
-        "KB-SEC-001 kibana:kibana-logging/kibana setting:xpack.security.encryptionKey",
         "KB-SEC-002 kibana:kibana-logging/kibana setting:xpack.encryptedSavedObjects.encryptionKey",
         "KB-SEC-003 kibana:kibana-logging/kibana setting:xpack.reporting.encryptionKey",
         "ES-SEC-001 node:logging/es-logging/elasticsearch setting:xpack.security.enabled",
@@ -183,6 +197,22 @@ fn repositories_are_read_as_their_content_and_deployment_say() {
         "ES-NET-003 node:logging/es-logging/elasticsearch setting:network.host",
         "BT-TLS-002 agent:agent setting:fleet.ssl.verification_mode",
         "LS-NET-001 logstash:logstash-config setting:api.http.host",
+        // Elasticsearch images as workloads, reachable from any pod on the image's 0.0.0.0.
+        // 8.x single-node: security and TLS by auto-configuration; no licence is written, so
+        // audit is judged.
+        "ES-AUD-001 node:apps/search/elasticsearch setting:xpack.security.audit.enabled",
+        "ES-NET-002 node:apps/search/elasticsearch setting:network.host",
+        // 6.x platinum: security on by its trial, but neither layer has TLS.
+        "ES-AUD-001 node:trial/es-trial/elasticsearch setting:xpack.security.audit.enabled",
+        "ES-NET-002 node:trial/es-trial/elasticsearch setting:network.host",
+        "ES-NET-003 node:trial/es-trial/elasticsearch setting:network.host",
+        "ES-TLS-001 node:trial/es-trial/elasticsearch setting:xpack.security.http.ssl.enabled",
+        "ES-TLS-002 node:trial/es-trial/elasticsearch setting:xpack.security.transport.ssl.enabled",
+        // 7.x OSS: no security at all, on every interface.
+        "ES-SEC-001 node:oss/es-oss/elasticsearch setting:xpack.security.enabled",
+        "ES-NET-001 node:oss/es-oss/elasticsearch setting:network.host",
+        "ES-NET-002 node:oss/es-oss/elasticsearch setting:network.host",
+        "ES-NET-003 node:oss/es-oss/elasticsearch setting:network.host",
         // 6.x platinum: security on by its trial, so the sample password and plain HTTP count.
         "ES-CFG-003 node:trial-six/es-platinum setting:bootstrap.password",
         "ES-CFG-007 node:trial-six/es-platinum setting:bootstrap.password",
@@ -213,6 +243,27 @@ fn repositories_are_read_as_their_content_and_deployment_say() {
             .all(|r| r["status"] == "pass" || r["status"] == "not_applicable")
     );
     assert!(with_status(&report, "error").is_empty());
+    // A Kibana whose cluster runs without security has none of its own: the rules about its
+    // login, sessions and audit do not apply, and say why; its saved-object and reporting
+    // keys still count (alerting and reporting use them without security).
+    assert_eq!(
+        not_applicable_because(
+            &report,
+            Some("kibana:kibana-logging/kibana"),
+            "the cluster this Kibana reaches runs without security"
+        ),
+        BTreeSet::from([
+            "KB-AUD-001",
+            "KB-AUTH-004",
+            "KB-AUTH-005",
+            "KB-CFG-001",
+            "KB-SEC-001",
+            "KB-SES-001",
+            "KB-SES-002",
+            "KB-SES-003",
+            "KB-SES-004",
+        ])
+    );
     // The mounted file's settings point into it; the environment's into the compose file.
     let located = |rule: &str| {
         with_status(&report, "fail")
@@ -246,13 +297,7 @@ fn an_oss_kibana_workload_scanned_alone_is_judged_by_its_image() {
         scan_json(&["fixtures/wild/pires-kubernetes-elasticsearch-cluster/kibana.yaml"]);
     assert_eq!(code, 1);
     assert_eq!(report["errors"], serde_json::json!([]));
-    let targets: Vec<&str> = report["targets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(targets, ["kibana:kibana"]);
+    assert_eq!(target_ids(&report), ["kibana:kibana"]);
     assert_eq!(
         verdicts(&report, "fail"),
         BTreeSet::from([
@@ -260,32 +305,48 @@ fn an_oss_kibana_workload_scanned_alone_is_judged_by_its_image() {
             "KB-TLS-004 kibana:kibana setting:server.host".to_string(),
         ])
     );
-    assert!(with_status(&report, "error").is_empty());
-    let oss: BTreeSet<&str> = with_status(&report, "not_applicable")
-        .iter()
-        .filter(|r| {
-            r["message"]
-                .as_str()
-                .unwrap()
-                .contains("the Kibana OSS build (an -oss image)")
-        })
-        .map(|r| r["rule"].as_str().unwrap())
-        .collect();
+    assert_eq!(oss_not_applicable(&report), OSS_ONLY_RULES);
+}
+
+/// The Kibana rules about X-Pack settings, not applicable on an `-oss` image.
+const OSS_ONLY_RULES: [&str; 12] = [
+    "KB-AUD-001",
+    "KB-AUTH-004",
+    "KB-AUTH-005",
+    "KB-CFG-001",
+    "KB-SEC-001",
+    "KB-SEC-002",
+    "KB-SEC-003",
+    "KB-SEC-008",
+    "KB-SES-001",
+    "KB-SES-002",
+    "KB-SES-003",
+    "KB-SES-004",
+];
+
+/// The rules not applicable because the target runs an `-oss` image; none may be an error.
+fn oss_not_applicable(report: &serde_json::Value) -> Vec<&str> {
+    assert!(with_status(report, "error").is_empty());
+    not_applicable_because(report, None, "the Kibana OSS build (an -oss image)")
+        .into_iter()
+        .collect()
+}
+
+/// pires' folder: the Deployment in `kibana.yaml` mounts the ConfigMap written in
+/// `kibana-cm.yaml`. The two files make one Kibana, judged once where its config is written,
+/// with the Deployment's image (`kibana-oss:6.3.2`, so no X-Pack) and environment.
+#[test]
+fn a_workload_and_its_configmap_in_two_files_are_one_kibana() {
+    let (code, report) = scan_json(&["fixtures/wild/pires-kubernetes-elasticsearch-cluster"]);
+    assert_eq!(code, 1);
+    assert_eq!(report["errors"], serde_json::json!([]));
+    assert_eq!(target_ids(&report), ["kibana:kibana-config"]);
     assert_eq!(
-        oss,
+        verdicts(&report, "fail"),
         BTreeSet::from([
-            "KB-AUD-001",
-            "KB-AUTH-004",
-            "KB-AUTH-005",
-            "KB-CFG-001",
-            "KB-SEC-001",
-            "KB-SEC-002",
-            "KB-SEC-003",
-            "KB-SEC-008",
-            "KB-SES-001",
-            "KB-SES-002",
-            "KB-SES-003",
-            "KB-SES-004",
+            "KB-TLS-001 kibana:kibana-config setting:elasticsearch.url".to_string(),
+            "KB-TLS-004 kibana:kibana-config setting:server.host".to_string(),
         ])
     );
+    assert_eq!(oss_not_applicable(&report), OSS_ONLY_RULES);
 }

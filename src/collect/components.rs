@@ -301,6 +301,7 @@ pub fn new_component(
         places: Default::default(),
         published: None,
         oss: false,
+        mesh_mtls: None,
     }
 }
 

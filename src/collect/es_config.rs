@@ -192,6 +192,8 @@ pub fn load_node(
             paired_with: None,
             drift: vec![],
             published: None,
+            declared_at: None,
+            mesh_mtls: None,
         },
         errors,
     ))

@@ -59,40 +59,157 @@ pub struct Found {
     /// Config files a compose service mounts and that were judged as part of it: not to be
     /// judged again on their own.
     pub claimed: Vec<std::path::PathBuf>,
-    /// The ConfigMaps with data this file defines, by name.
-    pub configmaps: Vec<String>,
-    /// Containers judged bare because a ConfigMap they mount is not in this file: the names of
-    /// those ConfigMaps, and the node or component made of the container.
-    mounts_elsewhere: Vec<(Vec<String>, Read)>,
+    /// The ConfigMaps with data this file defines, by name, and the nodes and components read
+    /// from each.
+    configmaps: std::collections::BTreeMap<String, Vec<Read>>,
+    /// Containers judged bare because a ConfigMap they mount is not in this file.
+    mounts_elsewhere: Vec<MountElsewhere>,
+    /// The nodes and components made of Kubernetes resources, with their namespace.
+    in_namespace: Vec<(Read, String)>,
+    /// Service-mesh policies that make every connection to a pod mutual TLS.
+    mesh_policies: Vec<MeshPolicy>,
+}
+
+/// An Istio `PeerAuthentication` with `mtls.mode: STRICT` and no workload selector: the pods
+/// of its namespace (of the whole mesh in `istio-system`, or when the file names none) accept
+/// only mutual-TLS connections from the mesh's sidecars.
+struct MeshPolicy {
+    namespace: Option<String>,
+    /// How findings name it: kind, name and where it is written.
+    described: String,
+}
+
+impl MeshPolicy {
+    fn covers(&self, namespace: &str) -> bool {
+        self.namespace
+            .as_deref()
+            .is_none_or(|n| n == "istio-system" || n == namespace)
+    }
+}
+
+/// What a container brings to the config it mounts: its image and its environment.
+#[derive(Clone)]
+struct Container {
+    image: String,
+    /// `None` for Elasticsearch.
+    kind: Option<ComponentKind>,
+    /// The settings its environment sets.
+    from_env: Settings,
+    /// Its literal environment values, for `${VAR}` in the config.
+    env: std::collections::BTreeMap<String, String>,
+    /// Where it is declared: what the image decides by itself is located there.
+    at: Location,
+}
+
+/// A container judged bare (`read`) whose ConfigMaps (`maps`) another file may define.
+struct MountElsewhere {
+    maps: Vec<String>,
+    container: Container,
+    read: Read,
 }
 
 impl Found {
-    /// Drops the containers judged bare whose ConfigMap another file of the scan defines
-    /// (`defined_beside`): a workload and its ConfigMap are often kept in two files of one
-    /// folder, and the ConfigMap is judged where it is written, once. A file scanned alone
-    /// keeps them, judged by image and environment.
-    pub fn drop_mounted_beside(&mut self, defined_beside: impl Fn(&str) -> bool) {
-        let mut nodes = std::collections::BTreeSet::new();
-        let mut components = std::collections::BTreeSet::new();
-        for (maps, read) in std::mem::take(&mut self.mounts_elsewhere) {
-            if maps.iter().any(|m| defined_beside(m)) {
-                match read {
-                    Read::Node(i) => nodes.insert(i),
-                    Read::Component(i) => components.insert(i),
-                };
+    /// Puts a container over a node or component read from a ConfigMap it mounts: the
+    /// environment over the file, the image's version and flavour. False when the config is
+    /// not for that container's image.
+    fn mount(&mut self, read: Read, container: &Container) -> bool {
+        let image = &container.image;
+        match read {
+            Read::Node(i) if container.kind.is_none() => {
+                let node = &mut self.nodes[i];
+                merge_env(&mut node.settings, &container.from_env, &container.env);
+                // A ConfigMap is mounted read-only: no auto-configuration.
+                if let Some((v, from)) =
+                    es_image_defaults(image, &mut node.settings, &container.at, false)
+                {
+                    node.version = v;
+                    node.version_source = VersionSource::Distribution(from);
+                }
             }
+            Read::Component(i) if Some(self.components[i].kind) == container.kind => {
+                let c = &mut self.components[i];
+                c.oss = oss_image(image);
+                merge_env(&mut c.settings, &container.from_env, &container.env);
+            }
+            _ => return false,
         }
+        true
+    }
+
+    /// Puts `container` over every config read from the ConfigMap `map` of this file; false
+    /// when none is for its image.
+    fn mount_map(&mut self, map: &str, container: &Container) -> bool {
+        let reads = self.configmaps.get(map).cloned().unwrap_or_default();
+        let mut judged = false;
+        for read in reads {
+            judged |= self.mount(read, container);
+        }
+        judged
+    }
+
+    /// Drops the nodes and components made of the given containers.
+    fn drop_reads(&mut self, dropped: &std::collections::BTreeSet<Read>) {
         let mut i = 0;
         self.nodes.retain(|_| {
             i += 1;
-            !nodes.contains(&(i - 1))
+            !dropped.contains(&Read::Node(i - 1))
         });
         let mut i = 0;
         self.components.retain(|_| {
             i += 1;
-            !components.contains(&(i - 1))
+            !dropped.contains(&Read::Component(i - 1))
         });
     }
+}
+
+/// Links what two files of one folder (`folder_of` gives each file's folder) say about each
+/// other, once every file is read.
+///
+/// A workload and the ConfigMap it mounts are often kept in two files: a container judged
+/// bare because its ConfigMap was not in its own file is put over the ConfigMap's config in a
+/// sibling file, and judged there, once. A file scanned alone keeps it, judged by image and
+/// environment. A mesh policy (Istio STRICT mutual TLS) marks the nodes and components of the
+/// namespaces it covers.
+pub fn settle<K: PartialEq>(files: &mut [Found], folder_of: impl Fn(usize) -> K) {
+    let mut dropped = vec![std::collections::BTreeSet::new(); files.len()];
+    for (from, mount) in take_each(files, |f| &mut f.mounts_elsewhere) {
+        let mut judged = false;
+        for to in (0..files.len()).filter(|&j| j != from && folder_of(j) == folder_of(from)) {
+            for map in &mount.maps {
+                judged |= files[to].mount_map(map, &mount.container);
+            }
+        }
+        if judged {
+            dropped[from].insert(mount.read);
+        }
+    }
+    for (from, policy) in &take_each(files, |f| &mut f.mesh_policies) {
+        for to in (0..files.len()).filter(|&j| folder_of(j) == folder_of(*from)) {
+            let file = &mut files[to];
+            for (read, namespace) in &file.in_namespace {
+                if !policy.covers(namespace) {
+                    continue;
+                }
+                let mesh = Some(policy.described.clone());
+                match *read {
+                    Read::Node(i) => file.nodes[i].mesh_mtls = mesh,
+                    Read::Component(i) => file.components[i].mesh_mtls = mesh,
+                }
+            }
+        }
+    }
+    for (file, dropped) in files.iter_mut().zip(&dropped) {
+        file.drop_reads(dropped);
+    }
+}
+
+/// Takes a list out of every file, each entry with the index of its file.
+fn take_each<T>(files: &mut [Found], list: impl Fn(&mut Found) -> &mut Vec<T>) -> Vec<(usize, T)> {
+    let mut out = Vec::new();
+    for (i, f) in files.iter_mut().enumerate() {
+        out.extend(std::mem::take(list(f)).into_iter().map(|t| (i, t)));
+    }
+    out
 }
 
 fn err_at(path: &str, message: String) -> InputError {
@@ -140,7 +257,6 @@ pub fn load_text(path: &Path, text: &str, compose: bool) -> (Found, Vec<InputErr
     let mut ctx = Ctx {
         eck_http,
         vars,
-        configmaps: Default::default(),
         path,
         shown: &shown,
         text,
@@ -151,7 +267,7 @@ pub fn load_text(path: &Path, text: &str, compose: bool) -> (Found, Vec<InputErr
         if compose {
             ctx.compose(doc);
         } else if doc.get("kind").is_some() {
-            ctx.kubernetes(doc);
+            ctx.in_namespace_of(doc, |ctx| ctx.kubernetes(doc));
         } else if HELM_KEYS.iter().any(|k| {
             doc.get(k).is_some()
                 || ["daemonset", "deployment"]
@@ -166,14 +282,14 @@ pub fn load_text(path: &Path, text: &str, compose: bool) -> (Found, Vec<InputErr
     // Workloads last: the ConfigMaps they mount are read by then.
     if !compose {
         for doc in &docs {
-            ctx.workload(doc);
+            ctx.in_namespace_of(doc, |ctx| ctx.workload(doc));
         }
     }
     (found, errors)
 }
 
 /// A node or component read from a ConfigMap (or made of a container): its index in [`Found`].
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Read {
     Node(usize),
     Component(usize),
@@ -185,8 +301,6 @@ struct Ctx<'a> {
     eck_http: std::collections::BTreeMap<(String, String), bool>,
     /// A compose file's interpolation variables (its `.env`).
     vars: std::collections::BTreeMap<String, String>,
-    /// The nodes and components read from each ConfigMap of the file, by ConfigMap name.
-    configmaps: std::collections::BTreeMap<String, Vec<Read>>,
     path: &'a Path,
     shown: &'a str,
     text: &'a str,
@@ -478,6 +592,63 @@ fn image_version(image: &str) -> Option<EsVersion> {
         return None;
     }
     EsVersion::parse(tag.split('-').next()?)
+}
+
+/// What an official Elasticsearch image decides by itself where no setting says otherwise,
+/// written into `settings` as settings located at `at` (the container); returns the image's
+/// version and how it was learnt. 8.x+ auto-configures security and TLS on first start, which
+/// rewrites `elasticsearch.yml`: not where that file is a read-only ConfigMap
+/// (`writable_config` false).
+fn es_image_defaults(
+    image: &str,
+    settings: &mut Settings,
+    at: &Location,
+    writable_config: bool,
+) -> Option<(EsVersion, String)> {
+    let parsed = image_version(image);
+    let auto = writable_config && parsed.is_some_and(|v| auto_configures(v, settings));
+    if auto {
+        auto_configuration(settings, at);
+    }
+    // Elastic's 5.x images ship X-Pack, whose security is on unless switched off.
+    let xpack_5 = parsed.is_some_and(|v| v.major == 5) && image.starts_with("docker.elastic.co/");
+    // Elastic's 6.x `-platinum` image starts a trial licence with security on.
+    let platinum_6 = parsed.is_some_and(|v| v.major == 6)
+        && image_name(image).starts_with("elasticsearch-platinum");
+    if platinum_6 && settings.get("xpack.license.self_generated.type").is_none() {
+        managed(
+            settings,
+            "xpack.license.self_generated.type",
+            SettingValue::Text("trial".into()),
+            at,
+        );
+    }
+    // The `-oss` builds have no security plugin: off, and no setting could say otherwise.
+    let image_security = if xpack_5 || platinum_6 {
+        Some(true)
+    } else if oss_image(image) {
+        Some(false)
+    } else {
+        None
+    };
+    if let Some(on) = image_security
+        && settings.get("xpack.security.enabled").is_none()
+    {
+        managed(
+            settings,
+            "xpack.security.enabled",
+            SettingValue::Bool(on),
+            at,
+        );
+    }
+    parsed.map(|v| {
+        let from = if auto {
+            format!("image {image}; security and TLS by auto-configuration")
+        } else {
+            format!("image {image}")
+        };
+        (v, from)
+    })
 }
 
 const KIBANA_ENV_KEYS: &[&str] = &[
@@ -987,41 +1158,25 @@ impl Ctx<'_> {
                 .flatten()
                 .filter_map(|m| volumes.get(m.get("name")?.as_str()?))
                 .collect();
-            let mounted: Vec<Read> = mounted_maps
-                .iter()
-                .filter_map(|cm| self.configmaps.get(*cm))
-                .flatten()
-                .copied()
-                .collect();
+            let container_facts = Container {
+                image: image.clone(),
+                kind: image_kind,
+                from_env: from_env.clone(),
+                env,
+                at: self.at(container),
+            };
             let mut judged = false;
-            for read in mounted {
-                let settings = match read {
-                    Read::Node(i) if image_kind.is_none() => &mut self.found.nodes[i].settings,
-                    Read::Component(i) if Some(self.found.components[i].kind) == image_kind => {
-                        let c = &mut self.found.components[i];
-                        c.oss = oss_image(&image);
-                        &mut c.settings
-                    }
-                    _ => continue,
-                };
-                judged = true;
-                merge_env(settings, &from_env, &env);
-                if let Read::Node(i) = read
-                    && let Some(v) = image_version(&image)
-                {
-                    let node = &mut self.found.nodes[i];
-                    node.version = v;
-                    node.version_source = VersionSource::Distribution(format!("image {image}"));
-                }
+            for map in &mounted_maps {
+                judged |= self.found.mount_map(map, &container_facts);
             }
             if judged {
                 continue;
             }
             // ConfigMaps written elsewhere: whether another file of the scan defines them is
-            // known once every file is read (`Found::drop_mounted_beside`).
+            // known once every file is read (`settle`).
             let elsewhere: Vec<String> = mounted_maps
                 .iter()
-                .filter(|cm| !self.configmaps.contains_key(**cm))
+                .filter(|cm| !self.found.configmaps.contains_key(**cm))
                 .map(|cm| cm.to_string())
                 .collect();
             // No config of its own is mounted: the container is judged by its image and
@@ -1043,8 +1198,10 @@ impl Ctx<'_> {
             let read;
             match image_kind {
                 None => {
-                    let version = image_version(&image).map(|v| (v, format!("image {image}")));
-                    let node = self.new_node("elasticsearch", &name, from_env, version);
+                    let version =
+                        es_image_defaults(&image, &mut from_env, &self.at(container), true);
+                    let mut node = self.new_node("elasticsearch", &name, from_env, version);
+                    node.declared_at = Some(self.at(container));
                     self.found.nodes.push(node);
                     read = Read::Node(self.found.nodes.len() - 1);
                 }
@@ -1058,7 +1215,11 @@ impl Ctx<'_> {
                 }
             }
             if !elsewhere.is_empty() {
-                self.found.mounts_elsewhere.push((elsewhere, read));
+                self.found.mounts_elsewhere.push(MountElsewhere {
+                    maps: elsewhere,
+                    container: container_facts,
+                    read,
+                });
             }
         }
     }
@@ -1493,53 +1654,10 @@ impl Ctx<'_> {
             let published = (!host_network).then(|| self.published_ports(service));
             match kind {
                 None => {
-                    let parsed = image_version(&image);
-                    let auto = parsed.is_some_and(|v| auto_configures(v, &settings));
-                    if auto {
-                        auto_configuration(&mut settings, &self.at(name_node));
-                    }
-                    // Elastic's 5.x images ship X-Pack, whose security is on unless switched off.
-                    let xpack_5 = parsed.is_some_and(|v| v.major == 5)
-                        && image.starts_with("docker.elastic.co/");
-                    // Elastic's 6.x `-platinum` image starts a trial licence with security on.
-                    let platinum_6 = parsed.is_some_and(|v| v.major == 6)
-                        && image_name(&image).starts_with("elasticsearch-platinum");
-                    if platinum_6 && settings.get("xpack.license.self_generated.type").is_none() {
-                        managed(
-                            &mut settings,
-                            "xpack.license.self_generated.type",
-                            SettingValue::Text("trial".into()),
-                            &self.at(name_node),
-                        );
-                    }
-                    // What the image decides about security when no setting does. The `-oss`
-                    // builds have no security plugin: off, and no setting could say otherwise.
-                    let image_security = if xpack_5 || platinum_6 {
-                        Some(true)
-                    } else if oss_image(&image) {
-                        Some(false)
-                    } else {
-                        None
-                    };
-                    if let Some(on) = image_security
-                        && settings.get("xpack.security.enabled").is_none()
-                    {
-                        managed(
-                            &mut settings,
-                            "xpack.security.enabled",
-                            SettingValue::Bool(on),
-                            &self.at(name_node),
-                        );
-                    }
-                    let version = parsed.map(|v| {
-                        let from = if auto {
-                            format!("image {image}; security and TLS by auto-configuration")
-                        } else {
-                            format!("image {image}")
-                        };
-                        (v, from)
-                    });
+                    let version =
+                        es_image_defaults(&image, &mut settings, &self.at(name_node), true);
                     let mut node = self.new_node("elasticsearch", service_name, settings, version);
+                    node.declared_at = Some(self.at(name_node));
                     node.published = published;
                     self.found.nodes.push(node);
                 }
@@ -1870,6 +1988,44 @@ impl Ctx<'_> {
         Some((name.to_string(), value, self.at(e)))
     }
 
+    /// Runs `read` on a Kubernetes document and records the namespace of the nodes and
+    /// components it adds.
+    fn in_namespace_of(&mut self, doc: &Node, read: impl FnOnce(&mut Self)) {
+        let (nodes, components) = (self.found.nodes.len(), self.found.components.len());
+        read(self);
+        let namespace = namespace_of(doc);
+        let added = (nodes..self.found.nodes.len())
+            .map(Read::Node)
+            .chain((components..self.found.components.len()).map(Read::Component));
+        self.found
+            .in_namespace
+            .extend(added.map(|r| (r, namespace.clone())));
+    }
+
+    /// An Istio `PeerAuthentication` that makes the pods of a namespace (or of the mesh)
+    /// accept only mutual TLS.
+    fn mesh_policy(&mut self, doc: &Node) {
+        let spec = doc.get("spec");
+        let strict = spec
+            .and_then(|s| s.get("mtls"))
+            .and_then(|m| text_of(m.get("mode")))
+            .is_some_and(|m| m.eq_ignore_ascii_case("STRICT"));
+        // A selector narrows it to some workloads, which the scan cannot match to pods.
+        if !strict || spec.is_some_and(|s| s.get("selector").is_some()) {
+            return;
+        }
+        let name = text_of(doc.get("metadata").and_then(|m| m.get("name"))).unwrap_or_default();
+        let at = self.at(doc);
+        let line = at.line.map(|l| format!(":{l}")).unwrap_or_default();
+        self.found.mesh_policies.push(MeshPolicy {
+            namespace: text_of(doc.get("metadata").and_then(|m| m.get("namespace"))),
+            described: format!(
+                "Istio PeerAuthentication {name} (STRICT mutual TLS, {}{line})",
+                at.path
+            ),
+        });
+    }
+
     fn kubernetes(&mut self, doc: &Node) {
         let kind = text_of(doc.get("kind")).unwrap_or_default();
         let api = text_of(doc.get("apiVersion")).unwrap_or_default();
@@ -1885,6 +2041,9 @@ impl Ctx<'_> {
             .and_then(|s| text_of(s.get("version")))
             .and_then(|t| EsVersion::parse(&t).map(|v| (v, format!("spec.version {t}"))));
         match kind.as_str() {
+            "PeerAuthentication" if api.starts_with("security.istio.io/") => {
+                self.mesh_policy(doc);
+            }
             "ConfigMap" => {
                 let Some(NodeKind::Map(files)) = doc.get("data").map(|d| &d.kind) else {
                     return;
@@ -1898,11 +2057,11 @@ impl Ctx<'_> {
                 let read = (nodes..self.found.nodes.len())
                     .map(Read::Node)
                     .chain((components..self.found.components.len()).map(Read::Component));
-                self.configmaps
+                self.found
+                    .configmaps
                     .entry(name.clone())
                     .or_default()
                     .extend(read);
-                self.found.configmaps.push(name.clone());
             }
             "Elasticsearch" if eck => {
                 let Some(spec) = spec else { return };
@@ -1986,12 +2145,13 @@ impl Ctx<'_> {
                             Err(e) => self.error(format!("{name} nodeSet {set_name}: {e}")),
                         }
                     }
-                    let node = self.new_node(
+                    let mut node = self.new_node(
                         &name,
                         &format!("{name}-es-{set_name}"),
                         settings,
                         version.clone(),
                     );
+                    node.declared_at = Some(anchor);
                     self.found.nodes.push(node);
                 }
             }
@@ -2145,6 +2305,63 @@ mod tests {
             Some("elasticsearch.ssl.verificationMode")
         );
         assert_eq!(env_setting(None, "ES_JAVA_OPTS"), None);
+    }
+
+    /// Which pods an Istio `PeerAuthentication` covers: STRICT only, no workload selector, its
+    /// own namespace (or the whole mesh from `istio-system` or with none written), in any
+    /// file of the folder.
+    #[test]
+    fn strict_mesh_policies_cover_their_namespace() {
+        let eck = "apiVersion: elasticsearch.k8s.elastic.co/v1\nkind: Elasticsearch\n\
+                   metadata: {name: es, namespace: apps}\nspec:\n  version: 8.15.0\n\
+                   \x20 http: {tls: {selfSignedCertificate: {disabled: true}}}\n\
+                   \x20 nodeSets: [{name: default, count: 1}]\n";
+        let policy = |meta: &str, spec: &str| {
+            format!(
+                "apiVersion: security.istio.io/v1beta1\nkind: PeerAuthentication\n\
+                 metadata: {meta}\nspec: {spec}\n"
+            )
+        };
+        let covered = |policy_text: String, same_folder: bool| {
+            let (es, _) = load_text(Path::new("k8s/es.yaml"), eck, false);
+            let other = if same_folder {
+                "k8s/mtls.yaml"
+            } else {
+                "mesh/mtls.yaml"
+            };
+            let (mesh, _) = load_text(Path::new(other), &policy_text, false);
+            let mut files = [es, mesh];
+            let folders = [
+                Path::new("k8s"),
+                Path::new(if same_folder { "k8s" } else { "mesh" }),
+            ];
+            settle(&mut files, |i| folders[i]);
+            files[0].nodes[0].mesh_mtls.clone()
+        };
+        let strict = "{mtls: {mode: STRICT}}";
+        let named = covered(policy("{name: default}", strict), true).unwrap();
+        assert!(
+            named
+                .starts_with("Istio PeerAuthentication default (STRICT mutual TLS, k8s/mtls.yaml:"),
+            "{named}"
+        );
+        for meta in [
+            "{name: d, namespace: apps}",
+            "{name: d, namespace: istio-system}",
+        ] {
+            assert!(covered(policy(meta, strict), true).is_some(), "{meta}");
+        }
+        assert_eq!(
+            covered(policy("{name: d, namespace: other}", strict), true),
+            None
+        );
+        assert_eq!(
+            covered(policy("{name: d}", "{mtls: {mode: PERMISSIVE}}"), true),
+            None
+        );
+        let selected = "{selector: {matchLabels: {app: es}}, mtls: {mode: STRICT}}";
+        assert_eq!(covered(policy("{name: d}", selected), true), None);
+        assert_eq!(covered(policy("{name: d}", strict), false), None);
     }
 
     #[test]

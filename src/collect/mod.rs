@@ -384,21 +384,13 @@ fn collect_components(found: &Found, deployment: &mut Deployment) {
         .iter()
         .map(|p| (p, true))
         .chain(found.manifests.iter().map(|p| (p, false)));
-    let loaded: Vec<_> = deployment_files
+    let (paths, loaded): (Vec<_>, Vec<_>) = deployment_files
         .map(|(path, compose)| (path, manifests::load(path, compose)))
-        .collect();
-    // The ConfigMaps each folder's files define, to settle the workloads that mount them.
-    let defined: std::collections::HashSet<(&Path, String)> = loaded
-        .iter()
-        .flat_map(|(path, (f, _))| {
-            let dir = path.parent().unwrap_or(Path::new(""));
-            f.configmaps.iter().map(move |m| (dir, m.clone()))
-        })
-        .collect();
+        .unzip();
+    let (mut found_in, errors_in): (Vec<_>, Vec<_>) = loaded.into_iter().unzip();
+    manifests::settle(&mut found_in, |i| paths[i].parent());
     let mut claimed = std::collections::HashSet::new();
-    for (path, (mut from_file, mut errors)) in loaded {
-        let dir = path.parent().unwrap_or(Path::new(""));
-        from_file.drop_mounted_beside(|map| defined.contains(&(dir, map.to_string())));
+    for (mut from_file, mut errors) in found_in.into_iter().zip(errors_in) {
         claimed.extend(from_file.claimed.iter().map(|p| canonical(p)));
         deployment.nodes.append(&mut from_file.nodes);
         deployment.components.append(&mut from_file.components);

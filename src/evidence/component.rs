@@ -66,6 +66,8 @@ pub struct Component {
     /// (security, audit, sessions, reporting, encrypted saved objects) exist in it, so rules
     /// about their settings do not apply (`comp.oss`).
     pub oss: bool,
+    /// See [`super::EsNode::mesh_mtls`].
+    pub mesh_mtls: Option<String>,
 }
 
 /// A place a component rule can point at, and the object it names there (`file:node.options`,
@@ -115,6 +117,9 @@ pub struct Peers {
     pub http_ca_check: String,
     /// The nodes whose HTTP certificate none of the component's CAs signs.
     pub http_ca_unsigned: Vec<String>,
+    /// Every node of the component's deployment is known to run without security (see
+    /// [`super::derive::security_known_off`]); false when there is no such node.
+    pub cluster_security_off: bool,
 }
 
 /// Number of leading path components two files share (a file shares all of its own).
@@ -183,6 +188,10 @@ pub fn link(nodes: &[super::EsNode], files: &[super::SecurityFile], components: 
                     .unwrap_or(false)
             })
             .collect();
+        c.peers.cluster_security_off = !near.is_empty()
+            && near
+                .iter()
+                .all(|&j| super::derive::security_known_off(nodes[j]));
         c.peers.cluster_http_tls = match (states.len(), states.iter().next()) {
             (1, Some(true)) => 1,
             (1, Some(false)) => 0,
@@ -367,6 +376,13 @@ pub struct ComponentFacts {
     pub pipeline_only: bool,
     /// See [`Component::oss`].
     pub oss: bool,
+    /// The mesh policy that encrypts the component's connections (see
+    /// [`super::EsNode::mesh_mtls`]), or empty.
+    pub mesh_mtls: String,
+    /// Why Kibana's own security features (login, sessions, audit, anonymous access) are off
+    /// whatever its config says, or empty: an `-oss` build has none, and Kibana turns them
+    /// off when its cluster runs without security. Rules about them use it as their `when`.
+    pub security_off_reason: String,
     /// Beats: `setup.kibana` is reached over plain HTTP on a host other than loopback.
     pub kibana_plain_remote: bool,
     pub peers: Peers,
@@ -677,6 +693,16 @@ pub fn component_facts(c: &Component) -> ComponentFacts {
     ComponentFacts {
         kind: c.kind.as_str().into(),
         oss: c.oss,
+        mesh_mtls: c.mesh_mtls.clone().unwrap_or_default(),
+        security_off_reason: if c.oss {
+            "the Kibana OSS build (an -oss image) has no X-Pack features".into()
+        } else if c.peers.cluster_security_off {
+            "the cluster this Kibana reaches runs without security (see ES-SEC-001 there), \
+             so Kibana's own security features are off too"
+                .into()
+        } else {
+            String::new()
+        },
         name: c.name.clone(),
         settings,
         explicit,

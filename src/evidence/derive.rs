@@ -51,6 +51,8 @@ pub struct NodeFacts {
     pub version_assumed: bool,
     /// Security is on (explicitly, or by the version's default).
     pub security_enabled: bool,
+    /// The service-mesh policy that encrypts every connection to the node's pod, or empty.
+    pub mesh_mtls: String,
     /// `xpack.security.enabled` is written in the config.
     pub security_explicit: bool,
     pub fips: bool,
@@ -110,6 +112,22 @@ pub struct JvmFacts {
     pub fips_provider_first: bool,
     pub tls_debug: bool,
     pub enforce_bootstrap_checks: bool,
+}
+
+/// Whether a node is known to run without security: switched off (in its config, or by an
+/// `-oss` image), or left unset on 6.x/7.x under a Basic or Trial licence the scan saw. An
+/// unset value with no licence known is not taken as off here: a Gold licence turns it on.
+pub fn security_known_off(node: &EsNode) -> bool {
+    match node.settings.bool("xpack.security.enabled") {
+        Some(on) => !on,
+        None => {
+            let license = node
+                .license
+                .as_deref()
+                .or_else(|| node.settings.text("xpack.license.self_generated.type"));
+            node.version.major < 8 && license.is_some_and(|l| !super::settings::license_secures(l))
+        }
+    }
 }
 
 pub fn node_facts(node: &EsNode) -> NodeFacts {
@@ -195,6 +213,7 @@ pub fn node_facts(node: &EsNode) -> NodeFacts {
         minor: node.version.minor.into(),
         version_assumed: node.version_source == VersionSource::Assumed,
         security_enabled: bool_of("xpack.security.enabled"),
+        mesh_mtls: node.mesh_mtls.clone().unwrap_or_default(),
         security_explicit: s.get("xpack.security.enabled").is_some(),
         fips: bool_of("xpack.security.fips_mode.enabled"),
         http_exposed: exposure.http,

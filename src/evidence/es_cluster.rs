@@ -866,6 +866,8 @@ fn nodes(
             paired_with: None,
             drift: vec![],
             published: None,
+            declared_at: None,
+            mesh_mtls: None,
         });
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));

@@ -176,6 +176,12 @@ pub struct EsNode {
     /// For a container (a compose service): the ports it publishes on the host. Its exposure
     /// is decided by these, not by `0.0.0.0` inside the container. `None` elsewhere.
     pub published: Option<Vec<crate::collect::compose_env::Published>>,
+    /// Where the node is declared inside a larger file (a compose service, a container, an
+    /// ECK node set): failures about unwritten settings point here. `None` for a config file.
+    pub declared_at: Option<Location>,
+    /// A service-mesh policy that encrypts every connection to the node's pod (Istio STRICT
+    /// mutual TLS), as findings name it. `None` elsewhere.
+    pub mesh_mtls: Option<String>,
 }
 
 impl EsNode {
@@ -206,6 +212,8 @@ impl EsNode {
             paired_with: None,
             drift: vec![],
             published: None,
+            declared_at: None,
+            mesh_mtls: None,
         }
     }
 }

@@ -804,39 +804,55 @@ fn verdict(
                 )
             }),
         ),
-        Some(Ok(Value::Bool(true))) | None => {
-            if let Some(stop) = pre_check() {
-                return stop;
-            }
-            match programs.requires.as_ref().map(|r| Value::resolve(r, ctx)) {
-                None => {}
-                Some(Ok(Value::String(why))) if why.is_empty() => {}
-                Some(Ok(Value::String(why))) => {
-                    return (Status::Error, format!("cannot judge: {why}"));
-                }
-                Some(Ok(other)) => {
-                    return (
-                        Status::Error,
-                        format!("the rule's `requires` gave {other:?}, not a string"),
-                    );
-                }
-                Some(Err(e)) => return (Status::Error, item_error_message(&e, hidden)),
-            }
-            match Value::resolve(&programs.check, ctx) {
-                Ok(Value::Bool(true)) => (Status::Pass, rule.title.clone()),
-                Ok(Value::Bool(false)) => (Status::Fail, fail()),
-                Ok(other) => (
-                    Status::Error,
-                    format!("the rule's check gave {other:?}, not a boolean"),
-                ),
-                Err(e) => (Status::Error, item_error_message(&e, hidden)),
-            }
+        // A `when` may give the reason itself: a non-empty string is why the rule does not
+        // apply here, an empty one that it does.
+        Some(Ok(Value::String(why))) if !why.is_empty() => (Status::NotApplicable, why.to_string()),
+        Some(Ok(Value::Bool(true) | Value::String(_))) | None => {
+            applicable(c, ctx, hidden, pre_check, fail)
         }
         Some(Ok(other)) => (
             Status::Error,
-            format!("the rule's `when` gave {other:?}, not a boolean"),
+            format!("the rule's `when` gave {other:?}, not a boolean or a reason"),
         ),
         Some(Err(e)) => (Status::Error, item_error_message(&e, hidden)),
+    }
+}
+
+/// `requires`, then `check`, for a rule that applies.
+fn applicable(
+    c: &Compiled,
+    ctx: &Context,
+    hidden: Option<&str>,
+    pre_check: impl FnOnce() -> Option<(Status, String)>,
+    fail: impl FnOnce() -> String,
+) -> (Status, String) {
+    let rule = &c.rule;
+    let programs = &c.programs;
+    if let Some(stop) = pre_check() {
+        return stop;
+    }
+    match programs.requires.as_ref().map(|r| Value::resolve(r, ctx)) {
+        None => {}
+        Some(Ok(Value::String(why))) if why.is_empty() => {}
+        Some(Ok(Value::String(why))) => {
+            return (Status::Error, format!("cannot judge: {why}"));
+        }
+        Some(Ok(other)) => {
+            return (
+                Status::Error,
+                format!("the rule's `requires` gave {other:?}, not a string"),
+            );
+        }
+        Some(Err(e)) => return (Status::Error, item_error_message(&e, hidden)),
+    }
+    match Value::resolve(&programs.check, ctx) {
+        Ok(Value::Bool(true)) => (Status::Pass, rule.title.clone()),
+        Ok(Value::Bool(false)) => (Status::Fail, fail()),
+        Ok(other) => (
+            Status::Error,
+            format!("the rule's check gave {other:?}, not a boolean"),
+        ),
+        Err(e) => (Status::Error, item_error_message(&e, hidden)),
     }
 }
 
@@ -1246,7 +1262,9 @@ fn items(node: &EsNode, facts: &NodeFacts, files: &[SecurityFile], warning_days:
     if node.files_only {
         return items;
     }
-    items.push(Item::new(Scope::EsNode, Value::Null, node.name.clone()));
+    let mut node_item = Item::new(Scope::EsNode, Value::Null, node.name.clone());
+    node_item.anchor = node.declared_at.clone();
+    items.push(node_item);
     for ctx in contexts {
         let value = match &node.hidden {
             Some(hidden) => shown_tls_facts(&ctx, hidden),

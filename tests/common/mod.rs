@@ -155,3 +155,28 @@ pub fn validate_sarif(files: &[&std::path::Path]) {
     );
     assert!(out.status.success(), "validate-sarif failed:\n{text}");
 }
+
+/// The ids of the report's targets, in report order.
+pub fn target_ids(report: &Value) -> Vec<&str> {
+    report["targets"]
+        .as_array()
+        .expect("targets")
+        .iter()
+        .map(|t| t["id"].as_str().expect("target id"))
+        .collect()
+}
+
+/// The rules found not applicable on `target` (any target when `None`) for a reason that
+/// starts with `reason`.
+pub fn not_applicable_because<'a>(
+    report: &'a Value,
+    target: Option<&str>,
+    reason: &str,
+) -> std::collections::BTreeSet<&'a str> {
+    with_status(report, "not_applicable")
+        .into_iter()
+        .filter(|r| target.is_none_or(|t| r["target"] == t))
+        .filter(|r| r["message"].as_str().is_some_and(|m| m.starts_with(reason)))
+        .map(|r| r["rule"].as_str().expect("rule id"))
+        .collect()
+}
