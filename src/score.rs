@@ -280,6 +280,52 @@ mod tests {
         assert_eq!(s.coverage.errors, 1);
     }
 
+    /// One check (rule × target) with an error and a pass among its items could not be fully
+    /// judged: it counts as an error, not as passed; a failure beside them decides.
+    #[test]
+    fn a_check_with_an_error_and_a_pass_is_not_passed() {
+        let item = |status: Status, object: &str| {
+            let mut r = crate::results::sample("ES-X-900", "t", status);
+            r.location.object = object.into();
+            r
+        };
+        let s = score(&[item(Status::Pass, "a"), item(Status::Error, "b")]);
+        assert_eq!((s.coverage.passed, s.coverage.errors), (0, 1));
+        let s = score(&[item(Status::Error, "a"), item(Status::Pass, "b")]);
+        assert_eq!((s.coverage.passed, s.coverage.errors), (0, 1));
+        let s = score(&[
+            item(Status::Pass, "a"),
+            item(Status::Error, "b"),
+            item(Status::Fail, "c"),
+        ]);
+        assert_eq!(
+            (s.coverage.passed, s.coverage.errors, s.coverage.failed),
+            (0, 0, 1)
+        );
+        assert_eq!(check_status(&[Status::Pass, Status::Waived]), Status::Pass);
+        assert_eq!(check_status(&[Status::Waived]), Status::Waived);
+        assert_eq!(check_status(&[]), Status::NotApplicable);
+    }
+
+    /// The grade boundaries are inclusive: 90.0 is an A, 89.9 a B.
+    #[test]
+    fn grade_boundaries() {
+        let grade = |passed: usize, failed: usize| {
+            let mut all: Vec<_> = (0..passed)
+                .map(|_| result(Severity::Low, Status::Pass, Category::Config))
+                .collect();
+            all.extend((0..failed).map(|_| result(Severity::Low, Status::Fail, Category::Config)));
+            let s = score(&all);
+            (s.value, s.grade.unwrap())
+        };
+        assert_eq!(grade(9, 1), (90.0, "A".to_string()));
+        assert_eq!(grade(8, 1), (88.9, "B".to_string()));
+        assert_eq!(grade(4, 1), (80.0, "B".to_string()));
+        assert_eq!(grade(7, 3), (70.0, "C".to_string()));
+        assert_eq!(grade(3, 2), (60.0, "D".to_string()));
+        assert_eq!(grade(1, 1), (50.0, "F".to_string()));
+    }
+
     #[test]
     fn critical_failure_is_an_f() {
         let mut all: Vec<_> = (0..50)

@@ -84,9 +84,16 @@ fn fails<'a>(report: &'a Value, rule: &str) -> Vec<&'a Value> {
 
 fn assert_fails_on(report: &Value, rule: &str, file: &str) {
     let hits = fails(report, rule);
+    // The file itself, by name: `ca.crt` must not match `expired-ca.crt`.
+    let names = |r: &&Value| {
+        // `file:PATH` or `certificate:PATH#SUBJECT`.
+        let object = r["location"]["object"].as_str().unwrap();
+        let path = object.split_once(':').map_or(object, |(_, p)| p);
+        let path = path.split('#').next().unwrap_or(path);
+        Path::new(path).file_name().is_some_and(|n| n == file)
+    };
     assert!(
-        hits.iter()
-            .any(|r| r["location"]["object"].as_str().unwrap().contains(file)),
+        hits.iter().any(names),
         "expected {rule} on {file}; got {:?}",
         hits.iter()
             .map(|r| &r["location"]["object"])

@@ -872,6 +872,17 @@ mod tests {
         assert!(!rule_covers("10.1.0.0/16", "10.0.0.0/8"));
         assert!(!rule_covers("192.168.0.0/16", "10.0.0.1"));
         assert!(rule_covers("_all", "10.0.0.1"));
+        // A narrower range never covers a wider one that starts at the same address.
+        assert!(!rule_covers("10.0.0.0/16", "10.0.0.0/8"));
+        assert!(!rule_covers("10.0.0.1", "10.0.0.0/24"));
+        // IPv6, and no covering across families.
+        assert!(rule_covers("fd00::/8", "fd12:3456::1"));
+        assert!(rule_covers("fd12::/16", "fd12::/32"));
+        assert!(!rule_covers("fd12::/32", "fd12::/16"));
+        assert!(!rule_covers("fd00::/8", "fe80::1"));
+        assert!(rule_covers("::/0", "2001:db8::1"));
+        assert!(!rule_covers("0.0.0.0/0", "2001:db8::1"));
+        assert!(!rule_covers("::/0", "10.0.0.1"));
     }
 
     #[test]
@@ -883,5 +894,12 @@ mod tests {
             "jdk.tls.disabledAlgorithms=SSLv3, TLSv1, TLSv1.1, RC4, DES, \\\n  3DES_EDE_CBC, NULL\n"
         ));
         assert!(!security_file_weakens_tls("security.provider.1=X\n"));
+        // Each legacy entry counts: dropping any one of them weakens the line.
+        let all = ["SSLv3", "TLSv1", "TLSv1.1", "RC4", "3DES_EDE_CBC"];
+        for dropped in all {
+            let kept: Vec<&str> = all.iter().copied().filter(|a| *a != dropped).collect();
+            let line = format!("jdk.tls.disabledAlgorithms={}, NULL\n", kept.join(", "));
+            assert!(security_file_weakens_tls(&line), "{line}");
+        }
     }
 }

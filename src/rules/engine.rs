@@ -1839,6 +1839,54 @@ mod tests {
 }
 
 #[cfg(test)]
+mod verdict_tests {
+    use super::*;
+    use crate::results::Status;
+
+    /// Judges one rule (`when` and `check` as given) on a context where `x` is 1.
+    fn judged(when: Option<&str>, check: &str) -> (Status, String) {
+        let when = when.map_or(String::new(), |w| format!("  when: '{w}'\n"));
+        let text = format!(
+            "- id: ES-TST-001\n  title: t\n  category: config\n  severity: low\n  \
+             scope: es_node\n{when}  unless: no x\n  check: '{check}'\n  expected: e\n  \
+             profiles: [baseline]\n  rationale: r\n  remediation: m\n  \
+             restart: none\n  references: [https://example.org]\n"
+        );
+        let engine = Engine::compile(super::super::parse_file("t.yaml", &text).unwrap()).unwrap();
+        let mut ctx = engine.root_context();
+        ctx.add_variable_from_value("x", 1);
+        verdict(&engine.rules[0], &ctx, None, || None, || "failed".into())
+    }
+
+    /// A `when` that cannot be evaluated is an error, never a silent "not applicable"; one
+    /// that gives neither a boolean nor a reason is an error too.
+    #[test]
+    fn a_when_that_fails_is_an_error() {
+        let (status, message) = judged(Some("no_such_variable == 1"), "true");
+        assert_eq!(status, Status::Error, "{message}");
+        assert_eq!(judged(Some("x + 1"), "true").0, Status::Error);
+        assert_eq!(judged(Some("x"), "x == 1").0, Status::Error);
+    }
+
+    #[test]
+    fn a_when_gives_a_boolean_or_its_reason() {
+        assert_eq!(judged(Some("x == 1"), "x == 1").0, Status::Pass);
+        assert_eq!(judged(Some("x == 1"), "x == 2").0, Status::Fail);
+        assert_eq!(
+            judged(Some("x == 2"), "x == 1"),
+            (Status::NotApplicable, "no x".to_string())
+        );
+        assert_eq!(
+            judged(Some(r#"x == 1 ? "one is moot" : """#), "x == 1"),
+            (Status::NotApplicable, "one is moot".to_string())
+        );
+        assert_eq!(judged(Some(r#""""#), "x == 2").0, Status::Fail);
+        assert_eq!(judged(None, "x == 1").0, Status::Pass);
+        assert_eq!(judged(None, "x").0, Status::Error);
+    }
+}
+
+#[cfg(test)]
 mod parser_tests {
     /// The fast parser must read every built-in expression exactly as the reference parser
     /// does (node ids included), or `parse_cel` would change what the catalog means.
