@@ -387,10 +387,15 @@ fn jvm_facts(node: &EsNode) -> JvmFacts {
         },
         None => (String::new(), false),
     };
+    // Elastic's FIPS page names the file by its absolute path on the node
+    // (`/usr/share/elasticsearch/config/fips_java.security`); a scanned copy of the config
+    // directory has it beside jvm.options.
     let file_text = (!security_properties.is_empty())
         .then(|| {
-            let path = node.config_dir.join(&security_properties);
-            std::fs::read_to_string(path).ok()
+            let named = std::path::Path::new(&security_properties);
+            std::fs::read_to_string(node.config_dir.join(named))
+                .ok()
+                .or_else(|| std::fs::read_to_string(node.config_dir.join(named.file_name()?)).ok())
         })
         .flatten()
         .unwrap_or_default();
