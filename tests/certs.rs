@@ -11,6 +11,7 @@ use rcgen::{
     KeyPair,
 };
 use serde_json::Value;
+use std::collections::BTreeSet;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use time::{Duration, OffsetDateTime};
@@ -925,4 +926,120 @@ fn hardened_example_with_certificates_issued_today_is_clean() {
     assert_hardened_clean(code, &report);
     assert!(statuses(&report).iter().all(|(_, s)| s != "waived"));
     assert_eq!(report["waivers"]["unused"].as_array().unwrap().len(), 2);
+}
+
+/// Key types beyond RSA and EC, made by openssl: DSA of 1024 bits is weak (CERT-KEY-001
+/// fails), DSA of 2048 bits and Ed25519 are not (it passes on them).
+#[test]
+fn dsa_and_ed25519_keys_are_judged_by_their_strength() {
+    let root = tempfile::tempdir().unwrap();
+    let config = root.path().join("config");
+    let certs = config.join("certs");
+    std::fs::create_dir_all(&certs).unwrap();
+    for (name, keygen) in [
+        (
+            "dsa1024",
+            vec!["-algorithm", "DSA", "-pkeyopt", "dsa_paramgen_bits:1024"],
+        ),
+        (
+            "dsa2048",
+            vec!["-algorithm", "DSA", "-pkeyopt", "dsa_paramgen_bits:2048"],
+        ),
+        ("ed25519", vec!["-algorithm", "ED25519"]),
+    ] {
+        if name.starts_with("dsa") {
+            let mut args = vec!["genpkey", "-genparam"];
+            args.extend(&keygen);
+            args.extend(["-out", "params.pem"]);
+            run(&certs, "openssl", &args);
+            run(
+                &certs,
+                "openssl",
+                &[
+                    "genpkey",
+                    "-paramfile",
+                    "params.pem",
+                    "-out",
+                    &format!("{name}.key"),
+                ],
+            );
+        } else {
+            let mut args = vec!["genpkey"];
+            args.extend(&keygen);
+            let out = format!("{name}.key");
+            args.extend(["-out", &out]);
+            run(&certs, "openssl", &args);
+        }
+        run(
+            &certs,
+            "openssl",
+            &[
+                "req",
+                "-x509",
+                "-key",
+                &format!("{name}.key"),
+                "-subj",
+                &format!("/CN={name}"),
+                "-days",
+                "30",
+                "-out",
+                &format!("{name}.crt"),
+            ],
+        );
+    }
+    std::fs::write(
+        config.join("elasticsearch.yml"),
+        "cluster.name: keys\nnode.name: keys-1\nxpack.security.enabled: true\n\
+         xpack.security.http.ssl.enabled: true\n\
+         xpack.security.http.ssl.certificate_authorities: \
+         [certs/dsa1024.crt, certs/dsa2048.crt, certs/ed25519.crt]\n",
+    )
+    .unwrap();
+    let (_, report) =
+        common::scan_json(&[root.path().to_str().unwrap(), "--select", "CERT-KEY-001"]);
+    let verdicts: BTreeSet<(String, String)> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let object = r["location"]["object"].as_str().unwrap();
+            let name = object
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .split('#')
+                .next()
+                .unwrap();
+            (name.to_string(), r["status"].as_str().unwrap().to_string())
+        })
+        .collect();
+    assert_eq!(
+        verdicts,
+        BTreeSet::from([
+            ("dsa1024.crt".to_string(), "fail".to_string()),
+            ("dsa2048.crt".to_string(), "pass".to_string()),
+            ("ed25519.crt".to_string(), "pass".to_string()),
+        ])
+    );
+}
+
+/// A keystore written by Elasticsearch's own `elasticsearch-keystore` (7.x, format 4, no
+/// password), not by the project's writer: the header, checksum and cipher are read as
+/// Elasticsearch writes them, and the entry names come out. Source in tests/data/README.md.
+#[test]
+fn a_keystore_written_by_elasticsearch_is_read() {
+    let data = std::fs::read("tests/data/keystores/elasticsearch-7x-public.keystore").unwrap();
+    let (facts, problem) = es_keystore::read(&data).unwrap();
+    assert_eq!(problem, None);
+    assert_eq!(facts.version, 4);
+    assert!(!facts.password_protected);
+    assert_eq!(facts.entries, Some(vec!["keystore.seed".to_string()]));
+    // One flipped byte is a checksum mismatch, never a silent success.
+    let mut altered = data.clone();
+    altered[60] ^= 1;
+    assert!(
+        es_keystore::read(&altered)
+            .unwrap_err()
+            .contains("checksum mismatch")
+    );
 }

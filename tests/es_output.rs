@@ -244,3 +244,47 @@ fn a_fleet_scanned_in_batches_uploads_every_result_in_report_order() {
     }
     assert!(stderr.contains("indexed"), "{stderr}");
 }
+
+/// The bulk endpoint answering with a redirect, a body that is not JSON, or more than esaudit
+/// reads (32 MiB): each is a clear error (exit 2) that shows no secret. A redirect is not
+/// followed, so the server it points at never sees a request, let alone the credentials.
+#[test]
+fn hostile_bulk_answers_are_errors_and_a_redirect_is_not_followed() {
+    let server = EsServer::start("well-run-8x");
+    let elsewhere = EsServer::start("well-run-8x");
+    let bulk = "/esaudit-test/_bulk";
+    let url = format!("{}/esaudit-test", server.url);
+    let failed = |out: &std::process::Output, expected: &str| {
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(!stderr.contains(PASSWORD), "{stderr}");
+        assert!(!text(&out.stdout).contains(PASSWORD));
+    };
+
+    server.redirect(bulk, &format!("{}/stolen/_bulk", elsewhere.url));
+    failed(
+        &scan_to(&server, &url, &[]),
+        "redirected (302 Found); not followed",
+    );
+    assert!(
+        elsewhere.requests().is_empty(),
+        "the redirect target was called: {:?}",
+        elsewhere.requests()
+    );
+
+    server.malformed(bulk);
+    failed(
+        &scan_to(&server, &url, &[]),
+        "HTTP 200 with an answer that is not JSON",
+    );
+
+    server.huge(bulk, 33 * 1024 * 1024);
+    failed(
+        &scan_to(&server, &url, &[]),
+        "the bulk answer is larger than 33554432 bytes",
+    );
+    // Every attempt carried the credentials to the named server only.
+    assert!(server.bulk_requests().iter().all(|r| r.authorization));
+    assert_eq!(server.bulk_requests().len(), 3);
+}

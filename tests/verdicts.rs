@@ -437,3 +437,42 @@ fn impossible_flag_values_are_usage_errors() {
         assert_eq!(r.code, 1, "{version}: {}", r.stderr);
     }
 }
+
+/// An Active Directory realm without `url` reaches its domain on `ldap://DOMAIN:389`, in clear
+/// text: ES-AUTH-006 fails there as for a written `ldap://` URL, and passes with `ldaps://`.
+#[test]
+fn an_active_directory_realm_without_a_url_is_plain_ldap() {
+    let verdict = |url: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config");
+        std::fs::create_dir(&config).unwrap();
+        std::fs::write(
+            config.join("elasticsearch.yml"),
+            format!(
+                "cluster.name: ad\nnode.name: ad-1\nxpack.security.enabled: true\n\
+                 xpack.security.authc.realms.active_directory.corp:\n  order: 0\n  \
+                 domain_name: corp.example.com\n{url}"
+            ),
+        )
+        .unwrap();
+        let (_, report) =
+            common::scan_json(&[dir.path().to_str().unwrap(), "--select", "ES-AUTH-006"]);
+        let results = report["results"].as_array().unwrap().clone();
+        assert_eq!(results.len(), 1, "{results:?}");
+        (
+            results[0]["status"].as_str().unwrap().to_string(),
+            results[0]["message"].as_str().unwrap().to_string(),
+        )
+    };
+    let (status, message) = verdict("");
+    assert_eq!(status, "fail");
+    assert!(message.contains("active_directory.corp"), "{message}");
+    assert_eq!(
+        verdict("  url: ldaps://dc1.corp.example.com:636\n").0,
+        "pass"
+    );
+    assert_eq!(
+        verdict("  url: ldap://dc1.corp.example.com:389\n").0,
+        "fail"
+    );
+}
