@@ -245,17 +245,8 @@ const NO_PASSING_CASE_YET: &[&str] = &[
     "RBAC-KEY-005",
     // `strict` only: every recorded cluster keeps `elastic` enabled.
     "RBAC-USER-004",
-    // Elasticsearch: no 6.x node writes the logfile-only audit output; no node has a narrow
-    // audit ignore policy, an OIDC realm fetching keys over HTTPS, a JWT realm authenticating
-    // clients, Kerberos without debug, an IP-filtered custom transport profile, or
-    // remote-cluster client TLS at its defaults.
-    "ES-AUD-005",
+    // Elasticsearch: no 6.x node writes the logfile-only audit output.
     "ES-AUD-007",
-    "ES-AUTH-011",
-    "ES-AUTH-012",
-    "ES-AUTH-014",
-    "ES-IPF-003",
-    "ES-TLS-014",
 ];
 
 /// Every built-in rule fails on at least one fixture and passes on another (except the pinned
