@@ -147,6 +147,14 @@ impl Found {
         judged
     }
 
+    /// The namespace of a node or component made of a Kubernetes resource.
+    fn namespace_of(&self, read: Read) -> Option<&str> {
+        self.in_namespace
+            .iter()
+            .find(|(r, _)| *r == read)
+            .map(|(_, n)| n.as_str())
+    }
+
     /// Drops the nodes and components made of the given containers.
     fn drop_reads(&mut self, dropped: &std::collections::BTreeSet<Read>) {
         let mut i = 0;
@@ -173,10 +181,19 @@ impl Found {
 pub fn settle<K: PartialEq>(files: &mut [Found], folder_of: impl Fn(usize) -> K) {
     let mut dropped = vec![std::collections::BTreeSet::new(); files.len()];
     for (from, mount) in take_each(files, |f| &mut f.mounts_elsewhere) {
+        // A pod mounts ConfigMaps of its own namespace only.
+        let namespace = files[from].namespace_of(mount.read).map(str::to_string);
         let mut judged = false;
         for to in (0..files.len()).filter(|&j| j != from && folder_of(j) == folder_of(from)) {
             for map in &mount.maps {
-                judged |= files[to].mount_map(map, &mount.container);
+                let same_namespace = files[to].configmaps.get(map).is_some_and(|reads| {
+                    reads
+                        .iter()
+                        .all(|r| files[to].namespace_of(*r) == namespace.as_deref())
+                });
+                if same_namespace {
+                    judged |= files[to].mount_map(map, &mount.container);
+                }
             }
         }
         if judged {
@@ -2305,6 +2322,42 @@ mod tests {
             Some("elasticsearch.ssl.verificationMode")
         );
         assert_eq!(env_setting(None, "ES_JAVA_OPTS"), None);
+    }
+
+    /// A workload and the ConfigMap it mounts, in two files of one folder, make one Kibana
+    /// with the workload's image, but only within one namespace: a pod cannot mount another
+    /// namespace's ConfigMap.
+    #[test]
+    fn a_configmap_in_a_sibling_file_is_mounted_within_its_namespace() {
+        let workload = "apiVersion: apps/v1\nkind: Deployment\n\
+                        metadata: {name: kibana, namespace: apps}\nspec:\n  template:\n    \
+                        spec:\n      containers:\n      - name: kibana\n        \
+                        image: docker.elastic.co/kibana/kibana-oss:7.10.2\n        \
+                        volumeMounts: [{name: config, mountPath: /usr/share/kibana/config}]\n      \
+                        volumes: [{name: config, configMap: {name: kibana-config}}]\n";
+        let configmap = |namespace: &str| {
+            format!(
+                "apiVersion: v1\nkind: ConfigMap\n\
+                 metadata: {{name: kibana-config, namespace: {namespace}}}\n\
+                 data:\n  kibana.yml: |\n    server.host: 0.0.0.0\n"
+            )
+        };
+        let settled = |namespace: &str| {
+            let (w, _) = load_text(Path::new("k8s/kibana.yaml"), workload, false);
+            let (c, _) = load_text(
+                Path::new("k8s/kibana-cm.yaml"),
+                &configmap(namespace),
+                false,
+            );
+            let mut files = [w, c];
+            settle(&mut files, |_| "k8s");
+            let oss = |f: &Found| f.components.iter().map(|c| c.oss).collect::<Vec<_>>();
+            (oss(&files[0]), oss(&files[1]))
+        };
+        // One Kibana, from the ConfigMap, with the workload's OSS image.
+        assert_eq!(settled("apps"), (vec![], vec![true]));
+        // Two: the workload judged by its image, the other namespace's ConfigMap on its own.
+        assert_eq!(settled("other"), (vec![true], vec![false]));
     }
 
     /// Which pods an Istio `PeerAuthentication` covers: STRICT only, no workload selector, its

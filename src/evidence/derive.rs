@@ -879,6 +879,9 @@ mod tests {
         assert!(rule_covers("_all", "10.0.0.1"));
         // A narrower range never covers a wider one that starts at the same address.
         assert!(!rule_covers("10.0.0.0/16", "10.0.0.0/8"));
+        // Equal prefix lengths written differently still cover each other.
+        assert!(rule_covers("10.0.0.1/32", "10.0.0.1"));
+        assert!(rule_covers("10.0.0.0/8", "10.255.0.0/8"));
         assert!(!rule_covers("10.0.0.1", "10.0.0.0/24"));
         // IPv6, and no covering across families.
         assert!(rule_covers("fd00::/8", "fd12:3456::1"));
