@@ -783,8 +783,8 @@ fn result_of(
     }
 }
 
-/// `when`, then `check`: the verdict of a rule in a context. `pre_check` may stop an applicable
-/// rule with an error before its check runs; `fail` words a failure.
+/// `when`, then `requires` and `check`: the verdict of a rule in a context. `pre_check` may
+/// stop an applicable rule with an error before its check runs; `fail` words a failure.
 fn verdict(
     c: &Compiled,
     ctx: &Context,
@@ -795,39 +795,31 @@ fn verdict(
     let rule = &c.rule;
     let programs = &c.programs;
     match programs.when.as_ref().map(|w| Value::resolve(w, ctx)) {
-        Some(Ok(Value::Bool(false))) => (
-            Status::NotApplicable,
-            rule.unless.clone().unwrap_or_else(|| {
-                format!(
-                    "does not apply: {}",
-                    rule.when.as_deref().unwrap_or_default()
-                )
-            }),
-        ),
+        Some(Ok(Value::Bool(false))) => {
+            return (
+                Status::NotApplicable,
+                rule.unless.clone().unwrap_or_else(|| {
+                    format!(
+                        "does not apply: {}",
+                        rule.when.as_deref().unwrap_or_default()
+                    )
+                }),
+            );
+        }
         // A `when` may give the reason itself: a non-empty string is why the rule does not
         // apply here, an empty one that it does.
-        Some(Ok(Value::String(why))) if !why.is_empty() => (Status::NotApplicable, why.to_string()),
-        Some(Ok(Value::Bool(true) | Value::String(_))) | None => {
-            applicable(c, ctx, hidden, pre_check, fail)
+        Some(Ok(Value::String(why))) if !why.is_empty() => {
+            return (Status::NotApplicable, why.to_string());
         }
-        Some(Ok(other)) => (
-            Status::Error,
-            format!("the rule's `when` gave {other:?}, not a boolean or a reason"),
-        ),
-        Some(Err(e)) => (Status::Error, item_error_message(&e, hidden)),
+        Some(Ok(Value::Bool(true) | Value::String(_))) | None => {}
+        Some(Ok(other)) => {
+            return (
+                Status::Error,
+                format!("the rule's `when` gave {other:?}, not a boolean or a reason"),
+            );
+        }
+        Some(Err(e)) => return (Status::Error, item_error_message(&e, hidden)),
     }
-}
-
-/// `requires`, then `check`, for a rule that applies.
-fn applicable(
-    c: &Compiled,
-    ctx: &Context,
-    hidden: Option<&str>,
-    pre_check: impl FnOnce() -> Option<(Status, String)>,
-    fail: impl FnOnce() -> String,
-) -> (Status, String) {
-    let rule = &c.rule;
-    let programs = &c.programs;
     if let Some(stop) = pre_check() {
         return stop;
     }
