@@ -263,106 +263,29 @@ const SECURITY_ACTIONS: &[&str] = &[
     "cluster:admin/xpack/security/user/put",
 ];
 
-/// The privileges a built-in role holds, as far as the analysis needs them.
+/// Elastic's built-in roles in the shape `GET _security/role` answers with, read by the same
+/// `role_from_json` as a live answer. Source: `ReservedRolesStore.java` of elastic/elasticsearch
+/// at 3f04c1e2 (8.x), plus `kibana_dashboard_only_user` (7.x, gone in 8.0) and the inference
+/// roles (8.14+, from Elastic's built-in roles page). `kibana_system` is abridged: its cluster
+/// privileges and its grants on system (restricted) and security-solution indices are all
+/// there; its read/write grants on Kibana's data indices (APM, Fleet packages, endpoint,
+/// synthetics, threat intel) are left out, as they change no fact a rule reads.
+const BUILTIN_ROLE_DEFINITIONS: &str = include_str!("builtin-roles.json");
+
+/// What a built-in role grants (`None` for any other name).
 fn builtin_role(name: &str) -> Option<Role> {
-    if !BUILTIN_ROLES.contains(&name) {
-        return None;
-    }
-    let list = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    let grant = |names: &[&str], privs: &[&str], restricted: bool| IndexGrant {
-        names: list(names),
-        privileges: list(privs),
-        allow_restricted_indices: restricted,
-        ..Default::default()
-    };
-    let kibana_all = AppGrant {
-        application: "kibana-.kibana".into(),
-        privileges: list(&["all"]),
-        resources: list(&["*"]),
-    };
-    let mut role = Role {
-        name: name.to_string(),
-        reserved: true,
-        deprecated: DEPRECATED_ROLES.contains(&name),
-        ..Default::default()
-    };
-    match name {
-        "superuser" => {
-            role.cluster = list(&["all"]);
-            role.indices = vec![
-                grant(&["*"], &["all"], false),
-                grant(
-                    &["*"],
-                    &[
-                        "monitor",
-                        "read",
-                        "view_index_metadata",
-                        "read_cross_cluster",
-                    ],
-                    true,
-                ),
-            ];
-            role.applications = vec![AppGrant {
-                application: "*".into(),
-                privileges: list(&["*"]),
-                resources: list(&["*"]),
-            }];
-            role.run_as = list(&["*"]);
-        }
-        "kibana_system" => {
-            role.cluster = list(&[
-                "monitor",
-                "manage_index_templates",
-                "manage_saml",
-                "manage_token",
-                "manage_oidc",
-                "grant_api_key",
-                "manage_own_api_key",
-                "delegate_pki",
-                "manage_pipeline",
-                "manage_ilm",
-                "manage_transform",
-                "manage_ml",
-                "cancel_task",
-            ]);
-            role.indices = vec![grant(&[".kibana*", ".fleet*"], &["all"], true)];
-        }
-        "kibana_admin" | "kibana_user" => role.applications = vec![kibana_all],
-        "editor" => {
-            role.indices = vec![grant(
-                &["/~(([.]|ilm-history-).*)/"],
-                &["read", "view_index_metadata"],
-                false,
-            )];
-            role.applications = vec![kibana_all];
-        }
-        "viewer" => role.indices = vec![grant(&["/~(([.]|ilm-history-).*)/"], &["read"], false)],
-        "ingest_admin" => role.cluster = list(&["manage_index_templates", "manage_pipeline"]),
-        "remote_monitoring_agent" => {
-            role.cluster = list(&[
-                "manage_index_templates",
-                "manage_ingest_pipelines",
-                "monitor",
-            ])
-        }
-        "snapshot_user" => {
-            role.cluster = list(&["create_snapshot"]);
-            role.indices = vec![grant(&["*"], &["view_index_metadata"], true)];
-        }
-        "machine_learning_admin" => role.cluster = list(&["manage_ml"]),
-        "transform_admin" | "data_frame_transforms_admin" => {
-            role.cluster = list(&["manage_transform"])
-        }
-        "watcher_admin" => role.cluster = list(&["manage_watcher"]),
-        "logstash_admin" => role.cluster = list(&["manage_logstash_pipelines"]),
-        "enrich_user" => {
-            role.cluster = list(&["manage_enrich", "manage_ingest_pipelines", "monitor"])
-        }
-        "rollup_admin" => role.cluster = list(&["manage_rollup"]),
-        "inference_admin" => role.cluster = list(&["manage_inference"]),
-        _ => role.cluster = list(&["monitor"]),
-    }
-    Some(role)
+    static ROLES: std::sync::OnceLock<BTreeMap<String, Role>> = std::sync::OnceLock::new();
+    ROLES
+        .get_or_init(|| {
+            let v: Value = serde_json::from_str(BUILTIN_ROLE_DEFINITIONS)
+                .expect("builtin-roles.json is valid JSON (tested)");
+            roles_of_map(Some(&v))
+                .into_iter()
+                .map(|r| (r.name.clone(), r))
+                .collect()
+        })
+        .get(name)
+        .cloned()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1747,5 +1670,121 @@ pub(crate) mod tests {
         for p in ["logs-*", ".kibana*", "/logs-.*/"] {
             assert!(!matches_everything(p), "{p}");
         }
+    }
+
+    /// One line of what the analysis makes of a role: the facts the rules read.
+    fn facts_line(role: &Role) -> String {
+        let f = role_facts(role);
+        let mut parts = vec![];
+        if !f.why.is_empty() {
+            parts.push(format!("superuser-equivalent ({})", f.why.join("; ")));
+        }
+        if !f.credential_minting.is_empty() {
+            parts.push(format!(
+                "mints credentials ({})",
+                f.credential_minting.join(", ")
+            ));
+        }
+        if f.manage {
+            parts.push("manage".into());
+        }
+        if !f.broad_destructive.is_empty() {
+            parts.push(format!(
+                "broad destructive ({})",
+                f.broad_destructive.join("; ")
+            ));
+        }
+        if !f.restricted_write.is_empty() {
+            parts.push(format!(
+                "writes restricted ({})",
+                f.restricted_write.join("; ")
+            ));
+        }
+        if !f.restricted_read.is_empty() {
+            parts.push(format!(
+                "reads restricted ({})",
+                f.restricted_read.join("; ")
+            ));
+        }
+        if f.app_wildcard {
+            parts.push("every application".into());
+        }
+        if f.kibana_all {
+            parts.push("kibana all".into());
+        }
+        parts.push(if f.writes { "writes" } else { "read-only" }.into());
+        if f.admin_level() {
+            parts.push("ADMIN".into());
+        }
+        if role.deprecated {
+            parts.push("deprecated".into());
+        }
+        format!("{}: {}", role.name, parts.join(", "))
+    }
+
+    #[test]
+    fn builtin_role_lists_agree_with_the_definitions() {
+        let v: Value = serde_json::from_str(BUILTIN_ROLE_DEFINITIONS).unwrap();
+        let defined: BTreeSet<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        let listed: BTreeSet<&str> = BUILTIN_ROLES.iter().copied().collect();
+        assert_eq!(defined, listed);
+        let deprecated: BTreeSet<&str> = BUILTIN_ROLES
+            .iter()
+            .copied()
+            .filter(|r| builtin_role(r).unwrap().deprecated)
+            .collect();
+        assert_eq!(deprecated, DEPRECATED_ROLES.iter().copied().collect());
+        for r in SERVICE_ROLES.iter().chain(PRIVILEGED_BUILTIN_ROLES) {
+            assert!(listed.contains(r), "{r}");
+        }
+        assert!(builtin_role("my_role").is_none());
+        assert!(builtin_role("superuser").unwrap().reserved);
+    }
+
+    /// What each built-in role amounts to, read once against Elastic's definitions (the
+    /// source is named on `BUILTIN_ROLE_DEFINITIONS`): a change to the data or to `role_facts`
+    /// that moves any of these shows here.
+    #[test]
+    fn builtin_role_facts() {
+        let got: Vec<String> = BUILTIN_ROLES
+            .iter()
+            .map(|r| facts_line(&builtin_role(r).unwrap()))
+            .collect();
+        let want = [
+            "superuser: superuser-equivalent (cluster privilege all; run_as * (can act as any user)), manage, broad destructive (all on *), reads restricted (read, read_cross_cluster on *), every application, writes, ADMIN",
+            "kibana_system: mints credentials (manage_saml, manage_token, manage_oidc, grant_api_key, delegate_pki), writes restricted (all on .kibana*, .reporting-*; all on .apm-agent-configuration; all on .apm-custom-link; all on .apm-source-map; write, delete, create_index on .fleet-secrets*; all on .fleet*), reads restricted (all on .kibana*, .reporting-*; all on .apm-agent-configuration; all on .apm-custom-link; all on .apm-source-map; all on .fleet*), writes, ADMIN",
+            "kibana_admin: kibana all, read-only",
+            "kibana_user: kibana all, read-only, deprecated",
+            "editor: kibana all, writes",
+            "viewer: read-only",
+            "logstash_system: writes",
+            "beats_system: writes",
+            "apm_system: writes",
+            "remote_monitoring_agent: writes",
+            "remote_monitoring_collector: reads restricted (read on .kibana*), read-only",
+            "monitoring_user: read-only",
+            "ingest_admin: writes",
+            "machine_learning_admin: reads restricted (read on .ml-anomalies*, .ml-notifications*, .ml-state*, .ml-meta*, .ml-stats-*), writes",
+            "machine_learning_user: writes",
+            "transform_admin: writes",
+            "transform_user: read-only",
+            "data_frame_transforms_admin: writes, deprecated",
+            "data_frame_transforms_user: read-only, deprecated",
+            "apm_user: read-only, deprecated",
+            "reporting_user: read-only, deprecated",
+            "kibana_dashboard_only_user: read-only, deprecated",
+            "snapshot_user: writes",
+            "watcher_admin: reads restricted (read on .watches, .triggered_watches, .watcher-history-*), writes",
+            "watcher_user: reads restricted (read on .watches), read-only",
+            "logstash_admin: writes restricted (create, delete, index, manage on .logstash*), reads restricted (read on .logstash*), writes, ADMIN",
+            "enrich_user: writes",
+            "rollup_admin: writes",
+            "rollup_user: read-only",
+            "beats_admin: writes",
+            "transport_client: writes",
+            "inference_admin: writes",
+            "inference_user: read-only",
+        ];
+        assert_eq!(got, want, "\n{}", got.join("\n"));
     }
 }
