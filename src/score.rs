@@ -394,4 +394,62 @@ mod tests {
             (t.value, t.coverage.checks, t.coverage.failed)
         );
     }
+
+    /// Every count of the coverage, over checks of two targets whose results come interleaved
+    /// (several items per check, every outcome, a baseline finding that does not gate).
+    #[test]
+    fn coverage_counts_every_outcome() {
+        let r = |rule: &str, target: &str, status: Status, sev: Severity, object: &str| {
+            let mut r = crate::results::sample(rule, target, status);
+            r.severity = sev;
+            r.category = Category::Tls;
+            r.location.object = object.into();
+            r
+        };
+        let mut old = r("ES-A-001", "t1", Status::Fail, Severity::High, "b");
+        old.baseline = true;
+        let results = [
+            r("ES-A-001", "t1", Status::Fail, Severity::High, "a"),
+            r("ES-A-002", "t2", Status::Pass, Severity::Critical, "a"),
+            old,
+            r("ES-A-003", "t1", Status::Error, Severity::Low, "a"),
+            r("ES-A-002", "t1", Status::Pass, Severity::Critical, "a"),
+            r("ES-A-004", "t2", Status::Waived, Severity::Medium, "a"),
+            r("ES-A-005", "t2", Status::NotApplicable, Severity::Low, "a"),
+            r("ES-A-006", "t2", Status::Fail, Severity::Low, "a"),
+            r("ES-A-006", "t2", Status::Fail, Severity::Low, "b"),
+        ];
+        let s = score(&results);
+        assert_eq!(
+            s.coverage,
+            Coverage {
+                rules: 6,
+                checks: 7,
+                passed: 2,
+                failed: 2,
+                errors: 1,
+                waived: 1,
+                not_applicable: 1,
+                results: 9,
+                findings: BTreeMap::from([(Severity::High, 2), (Severity::Low, 2)]),
+                gating: BTreeMap::from([(Severity::High, 1), (Severity::Low, 2)]),
+            }
+        );
+        assert_eq!(
+            s.categories["tls"],
+            CategoryScore {
+                value: 76.9,
+                passed: 2,
+                failed: 2
+            }
+        );
+        assert_eq!(Coverage::by_severity(&s.coverage.findings), "2 high, 2 low");
+        assert_eq!(
+            Coverage::total_by_severity(&s.coverage.findings),
+            "4 (2 high, 2 low)"
+        );
+        let none = BTreeMap::from([(Severity::Critical, 0)]);
+        assert_eq!(Coverage::by_severity(&none), "");
+        assert_eq!(Coverage::total_by_severity(&none), "0");
+    }
 }

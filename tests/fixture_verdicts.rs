@@ -200,3 +200,74 @@ fn every_fixture_pins_its_whole_verdict() {
         );
     }
 }
+
+/// The reviewed reasons in `tests/fixture-verdict-reasons.txt`: `FIXTURE RULE [RULE…]: why`,
+/// where FIXTURE may be `*` (every fixture the rule shows in) and a rule reported as unjudged
+/// is written `RULE(error)`; an input error is `input-error`.
+fn reasons(text: &str) -> Vec<(String, Vec<String>, String)> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let (head, why) = l
+                .split_once(": ")
+                .unwrap_or_else(|| panic!("a reason line is `FIXTURE RULE…: why`: {l}"));
+            let mut words = head.split_whitespace().map(str::to_string);
+            let fixture = words.next().unwrap();
+            (fixture, words.collect(), why.trim().to_string())
+        })
+        .collect()
+}
+
+/// Every failing or unjudged result that no marker planted has a reviewed reason, and every
+/// reason still applies to something: a new unplanted failure needs someone to say why it is
+/// right before it lands.
+#[test]
+fn every_unplanted_result_has_a_reason() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let snapshot = std::fs::read_to_string(root.join("tests/fixture-verdicts.txt")).unwrap();
+    let mut unexplained: BTreeSet<(String, String)> = BTreeSet::new();
+    for line in snapshot.lines() {
+        let Some((fixture, rest)) = line.split_once(": ") else {
+            continue;
+        };
+        if rest.starts_with("exit ") || rest.ends_with(" planted") {
+            continue;
+        }
+        let key = if rest.starts_with("input error ") {
+            "input-error".to_string()
+        } else {
+            rest.split_whitespace().nth(1).unwrap().to_string()
+        };
+        unexplained.insert((fixture.to_string(), key));
+    }
+    let text = std::fs::read_to_string(root.join("tests/fixture-verdict-reasons.txt")).unwrap();
+    let mut stale = Vec::new();
+    for (fixture, rules, why) in reasons(&text) {
+        assert!(
+            why.len() >= 20,
+            "{fixture} {rules:?}: a reason says why, not just that ({why})"
+        );
+        for rule in rules {
+            let before = unexplained.len();
+            unexplained.retain(|(f, r)| !(r == &rule && (fixture == "*" || f == &fixture)));
+            if unexplained.len() == before {
+                stale.push(format!("{fixture} {rule}"));
+            }
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "reasons for results that no longer show (remove them):\n{}",
+        stale.join("\n")
+    );
+    let missing: Vec<String> = unexplained
+        .iter()
+        .map(|(f, r)| format!("{f} {r}"))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "unplanted results without a reviewed reason (add them to \
+         tests/fixture-verdict-reasons.txt):\n{}",
+        missing.join("\n")
+    );
+}

@@ -230,24 +230,7 @@ const GENERATED_CERTS: &[&str] = &["KB-TLS-009", "LS-TLS-011", "BT-TLS-009"];
 /// Rules that no fixture makes pass yet: only their bad example exists, so a rule that always
 /// fails would not be seen. The list is pinned exactly: a new rule must come with a passing
 /// case (or be added here, in review), and a rule that gains one must leave the list.
-const NO_PASSING_CASE_YET: &[&str] = &[
-    // Logstash and Kibana: no fixture gives the Logstash keystore a password or has Kibana
-    // set secure cookies behind a TLS proxy.
-    "LS-SEC-003",
-    "KB-SES-003",
-    // Cluster API rules that apply only when the nodes' settings are not readable (every
-    // recorded cluster has them, so the per-node rules judge), and a cross-cluster key with
-    // a narrow scope (none recorded).
-    "ES-API-004",
-    "ES-API-005",
-    "ES-API-006",
-    "ES-API-011",
-    "RBAC-KEY-005",
-    // `strict` only: every recorded cluster keeps `elastic` enabled.
-    "RBAC-USER-004",
-    // Elasticsearch: no 6.x node writes the logfile-only audit output.
-    "ES-AUD-007",
-];
+const NO_PASSING_CASE_YET: &[&str] = &[];
 
 /// Every built-in rule fails on at least one fixture and passes on another (except the pinned
 /// [`NO_PASSING_CASE_YET`]), and no rule errors except where a value needs an unset

@@ -801,6 +801,73 @@ pub fn setting_facts(component: &str, setting: &Setting) -> ComponentSettingFact
 /// Logstash inputs that accept events from other hosts without TLS (see
 /// `ComponentFacts::plain_network_inputs`).
 fn plain_network_inputs(c: &Component) -> Vec<String> {
+    plain_network_input_plugins(c)
+        .into_iter()
+        .map(|(text, _)| text)
+        .collect()
+}
+
+/// Places a component's failures point at that no single setting names: its first input
+/// without TLS, and its first Elasticsearch URL of each scheme (a setting or a pipeline
+/// output), as `place:plain_network_input`, `place:es_url_http` and `place:es_url_https`.
+pub fn derived_places(c: &Component) -> Vec<(String, Place)> {
+    let mut out = Vec::new();
+    if let Some((_, p)) = plain_network_input_plugins(c).into_iter().next() {
+        out.push((
+            "plain_network_input".to_string(),
+            Place {
+                location: p.location.clone(),
+                object: format!("{}:{}", p.section, p.name),
+            },
+        ));
+    }
+    let from_settings = [
+        "xpack.monitoring.elasticsearch.hosts",
+        "xpack.management.elasticsearch.hosts",
+    ]
+    .into_iter()
+    .filter_map(|k| c.settings.get(k))
+    .map(|s| {
+        (
+            s.value.as_list(),
+            s.location.clone(),
+            format!("setting:{}", s.key),
+        )
+    });
+    let from_outputs = c
+        .pipelines
+        .iter()
+        .filter(|p| p.name == "elasticsearch" && p.section == "output")
+        .map(|p| {
+            let at = p.options.get("hosts").map_or(&p.location, |h| &h.location);
+            (
+                plugin_facts(p).hosts,
+                at.clone(),
+                format!("output:{}", p.name),
+            )
+        });
+    let urls: Vec<_> = from_settings.chain(from_outputs).collect();
+    for scheme in ["http", "https"] {
+        let prefix = format!("{scheme}://");
+        if let Some((_, location, object)) = urls.iter().find(|(hosts, _, _)| {
+            hosts
+                .iter()
+                .any(|h| h.to_ascii_lowercase().starts_with(&prefix))
+        }) {
+            out.push((
+                format!("es_url_{scheme}"),
+                Place {
+                    location: location.clone(),
+                    object: object.clone(),
+                },
+            ));
+        }
+    }
+    out
+}
+
+/// The inputs of [`plain_network_inputs`], with their plugins.
+fn plain_network_input_plugins(c: &Component) -> Vec<(String, &PipelinePlugin)> {
     let mut out = Vec::new();
     for p in c.pipelines.iter().filter(|p| p.section == "input") {
         let s = &p.options;
@@ -833,12 +900,13 @@ fn plain_network_inputs(c: &Component) -> Vec<String> {
             continue;
         }
         let port = port.map(|p| p.to_string()).unwrap_or_else(|| "?".into());
-        out.push(format!(
+        let text = format!(
             "{} on {host}:{port} ({}:{})",
             p.name,
             p.location.path,
             p.location.line.unwrap_or(0)
-        ));
+        );
+        out.push((text, p));
     }
     out
 }

@@ -101,6 +101,8 @@ pub struct UsageFacts {
     pub anonymous: bool,
     pub fips: bool,
     pub operator_privileges: bool,
+    /// Operator privileges need an Enterprise licence (absent from the answer before 7.11).
+    pub operator_privileges_available: bool,
     pub file_roles: i64,
     pub file_realm: bool,
 }
@@ -547,6 +549,7 @@ fn usage(s: &ApiSnapshot) -> UsageFacts {
         anonymous: flag(b, "/security/anonymous/enabled"),
         fips: flag(b, "/security/fips_140/enabled"),
         operator_privileges: flag(b, "/security/operator_privileges/enabled"),
+        operator_privileges_available: flag(b, "/security/operator_privileges/available"),
         file_roles,
         file_realm: flag(b, "/security/realms/file/enabled"),
     }

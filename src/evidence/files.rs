@@ -4,7 +4,7 @@
 
 use super::certs::{self, CertFacts};
 use super::tls::TlsContext;
-use super::{EsNode, FileKind, SecurityFile};
+use super::{EsNode, FileKind, FileRef, SecurityFile};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -131,6 +131,10 @@ pub struct Located<T> {
     pub item: T,
     pub error: Option<String>,
     pub naming_setting: Option<String>,
+    /// For an item whose file could not be read: the facts its configuration gives all the
+    /// same (the role and layer of the naming setting, the kind of store), so a rule that
+    /// cannot apply to such a file says so rather than "cannot judge".
+    pub known: Option<serde_json::Value>,
 }
 
 fn mode_text(file: &SecurityFile) -> String {
@@ -253,6 +257,15 @@ pub fn certificate_items(
                 item: empty_item(file, warning_days),
                 error: Some(format!("{error} (named by {})", r.key)),
                 naming_setting: Some(r.key.clone()),
+                known: Some(known_certificate_facts(
+                    node,
+                    &file.path,
+                    r,
+                    ctx,
+                    &names,
+                    warning_days,
+                    &cas_of(&r.context),
+                )),
             });
             continue;
         }
@@ -353,6 +366,7 @@ pub fn certificate_items(
                 item,
                 error: None,
                 naming_setting: Some(r.key.clone()),
+                known: None,
             });
         }
     }
@@ -374,10 +388,59 @@ pub fn certificate_items(
                 },
                 error: None,
                 naming_setting: None,
+                known: None,
             });
         }
     }
     out
+}
+
+/// What the configuration says of a certificate file that could not be read: the role its
+/// setting gives it (a keystore may hold either), its layer, and what follows from those.
+fn known_certificate_facts(
+    node: &EsNode,
+    path: &str,
+    r: &FileRef,
+    ctx: &TlsContext,
+    hostnames: &[String],
+    warning_days: i64,
+    cas: &[&CertFacts],
+) -> serde_json::Value {
+    let mut known = serde_json::json!({
+        "path": path,
+        "layers": [ctx.layer],
+        "settings": [r.key],
+        "warning_days": warning_days,
+        "hostnames": hostnames,
+    });
+    let role = match r.role.as_str() {
+        "certificate_authorities" | "truststore" => Some("ca"),
+        "certificate" => Some("leaf"),
+        _ => None,
+    };
+    if let Some(role) = role {
+        known["role"] = role.into();
+        known["needs_hostname_match"] = (role == "leaf"
+            && (ctx.layer == "http"
+                || (matches!(ctx.layer.as_str(), "transport" | "transport_profile")
+                    && ctx.verification_mode == "full")))
+            .into();
+        known["fips_required_key_bits"] = if role == "leaf" {
+            fips_required_bits(ctx)
+        } else {
+            0
+        }
+        .into();
+    }
+    // No CA named for the layer at all is known; CA files named but unreadable are not.
+    let ca_named = node.file_refs.iter().any(|c| {
+        c.context == r.context
+            && matches!(c.role.as_str(), "certificate_authorities" | "truststore")
+    });
+    if !ca_named || !cas.is_empty() {
+        known["ca_configured"] = ca_named.into();
+    }
+    known
 }
 
 fn empty_item(file: &SecurityFile, warning_days: i64) -> CertItem {
@@ -468,8 +531,12 @@ pub fn file_items(node: &EsNode, files: &[SecurityFile]) -> Vec<Located<FileItem
                     None => cause,
                 }
             });
+            let known = error.as_ref().map(
+                |_| serde_json::json!({"path": file.path, "kind": file.kind, "settings": settings}),
+            );
             Located {
                 error,
+                known,
                 naming_setting: settings.first().cloned(),
                 item: FileItem {
                     path: file.path.clone(),
@@ -528,6 +595,7 @@ pub fn keystore_item(node: &EsNode, files: &[SecurityFile]) -> Option<Located<Ke
             ),
             _ => None,
         },
+        known: None,
         naming_setting: None,
         item: KeystoreItem {
             path: file.path.clone(),

@@ -1491,6 +1491,54 @@ pub(crate) mod tests {
         }
     }
 
+    /// An account whose credentials were not collected, or whose call was refused, leaves the
+    /// service-token rules unjudged with the reason; the accounts that answered still count.
+    #[test]
+    fn service_account_credentials_not_collected_are_missing() {
+        let mut s = snapshot(&[(
+            "security_service_accounts",
+            json!({
+                "elastic/fleet-server": {"role_descriptor": {}},
+                "elastic/kibana": {"role_descriptor": {}},
+                "elastic/enterprise-search-server": {"role_descriptor": {}}
+            }),
+        )]);
+        s.service_credentials.insert(
+            "elastic/fleet-server".into(),
+            Answer::ok(
+                json!({"service_account": "elastic/fleet-server", "count": 1,
+                "tokens": {"token1": {}}, "nodes_credentials": {"file_tokens": {}}}),
+            ),
+        );
+        s.service_credentials.insert(
+            "elastic/kibana".into(),
+            Answer::failed(403, "security_exception: unauthorized".into()),
+        );
+        let rbac = from_api(&s);
+        let missing: Vec<&str> = rbac
+            .missing
+            .iter()
+            .filter(|(scope, _)| *scope == Scope::RbacServiceToken)
+            .map(|(_, why)| why.as_str())
+            .collect();
+        assert_eq!(
+            missing,
+            [
+                "the credentials of service account elastic/enterprise-search-server were not \
+                 collected (GET /_security/service/elastic/enterprise-search-server/credential)",
+                "GET /_security/service/elastic/kibana/credential failed (HTTP 403): \
+                 security_exception: unauthorized; the scanner needs the read_security (8.5+) or \
+                 manage_service_account privilege",
+            ]
+        );
+        let tokens: Vec<(&str, &str)> = rbac
+            .service_tokens
+            .iter()
+            .map(|t| (t.account.as_str(), t.name.as_str()))
+            .collect();
+        assert_eq!(tokens, [("elastic/fleet-server", "token1")]);
+    }
+
     /// Version shapes: 7.13-7.14 list file tokens at the top level of the credentials answer;
     /// a remote-indices grant names its clusters.
     #[test]

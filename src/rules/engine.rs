@@ -366,12 +366,11 @@ impl Engine {
             .declared_at
             .clone()
             .or_else(|| comp.pipelines.first().map(|p| p.location.clone()));
-        // Quoted by LS-NET-002's message.
-        if !facts.plain_network_inputs.is_empty() {
-            root_item.facts = Some(serde_json::json!({
-                "plain_network_inputs": facts.plain_network_inputs.join("; ")
-            }));
-        }
+        // Quoted by the messages of LS-NET-002 and LS-TLS-009/010.
+        root_item.facts = Some(serde_json::json!({
+            "plain_network_inputs": facts.plain_network_inputs.join("; "),
+            "all_es_urls": facts.all_es_urls.join(", "),
+        }));
         let mut items = vec![root_item];
         let kind = comp.kind.as_str();
         for setting in &comp.settings.entries {
@@ -397,6 +396,8 @@ impl Engine {
         }
         let mut root = self.root_context();
         root.add_variable_from_value("comp", to_cel(&facts));
+        let mut places = comp.places.clone();
+        places.extend(component::derived_places(comp));
         let subject = Subject {
             id: &comp.id,
             object: format!("{kind}:{}", comp.name),
@@ -404,7 +405,7 @@ impl Engine {
             settings: &comp.settings,
             node: None,
             version: None,
-            places: Some(&comp.places),
+            places: Some(&places),
         };
         let mut out = Vec::new();
         for item in &items {
@@ -600,9 +601,13 @@ impl Engine {
         } else if let Some(why) = &item.not_applicable {
             (Status::NotApplicable, why.clone())
         } else if let Some(error) = &item.error {
-            // An item that could not be read is an error for every rule of its scope, whatever
-            // the rule's applicability would have been.
-            (Status::Error, format!("cannot judge: {error}"))
+            // An item that could not be read cannot be judged, unless what its configuration
+            // says of it (a partial value) already rules the rule out; an item without that
+            // is an error for every rule of its scope.
+            match item.partial.then(|| not_applicable(c, ctx, None)).flatten() {
+                Some((Status::NotApplicable, why)) => (Status::NotApplicable, why),
+                _ => (Status::Error, format!("cannot judge: {error}")),
+            }
         } else {
             verdict(
                 c,
@@ -794,31 +799,8 @@ fn verdict(
 ) -> (Status, String) {
     let rule = &c.rule;
     let programs = &c.programs;
-    match programs.when.as_ref().map(|w| Value::resolve(w, ctx)) {
-        Some(Ok(Value::Bool(false))) => {
-            return (
-                Status::NotApplicable,
-                rule.unless.clone().unwrap_or_else(|| {
-                    format!(
-                        "does not apply: {}",
-                        rule.when.as_deref().unwrap_or_default()
-                    )
-                }),
-            );
-        }
-        // A `when` may give the reason itself: a non-empty string is why the rule does not
-        // apply here, an empty one that it does.
-        Some(Ok(Value::String(why))) if !why.is_empty() => {
-            return (Status::NotApplicable, why.to_string());
-        }
-        Some(Ok(Value::Bool(true) | Value::String(_))) | None => {}
-        Some(Ok(other)) => {
-            return (
-                Status::Error,
-                format!("the rule's `when` gave {other:?}, not a boolean or a reason"),
-            );
-        }
-        Some(Err(e)) => return (Status::Error, item_error_message(&e, hidden)),
+    if let Some(stop) = not_applicable(c, ctx, hidden) {
+        return stop;
     }
     if let Some(stop) = pre_check() {
         return stop;
@@ -845,6 +827,33 @@ fn verdict(
             format!("the rule's check gave {other:?}, not a boolean"),
         ),
         Err(e) => (Status::Error, item_error_message(&e, hidden)),
+    }
+}
+
+/// The rule's `when`: `None` when it applies, else why not (or why that cannot be told).
+fn not_applicable(c: &Compiled, ctx: &Context, hidden: Option<&str>) -> Option<(Status, String)> {
+    let rule = &c.rule;
+    match c.programs.when.as_ref().map(|w| Value::resolve(w, ctx)) {
+        Some(Ok(Value::Bool(false))) => Some((
+            Status::NotApplicable,
+            rule.unless.clone().unwrap_or_else(|| {
+                format!(
+                    "does not apply: {}",
+                    rule.when.as_deref().unwrap_or_default()
+                )
+            }),
+        )),
+        // A `when` may give the reason itself: a non-empty string is why the rule does not
+        // apply here, an empty one that it does.
+        Some(Ok(Value::String(why))) if !why.is_empty() => {
+            Some((Status::NotApplicable, why.to_string()))
+        }
+        Some(Ok(Value::Bool(true) | Value::String(_))) | None => None,
+        Some(Ok(other)) => Some((
+            Status::Error,
+            format!("the rule's `when` gave {other:?}, not a boolean or a reason"),
+        )),
+        Some(Err(e)) => Some((Status::Error, item_error_message(&e, hidden))),
     }
 }
 
@@ -933,6 +942,9 @@ struct Item {
     suggestion: Option<String>,
     /// Why the item cannot be judged (a file that is absent or unreadable).
     error: Option<String>,
+    /// With `error`: the value holds only what the configuration tells of the item, enough for
+    /// a rule's `when` and nothing more.
+    partial: bool,
     /// Why no rule of the item's scope applies (RBAC on a cluster with security off).
     not_applicable: Option<String>,
     /// Why facts left out of the item's value are unknown (TLS details of a node read from
@@ -998,6 +1010,7 @@ impl Item {
             occurrence: 1,
             suggestion: None,
             error: None,
+            partial: false,
             not_applicable: None,
             hidden: None,
             settings: None,
@@ -1522,6 +1535,10 @@ fn file_based_items(
         if c.error.is_none() {
             item.named_by = named_by(&c.naming_setting);
         }
+        if let (Some(_), Some(known)) = (&c.error, &c.known) {
+            item.value = to_cel(known);
+            item.partial = true;
+        }
         item.error = c.error;
         items.push(item);
     }
@@ -1540,6 +1557,10 @@ fn file_based_items(
         });
         if f.error.is_none() {
             item.named_by = named_by(&f.naming_setting);
+        }
+        if let (Some(_), Some(known)) = (&f.error, &f.known) {
+            item.value = to_cel(known);
+            item.partial = true;
         }
         item.error = f.error;
         items.push(item);
