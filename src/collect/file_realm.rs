@@ -21,12 +21,13 @@ pub fn read(
     users: Option<&FileUsers>,
     errors: &mut Vec<InputError>,
 ) -> Option<Rbac> {
+    let anonymous = settings.get("xpack.security.authc.anonymous.roles");
     let mut rbac = Rbac {
-        anonymous_roles: settings
-            .get("xpack.security.authc.anonymous.roles")
+        anonymous_roles: anonymous
             .filter(|s| s.unresolved.is_empty())
             .map(|s| s.value.as_list())
             .unwrap_or_default(),
+        anonymous_known: anonymous.is_none_or(|s| s.unresolved.is_empty()),
         ..Default::default()
     };
     let mut any = !rbac.anonymous_roles.is_empty() || users.is_some();

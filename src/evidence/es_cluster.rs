@@ -391,6 +391,7 @@ pub fn build(snapshot: ApiSnapshot, now_ms: i64) -> (EsCluster, Vec<EsNode>) {
         node.id = format!("node:{name}/{}", node.name);
     }
     let mut rbac = super::rbac::from_api(&snapshot);
+    rbac.anonymous_known = snapshot.body("nodes").is_some();
     // Anonymous roles are node settings; every identity gets them on top of its own.
     for node in &nodes {
         if let Some(v) = node.settings.value("xpack.security.authc.anonymous.roles") {

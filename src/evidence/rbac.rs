@@ -14,6 +14,8 @@ use std::collections::{BTreeMap, BTreeSet};
 pub struct Rbac {
     /// Roles of `xpack.security.authc.anonymous.roles`: added to every identity.
     pub anonymous_roles: Vec<String>,
+    /// `anonymous_roles` is the whole list: the setting was read (or is known unset).
+    pub anonymous_known: bool,
     pub roles: Vec<Role>,
     pub users: Vec<User>,
     pub role_mappings: Vec<RoleMapping>,

@@ -457,10 +457,7 @@ impl Engine {
             }
         }
         let first_rbac = items.len();
-        items.extend(rbac_items(
-            cluster.rbac_items.clone(),
-            &cluster.rbac.missing,
-        ));
+        items.extend(rbac_items(cluster.rbac_items.clone(), &cluster.rbac));
         if let Some(why) = &cluster.rbac_not_applicable {
             for item in &mut items[first_rbac..] {
                 item.not_applicable = Some(why.clone());
@@ -1364,7 +1361,7 @@ fn items(node: &EsNode, facts: &NodeFacts, files: &[SecurityFile], warning_days:
     if let Some(rbac) = &node.rbac {
         items.extend(rbac_items(
             rbac::analyse(rbac, crate::clock::Timestamp::now().0),
-            &rbac.missing,
+            rbac,
         ));
     }
     if let Some(users) = &node.file_users {
@@ -1415,8 +1412,9 @@ fn shown_tls_facts(
 /// The items of the rbac scopes, for any subject: a node's file realm, or a cluster's security
 /// APIs. A file-defined object points at its file, line and column; an API object has no path
 /// (its `location.object` names it). Each part that could not be read (`missing`) becomes an
-/// item in error, so every rule of that scope reports `error` with the reason.
-fn rbac_items(analysed: Vec<RbacItem>, missing: &[(Scope, String)]) -> Vec<Item> {
+/// item in error, so every rule of that scope reports `error` with the reason — but for the
+/// rules about anonymous access when no anonymous role is set: those do not apply.
+fn rbac_items(analysed: Vec<RbacItem>, rbac: &rbac::Rbac) -> Vec<Item> {
     let mut items: Vec<Item> = analysed
         .into_iter()
         .map(|a| {
@@ -1429,13 +1427,18 @@ fn rbac_items(analysed: Vec<RbacItem>, missing: &[(Scope, String)]) -> Vec<Item>
             item
         })
         .collect();
-    for (scope, why) in missing {
+    let no_anonymous = rbac.anonymous_known && rbac.anonymous_roles.is_empty();
+    for (scope, why) in &rbac.missing {
         let mut item = Item::new(*scope, Value::Null, format!("{}s", scope.variable()));
         item.own = Some(api_located(
             &format!("{}:*", rbac_object_kind(*scope)),
             String::new(),
         ));
         item.error = Some(why.clone());
+        if *scope == Scope::RbacRole && no_anonymous {
+            item.value = json_to_cel(&serde_json::json!({ "anonymous": false }));
+            item.partial = true;
+        }
         items.push(item);
     }
     items
@@ -1736,7 +1739,7 @@ mod tests {
     fn rbac_rules_judge_api_items() {
         let engine = Engine::compile(super::super::load(&[] as &[&str]).unwrap()).unwrap();
         let data = rbac::from_api(&rbac::tests::spec_like());
-        let items = rbac_items(rbac::analyse(&data, rbac::tests::NOW), &data.missing);
+        let items = rbac_items(rbac::analyse(&data, rbac::tests::NOW), &data);
         let settings = Settings::default();
         let subject = Subject {
             id: "cluster:test",
@@ -1820,10 +1823,11 @@ mod tests {
     #[test]
     fn missing_rbac_data_is_an_error() {
         let engine = Engine::compile(super::super::load(&[] as &[&str]).unwrap()).unwrap();
-        let items = rbac_items(
-            vec![],
-            &[(Scope::RbacUser, "GET /_security/user was refused (HTTP 403): the scanner needs the read_security privilege".into())],
-        );
+        let data = rbac::Rbac {
+            missing: vec![(Scope::RbacUser, "GET /_security/user was refused (HTTP 403): the scanner needs the read_security privilege".into())],
+            ..Default::default()
+        };
+        let items = rbac_items(vec![], &data);
         let settings = Settings::default();
         let subject = Subject {
             id: "cluster:test",
@@ -1848,6 +1852,54 @@ mod tests {
             assert!(r.message.contains("read_security"), "{}", r.message);
             assert_eq!(r.location.object, "user:*");
         }
+    }
+
+    /// Refused roles: the rule about anonymous roles does not apply when no anonymous role is
+    /// set (and the setting was read); otherwise it cannot be judged, like the other role rules.
+    #[test]
+    fn refused_roles_leave_anonymous_access_judged_by_the_setting() {
+        let engine = Engine::compile(super::super::load(&[] as &[&str]).unwrap()).unwrap();
+        let settings = Settings::default();
+        let subject = Subject {
+            id: "cluster:test",
+            object: "cluster:test".into(),
+            config_path: "",
+            settings: &settings,
+            node: None,
+            version: None,
+            places: None,
+        };
+        let selection = Selection {
+            profile: Profile::Strict,
+            select: vec![],
+            ignore: vec![],
+            expiry_warning_days: 30,
+        };
+        let verdicts = |anonymous_known: bool, anonymous_roles: &[&str]| {
+            let data = rbac::Rbac {
+                anonymous_known,
+                anonymous_roles: anonymous_roles.iter().map(|r| r.to_string()).collect(),
+                missing: vec![(Scope::RbacRole, "GET /_security/role was refused".into())],
+                ..Default::default()
+            };
+            let items = rbac_items(vec![], &data);
+            let results = engine.judge_items(&engine.root_context(), &items, &subject, &selection);
+            let anon = results
+                .iter()
+                .find(|r| r.rule == "RBAC-ANON-001")
+                .unwrap()
+                .status;
+            let others: std::collections::BTreeSet<Status> = results
+                .iter()
+                .filter(|r| r.rule != "RBAC-ANON-001")
+                .map(|r| r.status)
+                .collect();
+            (anon, others)
+        };
+        let errors = std::collections::BTreeSet::from([Status::Error]);
+        assert_eq!(verdicts(true, &[]), (Status::NotApplicable, errors.clone()));
+        assert_eq!(verdicts(false, &[]), (Status::Error, errors.clone()));
+        assert_eq!(verdicts(true, &["viewer"]), (Status::Error, errors));
     }
 }
 
