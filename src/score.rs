@@ -452,4 +452,37 @@ mod tests {
         assert_eq!(Coverage::by_severity(&none), "");
         assert_eq!(Coverage::total_by_severity(&none), "0");
     }
+
+    /// A category with only passes (or only failures) is still scored, and the tally lists the
+    /// rules it has seen.
+    #[test]
+    fn one_sided_categories_and_rule_ids() {
+        let mut tally = Tally::default();
+        tally.add(&[
+            result(Severity::High, Status::Pass, Category::Tls),
+            result(Severity::Low, Status::Fail, Category::Audit),
+        ]);
+        let mut ids: Vec<&str> = tally.rule_ids().collect();
+        ids.sort();
+        assert_eq!(ids.len(), 2);
+        assert!(ids.iter().all(|id| id.starts_with("ES-X-")), "{ids:?}");
+        let s = tally.finish();
+        assert_eq!(
+            s.categories["tls"],
+            CategoryScore {
+                value: 100.0,
+                passed: 1,
+                failed: 0
+            }
+        );
+        assert_eq!(
+            s.categories["audit"],
+            CategoryScore {
+                value: 0.0,
+                passed: 0,
+                failed: 1
+            }
+        );
+        assert_eq!(s.value, 83.3);
+    }
 }
