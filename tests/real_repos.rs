@@ -161,7 +161,7 @@ fn repositories_are_read_as_their_content_and_deployment_say() {
         "ES-AUD-001 node:legacy-five/elasticsearch5 setting:xpack.security.audit.enabled",
         "ES-TLS-001 node:legacy-five/elasticsearch5 setting:xpack.security.http.ssl.enabled",
         // The conf.d Logstash: a plaintext beats input, an HTTP output.
-        "LS-NET-002 logstash:logstash/conf.d setting:input",
+        "LS-NET-002 logstash:logstash/conf.d input:beats",
         "LS-TLS-001 logstash:logstash/conf.d setting:hosts",
         // Fleet Server with its TLS switched off by the image's variables.
         "BT-NET-004 agent:fleet-server setting:fleet_server.insecure_http",

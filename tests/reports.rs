@@ -171,12 +171,12 @@ fn sarif_is_valid_for_github_and_holds_every_failure() {
 
 #[test]
 fn a_failure_without_a_written_line_starts_at_line_one() {
-    // ES-TLS-002: transport TLS is off because the setting is not written at all.
+    // ES-TLS-001: HTTP TLS is off because the setting is not written at all.
     let r = run(esaudit().args([
         "scan",
         "fixtures/no-tls-8x",
         "--select",
-        "ES-TLS-002",
+        "ES-TLS-001",
         "--format",
         "sarif",
     ]));

@@ -452,6 +452,8 @@ impl Engine {
                         &cert.object,
                         format!("{} (expires {})", cert.subject_dn, cert.expiry),
                     ));
+                    // Quoted by CERT-API-005's message.
+                    item.facts = Some(serde_json::json!({ "format": cert.format }));
                     items.push(item);
                 }
             }
