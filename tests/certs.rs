@@ -473,16 +473,31 @@ fn more_planted_problems_are_found() {
     }
 }
 
-/// Every certificate and keystore rule fails on one of the generated nodes.
+/// Every certificate and keystore rule fails on one of the generated bad nodes and passes on
+/// the good one (or another): a rule that always fails, or never fires, is caught.
 #[test]
-fn every_file_rule_fails_somewhere() {
+fn every_file_rule_fails_somewhere_and_passes_elsewhere() {
     let root = tempfile::tempdir().unwrap();
     let dirs = [
         bad_node(root.path()),
         second_bad_node(root.path()),
         wrong_ca_node(root.path()),
+        good_node(root.path()),
     ];
-    let (_, report, _) = scan(&[&dirs[0], &dirs[1], &dirs[2]], None);
+    let (_, report, _) = scan(&[&dirs[0], &dirs[1], &dirs[2], &dirs[3]], None);
+    // The good node's PKCS#12 store opens with its password; the FIPS key-strength rule runs
+    // under the fips profile (or on a node in FIPS mode).
+    let (_, opened, _) = scan(&[&dirs[3]], Some(STORE_CANARY));
+    let (_, fips) = common::scan_json(&[dirs[3].to_str().unwrap(), "--profile", "fips"]);
+    let passes = |rule: &str| {
+        [&report, &opened, &fips].iter().any(|report| {
+            report["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["rule"] == rule && r["status"] == "pass")
+        })
+    };
     let out = Command::cargo_bin("esaudit")
         .unwrap()
         .args(["rules", "--format", "json"])
@@ -496,6 +511,7 @@ fn every_file_rule_fails_somewhere() {
         }
         let id = r["id"].as_str().unwrap();
         assert!(!fails(&report, id).is_empty(), "{id} never fails");
+        assert!(passes(id), "{id} never passes");
     }
 }
 

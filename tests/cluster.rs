@@ -337,6 +337,19 @@ fn insecure_scan_is_reported() {
         .unwrap();
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(has(&report, "ES-API-017", "cluster:prod-logs"));
+    // Verified, with credentials, on a cluster that refuses anonymous callers: the live-only
+    // rules pass (the catalog walk of tests/scan.rs leaves them to this test).
+    let (_, verified, _) = scan_live(&server, &[]);
+    for rule in ["ES-API-001", "ES-API-002", "ES-API-017"] {
+        let statuses: Vec<&Value> = verified["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["rule"] == rule)
+            .map(|r| &r["status"])
+            .collect();
+        assert_eq!(statuses, ["pass"], "{rule}");
+    }
 }
 
 /// One unreachable cluster: exit 2, its rules are errors naming the cause, and the other
@@ -410,6 +423,16 @@ fn loaded_certificate_expiring_soon() {
     copy_dir(&fixture("well-run-8x"), &snap);
     let soon =
         esaudit::clock::Timestamp(esaudit::clock::Timestamp::now().0 + 10 * 86_400_000 + 3_600_000);
+    // Before: every loaded certificate lasts for years.
+    let (_, before) = scan_json(&[snap.to_str().unwrap()]);
+    let expiry: BTreeSet<&str> = before["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["rule"] == "CERT-API-002")
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(expiry, BTreeSet::from(["pass"]));
     std::fs::write(
         snap.join("ssl_certs.json"),
         format!(

@@ -478,6 +478,11 @@ fn write_ca_deployment(root: &Path) {
     );
     w("filebeat/other-ca.crt", &other_ca.pem());
     w(
+        "filebeat-good/filebeat.yml",
+        "output.elasticsearch:\n  hosts: [\"https://es-1:9200\"]\n  ssl.certificate_authorities: [\"ca.crt\"]\n",
+    );
+    w("filebeat-good/ca.crt", &cluster_ca.pem());
+    w(
         "logstash/pipeline/out.conf",
         "input { beats { port => 5044 } }\noutput {\n  elasticsearch {\n    hosts => [\"https://es-1:9200\"]\n    ssl_certificate_authorities => \"/etc/logstash/certs/ca.crt\"\n  }\n}\n",
     );
@@ -527,6 +532,10 @@ fn component_ca_must_sign_the_cluster_http_certificate() {
     assert_eq!(
         ls["location"]["object"],
         "setting:output.elasticsearch.cacert"
+    );
+    assert_eq!(
+        status("BT-TLS-009", "beat:filebeat-good/filebeat")["status"],
+        "pass"
     );
     let beat = status("BT-TLS-009", "beat:filebeat/filebeat");
     assert_eq!(beat["status"], "fail");
