@@ -910,4 +910,107 @@ mod tests {
             assert!(security_file_weakens_tls(&line), "{line}");
         }
     }
+
+    /// A node with these settings, of version `major`.7.
+    fn node_with(major: u32, settings: &[(&str, &str)]) -> EsNode {
+        use crate::evidence::settings::{Setting, SettingValue, substitute_placeholders};
+        let mut n = EsNode::files_only(std::path::Path::new("cfg"), vec![]);
+        n.files_only = false;
+        n.cluster = "c".into();
+        n.name = "n1".into();
+        n.version = crate::evidence::EsVersion { major, minor: 7 };
+        n.version_source = VersionSource::CommandLine;
+        for (key, value) in settings {
+            let (text, unresolved, from_placeholder) = substitute_placeholders(value);
+            n.settings.push(Setting {
+                key: key.to_string(),
+                value: SettingValue::from_text(&text),
+                unresolved,
+                from_placeholder,
+                location: crate::evidence::Location::at("cfg/elasticsearch.yml", 1, 1),
+                occurrence: 1,
+            });
+        }
+        n
+    }
+
+    #[test]
+    fn security_is_known_off_when_written_or_implied_by_a_basic_licence_before_8() {
+        let off = |major: u32, settings: &[(&str, &str)], license: Option<&str>| {
+            let mut n = node_with(major, settings);
+            n.license = license.map(str::to_string);
+            security_known_off(&n)
+        };
+        assert!(off(8, &[("xpack.security.enabled", "false")], None));
+        assert!(!off(
+            7,
+            &[("xpack.security.enabled", "true")],
+            Some("basic")
+        ));
+        assert!(off(7, &[], Some("basic")));
+        assert!(off(6, &[], Some("trial")));
+        assert!(!off(7, &[], Some("gold")));
+        assert!(!off(7, &[], None), "no licence seen: not known off");
+        assert!(!off(8, &[], Some("basic")), "8.x: on unless written off");
+        assert!(off(
+            7,
+            &[("xpack.license.self_generated.type", "basic")],
+            None
+        ));
+        assert!(!off(
+            7,
+            &[("xpack.license.self_generated.type", "trial")],
+            Some("platinum")
+        ));
+    }
+
+    #[test]
+    fn exposure_single_node_tls_and_audit_appender_facts() {
+        use crate::collect::compose_env::Published;
+        let published = |host_ip: &str, port: u16| Published {
+            container_port: port,
+            host_ip: host_ip.into(),
+        };
+        let mut n = node_with(8, &[("network.host", "0.0.0.0")]);
+        n.published = Some(vec![
+            published("127.0.0.1", 9200),
+            published("127.0.0.1", 9300),
+        ]);
+        let f = node_facts(&n);
+        assert!(
+            !f.http_exposed && !f.transport_exposed,
+            "published on loopback only"
+        );
+        n.published = Some(vec![published("", 9200), published("10.0.0.5", 9300)]);
+        let f = node_facts(&n);
+        assert!(f.http_exposed && f.http_all_interfaces && f.transport_exposed);
+
+        let n = node_with(
+            8,
+            &[
+                ("network.host", "10.0.0.5"),
+                ("discovery.type", "single-node"),
+                ("xpack.security.transport.ssl.enabled", "true"),
+            ],
+        );
+        let f = node_facts(&n);
+        assert!(!f.production_mode, "single-node: no bootstrap checks");
+        assert!(f.tls_configured, "transport TLS alone counts");
+        let n = node_with(8, &[("network.host", "10.0.0.5")]);
+        let f = node_facts(&n);
+        assert!(f.production_mode && !f.tls_configured);
+
+        let mut n = node_with(8, &[]);
+        n.log4j = Some(crate::evidence::Log4jConfig {
+            path: "log4j2.properties".into(),
+            audit_appender: true,
+            audit_logger: false,
+        });
+        assert!(
+            !node_facts(&n).log4j_audit_appender,
+            "an appender nothing logs to"
+        );
+        n.log4j.as_mut().unwrap().audit_logger = true;
+        assert!(node_facts(&n).log4j_audit_appender);
+    }
 }
