@@ -1013,4 +1013,64 @@ mod tests {
         n.log4j.as_mut().unwrap().audit_logger = true;
         assert!(node_facts(&n).log4j_audit_appender);
     }
+
+    #[test]
+    fn key_audit_events_by_version_interfaces_providers_and_realm_keys() {
+        let v = |major, minor| EsVersion { major, minor };
+        let all_but_config_change: Vec<String> = catalog::KEY_AUDIT_EVENTS
+            .iter()
+            .filter(|e| **e != "security_config_change")
+            .map(|e| e.to_string())
+            .collect();
+        let settings = BTreeMap::from([(
+            "xpack.security.audit.logfile.events.include".to_string(),
+            SettingValue::List(all_but_config_change),
+        )]);
+        // security_config_change exists from 7.11: only then is it missing.
+        assert!(
+            audit_facts(&settings, v(7, 10))
+                .missing_key_events
+                .is_empty()
+        );
+        assert_eq!(
+            audit_facts(&settings, v(7, 11)).missing_key_events,
+            ["security_config_change"]
+        );
+
+        assert!(is_all_interfaces("[::]"));
+        assert!(!is_all_interfaces("[::1]"));
+
+        let dir = tempfile::tempdir().unwrap();
+        let provider = |line: &str| {
+            std::fs::write(dir.path().join("fips.security"), format!("{line}\n")).unwrap();
+            let mut n = node_with(8, &[]);
+            n.config_dir = dir.path().to_path_buf();
+            n.jvm_options = vec![crate::evidence::JvmOption {
+                arg: "-Djava.security.properties=fips.security".into(),
+                location: crate::evidence::Location::default(),
+            }];
+            jvm_facts(&n).fips_provider_first
+        };
+        assert!(provider(
+            "security.provider.1=org.bouncycastle.jcajce.provider.BouncyCastleFipsProvider C:HYBRID;ENABLE{All};"
+        ));
+        assert!(!provider(
+            "security.provider.2=org.bouncycastle.jcajce.provider.BouncyCastleFipsProvider"
+        ));
+        assert!(!provider("security.provider.1=SUN"));
+
+        let n = node_with(
+            8,
+            &[
+                ("xpack.security.authc.realms.ldap.corp.order", "1"),
+                ("xpack.security.authc.realms.custom.thing.order", "2"),
+                ("xpack.security.authc.realms.native", "x"),
+            ],
+        );
+        let found: Vec<String> = realms(&n)
+            .iter()
+            .map(|r| format!("{}.{}", r.realm_type, r.name))
+            .collect();
+        assert_eq!(found, ["ldap.corp"]);
+    }
 }
