@@ -566,22 +566,12 @@ pub fn ip_filters(node: &EsNode, facts: &NodeFacts) -> Vec<FilterFacts> {
     )];
     // HTTP falls back to the default profile's lists, then to the transport lists.
     let http_prefix = "xpack.security.http.filter";
-    let own = rules(http_prefix);
     let default_profile = "transport.profiles.default.xpack.security.filter";
-    let (http_rules, from) = if own.0.is_some() || own.1.is_some() {
-        (own, "")
-    } else if let (a, d) = rules(default_profile)
-        && (a.is_some() || d.is_some())
-    {
-        ((a, d), default_profile)
-    } else {
-        ((t_allow.clone(), t_deny.clone()), transport_prefix)
-    };
-    let from = if http_rules.0.is_none() && http_rules.1.is_none() {
-        ""
-    } else {
-        from
-    };
+    let (http_rules, from) = first_written(&[
+        (rules(http_prefix), ""),
+        (rules(default_profile), default_profile),
+        ((t_allow.clone(), t_deny.clone()), transport_prefix),
+    ]);
     out.push(make_filter(
         "http",
         "http",
@@ -593,12 +583,10 @@ pub fn ip_filters(node: &EsNode, facts: &NodeFacts) -> Vec<FilterFacts> {
     ));
     if s.bool("remote_cluster_server.enabled") == Some(true) {
         let rc_prefix = "xpack.security.remote_cluster.filter";
-        let own = rules(rc_prefix);
-        let (rc_rules, from) = if own.0.is_some() || own.1.is_some() {
-            (own, "")
-        } else {
-            ((t_allow, t_deny), transport_prefix)
-        };
+        let (rc_rules, from) = first_written(&[
+            (rules(rc_prefix), ""),
+            ((t_allow, t_deny), transport_prefix),
+        ]);
         out.push(make_filter(
             "remote_cluster",
             "remote_cluster",
@@ -630,12 +618,24 @@ pub fn ip_filters(node: &EsNode, facts: &NodeFacts) -> Vec<FilterFacts> {
     out
 }
 
+type FilterLists = (Option<Vec<String>>, Option<Vec<String>>);
+
+/// The first of these allow/deny pairs with either list written, and the prefix it was read
+/// from (empty for the listener's own); nothing, from nowhere, when none is written.
+fn first_written<'a>(candidates: &[(FilterLists, &'a str)]) -> (FilterLists, &'a str) {
+    candidates
+        .iter()
+        .find(|((allow, deny), _)| allow.is_some() || deny.is_some())
+        .cloned()
+        .unwrap_or(((None, None), ""))
+}
+
 fn make_filter(
     layer: &str,
     name: &str,
     prefix: &str,
     enabled: bool,
-    (allow, deny): (Option<Vec<String>>, Option<Vec<String>>),
+    (allow, deny): FilterLists,
     inherited_from: &str,
     exposed: bool,
 ) -> FilterFacts {
@@ -932,6 +932,100 @@ mod tests {
             });
         }
         n
+    }
+
+    /// Which lists each listener filters with: its own when either list is written, else the
+    /// default profile's, else the transport's; nothing inherited when nothing is written.
+    #[test]
+    fn ip_filter_fallbacks_take_a_lone_allow_or_deny_list() {
+        let filters = |settings: &[(&str, &str)]| {
+            let mut pairs = vec![("remote_cluster_server.enabled", "true")];
+            pairs.extend_from_slice(settings);
+            let n = node_with(8, &pairs);
+            ip_filters(&n, &node_facts(&n))
+                .into_iter()
+                .map(|f| (f.name.clone(), f))
+                .collect::<BTreeMap<_, _>>()
+        };
+        let t = "xpack.security.transport.filter";
+        let f = filters(&[("xpack.security.transport.filter.allow", "10.0.0.0/8")]);
+        assert_eq!(f["http"].inherited_from, t);
+        assert_eq!(f["http"].allow, ["10.0.0.0/8"]);
+        assert_eq!(f["remote_cluster"].inherited_from, t);
+        let f = filters(&[
+            ("xpack.security.transport.filter.allow", "10.0.0.0/8"),
+            ("xpack.security.http.filter.deny", "192.168.1.1"),
+            ("xpack.security.remote_cluster.filter.deny", "192.168.1.2"),
+        ]);
+        assert_eq!(f["http"].inherited_from, "");
+        assert!(f["http"].allow.is_empty());
+        assert_eq!(f["http"].deny, ["192.168.1.1"]);
+        assert_eq!(f["remote_cluster"].inherited_from, "");
+        assert_eq!(f["remote_cluster"].deny, ["192.168.1.2"]);
+        let f = filters(&[
+            ("xpack.security.transport.filter.deny", "10.0.0.1"),
+            (
+                "transport.profiles.default.xpack.security.filter.allow",
+                "172.16.0.0/12",
+            ),
+        ]);
+        assert_eq!(
+            f["http"].inherited_from,
+            "transport.profiles.default.xpack.security.filter"
+        );
+        assert_eq!(f["http"].allow, ["172.16.0.0/12"]);
+        let f = filters(&[]);
+        assert_eq!(f["http"].inherited_from, "");
+        assert_eq!(f["remote_cluster"].inherited_from, "");
+    }
+
+    #[test]
+    fn audit_ignore_policies_that_silence_privileged_users() {
+        let covers = |field: &str, value: &str| {
+            let key = format!("xpack.security.audit.logfile.events.ignore_filters.p.{field}");
+            let n = node_with(8, &[(key.as_str(), value)]);
+            audit_policies(&n)[0].covers_privileged
+        };
+        assert!(covers("users", "elastic"));
+        assert!(covers("users", "*"));
+        assert!(covers("roles", "superuser"));
+        assert!(covers("roles", "*"));
+        assert!(!covers("users", "bob"));
+        assert!(!covers("roles", "viewer"));
+        assert!(!covers("indices", "*"));
+    }
+
+    /// A key written twice is a duplicate at both places; the running value is set beside the
+    /// occurrence that wins, the last.
+    #[test]
+    fn duplicate_settings_and_the_running_value() {
+        let mut n = node_with(
+            8,
+            &[
+                ("xpack.security.enabled", "false"),
+                ("http.port", "9200"),
+                ("xpack.security.enabled", "true"),
+            ],
+        );
+        n.drift.push(crate::evidence::pairing::Drift {
+            key: "xpack.security.enabled".into(),
+            file: "true".into(),
+            running: "false".into(),
+            via: String::new(),
+        });
+        let got: Vec<(String, bool, String)> = setting_facts(&n)
+            .into_iter()
+            .map(|f| (f.key, f.duplicate, f.running))
+            .collect();
+        let row = |k: &str, d: bool, r: &str| (k.to_string(), d, r.to_string());
+        assert_eq!(
+            got,
+            [
+                row("xpack.security.enabled", true, ""),
+                row("http.port", false, ""),
+                row("xpack.security.enabled", true, "false"),
+            ]
+        );
     }
 
     #[test]

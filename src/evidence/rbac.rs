@@ -47,10 +47,6 @@ pub struct IndexGrant {
     pub names: Vec<String>,
     pub privileges: Vec<String>,
     pub allow_restricted_indices: bool,
-    /// `field_security` is set.
-    pub field_security: bool,
-    /// A document-level `query` is set.
-    pub query: bool,
     /// For a `remote_indices` grant (8.10+): the remote clusters it applies to.
     pub clusters: Vec<String>,
 }
@@ -370,11 +366,7 @@ fn flag(v: Option<&Value>) -> Option<bool> {
 }
 
 fn millis(v: Option<&Value>) -> Option<i64> {
-    match v? {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
+    v?.as_i64()
 }
 
 fn meta_flag(metadata: Option<&Value>, key: &str) -> bool {
@@ -391,8 +383,6 @@ fn index_grants(v: Option<&Value>) -> Vec<IndexGrant> {
             names: strs(g.get("names")),
             privileges: lower(strs(g.get("privileges"))),
             allow_restricted_indices: flag(g.get("allow_restricted_indices")).unwrap_or(false),
-            field_security: g.get("field_security").is_some_and(|f| !f.is_null()),
-            query: g.get("query").is_some_and(|q| !q.is_null()),
             clusters: strs(g.get("clusters")),
         })
         .collect()
@@ -924,25 +914,22 @@ fn nobody(rule: &Value) -> bool {
 
 /// Field values with wildcards or regexes: the mapping targets a group of users.
 fn wildcard_values(rule: &Value, out: &mut Vec<String>) {
-    match rule {
-        Value::Object(obj) => {
-            if let Some(Value::Object(field)) = obj.get("field") {
-                for (k, v) in field {
-                    for p in strs(Some(v)) {
-                        if is_wildcard_value(&p) {
-                            out.push(format!("{k}: {p}"));
-                        }
-                    }
-                }
-            }
-            for key in ["all", "any"] {
-                if let Some(Value::Array(list)) = obj.get(key) {
-                    list.iter().for_each(|r| wildcard_values(r, out));
+    let Some(obj) = rule.as_object() else {
+        return;
+    };
+    if let Some(Value::Object(field)) = obj.get("field") {
+        for (k, v) in field {
+            for p in strs(Some(v)) {
+                if is_wildcard_value(&p) {
+                    out.push(format!("{k}: {p}"));
                 }
             }
         }
-        Value::Array(list) => list.iter().for_each(|r| wildcard_values(r, out)),
-        _ => {}
+    }
+    for key in ["all", "any"] {
+        if let Some(Value::Array(list)) = obj.get(key) {
+            list.iter().for_each(|r| wildcard_values(r, out));
+        }
     }
 }
 
@@ -1720,6 +1707,140 @@ pub(crate) mod tests {
         for p in ["logs-*", ".kibana*", "/logs-.*/"] {
             assert!(!matches_everything(p), "{p}");
         }
+    }
+
+    #[test]
+    fn glob_backtracks_and_value_patterns() {
+        assert!(glob("*b", "aab"));
+        assert!(glob("a*c*", "abcbc"));
+        assert!(glob("ab*", "ab"));
+        assert!(!glob("abc", "ab"));
+        assert!(!glob("a*c", "abd"));
+        for p in ["*", "cn=*,dc=x", "user?", "/adm.*/", " /x/ "] {
+            assert!(is_wildcard_value(p), "{p}");
+        }
+        for p in ["alice", "/", "/x", "x/", "cn=admins,dc=x"] {
+            assert!(!is_wildcard_value(p), "{p}");
+        }
+    }
+
+    /// Recordings made without the reserved metadata, and lists the API leaves out, are read
+    /// with Elasticsearch's own defaults.
+    #[test]
+    fn lenient_reading_of_roles_users_keys_and_tokens() {
+        assert!(role_from_json("old", &json!({"metadata": {"_deprecated": true}})).deprecated);
+        assert!(
+            role_from_json("kibana_user", &json!({"metadata": {"_reserved": true}})).deprecated
+        );
+        assert!(!role_from_json("kibana_user", &json!({})).deprecated);
+        let mut s = snapshot(&[
+            (
+                "security_roles",
+                json!({"superuser": {"cluster": ["all"]}, "kibana_user": {"cluster": []},
+                       "mine": {"cluster": ["monitor"]}}),
+            ),
+            (
+                "security_users",
+                json!({"kibana": {"roles": ["kibana_system"], "metadata": {"_reserved": true}},
+                       "old": {"roles": [], "metadata": {"_deprecated": true}},
+                       "root": {"roles": ["superuser"]}}),
+            ),
+            (
+                "security_api_keys",
+                json!({"api_keys": [{"id": "k", "name": "k", "creation": NOW, "username": "root",
+                    "realm": "native1",
+                    "role_descriptors": {},
+                    "limited_by": [{"writer": {"cluster": ["manage_security"]}}]}]}),
+            ),
+            ("security_service_accounts", json!({"elastic/kibana": {}})),
+        ]);
+        s.service_credentials.insert(
+            "elastic/kibana".into(),
+            Answer::ok(json!({"service_account": "elastic/kibana", "count": 1,
+                "tokens": {"t1": {}}, "nodes_credentials": {"file_tokens": {}}})),
+        );
+        let rbac = from_api(&s);
+        let role = |n: &str| rbac.roles.iter().find(|r| r.name == n).unwrap();
+        assert!(role("superuser").reserved && !role("superuser").deprecated);
+        assert!(role("kibana_user").reserved && role("kibana_user").deprecated);
+        assert!(!role("mine").reserved && !role("mine").deprecated);
+        let user = |n: &str| rbac.users.iter().find(|u| u.name == n).unwrap();
+        assert!(user("kibana").deprecated && user("kibana").realm == "reserved");
+        assert!(user("old").deprecated && user("old").realm == "native");
+        assert!(!user("root").deprecated);
+        let key = &rbac.api_keys[0];
+        assert_eq!(key.key_type, "rest");
+        assert_eq!(key.creation_ms, Some(NOW));
+        let limits = key.limited_by.as_ref().unwrap();
+        assert_eq!(limits.len(), 1);
+        assert_eq!(limits[0].name, "writer");
+        assert_eq!(rbac.service_tokens.len(), 1);
+        assert_eq!(rbac.service_tokens[0].source, "index");
+        let items = analyse(&rbac, NOW);
+        // A superuser role read without its metadata is still the built-in one: the path
+        // stops at it.
+        assert_eq!(
+            item(&items, "user:root")["superuser_path"],
+            "user:root → role:superuser"
+        );
+        assert_eq!(item(&items, "role:superuser")["reserved"], true);
+        assert_eq!(item(&items, "user:kibana")["realm"], "reserved");
+        assert_eq!(item(&items, "user:old")["realm"], "native");
+        assert_eq!(
+            item(&items, "service_token:elastic/kibana/t1")["file_backed"],
+            false
+        );
+    }
+
+    /// A file-defined role named like a built-in one is judged as the built-in; a custom
+    /// superuser-equivalent role names why in the path; admin level comes from any one of
+    /// its grounds.
+    #[test]
+    fn reserved_names_paths_and_admin_level() {
+        let mut su = role_from_json("superuser", &json!({"cluster": ["all"]}));
+        su.location = Some(Location::default());
+        let rbac = Rbac {
+            roles: vec![su, role_from_json("ops", &json!({"cluster": ["all"]}))],
+            users: vec![
+                User {
+                    name: "a".into(),
+                    roles: vec!["superuser".into()],
+                    enabled: true,
+                    ..Default::default()
+                },
+                User {
+                    name: "b".into(),
+                    roles: vec!["ops".into()],
+                    enabled: true,
+                    ..Default::default()
+                },
+            ],
+            ..Default::default()
+        };
+        let items = analyse(&rbac, NOW);
+        assert_eq!(item(&items, "role:superuser")["reserved"], true);
+        assert_eq!(item(&items, "role:ops")["reserved"], false);
+        assert_eq!(
+            item(&items, "user:b")["superuser_path"],
+            "user:b → role:ops → cluster privilege all"
+        );
+        let admin = |cluster: Value| {
+            role_facts(&role_from_json("r", &json!({ "cluster": cluster }))).admin_level()
+        };
+        assert!(admin(json!(["manage"])));
+        assert!(admin(json!(["manage_api_key"])));
+        assert!(admin(json!(["manage_security"])));
+        assert!(!admin(json!(["monitor", "manage_ilm"])));
+        let apps = |app: &str, res: &str| {
+            role_facts(&role_from_json(
+                "r",
+                &json!({"applications": [{"application": app, "privileges": ["*"], "resources": [res]}]}),
+            ))
+            .app_wildcard
+        };
+        assert!(apps("*", "*"));
+        assert!(!apps("kibana-.kibana", "*"));
+        assert!(!apps("*", "space:default"));
     }
 
     /// One line of what the analysis makes of a role: the facts the rules read.
