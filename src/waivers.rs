@@ -6,7 +6,8 @@
 use crate::clock::Date;
 use crate::evidence::InlineSuppression;
 use crate::results::{RuleResult, Status, Waiver};
-use crate::rules::engine::{Engine, Selection};
+use crate::rules::Selection;
+use crate::rules::engine::Engine;
 use crate::rules::id_matches as rule_matches;
 use globset::{Glob, GlobBuilder, GlobMatcher};
 use serde::{Deserialize, Serialize};

@@ -5,9 +5,9 @@
 
 use super::display;
 use super::es_config::read_text;
+use crate::evidence::Scope;
 use crate::evidence::rbac::{Rbac, RoleMapping, ServiceToken, User, role_from_json};
 use crate::evidence::{FileUsers, InputError, Location, Settings};
-use crate::rules::Scope;
 use crate::yaml::{self, Node, NodeKind};
 use serde_json::Value;
 use std::collections::BTreeMap;

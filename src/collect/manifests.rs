@@ -1284,9 +1284,7 @@ impl Ctx<'_> {
             } else if kind.is_none()
                 && name == "ELASTIC_PASSWORD"
                 && (!value.contains("${")
-                    || crate::evidence::component::is_sample_secret(&interpolate(
-                        &value, &self.vars,
-                    )))
+                    || crate::evidence::catalog::is_sample_secret(&interpolate(&value, &self.vars)))
             {
                 // The image writes it to the keystore as bootstrap.password; a literal value
                 // here is that secure setting written in a plain file, and a sample default

@@ -351,6 +351,36 @@ pub fn is_weak_suite(s: &str) -> bool {
     no_forward_secrecy || (u.contains("_CBC_") && u.ends_with("_SHA"))
 }
 
+/// Values that are published defaults or documentation samples: a credential or key equal to
+/// one of them is as good as public.
+const SAMPLE_SECRETS: &[&str] = &[
+    "changeme",
+    "changeit",
+    "password",
+    "elastic",
+    "secret",
+    "admin",
+    "kibana",
+    "logstash",
+    "something_at_least_32_characters",
+    "something_secret_at_least_32_characters",
+    "a_random_string_of_32_characters",
+    "min-32-byte-long-strong-encryption-key",
+    "12345678901234567890123456789012",
+    "abcdefghijklmnopqrstuvwxyz123456",
+    "fhjskloppd678ehkdfdlliverpoolfcr",
+    "c69548d9027afcf4d55146b1d425a9f4c69548d9027afcf4d55146b1d425a9f4",
+];
+
+/// Whether a secret's value is a published default or sample.
+pub fn is_sample_secret(value: &str) -> bool {
+    let v = value.trim().to_ascii_lowercase();
+    SAMPLE_SECRETS.contains(&v.as_str())
+        || v.contains("changeme")
+        || v.contains("something_at_least")
+        || v.contains("at_least_32")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -308,36 +308,6 @@ pub struct PipelinePlugin {
     pub options: Settings,
 }
 
-/// Values that are published defaults or documentation samples: a credential or key equal to
-/// one of them is as good as public.
-const SAMPLE_SECRETS: &[&str] = &[
-    "changeme",
-    "changeit",
-    "password",
-    "elastic",
-    "secret",
-    "admin",
-    "kibana",
-    "logstash",
-    "something_at_least_32_characters",
-    "something_secret_at_least_32_characters",
-    "a_random_string_of_32_characters",
-    "min-32-byte-long-strong-encryption-key",
-    "12345678901234567890123456789012",
-    "abcdefghijklmnopqrstuvwxyz123456",
-    "fhjskloppd678ehkdfdlliverpoolfcr",
-    "c69548d9027afcf4d55146b1d425a9f4c69548d9027afcf4d55146b1d425a9f4",
-];
-
-/// Whether a secret's value is a published default or sample.
-pub fn is_sample_secret(value: &str) -> bool {
-    let v = value.trim().to_ascii_lowercase();
-    SAMPLE_SECRETS.contains(&v.as_str())
-        || v.contains("changeme")
-        || v.contains("something_at_least")
-        || v.contains("at_least_32")
-}
-
 /// The component as the `component` rules see it (variable `comp`).
 #[derive(Debug, Clone, Serialize)]
 pub struct ComponentFacts {
@@ -652,7 +622,7 @@ pub fn component_facts(c: &Component) -> ComponentFacts {
         let value = e.value.to_string();
         if last == "encryptionkey" {
             key_lengths.insert(k.clone(), value.chars().count() as i64);
-            if is_sample_secret(&value) {
+            if catalog::is_sample_secret(&value) {
                 sample_keys.push(k.clone());
             }
         }
@@ -682,7 +652,7 @@ pub fn component_facts(c: &Component) -> ComponentFacts {
         if is_component_secret(k)
             && !e.from_placeholder
             && last.contains("password")
-            && is_sample_secret(&value)
+            && catalog::is_sample_secret(&value)
         {
             default_passwords.push(k.clone());
         }
@@ -781,7 +751,7 @@ pub fn setting_facts(component: &str, setting: &Setting) -> ComponentSettingFact
             && !setting.from_placeholder
             && !value.trim().is_empty()
             && value != "[]",
-        sample: secret && is_sample_secret(&value),
+        sample: secret && catalog::is_sample_secret(&value),
         length: value.chars().count() as i64,
         values: if secret {
             vec![]
@@ -967,8 +937,12 @@ mod tests {
 
     #[test]
     fn samples() {
-        assert!(is_sample_secret("changeme"));
-        assert!(is_sample_secret("something_at_least_32_characters"));
-        assert!(!is_sample_secret("2f9b1c0e8a7d6c5b4a3f2e1d0c9b8a7f"));
+        assert!(catalog::is_sample_secret("changeme"));
+        assert!(catalog::is_sample_secret(
+            "something_at_least_32_characters"
+        ));
+        assert!(!catalog::is_sample_secret(
+            "2f9b1c0e8a7d6c5b4a3f2e1d0c9b8a7f"
+        ));
     }
 }

@@ -847,7 +847,7 @@ pub fn setting_facts(node: &EsNode) -> Vec<SettingFacts> {
                         }
                     })
                     .unwrap_or_default(),
-                sample: secret && super::component::is_sample_secret(&e.value.to_string()),
+                sample: secret && super::catalog::is_sample_secret(&e.value.to_string()),
                 secret,
                 legacy_realm,
             }

@@ -13,12 +13,14 @@ pub mod es_cluster;
 pub mod files;
 pub mod pairing;
 pub mod rbac;
+pub mod scope;
 pub mod settings;
 pub mod tls;
 
 use serde::Serialize;
 use std::path::PathBuf;
 
+pub use scope::Scope;
 pub use settings::{Setting, SettingValue, Settings};
 
 /// Where a fact was read: the file as the user named it, and the 1-based position of the key.

@@ -3,8 +3,8 @@
 //! (every path from an identity to superuser-equivalent power, computed here once).
 
 use super::Location;
+use super::Scope;
 use crate::collect::snapshot::ApiSnapshot;
-use crate::rules::Scope;
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};

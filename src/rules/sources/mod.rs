@@ -1,0 +1,38 @@
+//! The evidence sources, each presenting its subjects to the engine through
+//! [`Source`]: the engine knows nothing of nodes, clusters, components or endpoints, and a new
+//! source is a new module here.
+
+mod cluster;
+mod component;
+mod endpoint;
+mod node;
+mod rbac;
+
+use super::item::Source;
+use crate::evidence::Deployment;
+
+pub use rbac::rbac_items;
+
+/// The subjects of a deployment, in the order the report lists them: nodes, probed endpoints,
+/// clusters read through their APIs, then Kibana, Logstash, Beats and Agent instances.
+pub fn of(deployment: &Deployment) -> Vec<Box<dyn Source + '_>> {
+    let clusters = crate::evidence::cluster::cluster_facts(&deployment.nodes);
+    let mut out: Vec<Box<dyn Source + '_>> = Vec::new();
+    for (node, cluster) in deployment.nodes.iter().zip(clusters) {
+        out.push(Box::new(node::NodeSource {
+            node,
+            files: &deployment.files,
+            cluster,
+        }));
+    }
+    for endpoint in &deployment.endpoints {
+        out.push(Box::new(endpoint::EndpointSource { endpoint }));
+    }
+    for c in &deployment.clusters {
+        out.push(Box::new(cluster::ClusterSource::new(c)));
+    }
+    for comp in &deployment.components {
+        out.push(Box::new(component::ComponentSource::new(comp)));
+    }
+    out
+}
