@@ -1,6 +1,7 @@
 //! Turns the paths a user named into evidence, and only that.
 
 pub mod api;
+pub mod clients;
 pub mod components;
 pub mod compose_env;
 pub mod es_config;
@@ -204,6 +205,7 @@ fn collect_found(found: Found, options: &CollectOptions) -> Deployment {
         }
     }
     collect_components(&found, &mut deployment);
+    collect_clients(&found, &mut deployment);
     make_ids_unique(&mut deployment.nodes);
     make_component_ids_unique(&mut deployment.components);
     crate::evidence::component::link(
@@ -228,6 +230,8 @@ struct Found {
     snapshots: BTreeSet<PathBuf>,
     /// Service environment files (`/etc/sysconfig/logstash`, `/etc/default/logstash`).
     env_files: BTreeSet<PathBuf>,
+    /// Configurations of clients of Elasticsearch, with their tool.
+    clients: BTreeSet<PathBuf>,
     /// Files passed over, with why (templates, other tools' YAML).
     skipped: BTreeMap<PathBuf, &'static str>,
 }
@@ -242,9 +246,10 @@ impl Found {
             + self.manifests.len()
             + self.snapshots.len()
             + self.env_files.len()
+            + self.clients.len()
     }
 
-    fn sets(&mut self) -> [&mut BTreeSet<PathBuf>; 8] {
+    fn sets(&mut self) -> [&mut BTreeSet<PathBuf>; 9] {
         [
             &mut self.configs,
             &mut self.security_files,
@@ -254,6 +259,7 @@ impl Found {
             &mut self.manifests,
             &mut self.snapshots,
             &mut self.env_files,
+            &mut self.clients,
         ]
     }
 
@@ -300,12 +306,28 @@ impl Found {
             || components::kind_from_name(path).is_some()
             || manifests::is_compose(path);
         let yaml = path.extension().is_some_and(|e| e == "yml" || e == "yaml");
+        let conf = path
+            .extension()
+            .is_some_and(|e| e == "conf" || e == "cfg" || e == "toml");
         // Read once: the content decides first, and tells Helm values from other YAML after.
-        let text = (yaml || sniff::elastic_template_name(path))
+        let text = (yaml || conf || sniff::elastic_template_name(path))
             .then(|| es_config::read_text(path).ok())
             .flatten();
-        if let Some(text) = &text {
+        // Fluent Bit, Fluentd and Vector configs (a Logstash pipeline never looks like one).
+        if conf
+            && text
+                .as_deref()
+                .is_some_and(|t| clients::sniff(path, t).is_some())
+        {
+            self.clients.insert(path.to_path_buf());
+            return true;
+        }
+        if let Some(text) = text.as_deref().filter(|_| !conf) {
             match sniff::sniff(path, text) {
+                sniff::Sniffed::Client => {
+                    self.clients.insert(path.to_path_buf());
+                    return true;
+                }
                 sniff::Sniffed::Manifest => {
                     self.manifests.insert(path.to_path_buf());
                     return true;
@@ -347,6 +369,22 @@ impl Found {
             return false;
         }
         true
+    }
+}
+
+/// Fluent Bit, Fluentd, Vector and Grafana configurations: their Elasticsearch connections.
+fn collect_clients(found: &Found, deployment: &mut Deployment) {
+    for path in &found.clients {
+        match clients::load(path, &display(path)) {
+            Ok(found) if found.is_empty() => deployment.skipped.push(InputError {
+                path: display(path),
+                message: "a Fluent Bit, Fluentd, Vector or Grafana config with no connection \
+                          to Elasticsearch (an `elasticsearch` input is not one)"
+                    .into(),
+            }),
+            Ok(mut found) => deployment.clients.append(&mut found),
+            Err(e) => deployment.input_errors.push(e),
+        }
     }
 }
 
@@ -638,7 +676,7 @@ fn discover(path: &Path, found: &mut Found) -> Result<(), String> {
     if meta.is_file() {
         if !found.add(path) {
             return Err(
-                "not a recognised file (expected elasticsearch.yml, kibana.yml, logstash.yml, a pipeline .conf, a Beat or Agent config, a compose file, a Kubernetes manifest or Helm values, a certificate, key or store)"
+                "not a recognised file (expected elasticsearch.yml, kibana.yml, logstash.yml, a pipeline .conf, a Beat or Agent config, a compose file, a Kubernetes manifest or Helm values, a certificate, key or store, or a Fluent Bit, Fluentd, Vector or Grafana data-source config that sends to Elasticsearch)"
                     .into(),
             );
         }

@@ -1,7 +1,7 @@
 //! What a YAML file is, from its content: a name is a hint, never the answer. An ECK manifest
 //! saved as `elasticsearch.yaml` is a Kubernetes manifest, a compose file can have any name,
 //! a Helm or Jinja template is not a config, and a Grafana data source named
-//! `elasticsearch.yaml` is another tool's file.
+//! `elasticsearch.yaml` is a client of Elasticsearch, not a node.
 
 use std::path::Path;
 
@@ -12,6 +12,8 @@ pub enum Sniffed {
     Manifest,
     /// A compose file running an Elastic image.
     Compose,
+    /// A client of Elasticsearch: a Grafana data source or a Vector sink of that type.
+    Client,
     /// Passed over, with why.
     Skip(&'static str),
     /// Nothing in the content overrides what the name says.
@@ -62,15 +64,15 @@ pub fn sniff(path: &Path, text: &str) -> Sniffed {
              values and variables it is rendered from",
         );
     }
+    if super::clients::sniff(path, text).is_some() {
+        return Sniffed::Client;
+    }
     let top = |key: &str| text.lines().any(|l| l.starts_with(key));
     if top("apiVersion:") && top("kind:") {
         return Sniffed::Manifest;
     }
     if top("datasources:") || top("deleteDatasources:") {
-        return Sniffed::Skip(
-            "a Grafana data-source file, not an Elastic Stack config (clients of Elasticsearch \
-             are not judged yet)",
-        );
+        return Sniffed::Skip("a Grafana data-source file with no Elasticsearch data source");
     }
     if top("services:") && runs_elastic_image(text) {
         return Sniffed::Compose;
@@ -130,6 +132,13 @@ mod tests {
             ),
             Sniffed::Skip(_)
         ));
+        assert_eq!(
+            sniff(
+                Path::new("provisioning/datasources/elasticsearch.yaml"),
+                "apiVersion: 1\ndatasources:\n  - name: es\n    type: elasticsearch\n"
+            ),
+            Sniffed::Client
+        );
         assert_eq!(
             sniff(
                 Path::new("helk-kibana-analysis-basic.yml"),

@@ -818,8 +818,8 @@ pub fn setting_facts(node: &EsNode) -> Vec<SettingFacts> {
                     e.value.to_string()
                 },
                 occurrence: e.occurrence as i64,
-                duplicate: e.occurrence > 1
-                    || s.get(&e.key).is_some_and(|last| last.occurrence > 1),
+                // Every occurrence of a repeated key, the first too: the last one counts them.
+                duplicate: s.get(&e.key).is_some_and(|last| last.occurrence > 1),
                 unresolved: e.unresolved.clone(),
                 from_placeholder: e.from_placeholder,
                 known: catalog::is_known(&e.key),
@@ -1018,6 +1018,9 @@ mod tests {
             .map(|f| (f.key, f.duplicate, f.running))
             .collect();
         let row = |k: &str, d: bool, r: &str| (k.to_string(), d, r.to_string());
+        assert!(!node_facts(&n).version_assumed);
+        n.version_source = VersionSource::Assumed;
+        assert!(node_facts(&n).version_assumed);
         assert_eq!(
             got,
             [

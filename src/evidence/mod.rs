@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod certs;
+pub mod client;
 pub mod cluster;
 pub mod component;
 pub mod derive;
@@ -65,6 +66,9 @@ pub struct Deployment {
     pub skipped: Vec<InputError>,
     /// TLS endpoints probed on the network (`--tls HOST:PORT`).
     pub endpoints: Vec<endpoint::Endpoint>,
+    /// Connections of applications and shippers to Elasticsearch (Fluent Bit, Fluentd,
+    /// Vector, Grafana).
+    pub clients: Vec<client::Client>,
     /// What clusters' APIs answered: live, or from snapshots and support-diagnostics bundles.
     #[serde(skip)]
     pub api_snapshots: Vec<crate::collect::snapshot::ApiSnapshot>,

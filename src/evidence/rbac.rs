@@ -1817,7 +1817,23 @@ pub(crate) mod tests {
             ],
             ..Default::default()
         };
+        let mut rbac = rbac;
+        // A reserved role other than superuser still says why it is superuser-equivalent.
+        rbac.roles.push(role_from_json(
+            "legacy_admin",
+            &json!({"cluster": ["all"], "metadata": {"_reserved": true}}),
+        ));
+        rbac.users.push(User {
+            name: "c".into(),
+            roles: vec!["legacy_admin".into()],
+            enabled: true,
+            ..Default::default()
+        });
         let items = analyse(&rbac, NOW);
+        assert_eq!(
+            item(&items, "user:c")["superuser_path"],
+            "user:c → role:legacy_admin → cluster privilege all"
+        );
         assert_eq!(item(&items, "role:superuser")["reserved"], true);
         assert_eq!(item(&items, "role:ops")["reserved"], false);
         assert_eq!(

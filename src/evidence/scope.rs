@@ -49,6 +49,8 @@ pub enum Scope {
     RbacApiKey,
     /// Each service-account token (variable `token`).
     RbacServiceToken,
+    /// Each connection of an application or shipper to Elasticsearch (variable `client`).
+    Client,
 }
 
 impl Scope {
@@ -76,6 +78,7 @@ impl Scope {
             Scope::RbacRoleMapping => "mapping",
             Scope::RbacApiKey => "key",
             Scope::RbacServiceToken => "token",
+            Scope::Client => "client",
         }
     }
 }

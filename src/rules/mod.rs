@@ -75,6 +75,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../checks/es-api.yaml"),
     ),
     ("checks/rbac.yaml", include_str!("../../checks/rbac.yaml")),
+    (
+        "checks/clients.yaml",
+        include_str!("../../checks/clients.yaml"),
+    ),
 ];
 
 #[derive(

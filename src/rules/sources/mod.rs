@@ -2,6 +2,7 @@
 //! [`Source`]: the engine knows nothing of nodes, clusters, components or endpoints, and a new
 //! source is a new module here.
 
+mod client;
 mod cluster;
 mod component;
 mod endpoint;
@@ -14,7 +15,8 @@ use crate::evidence::Deployment;
 pub use rbac::rbac_items;
 
 /// The subjects of a deployment, in the order the report lists them: nodes, probed endpoints,
-/// clusters read through their APIs, then Kibana, Logstash, Beats and Agent instances.
+/// clusters read through their APIs, Kibana, Logstash, Beats and Agent instances, then the
+/// clients' connections.
 pub fn of(deployment: &Deployment) -> Vec<Box<dyn Source + '_>> {
     let clusters = crate::evidence::cluster::cluster_facts(&deployment.nodes);
     let mut out: Vec<Box<dyn Source + '_>> = Vec::new();
@@ -33,6 +35,9 @@ pub fn of(deployment: &Deployment) -> Vec<Box<dyn Source + '_>> {
     }
     for comp in &deployment.components {
         out.push(Box::new(component::ComponentSource::new(comp)));
+    }
+    for client in &deployment.clients {
+        out.push(Box::new(client::ClientSource::new(client)));
     }
     out
 }

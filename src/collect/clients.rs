@@ -1,0 +1,547 @@
+//! Configurations of the tools that send to Elasticsearch: Fluent Bit (classic `.conf`),
+//! Fluentd, Vector (TOML and YAML) and Grafana data sources. Each Elasticsearch output, sink or
+//! data source becomes a [`Client`] with its options as written, each where it is.
+
+use crate::evidence::client::{Client, ClientOption, Tool};
+use crate::evidence::{InputError, Location};
+use crate::yaml::{self, Node, NodeKind};
+use std::path::Path;
+
+/// The tool whose configuration `text` is, when it sends to Elasticsearch. Only the content
+/// decides, so a Logstash pipeline or `esaudit.toml` is never taken for one.
+pub fn sniff(path: &Path, text: &str) -> Option<Tool> {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let lines = || text.lines().map(str::trim);
+    match ext.as_str() {
+        // Fluentd configs are `.conf`, and `.cfg` where an operator writes them.
+        "conf" | "cfg" => {
+            if lines().any(|l| l.eq_ignore_ascii_case("[output]")) {
+                let es = lines().any(|l| {
+                    let mut words = l.split_whitespace();
+                    words.next().is_some_and(|k| k.eq_ignore_ascii_case("name"))
+                        && words.next().is_some_and(|v| {
+                            matches!(v.to_ascii_lowercase().as_str(), "es" | "elasticsearch")
+                        })
+                });
+                return es.then_some(Tool::FluentBit);
+            }
+            let fluentd = lines().any(|l| l.starts_with("<match") || l.starts_with("<store"))
+                && lines().any(|l| fluentd_es_type(l).is_some());
+            fluentd.then_some(Tool::Fluentd)
+        }
+        "toml" => (text.contains("[sinks.")
+            && lines().any(|l| l.replace(' ', "") == "type=\"elasticsearch\""))
+        .then_some(Tool::Vector),
+        "yml" | "yaml" => {
+            let top = |key: &str| text.lines().any(|l| l.starts_with(key));
+            let es_type = lines().any(|l| {
+                matches!(
+                    l.trim_start_matches("- ").replace(['"', '\''], "").as_str(),
+                    "type: elasticsearch"
+                )
+            });
+            let es_name = lines().any(|l| {
+                matches!(
+                    l.trim_start_matches("- ")
+                        .replace(['"', '\''], "")
+                        .to_ascii_lowercase()
+                        .as_str(),
+                    "name: es" | "name: elasticsearch"
+                )
+            });
+            if top("pipeline:") && es_name {
+                Some(Tool::FluentBit)
+            } else if !es_type {
+                None
+            } else if top("datasources:") {
+                Some(Tool::Grafana)
+            } else if top("sinks:") {
+                Some(Tool::Vector)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The Elasticsearch connections of the client configuration at `path` (shown as `shown`),
+/// or none when it is not one.
+pub fn load(path: &Path, shown: &str) -> Result<Vec<Client>, InputError> {
+    let error = |message: String| InputError {
+        path: shown.to_string(),
+        message,
+    };
+    let text = super::es_config::read_text(path).map_err(|e| error(e.to_string()))?;
+    let Some(tool) = sniff(path, &text) else {
+        return Ok(vec![]);
+    };
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default();
+    let found = match tool {
+        Tool::FluentBit if ext == "yaml" || ext == "yml" => {
+            from_yaml(&text, shown, tool).map_err(error)?
+        }
+        Tool::FluentBit => fluent_bit(&text, shown),
+        Tool::Fluentd => fluentd(&text, shown),
+        Tool::Vector if ext == "toml" => vector_toml(&text, shown).map_err(error)?,
+        Tool::Vector | Tool::Grafana => from_yaml(&text, shown, tool).map_err(error)?,
+    };
+    let mut seen = std::collections::BTreeMap::<String, usize>::new();
+    Ok(found
+        .into_iter()
+        .map(|(name, declared_at, options)| {
+            let word = name.split_whitespace().collect::<Vec<_>>().join("-");
+            let count = seen.entry(word.clone()).or_default();
+            *count += 1;
+            let word = match *count {
+                1 => word,
+                n => format!("{word}-{n}"),
+            };
+            (name, word, declared_at, options)
+        })
+        .map(|(name, word, declared_at, options)| Client {
+            // One word, unique in the file (data sources are named freely): ids are words
+            // in waivers, baselines and reviews.
+            id: format!("client:{shown}#{word}"),
+            tool,
+            name,
+            path: shown.to_string(),
+            declared_at,
+            options,
+        })
+        .collect())
+}
+
+type Connection = (String, Location, Vec<ClientOption>);
+
+/// Fluent Bit's classic format: `[SECTION]` headers and `Key Value` lines; keys are
+/// case-insensitive. Each `[OUTPUT]` whose `Name` is `es` is a connection.
+fn fluent_bit(text: &str, path: &str) -> Vec<Connection> {
+    let mut sections: Vec<(String, Location, Vec<ClientOption>)> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let indent = line.len() - line.trim_start().len();
+        let l = line.trim();
+        if l.is_empty() || l.starts_with('#') || l.starts_with('@') {
+            continue;
+        }
+        let at = Location::at(path, i + 1, indent + 1);
+        if let Some(name) = l.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+            sections.push((name.trim().to_ascii_uppercase(), at, vec![]));
+            continue;
+        }
+        let Some((_, _, options)) = sections.last_mut() else {
+            continue;
+        };
+        let (key, value) = l.split_once(char::is_whitespace).unwrap_or((l, ""));
+        options.push(ClientOption {
+            key: key.to_ascii_lowercase(),
+            value: value.trim().to_string(),
+            location: at,
+        });
+    }
+    let mut out = Vec::new();
+    for (n, (_, at, options)) in sections
+        .into_iter()
+        .filter(|(s, _, _)| s == "OUTPUT")
+        .enumerate()
+    {
+        let value = |k: &str| {
+            options
+                .iter()
+                .rev()
+                .find(|o| o.key == k)
+                .map(|o| o.value.clone())
+        };
+        let plugin = value("name").unwrap_or_default().to_ascii_lowercase();
+        if plugin != "es" && plugin != "elasticsearch" {
+            continue;
+        }
+        let name = value("alias").unwrap_or_else(|| format!("output #{}", n + 1));
+        out.push((name, at, options));
+    }
+    out
+}
+
+/// The Elasticsearch output type a Fluentd directive line names, if it names one.
+fn fluentd_es_type(line: &str) -> Option<&str> {
+    let rest = line
+        .strip_prefix("@type")
+        .or_else(|| line.strip_prefix("type"))?;
+    let t = rest.trim().trim_matches('"');
+    matches!(
+        t,
+        "elasticsearch" | "elasticsearch_data_stream" | "elasticsearch_dynamic"
+    )
+    .then_some(t)
+}
+
+/// Fluentd's format: `<section arg>` … `</section>` blocks holding `key value` lines and
+/// further blocks. Each `<match>` or `<store>` block whose `@type` is an Elasticsearch output
+/// is a connection, with its own lines (not those of nested `<buffer>` blocks).
+fn fluentd(text: &str, path: &str) -> Vec<Connection> {
+    struct Open {
+        tag: String,
+        arg: String,
+        at: Location,
+        options: Vec<ClientOption>,
+    }
+    let mut stack: Vec<Open> = Vec::new();
+    let mut out = Vec::new();
+    let mut count = 0;
+    for (i, line) in text.lines().enumerate() {
+        let indent = line.len() - line.trim_start().len();
+        let l = line.trim();
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        let at = Location::at(path, i + 1, indent + 1);
+        if let Some(inner) = l.strip_prefix("</") {
+            let tag = inner.trim_end_matches('>').trim();
+            let Some(pos) = stack.iter().rposition(|o| o.tag == tag) else {
+                continue;
+            };
+            let closed = stack.remove(pos);
+            stack.truncate(pos);
+            // The last `@type` is the one Fluentd uses.
+            let es = closed
+                .options
+                .iter()
+                .rev()
+                .find(|o| o.key == "@type" || o.key == "type")
+                .is_some_and(|o| fluentd_es_type(&format!("@type {}", o.value)).is_some());
+            if es && matches!(closed.tag.as_str(), "match" | "store") {
+                count += 1;
+                let name = match closed.arg.as_str() {
+                    "" => format!("<{}> #{count}", closed.tag),
+                    arg => format!("<{} {arg}> #{count}", closed.tag),
+                };
+                out.push((name, closed.at, closed.options));
+            }
+            continue;
+        }
+        if let Some(inner) = l.strip_prefix('<') {
+            let inner = inner.trim_end_matches('>').trim();
+            let (tag, arg) = inner.split_once(char::is_whitespace).unwrap_or((inner, ""));
+            stack.push(Open {
+                tag: tag.to_string(),
+                arg: arg.trim().to_string(),
+                at,
+                options: vec![],
+            });
+            continue;
+        }
+        let Some(open) = stack.last_mut() else {
+            continue;
+        };
+        let (key, value) = l.split_once(char::is_whitespace).unwrap_or((l, ""));
+        open.options.push(ClientOption {
+            key: key.to_string(),
+            // Quotes kept: Fluentd runs `#{…}` in double-quoted values only.
+            value: value.trim().to_string(),
+            location: at,
+        });
+    }
+    out
+}
+
+/// A Vector TOML config: each `[sinks.<name>]` of type `elasticsearch`.
+fn vector_toml(text: &str, path: &str) -> Result<Vec<Connection>, String> {
+    use toml::de::{DeTable, DeValue};
+    let root = DeTable::parse(text).map_err(|e| format!("not valid TOML: {}", e.message()))?;
+    let position = |offset: usize| {
+        let before = &text[..offset.min(text.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        Location::at(path, line, column)
+    };
+    let mut out = Vec::new();
+    let Some(DeValue::Table(sinks)) = root.get_ref().get("sinks").map(|v| v.get_ref()) else {
+        return Ok(out);
+    };
+    for (name, sink) in sinks {
+        let DeValue::Table(table) = sink.get_ref() else {
+            continue;
+        };
+        let is_es = matches!(table.get("type").map(|t| t.get_ref()), Some(DeValue::String(t)) if t == "elasticsearch");
+        if !is_es {
+            continue;
+        }
+        let mut options = Vec::new();
+        let mut pending: Vec<(String, &toml::Spanned<DeValue>)> = table
+            .iter()
+            .map(|(k, v)| (k.get_ref().to_string(), v))
+            .collect();
+        while let Some((key, value)) = pending.pop() {
+            let at = position(value.span().start);
+            match value.get_ref() {
+                DeValue::Table(t) => {
+                    pending.extend(t.iter().map(|(k, v)| (format!("{key}.{}", k.get_ref()), v)))
+                }
+                DeValue::Array(items) => {
+                    let texts: Vec<String> = items.iter().map(|i| toml_text(i.get_ref())).collect();
+                    options.push(ClientOption {
+                        key,
+                        value: texts.join(", "),
+                        location: at,
+                    });
+                }
+                other => options.push(ClientOption {
+                    key,
+                    value: toml_text(other),
+                    location: at,
+                }),
+            }
+        }
+        options.sort_by(|a, b| {
+            (a.location.line, a.location.column).cmp(&(b.location.line, b.location.column))
+        });
+        out.push((
+            format!("sinks.{}", name.get_ref()),
+            position(name.span().start),
+            options,
+        ));
+    }
+    Ok(out)
+}
+
+fn toml_text(v: &toml::de::DeValue) -> String {
+    use toml::de::DeValue;
+    match v {
+        DeValue::String(s) => s.to_string(),
+        DeValue::Boolean(b) => b.to_string(),
+        DeValue::Integer(i) => i.as_str().to_string(),
+        DeValue::Float(f) => f.as_str().to_string(),
+        _ => String::new(),
+    }
+}
+
+/// A Fluent Bit YAML config (`pipeline.outputs` named `es`), a Vector YAML config (`sinks:` of
+/// type `elasticsearch`) or a Grafana provisioning file (`datasources:` of type
+/// `elasticsearch`). Fluent Bit's and Grafana's keys are read lower-cased
+/// (`tls.verify`, `jsondata.tlsskipverify`), as their loaders match them.
+fn from_yaml(text: &str, path: &str, tool: Tool) -> Result<Vec<Connection>, String> {
+    let docs = yaml::parse(text).map_err(|e| format!("not valid YAML: {e}"))?;
+    let mut out = Vec::new();
+    for doc in &docs {
+        let entries: Vec<(String, &Node)> = match tool {
+            // Fluent Bit's YAML format: outputs under `pipeline`; an `elasticsearch` input
+            // (Fluent Bit serving the bulk API) is not a client.
+            Tool::FluentBit => match doc
+                .get("pipeline")
+                .and_then(|p| p.get("outputs"))
+                .map(|o| &o.kind)
+            {
+                Some(NodeKind::Seq(list)) => list
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, o)| {
+                        o.get("name").and_then(Node::as_str).is_some_and(|n| {
+                            n.eq_ignore_ascii_case("es") || n.eq_ignore_ascii_case("elasticsearch")
+                        })
+                    })
+                    .map(|(i, o)| {
+                        let alias = o.get("alias").and_then(Node::as_str).map(String::from);
+                        (alias.unwrap_or_else(|| format!("output #{}", i + 1)), o)
+                    })
+                    .collect(),
+                _ => vec![],
+            },
+            Tool::Grafana => match doc.get("datasources").map(|d| &d.kind) {
+                Some(NodeKind::Seq(list)) => list
+                    .iter()
+                    .enumerate()
+                    .map(|(i, ds)| {
+                        let name = ds.get("name").and_then(Node::as_str).map(String::from);
+                        (name.unwrap_or_else(|| format!("datasource #{}", i + 1)), ds)
+                    })
+                    .collect(),
+                _ => vec![],
+            },
+            _ => match doc.get("sinks").map(|d| &d.kind) {
+                Some(NodeKind::Map(sinks)) => sinks
+                    .iter()
+                    .filter_map(|(k, v)| Some((format!("sinks.{}", k.as_str()?), v)))
+                    .collect(),
+                _ => vec![],
+            },
+        };
+        for (name, node) in entries {
+            if tool != Tool::FluentBit
+                && node.get("type").and_then(Node::as_str) != Some("elasticsearch")
+            {
+                continue;
+            }
+            let mut options = Vec::new();
+            flatten(node, "", tool != Tool::Vector, path, &mut options);
+            out.push((
+                name,
+                Location::at(path, node.pos.line, node.pos.column),
+                options,
+            ));
+        }
+    }
+    Ok(out)
+}
+
+fn flatten(node: &Node, prefix: &str, lower: bool, path: &str, out: &mut Vec<ClientOption>) {
+    let NodeKind::Map(entries) = &node.kind else {
+        return;
+    };
+    for (k, v) in entries {
+        let Some(key) = k.as_str() else { continue };
+        let key = if lower {
+            key.to_ascii_lowercase()
+        } else {
+            key.to_string()
+        };
+        let full = if prefix.is_empty() {
+            key
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match &v.kind {
+            NodeKind::Map(_) => flatten(v, &full, lower, path, out),
+            NodeKind::Seq(items) => out.push(ClientOption {
+                key: full,
+                value: items
+                    .iter()
+                    .filter_map(Node::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                location: Location::at(path, k.pos.line, k.pos.column),
+            }),
+            NodeKind::Scalar { text, .. } => out.push(ClientOption {
+                key: full,
+                value: text.clone(),
+                location: Location::at(path, k.pos.line, k.pos.column),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_decides_the_tool() {
+        let p = |n: &str| Path::new(n).to_path_buf();
+        assert_eq!(
+            sniff(&p("fluent-bit.conf"), "[OUTPUT]\n    Name  es\n"),
+            Some(Tool::FluentBit)
+        );
+        assert_eq!(
+            sniff(&p("fluent-bit.conf"), "[OUTPUT]\n    Name  stdout\n"),
+            None
+        );
+        assert_eq!(
+            sniff(
+                &p("td.conf"),
+                "<match **>\n  @type elasticsearch\n</match>\n"
+            ),
+            Some(Tool::Fluentd)
+        );
+        assert_eq!(
+            sniff(
+                &p("pipeline.conf"),
+                "input { beats {} }\noutput { elasticsearch {} }\n"
+            ),
+            None
+        );
+        assert_eq!(
+            sniff(&p("vector.toml"), "[sinks.es]\ntype = \"elasticsearch\"\n"),
+            Some(Tool::Vector)
+        );
+        assert_eq!(sniff(&p("esaudit.toml"), "profile = \"strict\"\n"), None);
+        assert_eq!(
+            sniff(
+                &p("ds.yaml"),
+                "datasources:\n  - name: x\n    type: elasticsearch\n"
+            ),
+            Some(Tool::Grafana)
+        );
+        assert_eq!(
+            sniff(
+                &p("ds.yaml"),
+                "datasources:\n  - name: x\n    type: prometheus\n"
+            ),
+            None
+        );
+        assert_eq!(
+            sniff(
+                &p("fluent-bit.yaml"),
+                "pipeline:\n  outputs:\n    - name: es\n"
+            ),
+            Some(Tool::FluentBit)
+        );
+    }
+
+    #[test]
+    fn fluent_bit_outputs() {
+        let text = "[SERVICE]\n    Flush 1\n\n[OUTPUT]\n    Name  es\n    Match *\n    HTTP_User elastic\n    tls   On\n[OUTPUT]\n    Name stdout\n";
+        let found = fluent_bit(text, "f.conf");
+        assert_eq!(found.len(), 1);
+        let (name, at, options) = &found[0];
+        assert_eq!(name, "output #1");
+        assert_eq!(at.line, Some(4));
+        let user = options.iter().find(|o| o.key == "http_user").unwrap();
+        assert_eq!(
+            (user.value.as_str(), user.location.line),
+            ("elastic", Some(7))
+        );
+    }
+
+    #[test]
+    fn fluentd_blocks() {
+        let text = "<match app.**>\n  @type copy\n  <store>\n    @type elasticsearch\n    host es\n    password \"#{ENV['PW']}\"\n    <buffer>\n      flush_interval 5s\n    </buffer>\n  </store>\n  <store>\n    @type stdout\n  </store>\n</match>\n";
+        let found = fluentd(text, "td.conf");
+        assert_eq!(found.len(), 1);
+        let (name, at, options) = &found[0];
+        assert_eq!(name, "<store> #1");
+        assert_eq!(at.line, Some(3));
+        let keys: Vec<&str> = options.iter().map(|o| o.key.as_str()).collect();
+        assert_eq!(keys, ["@type", "host", "password"]);
+        assert_eq!(options[2].value, "\"#{ENV['PW']}\"");
+    }
+
+    #[test]
+    fn fluent_bit_yaml_outputs_not_inputs() {
+        let yaml = "pipeline:\n  inputs:\n    - name: elasticsearch\n      tls: on\n  outputs:\n    - name: es\n      Host: es01\n      tls: on\n      tls.verify: off\n";
+        let found = from_yaml(yaml, "fb.yaml", Tool::FluentBit).unwrap();
+        assert_eq!(found.len(), 1);
+        let (name, at, options) = &found[0];
+        assert_eq!((name.as_str(), at.line), ("output #1", Some(6)));
+        let verify = options.iter().find(|o| o.key == "tls.verify").unwrap();
+        assert_eq!(
+            (verify.value.as_str(), verify.location.line),
+            ("off", Some(9))
+        );
+        assert!(options.iter().any(|o| o.key == "host"));
+    }
+
+    #[test]
+    fn vector_toml_and_yaml() {
+        let toml = "[sinks.out]\ntype = \"elasticsearch\"\ninputs = [\"in\"]\nendpoints = [\"http://es:9200\"]\n[sinks.out.tls]\nverify_certificate = false\n";
+        let found = vector_toml(toml, "v.toml").unwrap();
+        assert_eq!(found.len(), 1);
+        let (name, at, options) = &found[0];
+        assert_eq!(name, "sinks.out");
+        assert_eq!(at.line, Some(1));
+        let o = |k: &str| options.iter().find(|o| o.key == k).unwrap();
+        assert_eq!(o("endpoints").value, "http://es:9200");
+        assert_eq!(o("tls.verify_certificate").value, "false");
+        assert_eq!(o("tls.verify_certificate").location.line, Some(6));
+        let yaml = "sinks:\n  es:\n    type: elasticsearch\n    endpoints:\n      - https://es:9200\n    auth:\n      strategy: basic\n      password: pw\n";
+        let found = from_yaml(yaml, "v.yaml", Tool::Vector).unwrap();
+        let (name, _, options) = &found[0];
+        assert_eq!(name, "sinks.es");
+        let pw = options.iter().find(|o| o.key == "auth.password").unwrap();
+        assert_eq!(pw.location.line, Some(8));
+    }
+}
