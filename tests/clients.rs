@@ -126,3 +126,47 @@ fn client_secrets_are_never_printed() {
     assert_eq!(evidence.len(), 2);
     assert!(evidence.iter().all(|a| *a == "(secret, not shown)"));
 }
+
+/// A shipper in the same scan as the node it sends to: its findings name that node.
+#[test]
+fn a_client_names_the_node_it_reaches_in_the_same_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("es/config")).unwrap();
+    std::fs::write(
+        dir.path().join("es/config/elasticsearch.yml"),
+        "cluster.name: prod-logs\nnode.name: es01\nnetwork.host: 10.0.0.5\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("fluent-bit.conf"),
+        "[OUTPUT]\n    Name es\n    Host es01\n    HTTP_User shipper\n    HTTP_Passwd ${ES_PW}\n\
+         [OUTPUT]\n    Name es\n    Host 10.0.0.5\n    HTTP_User shipper\n    HTTP_Passwd ${ES_PW}\n\
+         [OUTPUT]\n    Name es\n    Host elsewhere\n    HTTP_User shipper\n    HTTP_Passwd ${ES_PW}\n",
+    )
+    .unwrap();
+    let (_, report) = scan_json(&[dir.path().to_str().unwrap(), "--select", "CL-TLS-004"]);
+    let node = report["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["kind"] == "es_node")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let messages: Vec<&str> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] == "fail")
+        .map(|r| r["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            format!("Fluent Bit connection output #1 authenticates to es01:9200 ({node} in this scan) over plain HTTP (tls not set: off by default)"),
+            format!("Fluent Bit connection output #2 authenticates to 10.0.0.5:9200 ({node} in this scan) over plain HTTP (tls not set: off by default)"),
+            "Fluent Bit connection output #3 authenticates to elsewhere:9200 over plain HTTP (tls not set: off by default)".to_string(),
+        ]
+    );
+}

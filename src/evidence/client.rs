@@ -625,7 +625,7 @@ fn hide_url_passwords(text: &str) -> String {
 }
 
 /// The host of a URL or `host:port`.
-fn host_of(h: &str) -> String {
+pub fn host_of(h: &str) -> String {
     let authority = match h.split_once("://") {
         Some((_, rest)) => rest.split(['/', '?', '#']).next().unwrap_or(rest),
         None => h,

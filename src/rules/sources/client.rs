@@ -2,8 +2,8 @@
 //! [`crate::evidence::client`]): one item, its facts the same for every tool.
 
 use crate::evidence::Scope;
-use crate::evidence::Settings;
-use crate::evidence::client::{Client, ClientFacts, ClientPlace, client_facts};
+use crate::evidence::client::{Client, ClientFacts, ClientPlace, client_facts, host_of};
+use crate::evidence::{Deployment, Settings};
 use crate::results::Target;
 use crate::rules::item::{Item, Located, Presented, Source, Subject, to_cel};
 use crate::rules::{Rule, Selection};
@@ -19,14 +19,62 @@ pub struct ClientSource<'a> {
 static NO_SETTINGS: std::sync::LazyLock<Settings> = std::sync::LazyLock::new(Settings::default);
 
 impl<'a> ClientSource<'a> {
-    pub fn new(client: &'a Client) -> ClientSource<'a> {
-        let (facts, places) = client_facts(client);
+    /// `reachable`: the targets of the scan by the host names that reach them (see
+    /// [`reachable_targets`]).
+    pub fn new(client: &'a Client, reachable: &BTreeMap<String, Vec<String>>) -> ClientSource<'a> {
+        let (mut facts, places) = client_facts(client);
+        // Name the cluster a connection reaches when it is in the scan too: "this shipper
+        // reaches node:prod/es01 without verification".
+        for h in &mut facts.hosts {
+            if let Some(targets) = reachable.get(&host_of(h).to_ascii_lowercase()) {
+                *h = format!("{h} ({} in this scan)", targets.join(", "));
+            }
+        }
         ClientSource {
             client,
             facts,
             places,
         }
     }
+}
+
+/// The nodes and clusters of a deployment by the host names a client would use for them: a
+/// node's name (a compose service or pod name usually is) and the hosts it binds or publishes,
+/// a cluster's URL host.
+pub fn reachable_targets(deployment: &Deployment) -> BTreeMap<String, Vec<String>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut add = |host: &str, target: &str| {
+        let host = host.trim().to_ascii_lowercase();
+        let wildcard =
+            host.is_empty() || host.starts_with('_') || host == "0.0.0.0" || host == "::";
+        let ids = out.entry(host).or_default();
+        if !wildcard && !ids.iter().any(|t| t == target) {
+            ids.push(target.to_string());
+        }
+    };
+    for n in deployment.nodes.iter().filter(|n| !n.files_only) {
+        add(&n.name, &n.id);
+        for key in [
+            "network.host",
+            "network.publish_host",
+            "http.host",
+            "http.publish_host",
+        ] {
+            for h in n
+                .settings
+                .value(key)
+                .map(|v| v.as_list())
+                .unwrap_or_default()
+            {
+                add(&h, &n.id);
+            }
+        }
+    }
+    for c in &deployment.clusters {
+        add(&host_of(&c.facts.source), &c.id);
+    }
+    out.retain(|_, ids| !ids.is_empty());
+    out
 }
 
 impl Source for ClientSource<'_> {

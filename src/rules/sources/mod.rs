@@ -36,8 +36,9 @@ pub fn of(deployment: &Deployment) -> Vec<Box<dyn Source + '_>> {
     for comp in &deployment.components {
         out.push(Box::new(component::ComponentSource::new(comp)));
     }
-    for client in &deployment.clients {
-        out.push(Box::new(client::ClientSource::new(client)));
+    let reachable = client::reachable_targets(deployment);
+    for c in &deployment.clients {
+        out.push(Box::new(client::ClientSource::new(c, &reachable)));
     }
     out
 }
