@@ -35,7 +35,13 @@ pub fn sniff(path: &Path, text: &str) -> Option<Tool> {
         "toml" => (text.contains("[sinks.")
             && lines().any(|l| l.replace(' ', "") == "type=\"elasticsearch\""))
         .then_some(Tool::Vector),
+        "properties" => {
+            (is_spring_name(path) && text.contains("elasticsearch")).then_some(Tool::Spring)
+        }
         "yml" | "yaml" => {
+            if is_spring_name(path) {
+                return text.contains("elasticsearch").then_some(Tool::Spring);
+            }
             let top = |key: &str| text.lines().any(|l| l.starts_with(key));
             let es_type = lines().any(|l| {
                 matches!(
@@ -68,6 +74,14 @@ pub fn sniff(path: &Path, text: &str) -> Option<Tool> {
     }
 }
 
+/// Spring Boot's configuration files: `application*.{yml,yaml,properties}` (profiles
+/// included) and `bootstrap*`.
+fn is_spring_name(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with("application") || n.starts_with("bootstrap"))
+}
+
 /// The Elasticsearch connections of the client configuration at `path` (shown as `shown`),
 /// or none when it is not one.
 pub fn load(path: &Path, shown: &str) -> Result<Vec<Client>, InputError> {
@@ -91,6 +105,8 @@ pub fn load(path: &Path, shown: &str) -> Result<Vec<Client>, InputError> {
         Tool::Fluentd => fluentd(&text, shown),
         Tool::Vector if ext == "toml" => vector_toml(&text, shown).map_err(error)?,
         Tool::Vector | Tool::Grafana => from_yaml(&text, shown, tool).map_err(error)?,
+        Tool::Spring if ext == "properties" => spring(properties(&text, shown), shown),
+        Tool::Spring => spring(spring_yaml(&text, shown).map_err(error)?, shown),
     };
     let mut seen = std::collections::BTreeMap::<String, usize>::new();
     Ok(found
@@ -389,6 +405,107 @@ fn from_yaml(text: &str, path: &str, tool: Tool) -> Result<Vec<Connection>, Stri
     Ok(out)
 }
 
+/// Spring Boot's documents (`---` in YAML, `#---` in properties), each as dotted keys; a
+/// list (`uris: [a, b]`, `uris[0]=a`) becomes one comma-separated value.
+type Document = (Location, Vec<ClientOption>);
+
+/// The documents of a Spring YAML file, flattened.
+fn spring_yaml(text: &str, path: &str) -> Result<Vec<Document>, String> {
+    let docs = yaml::parse(text).map_err(|e| format!("not valid YAML: {e}"))?;
+    Ok(docs
+        .iter()
+        .map(|doc| {
+            let mut options = Vec::new();
+            flatten(doc, "", false, path, &mut options);
+            (Location::at(path, doc.pos.line, doc.pos.column), options)
+        })
+        .collect())
+}
+
+/// A `.properties` file: `key=value`, `key: value` or `key value` lines, `#` and `!` comments,
+/// `\` continuations, `#---` between documents.
+fn properties(text: &str, path: &str) -> Vec<Document> {
+    let mut docs: Vec<Document> = vec![(Location::at(path, 1, 1), vec![])];
+    let mut lines = text.lines().enumerate();
+    while let Some((i, line)) = lines.next() {
+        let l = line.trim_start();
+        if l == "#---" || l == "!---" {
+            docs.push((Location::at(path, i + 2, 1), vec![]));
+            continue;
+        }
+        if l.is_empty() || l.starts_with('#') || l.starts_with('!') {
+            continue;
+        }
+        let mut logical = l.to_string();
+        while logical.ends_with('\\') {
+            logical.pop();
+            match lines.next() {
+                Some((_, next)) => logical.push_str(next.trim_start()),
+                None => break,
+            }
+        }
+        let split = logical
+            .find(['=', ':'])
+            .or_else(|| logical.find(char::is_whitespace))
+            .unwrap_or(logical.len());
+        let key = logical[..split].trim();
+        let value = logical.get(split + 1..).unwrap_or_default().trim();
+        let at = Location::at(path, i + 1, line.len() - l.len() + 1);
+        let options = &mut docs.last_mut().expect("one document at least").1;
+        // `uris[0]=a`, `uris[1]=b`: one list.
+        let (key, indexed) = match key.split_once('[') {
+            Some((k, rest)) if rest.ends_with(']') => (k, true),
+            _ => (key, false),
+        };
+        match options.iter_mut().find(|o| indexed && o.key == key) {
+            Some(o) => o.value = format!("{}, {value}", o.value),
+            None => options.push(ClientOption {
+                key: key.to_string(),
+                value: value.to_string(),
+                location: at,
+            }),
+        }
+    }
+    docs
+}
+
+/// The Spring documents that configure an Elasticsearch client, one connection each, named by
+/// the profile they activate on.
+fn spring(docs: Vec<Document>, _path: &str) -> Vec<Connection> {
+    const KEYS: &[&str] = &[
+        "spring.elasticsearch.uris",
+        "spring.elasticsearch.username",
+        "spring.elasticsearch.password",
+        "spring.elasticsearch.api-key",
+        "spring.elasticsearch.rest.uris",
+        "spring.elasticsearch.rest.username",
+        "spring.elasticsearch.rest.password",
+        "spring.data.elasticsearch.client.reactive.endpoints",
+        "spring.data.elasticsearch.client.reactive.username",
+        "spring.data.elasticsearch.client.reactive.password",
+    ];
+    docs.into_iter()
+        .filter(|(_, options)| options.iter().any(|o| KEYS.contains(&o.key.as_str())))
+        .map(|(at, options)| {
+            let profile = options
+                .iter()
+                .find(|o| {
+                    o.key == "spring.config.activate.on-profile" || o.key == "spring.profiles"
+                })
+                .map(|o| o.value.clone());
+            let name = match profile {
+                Some(p) => format!("spring.elasticsearch (profile {p})"),
+                None => "spring.elasticsearch".to_string(),
+            };
+            let at = options
+                .iter()
+                .find(|o| o.key.contains("elasticsearch"))
+                .map_or(at, |o| o.location.clone());
+            (name, at, options)
+        })
+        .collect()
+}
+
 fn flatten(node: &Node, prefix: &str, lower: bool, path: &str, out: &mut Vec<ClientOption>) {
     let NodeKind::Map(entries) = &node.kind else {
         return;
@@ -480,6 +597,43 @@ mod tests {
             ),
             Some(Tool::FluentBit)
         );
+    }
+
+    #[test]
+    fn spring_properties_and_yaml_documents() {
+        let text = "#Handle configuration\nspring.elasticsearch.uris=http://a:9200\nspring.elasticsearch.password : s3cret\n#---\nspring.config.activate.on-profile=dev\nspring.elasticsearch.uris[0]=https://b:9200\nspring.elasticsearch.uris[1]=https://c:9200\nother.key=x\n#---\nserver.port=8080\n";
+        let found = spring(
+            properties(text, "application.properties"),
+            "application.properties",
+        );
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].0, "spring.elasticsearch");
+        assert_eq!(found[0].1.line, Some(2));
+        let pw = found[0]
+            .2
+            .iter()
+            .find(|o| o.key == "spring.elasticsearch.password")
+            .unwrap();
+        assert_eq!((pw.value.as_str(), pw.location.line), ("s3cret", Some(3)));
+        assert_eq!(found[1].0, "spring.elasticsearch (profile dev)");
+        let uris = found[1]
+            .2
+            .iter()
+            .find(|o| o.key == "spring.elasticsearch.uris")
+            .unwrap();
+        assert_eq!(uris.value, "https://b:9200, https://c:9200");
+        let yaml = "spring:\n  elasticsearch:\n    uris: http://es:9200\n    password: pw\n";
+        let found = spring(
+            spring_yaml(yaml, "application.yml").unwrap(),
+            "application.yml",
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].1.line, Some(3), "at the first elasticsearch key");
+        assert_eq!(
+            sniff(Path::new("application-prod.yml"), yaml),
+            Some(Tool::Spring)
+        );
+        assert_eq!(sniff(Path::new("config.yml"), yaml), None);
     }
 
     #[test]

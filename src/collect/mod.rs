@@ -308,12 +308,13 @@ impl Found {
         let yaml = path.extension().is_some_and(|e| e == "yml" || e == "yaml");
         let conf = path
             .extension()
-            .is_some_and(|e| e == "conf" || e == "cfg" || e == "toml");
+            .is_some_and(|e| e == "conf" || e == "cfg" || e == "toml" || e == "properties");
         // Read once: the content decides first, and tells Helm values from other YAML after.
         let text = (yaml || conf || sniff::elastic_template_name(path))
             .then(|| es_config::read_text(path).ok())
             .flatten();
-        // Fluent Bit, Fluentd and Vector configs (a Logstash pipeline never looks like one).
+        // Fluent Bit, Fluentd, Vector and Spring configs (a Logstash pipeline never looks like
+        // one).
         if conf
             && text
                 .as_deref()
@@ -378,8 +379,10 @@ fn collect_clients(found: &Found, deployment: &mut Deployment) {
         match clients::load(path, &display(path)) {
             Ok(found) if found.is_empty() => deployment.skipped.push(InputError {
                 path: display(path),
-                message: "a Fluent Bit, Fluentd, Vector or Grafana config with no connection \
-                          to Elasticsearch (an `elasticsearch` input is not one)"
+                message: "a Fluent Bit, Fluentd, Vector, Grafana or Spring Boot config with no \
+                          connection to Elasticsearch that esaudit judges (an `elasticsearch` \
+                          input, or Spring's removed transport-client `cluster-nodes`, is not \
+                          one)"
                     .into(),
             }),
             Ok(mut found) => deployment.clients.append(&mut found),
@@ -676,7 +679,7 @@ fn discover(path: &Path, found: &mut Found) -> Result<(), String> {
     if meta.is_file() {
         if !found.add(path) {
             return Err(
-                "not a recognised file (expected elasticsearch.yml, kibana.yml, logstash.yml, a pipeline .conf, a Beat or Agent config, a compose file, a Kubernetes manifest or Helm values, a certificate, key or store, or a Fluent Bit, Fluentd, Vector or Grafana data-source config that sends to Elasticsearch)"
+                "not a recognised file (expected elasticsearch.yml, kibana.yml, logstash.yml, a pipeline .conf, a Beat or Agent config, a compose file, a Kubernetes manifest or Helm values, a certificate, key or store, or a Fluent Bit, Fluentd, Vector, Grafana data-source or Spring Boot config that sends to Elasticsearch)"
                     .into(),
             );
         }

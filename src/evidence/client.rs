@@ -17,6 +17,7 @@ pub enum Tool {
     Fluentd,
     Vector,
     Grafana,
+    Spring,
 }
 
 impl Tool {
@@ -26,6 +27,7 @@ impl Tool {
             Tool::Fluentd => "fluentd",
             Tool::Vector => "vector",
             Tool::Grafana => "grafana",
+            Tool::Spring => "spring",
         }
     }
 
@@ -36,6 +38,7 @@ impl Tool {
             Tool::Fluentd => "Fluentd",
             Tool::Vector => "Vector",
             Tool::Grafana => "Grafana",
+            Tool::Spring => "Spring Boot",
         }
     }
 }
@@ -116,13 +119,20 @@ pub fn resolve(tool: Tool, raw: &str) -> Value {
     if let Some(inner) = v.strip_prefix("${").and_then(|r| r.strip_suffix('}'))
         && !inner.contains('}')
     {
-        return match inner.split_once(":-").or_else(|| inner.split_once('-')) {
-            Some((_, fallback)) if tool == Tool::Vector => Value::Fallback(fallback.to_string()),
-            _ => Value::Unresolved(v.to_string()),
+        let fallback = match tool {
+            Tool::Vector => inner.split_once(":-").or_else(|| inner.split_once('-')),
+            Tool::Spring => inner.split_once(':'),
+            _ => None,
+        };
+        return match fallback {
+            // Spring's `${X:}`: empty when unset, as if not written.
+            Some((_, "")) => Value::Absent,
+            Some((_, fallback)) => Value::Fallback(fallback.to_string()),
+            None => Value::Unresolved(v.to_string()),
         };
     }
     let reference = match tool {
-        Tool::FluentBit => v.contains("${"),
+        Tool::FluentBit | Tool::Spring => v.contains("${"),
         Tool::Fluentd => false,
         Tool::Vector => v.contains("${") || v.starts_with("SECRET[") || is_variable(v),
         Tool::Grafana => {
@@ -239,6 +249,7 @@ pub fn client_facts(c: &Client) -> (ClientFacts, BTreeMap<String, ClientPlace>) 
         Tool::Fluentd => d.fluentd(),
         Tool::Vector => d.vector(),
         Tool::Grafana => d.grafana(),
+        Tool::Spring => d.spring(),
     }
     let f = &mut d.facts;
     f.loopback = !f.unknown.contains_key("hosts")
@@ -526,6 +537,53 @@ impl Derivation<'_> {
         }
         self.username("auth.user");
         self.password("auth.password");
+    }
+
+    /// Spring Boot's `spring.elasticsearch.*` (and the older `spring.elasticsearch.rest.*` and
+    /// `spring.data.elasticsearch.client.reactive.*`): `uris` default to
+    /// `http://localhost:9200`, and a URI without a scheme is taken as http (the reactive
+    /// client's `use-ssl` aside). Verification has no switch of its own.
+    fn spring(&mut self) {
+        let key = self
+            .first_written(&[
+                "spring.elasticsearch.uris",
+                "spring.elasticsearch.rest.uris",
+                "spring.data.elasticsearch.client.reactive.endpoints",
+            ])
+            .unwrap_or("spring.elasticsearch.uris");
+        let reactive_ssl = self
+            .get("tls", "spring.data.elasticsearch.client.reactive.use-ssl")
+            .is_some_and(|v| is_on(&v));
+        if self.client.option(key).is_none() {
+            self.facts.hosts = vec!["http://localhost:9200".into()];
+            self.place(
+                "hosts",
+                key,
+                "uris not set: http://localhost:9200 by default",
+            );
+            self.place("tls", key, "uris not set: http://localhost:9200 by default");
+            self.facts.plaintext = true;
+        } else {
+            self.urls(key);
+            let bare = self.facts.hosts.iter().any(|h| !h.contains("://"));
+            if bare && !reactive_ssl && !self.facts.unknown.contains_key("tls") {
+                self.facts.plaintext = true;
+            }
+        }
+        for prefix in [
+            "spring.elasticsearch.",
+            "spring.elasticsearch.rest.",
+            "spring.data.elasticsearch.client.reactive.",
+        ] {
+            let user = format!("{prefix}username");
+            let password = format!("{prefix}password");
+            if self.client.option(&user).is_some() || self.client.option(&password).is_some() {
+                self.username(&user);
+                self.password(&password);
+                break;
+            }
+        }
+        self.api_key("spring.elasticsearch.api-key");
     }
 
     /// A Grafana data source of type `elasticsearch`: secrets belong in `secureJsonData`,
@@ -933,6 +991,61 @@ mod tests {
         );
         assert!(!f.secret_unencrypted);
         assert_eq!(f.password, "reference");
+    }
+
+    #[test]
+    fn spring_uris_default_to_http_and_placeholders_fall_back() {
+        let f = facts(
+            Tool::Spring,
+            &[
+                ("spring.elasticsearch.password", "elasticadmin"),
+                ("spring.elasticsearch.username", "admin"),
+            ],
+        );
+        assert!(f.plaintext && f.loopback && f.credentials);
+        let f = facts(
+            Tool::Spring,
+            &[
+                ("spring.elasticsearch.uris", "localhost:9200"),
+                ("spring.elasticsearch.password", "x"),
+            ],
+        );
+        assert!(f.plaintext);
+        let f = facts(
+            Tool::Spring,
+            &[
+                (
+                    "spring.elasticsearch.uris",
+                    "${ELASTICSEARCH_URIS:http://127.0.0.1:9200}",
+                ),
+                (
+                    "spring.elasticsearch.username",
+                    "${ELASTICSEARCH_USERNAME:}",
+                ),
+                (
+                    "spring.elasticsearch.password",
+                    "${ELASTICSEARCH_PASSWORD:}",
+                ),
+            ],
+        );
+        assert!(f.plaintext && f.loopback && !f.credentials);
+        let f = facts(
+            Tool::Spring,
+            &[
+                ("spring.elasticsearch.uris", "https://es:9200"),
+                ("spring.elasticsearch.password", "${ES_PW:s3cret}"),
+            ],
+        );
+        assert!(!f.plaintext);
+        assert_eq!(f.password, "fallback");
+        let f = facts(
+            Tool::Spring,
+            &[(
+                "spring.elasticsearch.uris",
+                "http://${bpdm.elastic.host}:9200",
+            )],
+        );
+        assert!(f.plaintext && !f.unknown.contains_key("tls"));
     }
 
     #[test]
