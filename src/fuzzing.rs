@@ -25,6 +25,7 @@ pub const TARGETS: &[&str] = &[
     "api_answers",
     "file_realm",
     "components",
+    "clients",
 ];
 
 /// A fixed "now" so runs are reproducible (14 Nov 2023).
@@ -205,6 +206,32 @@ pub fn components(data: &[u8]) {
     }
 }
 
+/// Client configurations (Fluent Bit classic and YAML, Fluentd, Vector TOML and YAML, Grafana,
+/// Spring properties and YAML), each connection found then derived into its facts; the first
+/// byte picks the format.
+pub fn clients(data: &[u8]) {
+    const NAMES: &[&str] = &[
+        "fuzz/fluent-bit.conf",
+        "fuzz/fluent.conf",
+        "fuzz/vector.toml",
+        "fuzz/vector.yaml",
+        "fuzz/datasources.yaml",
+        "fuzz/fluent-bit.yaml",
+        "fuzz/application.properties",
+        "fuzz/application.yml",
+    ];
+    let Some((&pick, bytes)) = data.split_first() else {
+        return;
+    };
+    let text = String::from_utf8_lossy(bytes);
+    let name = NAMES[pick as usize % NAMES.len()];
+    if let Ok(found) = crate::collect::clients::parse(Path::new(name), &text, name) {
+        for c in &found {
+            let _ = crate::evidence::client::client_facts(c);
+        }
+    }
+}
+
 /// The recorded cluster `api_answers` mutates: `fixtures/api/well-run-8x` under `root` (the
 /// repository).
 pub fn recorded_cluster(root: &Path) -> ApiSnapshot {
@@ -224,6 +251,7 @@ pub fn run(target: &str, base: &ApiSnapshot, data: &[u8]) {
         "api_answers" => api_answers(base, data),
         "file_realm" => file_realm(data),
         "components" => components(data),
+        "clients" => clients(data),
         other => panic!("no fuzz target {other}"),
     }
 }

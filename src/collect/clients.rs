@@ -90,7 +90,16 @@ pub fn load(path: &Path, shown: &str) -> Result<Vec<Client>, InputError> {
         message,
     };
     let text = super::es_config::read_text(path).map_err(|e| error(e.to_string()))?;
-    let Some(tool) = sniff(path, &text) else {
+    parse(path, &text, shown)
+}
+
+/// [`load`] on text already read.
+pub fn parse(path: &Path, text: &str, shown: &str) -> Result<Vec<Client>, InputError> {
+    let error = |message: String| InputError {
+        path: shown.to_string(),
+        message,
+    };
+    let Some(tool) = sniff(path, text) else {
         return Ok(vec![]);
     };
     let ext = path
@@ -99,14 +108,14 @@ pub fn load(path: &Path, shown: &str) -> Result<Vec<Client>, InputError> {
         .unwrap_or_default();
     let found = match tool {
         Tool::FluentBit if ext == "yaml" || ext == "yml" => {
-            from_yaml(&text, shown, tool).map_err(error)?
+            from_yaml(text, shown, tool).map_err(error)?
         }
-        Tool::FluentBit => fluent_bit(&text, shown),
-        Tool::Fluentd => fluentd(&text, shown),
-        Tool::Vector if ext == "toml" => vector_toml(&text, shown).map_err(error)?,
-        Tool::Vector | Tool::Grafana => from_yaml(&text, shown, tool).map_err(error)?,
-        Tool::Spring if ext == "properties" => spring(properties(&text, shown), shown),
-        Tool::Spring => spring(spring_yaml(&text, shown).map_err(error)?, shown),
+        Tool::FluentBit => fluent_bit(text, shown),
+        Tool::Fluentd => fluentd(text, shown),
+        Tool::Vector if ext == "toml" => vector_toml(text, shown).map_err(error)?,
+        Tool::Vector | Tool::Grafana => from_yaml(text, shown, tool).map_err(error)?,
+        Tool::Spring if ext == "properties" => spring(properties(text, shown), shown),
+        Tool::Spring => spring(spring_yaml(text, shown).map_err(error)?, shown),
     };
     let mut seen = std::collections::BTreeMap::<String, usize>::new();
     Ok(found
