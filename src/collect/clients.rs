@@ -74,6 +74,16 @@ pub fn sniff(path: &Path, text: &str) -> Option<Tool> {
     }
 }
 
+/// Whether a file that is not YAML may be a client configuration (read to find out):
+/// `.conf`, `.cfg` and `.toml` files, and Spring's `application*.properties`.
+pub fn may_be_client(path: &Path) -> bool {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("conf" | "cfg" | "toml") => true,
+        Some("properties") => is_spring_name(path),
+        _ => false,
+    }
+}
+
 /// Spring Boot's configuration files: `application*.{yml,yaml,properties}` (profiles
 /// included) and `bootstrap*`.
 fn is_spring_name(path: &Path) -> bool {

@@ -306,9 +306,7 @@ impl Found {
             || components::kind_from_name(path).is_some()
             || manifests::is_compose(path);
         let yaml = path.extension().is_some_and(|e| e == "yml" || e == "yaml");
-        let conf = path
-            .extension()
-            .is_some_and(|e| e == "conf" || e == "cfg" || e == "toml" || e == "properties");
+        let conf = clients::may_be_client(path);
         // Read once: the content decides first, and tells Helm values from other YAML after.
         let text = (yaml || conf || sniff::elastic_template_name(path))
             .then(|| es_config::read_text(path).ok())
