@@ -2,7 +2,7 @@
 //! planted is found; this one pins everything else too: each failing or unjudged result of
 //! every fixture, under the `strict` and the `fips` profiles (between them every rule runs), with
 //! the scan's exit codes, so a new false alarm, a lost finding or a rule that stops evaluating
-//! fails CI.
+//! fails CI. Within each report, no two results share a fingerprint.
 //!
 //! `tests/fixture-verdicts.txt` is the reviewed expectation. Results at a line that carries a
 //! `# expect: RULE` marker for their rule are shown with `planted`; every planted marker must
@@ -118,6 +118,14 @@ fn verdict(root: &Path, fixture: &str) -> (Vec<String>, Vec<String>) {
                 e["path"].as_str().unwrap_or(""),
                 e["message"].as_str().unwrap_or("")
             ));
+        }
+        // Fingerprints tell results apart (baselines, code-scanning alerts): none is shared.
+        let mut fingerprints = std::collections::BTreeMap::new();
+        for r in report["results"].as_array().unwrap() {
+            let fingerprint = r["fingerprint"].as_str().unwrap().to_string();
+            if let Some(other) = fingerprints.insert(fingerprint, r.clone()) {
+                panic!("{fixture} ({profile}): one fingerprint for two results:\n{other}\n{r}");
+            }
         }
         for r in report["results"].as_array().unwrap() {
             let status = r["status"].as_str().unwrap();

@@ -300,9 +300,13 @@ impl Engine {
             .unwrap_or_else(|| item.locate_evidence(rule, subject, source));
         let fp_occurrence = item.occurrence.to_string();
         let mut identity = vec![rule.id.as_str(), subject.id, located.object.as_str()];
-        match item.identity {
+        match &item.identity {
             Identity::Rule => {}
             Identity::Object => identity.push(&fp_occurrence),
+            Identity::Also(text) => {
+                identity.push(&fp_occurrence);
+                identity.push(text);
+            }
             Identity::Item => {
                 identity.push(&fp_occurrence);
                 if item.own.is_none() && item.scope != Scope::EsNode {

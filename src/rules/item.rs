@@ -88,7 +88,7 @@ pub struct Item {
 /// What tells the results of one rule on one subject apart in their fingerprints. Each source
 /// keeps the identity its results have always had, so baselines and code-scanning alerts stay
 /// matched across versions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Identity {
     /// The object pointed at and the occurrence; and the item's name when the item has no
     /// object of its own, as several items can point at one setting (a transport profile
@@ -98,6 +98,9 @@ pub enum Identity {
     Object,
     /// The object pointed at only (a probed endpoint).
     Rule,
+    /// The object pointed at, the occurrence and this text (the setting that names a file
+    /// that could not be read: one file named twice gives two results).
+    Also(String),
 }
 
 /// What results are about: a node, a cluster, a Kibana / Logstash / Beats / Agent instance, a

@@ -10,7 +10,7 @@ use crate::evidence::{EsNode, Location, Scope, SecurityFile, VersionSource, rbac
 use crate::results::Target;
 use crate::rules::Rule;
 use crate::rules::Selection;
-use crate::rules::item::{Item, Located, Subject, json_to_cel, to_cel};
+use crate::rules::item::{Identity, Item, Located, Subject, json_to_cel, to_cel};
 use crate::rules::item::{Presented, Source};
 use cel::Value;
 
@@ -312,6 +312,13 @@ fn file_based_items(
             item.value = to_cel(known);
             item.partial = true;
         }
+        // A file that cannot be read is reported where each setting names it: the setting
+        // keeps those results apart.
+        if c.error.is_some()
+            && let Some(key) = &c.naming_setting
+        {
+            item.identity = Identity::Also(key.clone());
+        }
         item.error = c.error;
         items.push(item);
     }
@@ -334,6 +341,11 @@ fn file_based_items(
         if let (Some(_), Some(known)) = (&f.error, &f.known) {
             item.value = to_cel(known);
             item.partial = true;
+        }
+        if f.error.is_some()
+            && let Some(key) = &f.naming_setting
+        {
+            item.identity = Identity::Also(key.clone());
         }
         item.error = f.error;
         items.push(item);
