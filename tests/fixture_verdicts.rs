@@ -279,3 +279,91 @@ fn every_unplanted_result_has_a_reason() {
         missing.join("\n")
     );
 }
+
+/// Fingerprints are what baselines and code-scanning alerts match on: a change to how they are
+/// made re-opens every accepted finding. These are pinned as they are (December 2026), one per
+/// kind of item: a setting, two TLS contexts sharing a setting (the transport layer and a
+/// profile that inherits it), a JVM option, a client connection's declaration and option, an
+/// API object and a cluster.
+#[test]
+fn fingerprints_stay_what_baselines_saved() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let pinned: &[(&str, &str, &str, &str)] = &[
+        (
+            "weak-tls",
+            "ES-CFG-007",
+            "setting:xpack.security.http.ssl.keystore.password",
+            "965ebaddd50ff801",
+        ),
+        (
+            "weak-tls",
+            "ES-TLS-003",
+            "setting:xpack.security.transport.ssl.verification_mode",
+            "34ca596ae42cd569",
+        ),
+        (
+            "weak-tls",
+            "ES-TLS-003",
+            "setting:xpack.security.transport.ssl.verification_mode",
+            "da1258ec3866e6f1",
+        ),
+        (
+            "weak-tls",
+            "ES-JVM-001",
+            "jvm:-Djava.security.properties",
+            "50a1261a101ca921",
+        ),
+        (
+            "clients",
+            "CL-TLS-003",
+            "fluent-bit:output #1",
+            "6413d9c0ebd00756",
+        ),
+        (
+            "clients",
+            "CL-SEC-004",
+            "setting:http_passwd",
+            "d2e99267769127d3",
+        ),
+        (
+            "api/risky-8x",
+            "RBAC-KEY-002",
+            "api_key:elastic-admin-key",
+            "6f6dceb2351339e7",
+        ),
+        (
+            "api/risky-8x",
+            "ES-API-015",
+            "cluster:shop-search",
+            "d6f95072ec049f8c",
+        ),
+    ];
+    for (fixture, rule, object, fingerprint) in pinned {
+        let out = esaudit()
+            .current_dir(root)
+            .args([
+                "scan",
+                &format!("fixtures/{fixture}"),
+                "--format",
+                "json",
+                "--profile",
+                "strict",
+            ])
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let got: Vec<&str> = report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| {
+                r["rule"] == *rule && r["location"]["object"] == *object && r["status"] == "fail"
+            })
+            .map(|r| r["fingerprint"].as_str().unwrap())
+            .collect();
+        assert!(
+            got.contains(fingerprint),
+            "{fixture} {rule} {object}: {got:?}, pinned {fingerprint}"
+        );
+    }
+}

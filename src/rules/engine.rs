@@ -525,6 +525,49 @@ mod verdict_tests {
         verdict(&engine.rules[0], &ctx, None, || None, || "failed".into())
     }
 
+    /// A failure's words: the rule's message with its placeholders, else the title with the
+    /// located key and value (or the title alone when no key is located), then a suggestion.
+    #[test]
+    fn failure_messages() {
+        let text = "- id: ES-TST-001\n  title: t\n  category: config\n  severity: low\n  \
+                    scope: es_node\n  check: 'false'\n  profiles: [baseline]\n  rationale: r\n  \
+                    remediation: m\n  restart: none\n  references: [https://example.org]\n";
+        let engine = Engine::compile(super::super::parse_file("t.yaml", text).unwrap()).unwrap();
+        let mut rule = engine.rules[0].rule.clone();
+        let mut item = Item::new(Scope::EsNode, Value::Null, "n1".into());
+        item.facts = Some(serde_json::json!({"why": ["a", "b"]}));
+        let mut located = Located::object("node:n1", "0.0.0.0".into());
+        assert_eq!(fail_message(&rule, &item, &located), "t");
+        located.key = "network.host".into();
+        assert_eq!(
+            fail_message(&rule, &item, &located),
+            "t: network.host = 0.0.0.0"
+        );
+        rule.message = Some("{item}: {key} is {value}, {fact.why}".into());
+        item.suggestion = Some("network.host".into());
+        assert_eq!(
+            fail_message(&rule, &item, &located),
+            "n1: network.host is 0.0.0.0, a, b (did you mean network.host?)"
+        );
+    }
+
+    /// An expression that stops: the catalog's functions explain themselves, a field the
+    /// item's source hides is named by why it is hidden, anything else is the rule's fault.
+    #[test]
+    fn evaluation_errors_say_why() {
+        let function = ExecutionError::function_error("setting", "x is unknown: hidden");
+        assert_eq!(
+            item_error_message(&function, None),
+            "cannot judge: x is unknown: hidden"
+        );
+        let missing = ExecutionError::NoSuchKey(std::sync::Arc::new("ciphers".into()));
+        assert_eq!(
+            item_error_message(&missing, Some("the nodes info API hides it")),
+            "cannot judge: the nodes info API hides it"
+        );
+        assert!(item_error_message(&missing, None).starts_with("could not evaluate the rule: "));
+    }
+
     /// A `when` that cannot be evaluated is an error, never a silent "not applicable"; one
     /// that gives neither a boolean nor a reason is an error too.
     #[test]
