@@ -4,7 +4,7 @@
 
 use super::{Rule, Selection};
 use crate::evidence::component;
-use crate::evidence::{EsVersion, Location, Scope, Settings, catalog};
+use crate::evidence::{EsVersion, Location, Scope, Settings};
 use crate::results::Target;
 use cel::Value;
 use cel::objects::Key;
@@ -144,7 +144,8 @@ impl Located {
             key: s.key.clone(),
             object: format!("setting:{}", s.key),
             location: s.location.clone(),
-            actual: if catalog::is_secret(&s.key) || component::is_component_secret(&s.key) {
+            // Elasticsearch's secrets and the components' (which include them).
+            actual: if component::is_component_secret(&s.key) {
                 "(secret, not shown)".into()
             } else {
                 s.value.to_string()
@@ -331,5 +332,67 @@ pub fn json_text(value: &serde_json::Value, separator: &str) -> String {
             .collect::<Vec<_>>()
             .join(separator),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::{Setting, SettingValue};
+
+    /// A located setting shows its value, never a secret's: Elasticsearch's secure settings
+    /// and passwords, and the components' keys (Kibana's encryption keys, API keys).
+    #[test]
+    fn a_located_secret_is_never_shown() {
+        let setting = |key: &str| Setting {
+            key: key.into(),
+            value: SettingValue::from_text("s3cret-value-of-32-characters!!!"),
+            unresolved: vec![],
+            from_placeholder: false,
+            location: Location::at("kibana.yml", 1, 1),
+            occurrence: 1,
+        };
+        for key in [
+            "xpack.security.encryptionKey",
+            "elasticsearch.password",
+            "xpack.security.http.ssl.keystore.secure_password",
+            "api_key",
+        ] {
+            assert_eq!(
+                Located::setting(&setting(key)).actual,
+                "(secret, not shown)",
+                "{key}"
+            );
+        }
+        assert_eq!(
+            Located::setting(&setting("server.host")).actual,
+            "s3cret-value-of-32-characters!!!"
+        );
+    }
+
+    /// An unwritten key of an item points at the item's declaration: the first key written
+    /// under its prefix or a parent of three segments or more (a transport profile with no
+    /// filter rules points at the profile), never at a two-segment parent such as
+    /// `transport.port`'s.
+    #[test]
+    fn an_unwritten_key_points_at_the_item_declaration() {
+        let mut settings = Settings::default();
+        let mut put = |key: &str, line: usize| {
+            settings.push(Setting {
+                key: key.into(),
+                value: SettingValue::from_text("x"),
+                unresolved: vec![],
+                from_placeholder: false,
+                location: Location::at("elasticsearch.yml", line, 1),
+                occurrence: 1,
+            })
+        };
+        put("transport.port", 2);
+        put("transport.profiles.client.port", 7);
+        let mut item = Item::new(Scope::EsIpFilter, Value::Null, "profile client".into());
+        item.prefix = Some("transport.profiles.client.xpack.security.filter".into());
+        assert_eq!(item.declaration(&settings).unwrap().line, Some(7));
+        item.prefix = Some("transport.profiles.other.xpack.security.filter".into());
+        assert_eq!(item.declaration(&settings), None);
     }
 }
