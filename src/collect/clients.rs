@@ -124,8 +124,8 @@ pub fn parse(path: &Path, text: &str, shown: &str) -> Result<Vec<Client>, InputE
         Tool::Fluentd => fluentd(text, shown),
         Tool::Vector if ext == "toml" => vector_toml(text, shown).map_err(error)?,
         Tool::Vector | Tool::Grafana => from_yaml(text, shown, tool).map_err(error)?,
-        Tool::Spring if ext == "properties" => spring(properties(text, shown), shown),
-        Tool::Spring => spring(spring_yaml(text, shown).map_err(error)?, shown),
+        Tool::Spring if ext == "properties" => spring(properties(text, shown)),
+        Tool::Spring => spring(spring_yaml(text, shown).map_err(error)?),
     };
     let mut seen = std::collections::BTreeMap::<String, usize>::new();
     Ok(found
@@ -490,7 +490,7 @@ fn properties(text: &str, path: &str) -> Vec<Document> {
 
 /// The Spring documents that configure an Elasticsearch client, one connection each, named by
 /// the profile they activate on.
-fn spring(docs: Vec<Document>, _path: &str) -> Vec<Connection> {
+fn spring(docs: Vec<Document>) -> Vec<Connection> {
     const KEYS: &[&str] = &[
         "spring.elasticsearch.uris",
         "spring.elasticsearch.username",
@@ -621,10 +621,7 @@ mod tests {
     #[test]
     fn spring_properties_and_yaml_documents() {
         let text = "#Handle configuration\nspring.elasticsearch.uris=http://a:9200\nspring.elasticsearch.password : s3cret\n#---\nspring.config.activate.on-profile=dev\nspring.elasticsearch.uris[0]=https://b:9200\nspring.elasticsearch.uris[1]=https://c:9200\nother.key=x\n#---\nserver.port=8080\n";
-        let found = spring(
-            properties(text, "application.properties"),
-            "application.properties",
-        );
+        let found = spring(properties(text, "application.properties"));
         assert_eq!(found.len(), 2);
         assert_eq!(found[0].0, "spring.elasticsearch");
         assert_eq!(found[0].1.line, Some(2));
@@ -642,10 +639,7 @@ mod tests {
             .unwrap();
         assert_eq!(uris.value, "https://b:9200, https://c:9200");
         let yaml = "spring:\n  elasticsearch:\n    uris: http://es:9200\n    password: pw\n";
-        let found = spring(
-            spring_yaml(yaml, "application.yml").unwrap(),
-            "application.yml",
-        );
+        let found = spring(spring_yaml(yaml, "application.yml").unwrap());
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].1.line, Some(3), "at the first elasticsearch key");
         assert_eq!(

@@ -308,32 +308,37 @@ impl Derivation<'_> {
         self.places.insert(place.into(), p);
     }
 
+    /// What `key` is when the tool runs; a reference with no fallback makes `place` unknown,
+    /// and says why.
+    fn lookup(&mut self, place: &str, key: &str) -> Value {
+        let value = self.client.value(key);
+        if let Value::Unresolved(r) = &value {
+            self.facts.unknown.insert(
+                place.into(),
+                format!(
+                    "{key} takes its value from {r}, an environment variable or secret the \
+                     scan cannot read, with no fallback"
+                ),
+            );
+        }
+        value
+    }
+
     /// The value `key` has when the tool runs, for deciding `place`: `None` when absent, or
-    /// when it comes from the environment with no fallback (then `place` is unknown, and why).
+    /// when it comes from the environment with no fallback (see [`Derivation::lookup`]).
     fn get(&mut self, place: &str, key: &str) -> Option<String> {
-        match self.client.value(key) {
-            Value::Absent => None,
+        match self.lookup(place, key) {
             Value::Literal(v) | Value::Fallback(v) => Some(v),
-            Value::Unresolved(r) => {
-                self.facts.unknown.insert(
-                    place.into(),
-                    format!(
-                        "{key} takes its value from {r}, an environment variable or secret the \
-                         scan cannot read, with no fallback"
-                    ),
-                );
-                None
-            }
+            Value::Absent | Value::Unresolved(_) => None,
         }
     }
 
     /// Like [`Derivation::get`], but a reference with no fallback is given as written (a host
     /// shown in messages as `${ES_HOST}` rather than as the default it does not have).
     fn get_or_reference(&mut self, place: &str, key: &str) -> Option<String> {
-        let got = self.get(place, key);
-        match self.client.value(key) {
-            Value::Unresolved(r) => Some(r),
-            _ => got,
+        match self.lookup(place, key) {
+            Value::Literal(v) | Value::Fallback(v) | Value::Unresolved(v) => Some(v),
+            Value::Absent => None,
         }
     }
 

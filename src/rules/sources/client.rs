@@ -45,10 +45,12 @@ pub fn reachable_targets(deployment: &Deployment) -> BTreeMap<String, Vec<String
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut add = |host: &str, target: &str| {
         let host = host.trim().to_ascii_lowercase();
-        let wildcard =
-            host.is_empty() || host.starts_with('_') || host == "0.0.0.0" || host == "::";
+        // `0.0.0.0`, `::` and `_site_`-style values name no host a client could use.
+        if host.is_empty() || host.starts_with('_') || host == "0.0.0.0" || host == "::" {
+            return;
+        }
         let ids = out.entry(host).or_default();
-        if !wildcard && !ids.iter().any(|t| t == target) {
+        if !ids.iter().any(|t| t == target) {
             ids.push(target.to_string());
         }
     };
@@ -73,7 +75,6 @@ pub fn reachable_targets(deployment: &Deployment) -> BTreeMap<String, Vec<String
     for c in &deployment.clusters {
         add(&host_of(&c.facts.source), &c.id);
     }
-    out.retain(|_, ids| !ids.is_empty());
     out
 }
 

@@ -12,8 +12,6 @@ mod rbac;
 use super::item::Source;
 use crate::evidence::Deployment;
 
-pub use rbac::rbac_items;
-
 /// The subjects of a deployment, in the order the report lists them: nodes, probed endpoints,
 /// clusters read through their APIs, Kibana, Logstash, Beats and Agent instances, then the
 /// clients' connections.
@@ -36,7 +34,13 @@ pub fn of(deployment: &Deployment) -> Vec<Box<dyn Source + '_>> {
     for comp in &deployment.components {
         out.push(Box::new(component::ComponentSource::new(comp)));
     }
-    let reachable = client::reachable_targets(deployment);
+    // Only a scan with clients needs to know which hosts reach which target (a fleet of
+    // nodes has none).
+    let reachable = if deployment.clients.is_empty() {
+        Default::default()
+    } else {
+        client::reachable_targets(deployment)
+    };
     for c in &deployment.clients {
         out.push(Box::new(client::ClientSource::new(c, &reachable)));
     }

@@ -271,6 +271,27 @@ fn file_based_items(
             line: at.line,
         })
     };
+    // What follows from whether a file could be read: a readable file's results name the
+    // setting that names it; an unreadable one is judged on what the configuration tells of it
+    // (a partial value, when there is one), and where two settings name it, each setting keeps
+    // its results apart.
+    let settle = |item: &mut Item,
+                  error: Option<String>,
+                  known: Option<Value>,
+                  naming_setting: &Option<String>| {
+        if error.is_none() {
+            item.named_by = named_by(naming_setting);
+        } else {
+            if let Some(known) = known {
+                item.value = known;
+                item.partial = true;
+            }
+            if let Some(key) = naming_setting {
+                item.identity = Identity::Also(key.clone());
+            }
+        }
+        item.error = error;
+    };
     let mut items = Vec::new();
     for c in file_items::certificate_items(node, contexts, files, warning_days) {
         let cert = &c.item;
@@ -305,21 +326,12 @@ fn file_based_items(
                 unresolved: vec![],
             },
         });
-        if c.error.is_none() {
-            item.named_by = named_by(&c.naming_setting);
-        }
-        if let (Some(_), Some(known)) = (&c.error, &c.known) {
-            item.value = to_cel(known);
-            item.partial = true;
-        }
-        // A file that cannot be read is reported where each setting names it: the setting
-        // keeps those results apart.
-        if c.error.is_some()
-            && let Some(key) = &c.naming_setting
-        {
-            item.identity = Identity::Also(key.clone());
-        }
-        item.error = c.error;
+        settle(
+            &mut item,
+            c.error,
+            c.known.as_ref().map(to_cel),
+            &c.naming_setting,
+        );
         items.push(item);
     }
     for f in file_items::file_items(node, files) {
@@ -335,19 +347,12 @@ fn file_based_items(
             actual: format!("mode {}", f.item.mode),
             unresolved: vec![],
         });
-        if f.error.is_none() {
-            item.named_by = named_by(&f.naming_setting);
-        }
-        if let (Some(_), Some(known)) = (&f.error, &f.known) {
-            item.value = to_cel(known);
-            item.partial = true;
-        }
-        if f.error.is_some()
-            && let Some(key) = &f.naming_setting
-        {
-            item.identity = Identity::Also(key.clone());
-        }
-        item.error = f.error;
+        settle(
+            &mut item,
+            f.error,
+            f.known.as_ref().map(to_cel),
+            &f.naming_setting,
+        );
         items.push(item);
     }
     if let Some(k) = file_items::keystore_item(node, files) {
