@@ -74,14 +74,38 @@ pub fn sniff(path: &Path, text: &str) -> Option<Tool> {
     }
 }
 
-/// Whether a file that is not YAML may be a client configuration (read to find out):
-/// `.conf`, `.cfg` and `.toml` files, and Spring's `application*.properties`.
+/// Whether a file that is not YAML may be a client (read to find out): `.conf`, `.cfg` and
+/// `.toml` files, Spring's `application*.properties`, and source code in the languages this
+/// build reads.
 pub fn may_be_client(path: &Path) -> bool {
+    if is_code(path) {
+        return true;
+    }
     match path.extension().and_then(|e| e.to_str()) {
         Some("conf" | "cfg" | "toml") => true,
         Some("properties") => is_spring_name(path),
         _ => false,
     }
+}
+
+/// Whether `path` is source code in a language this build reads.
+pub fn is_code(path: &Path) -> bool {
+    #[cfg(feature = "code")]
+    return super::code::language_of(path).is_some();
+    #[cfg(not(feature = "code"))]
+    return {
+        let _ = path;
+        false
+    };
+}
+
+/// Whether `text`, read from `path`, is a client's configuration or code that may build one.
+pub fn is_client(path: &Path, text: &str) -> bool {
+    #[cfg(feature = "code")]
+    if let Some(lang) = super::code::language_of(path) {
+        return super::code::mentions_client(lang, text);
+    }
+    sniff(path, text).is_some()
 }
 
 /// Spring Boot's configuration files: `application*.{yml,yaml,properties}` (profiles
@@ -109,6 +133,11 @@ pub fn parse(path: &Path, text: &str, shown: &str) -> Result<Vec<Client>, InputE
         path: shown.to_string(),
         message,
     };
+    #[cfg(feature = "code")]
+    if super::code::language_of(path).is_some() {
+        let (tool, found) = super::code::parse(path, text, shown)?;
+        return Ok(named(tool, shown, found));
+    }
     let Some(tool) = sniff(path, text) else {
         return Ok(vec![]);
     };
@@ -126,9 +155,18 @@ pub fn parse(path: &Path, text: &str, shown: &str) -> Result<Vec<Client>, InputE
         Tool::Vector | Tool::Grafana => from_yaml(text, shown, tool).map_err(error)?,
         Tool::Spring if ext == "properties" => spring(properties(text, shown)),
         Tool::Spring => spring(spring_yaml(text, shown).map_err(error)?),
+        Tool::Python | Tool::JavaScript | Tool::Go | Tool::Java => {
+            unreachable!("sniff gives configuration tools only")
+        }
     };
+    Ok(named(tool, shown, found))
+}
+
+/// Clients of `tool` from the connections found in the file shown as `shown`, each with an
+/// id unique in the file.
+fn named(tool: Tool, shown: &str, found: Vec<Connection>) -> Vec<Client> {
     let mut seen = std::collections::BTreeMap::<String, usize>::new();
-    Ok(found
+    found
         .into_iter()
         .map(|(name, declared_at, options)| {
             let word = name.split_whitespace().collect::<Vec<_>>().join("-");
@@ -150,7 +188,7 @@ pub fn parse(path: &Path, text: &str, shown: &str) -> Result<Vec<Client>, InputE
             declared_at,
             options,
         })
-        .collect())
+        .collect()
 }
 
 type Connection = (String, Location, Vec<ClientOption>);
@@ -178,6 +216,7 @@ fn fluent_bit(text: &str, path: &str) -> Vec<Connection> {
             key: key.to_ascii_lowercase(),
             value: value.trim().to_string(),
             location: at,
+            resolved: None,
         });
     }
     let mut out = Vec::new();
@@ -280,6 +319,7 @@ fn fluentd(text: &str, path: &str) -> Vec<Connection> {
             // Quotes kept: Fluentd runs `#{…}` in double-quoted values only.
             value: value.trim().to_string(),
             location: at,
+            resolved: None,
         });
     }
     out
@@ -324,12 +364,14 @@ fn vector_toml(text: &str, path: &str) -> Result<Vec<Connection>, String> {
                         key,
                         value: texts.join(", "),
                         location: at,
+                        resolved: None,
                     });
                 }
                 other => options.push(ClientOption {
                     key,
                     value: toml_text(other),
                     location: at,
+                    resolved: None,
                 }),
             }
         }
@@ -482,6 +524,7 @@ fn properties(text: &str, path: &str) -> Vec<Document> {
                 key: key.to_string(),
                 value: value.to_string(),
                 location: at,
+                resolved: None,
             }),
         }
     }
@@ -551,11 +594,13 @@ fn flatten(node: &Node, prefix: &str, lower: bool, path: &str, out: &mut Vec<Cli
                     .collect::<Vec<_>>()
                     .join(", "),
                 location: Location::at(path, k.pos.line, k.pos.column),
+                resolved: None,
             }),
             NodeKind::Scalar { text, .. } => out.push(ClientOption {
                 key: full,
                 value: text.clone(),
                 location: Location::at(path, k.pos.line, k.pos.column),
+                resolved: None,
             }),
         }
     }

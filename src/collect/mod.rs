@@ -2,6 +2,8 @@
 
 pub mod api;
 pub mod clients;
+#[cfg(feature = "code")]
+pub mod code;
 pub mod components;
 pub mod compose_env;
 pub mod es_config;
@@ -313,11 +315,7 @@ impl Found {
             .flatten();
         // Fluent Bit, Fluentd, Vector and Spring configs (a Logstash pipeline never looks like
         // one).
-        if conf
-            && text
-                .as_deref()
-                .is_some_and(|t| clients::sniff(path, t).is_some())
-        {
+        if conf && text.as_deref().is_some_and(|t| clients::is_client(path, t)) {
             self.clients.insert(path.to_path_buf());
             return true;
         }
@@ -375,6 +373,8 @@ impl Found {
 fn collect_clients(found: &Found, deployment: &mut Deployment) {
     for path in &found.clients {
         match clients::load(path, &display(path)) {
+            // Source code that names the library without building a client is no client.
+            Ok(found) if found.is_empty() && clients::is_code(path) => {}
             Ok(found) if found.is_empty() => deployment.skipped.push(InputError {
                 path: display(path),
                 message: "a Fluent Bit, Fluentd, Vector, Grafana or Spring Boot config with no \

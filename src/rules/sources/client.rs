@@ -96,11 +96,18 @@ impl Source for ClientSource<'_> {
         let c = self.client;
         let mut item = Item::new(Scope::Client, to_cel(&self.facts), c.name.clone());
         item.anchor = Some(c.declared_at.clone());
+        if self.facts.local_test {
+            item.not_applicable = Some(format!(
+                "test code connecting to this machine only ({})",
+                self.facts.hosts.join(", ")
+            ));
+        }
         // Quoted by the rules' messages; the text at each place is the evidence of the rules
         // that point there (`locate: place:<name>`).
         let mut facts = serde_json::json!({
             "tool": c.tool.title(),
             "hosts": self.facts.hosts.join(", "),
+            "pin": self.facts.pin.to_uppercase().replace("SHA", "SHA-"),
         });
         for (name, place) in &self.places {
             facts[format!("place:{name}")] = place.shown.clone().into();

@@ -9,6 +9,8 @@ use super::derive::is_loopback;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+mod code;
+
 /// The tool a client configuration belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -18,6 +20,11 @@ pub enum Tool {
     Vector,
     Grafana,
     Spring,
+    /// Application code, one language each (src/collect/code).
+    Python,
+    JavaScript,
+    Go,
+    Java,
 }
 
 impl Tool {
@@ -28,7 +35,19 @@ impl Tool {
             Tool::Vector => "vector",
             Tool::Grafana => "grafana",
             Tool::Spring => "spring",
+            Tool::Python => "python",
+            Tool::JavaScript => "javascript",
+            Tool::Go => "go",
+            Tool::Java => "java",
         }
+    }
+
+    /// Application code rather than a tool's configuration.
+    pub fn is_code(self) -> bool {
+        matches!(
+            self,
+            Tool::Python | Tool::JavaScript | Tool::Go | Tool::Java
+        )
     }
 
     /// How the tool's documentation names it.
@@ -39,6 +58,10 @@ impl Tool {
             Tool::Vector => "Vector",
             Tool::Grafana => "Grafana",
             Tool::Spring => "Spring Boot",
+            Tool::Python => "Python client",
+            Tool::JavaScript => "JavaScript client",
+            Tool::Go => "Go client",
+            Tool::Java => "Java client",
         }
     }
 }
@@ -50,6 +73,22 @@ pub struct ClientOption {
     pub key: String,
     pub value: String,
     pub location: Location,
+    /// What the value is when the program runs, where the parser of its source code already
+    /// told (a literal, an environment lookup with or without fallback, an expression); for
+    /// configuration files, [`resolve`] reads `value`.
+    #[serde(skip)]
+    pub resolved: Option<Value>,
+}
+
+impl ClientOption {
+    pub fn new(key: impl Into<String>, value: impl Into<String>, location: Location) -> Self {
+        ClientOption {
+            key: key.into(),
+            value: value.into(),
+            location,
+            resolved: None,
+        }
+    }
 }
 
 /// One connection to Elasticsearch.
@@ -75,7 +114,10 @@ impl Client {
     /// What `key` is when the tool runs (see [`resolve`]).
     fn value(&self, key: &str) -> Value {
         self.option(key)
-            .map_or(Value::Absent, |o| resolve(self.tool, &o.value))
+            .map_or(Value::Absent, |o| match &o.resolved {
+                Some(v) => v.clone(),
+                None => resolve(self.tool, &o.value),
+            })
     }
 }
 
@@ -133,6 +175,10 @@ pub fn resolve(tool: Tool, raw: &str) -> Value {
     }
     let reference = match tool {
         Tool::FluentBit | Tool::Spring => v.contains("${"),
+        // Parts of a literal in code (a URL's user and password): literal unless templated.
+        Tool::Python | Tool::JavaScript | Tool::Go | Tool::Java => {
+            v.contains("${") || v.contains('{')
+        }
         Tool::Fluentd => false,
         Tool::Vector => v.contains("${") || v.starts_with("SECRET[") || is_variable(v),
         Tool::Grafana => {
@@ -194,8 +240,8 @@ pub struct ClientFacts {
     pub loopback: bool,
     /// It speaks plain HTTP, written or by the tool's default.
     pub plaintext: bool,
-    /// `full`, `none` (any certificate is accepted) or `no_hostname` (the chain is checked,
-    /// the host name is not).
+    /// `full`, `none` (any certificate is accepted), `no_hostname` (the chain is checked,
+    /// the host name is not) or `pinned` (the chain is not checked, a fingerprint is).
     pub tls_verify: String,
     /// The lowest TLS version it accepts, when written (`TLSv1`, `TLSv1.1`, …).
     pub min_tls: String,
@@ -216,6 +262,14 @@ pub struct ClientFacts {
     /// A secret is kept where the tool stores it unencrypted (Grafana: outside
     /// `secureJsonData`).
     pub secret_unencrypted: bool,
+    /// Test code (a test directory or a test file's name) whose every host is this machine:
+    /// a test against a local instance, not a connection to judge.
+    pub local_test: bool,
+    /// The certificate is pinned by fingerprint: the hash it uses (`sha256`, `sha1`, `md5`).
+    pub pin: String,
+    /// The client's own TLS options do not apply: a JavaScript client given an agent
+    /// function makes its own connections.
+    pub tls_options_ignored: bool,
     /// Why a fact cannot be told from the file, by place (`tls`, `verify`, `min_tls`,
     /// `hosts`): the option that decides it comes from the environment with no fallback.
     pub unknown: BTreeMap<String, String>,
@@ -250,6 +304,10 @@ pub fn client_facts(c: &Client) -> (ClientFacts, BTreeMap<String, ClientPlace>) 
         Tool::Vector => d.vector(),
         Tool::Grafana => d.grafana(),
         Tool::Spring => d.spring(),
+        Tool::Python => d.python(),
+        Tool::JavaScript => d.javascript(),
+        Tool::Go => d.go(),
+        Tool::Java => d.java(),
     }
     let f = &mut d.facts;
     f.loopback = !f.unknown.contains_key("hosts")
@@ -270,6 +328,7 @@ pub fn client_facts(c: &Client) -> (ClientFacts, BTreeMap<String, ClientPlace>) 
     }
     let f = &mut d.facts;
     f.credentials = !f.password.is_empty() || !f.api_key.is_empty() || f.url_credentials;
+    f.local_test = c.tool.is_code() && f.loopback && is_test_path(&c.path);
     // The facts are quoted in messages: a password inside a URL is never shown.
     for h in &mut f.hosts {
         *h = hide_url_passwords(h);
@@ -313,13 +372,15 @@ impl Derivation<'_> {
     fn lookup(&mut self, place: &str, key: &str) -> Value {
         let value = self.client.value(key);
         if let Value::Unresolved(r) = &value {
-            self.facts.unknown.insert(
-                place.into(),
+            let why = if self.client.tool.is_code() {
+                format!("{key} is `{r}`, computed when the program runs")
+            } else {
                 format!(
                     "{key} takes its value from {r}, an environment variable or secret the \
                      scan cannot read, with no fallback"
-                ),
-            );
+                )
+            };
+            self.facts.unknown.insert(place.into(), why);
         }
         value
     }
@@ -631,6 +692,30 @@ impl Derivation<'_> {
     }
 }
 
+/// Test code by its place or name: a `test`, `tests`, `spec`, `__tests__`, `testdata` or `e2e`
+/// directory, or a test file's name in Python, JavaScript, Go or Java conventions.
+fn is_test_path(path: &str) -> bool {
+    let path = path.replace('\\', "/");
+    let mut segments = path.split('/');
+    let file = segments.next_back().unwrap_or_default();
+    let in_test_dir = segments.any(|s| {
+        matches!(
+            s.to_ascii_lowercase().as_str(),
+            "test" | "tests" | "spec" | "__tests__" | "testdata" | "e2e" | "it"
+        )
+    });
+    let stem = file.split('.').next().unwrap_or_default();
+    in_test_dir
+        || file.starts_with("test_")
+        || file == "conftest.py"
+        || stem.ends_with("_test")
+        || stem.ends_with("Test")
+        || stem.ends_with("Tests")
+        || stem.ends_with("IT")
+        || file.contains(".test.")
+        || file.contains(".spec.")
+}
+
 /// Fluent Bit, Fluentd, Vector and Grafana spell booleans in several ways.
 fn is_on(v: &str) -> bool {
     matches!(
@@ -734,11 +819,7 @@ mod tests {
             options: options
                 .iter()
                 .enumerate()
-                .map(|(i, (k, v))| ClientOption {
-                    key: k.to_string(),
-                    value: v.to_string(),
-                    location: Location::at("t", i + 2, 1),
-                })
+                .map(|(i, (k, v))| ClientOption::new(*k, *v, Location::at("t", i + 2, 1)))
                 .collect(),
         }
     }

@@ -1,0 +1,33 @@
+; Python: the `elasticsearch` client (sync and async), elasticsearch-dsl connections and
+; django-elasticsearch-dsl settings. Captures are described in src/collect/code/mod.rs.
+
+; Elasticsearch(...), AsyncElasticsearch(...), elasticsearch.Elasticsearch(...)
+(call
+  function: [(identifier) @_f (attribute attribute: (identifier) @_f)]
+  arguments: (argument_list) @options
+  (#any-of? @_f "Elasticsearch" "AsyncElasticsearch")) @client
+
+; elasticsearch-dsl: connections.create_connection(alias, **kwargs)
+(call
+  function: [(identifier) @_f (attribute attribute: (identifier) @_f)]
+  arguments: (argument_list) @options
+  (#eq? @_f "create_connection")) @client
+
+; elasticsearch-dsl: connections.configure(default={...}, other={...}): one client per alias
+(call
+  function: (attribute attribute: (identifier) @_f)
+  arguments: (argument_list
+    (keyword_argument value: (dictionary) @options) @client)
+  (#eq? @_f "configure"))
+
+; django-elasticsearch-dsl: ELASTICSEARCH_DSL = {"default": {...}}
+(assignment
+  left: (identifier) @_n
+  right: (dictionary (pair value: (dictionary) @options) @client)
+  (#eq? @_n "ELASTICSEARCH_DSL"))
+
+; The variables flattening follows: `x = ...`, and fields set after (`ctx.check_hostname = False`).
+(assignment left: (identifier) @bind.name right: (_) @bind.value)
+(assignment
+  left: (attribute object: (identifier) @field.object attribute: (identifier) @field.name)
+  right: (_) @field.value)

@@ -1,0 +1,92 @@
+//! Go: struct literals (nested `&http.Transport{TLSClientConfig: &tls.Config{…}}` included),
+//! `os.Getenv`, and the `crypto/tls` constants.
+
+use super::{Grammar, Lang, Shape, Src, compile};
+use crate::evidence::client::{Tool, Value};
+use std::sync::OnceLock;
+use tree_sitter::{Node, Query};
+
+pub(super) struct Go;
+
+impl Grammar for Go {
+    fn tool(&self) -> Tool {
+        Tool::Go
+    }
+
+    fn language(&self, _: Lang) -> tree_sitter::Language {
+        tree_sitter_go::LANGUAGE.into()
+    }
+
+    fn query(&self, lang: Lang) -> &'static Query {
+        static QUERY: OnceLock<Query> = OnceLock::new();
+        QUERY.get_or_init(|| {
+            compile(
+                self.language(lang),
+                include_str!("../../../checks/clients/go.scm"),
+            )
+        })
+    }
+
+    fn shape<'t>(&self, src: &Src<'t>, n: Node<'t>) -> Shape<'t> {
+        match n.kind() {
+            "literal_value" => {
+                let elements: Vec<Node> = named(n).filter(|c| c.kind() != "comment").collect();
+                if elements.iter().any(|e| e.kind() == "keyed_element") {
+                    Shape::Map(
+                        elements
+                            .into_iter()
+                            .filter_map(|e| {
+                                let k =
+                                    e.child_by_field_name("key").or_else(|| e.named_child(0))?;
+                                let v = e
+                                    .child_by_field_name("value")
+                                    .or_else(|| e.named_child(1))?;
+                                Some((src.of(k).trim().to_string(), v))
+                            })
+                            .collect(),
+                    )
+                } else {
+                    Shape::List(elements)
+                }
+            }
+            "literal_element" | "parenthesized_expression" => match n.named_child(0) {
+                Some(inner) => self.shape(src, inner),
+                None => src.expression(n),
+            },
+            "composite_literal" => match n.child_by_field_name("body") {
+                Some(body) => self.shape(src, body),
+                None => src.expression(n),
+            },
+            "unary_expression" if src.of(n).starts_with('&') => {
+                match n.child_by_field_name("operand") {
+                    Some(inner) => self.shape(src, inner),
+                    None => src.expression(n),
+                }
+            }
+            "interpreted_string_literal" | "raw_string_literal" => {
+                let s: String = named(n)
+                    .filter(|c| c.kind().ends_with("_content") || c.kind() == "escape_sequence")
+                    .map(|c| src.of(c))
+                    .collect();
+                Shape::Scalar(if s.is_empty() {
+                    Value::Absent
+                } else {
+                    Value::Literal(s)
+                })
+            }
+            "true" | "false" | "nil" | "int_literal" => {
+                Shape::Scalar(Value::Literal(src.of(n).to_string()))
+            }
+            "identifier" => Shape::Name(src.of(n).to_string()),
+            // `tls.VersionTLS10`: a constant.
+            "selector_expression" if src.of(n).starts_with("tls.") => {
+                Shape::Scalar(Value::Literal(src.of(n).to_string()))
+            }
+            _ => src.expression(n),
+        }
+    }
+}
+
+fn named<'t>(n: Node<'t>) -> impl Iterator<Item = Node<'t>> {
+    (0..n.named_child_count()).filter_map(move |i| n.named_child(i as u32))
+}

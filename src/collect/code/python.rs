@@ -1,0 +1,208 @@
+//! Python: keyword arguments, dicts spread with `**`, and the usual ways of reading the
+//! environment (`os.getenv`, `os.environ.get`, `os.environ[...]`, python-decouple's `config`,
+//! django-environ's `env`), with their literal defaults.
+
+use super::{Grammar, Lang, Shape, Src, compile};
+use crate::evidence::client::{Tool, Value};
+use std::sync::OnceLock;
+use tree_sitter::{Node, Query};
+
+pub(super) struct Python;
+
+impl Grammar for Python {
+    fn tool(&self) -> Tool {
+        Tool::Python
+    }
+
+    fn language(&self, _: Lang) -> tree_sitter::Language {
+        tree_sitter_python::LANGUAGE.into()
+    }
+
+    fn query(&self, lang: Lang) -> &'static Query {
+        static QUERY: OnceLock<Query> = OnceLock::new();
+        QUERY.get_or_init(|| {
+            compile(
+                self.language(lang),
+                include_str!("../../../checks/clients/python.scm"),
+            )
+        })
+    }
+
+    fn shape<'t>(&self, src: &Src<'t>, n: Node<'t>) -> Shape<'t> {
+        match n.kind() {
+            "argument_list" => Shape::Map(arguments(src, n)),
+            "keyword_argument" => match (
+                n.child_by_field_name("name"),
+                n.child_by_field_name("value"),
+            ) {
+                (Some(k), Some(v)) => Shape::Map(vec![(src.of(k).to_string(), v)]),
+                _ => src.expression(n),
+            },
+            "dictionary" => Shape::Map(
+                named(n)
+                    .filter_map(|p| match p.kind() {
+                        "pair" => {
+                            let key = string(src, p.child_by_field_name("key")?)?;
+                            Some((key, p.child_by_field_name("value")?))
+                        }
+                        "dictionary_splat" => Some((String::new(), p.named_child(0)?)),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            "list" | "tuple" => Shape::List(named(n).filter(|c| c.kind() != "comment").collect()),
+            "parenthesized_expression" => match n.named_child(0) {
+                Some(inner) => self.shape(src, inner),
+                None => src.expression(n),
+            },
+            "string" | "concatenated_string" => match string(src, n) {
+                Some(s) => Shape::Scalar(literal(s)),
+                None => src.expression(n),
+            },
+            "true" | "false" | "none" | "integer" | "float" => {
+                Shape::Scalar(Value::Literal(src.of(n).to_string()))
+            }
+            "identifier" => Shape::Name(src.of(n).to_string()),
+            // `ssl.PROTOCOL_TLSv1`, `ssl.CERT_NONE`, `ssl.TLSVersion.TLSv1_1`: constants.
+            "attribute" if src.of(n).starts_with("ssl.") => {
+                Shape::Scalar(Value::Literal(src.of(n).to_string()))
+            }
+            "call" => call(src, n),
+            "subscript" if src.of(n).starts_with("os.environ") => src.expression(n),
+            // `os.getenv("X") or "fallback"`
+            "boolean_operator" => {
+                let right = n.child_by_field_name("right");
+                let fallback = right.and_then(|r| string(src, r));
+                let op = n.child_by_field_name("operator").map(|o| src.of(o));
+                match (op, fallback) {
+                    (Some("or"), Some(f)) => Shape::Scalar(Value::Fallback(f)),
+                    _ => src.expression(n),
+                }
+            }
+            _ => src.expression(n),
+        }
+    }
+}
+
+fn named<'t>(n: Node<'t>) -> impl Iterator<Item = Node<'t>> + Clone {
+    (0..n.named_child_count()).filter_map(move |i| n.named_child(i as u32))
+}
+
+/// The arguments of a call: keyword arguments by name, `**x` spread, and the first positional
+/// argument of `Elasticsearch(...)`, which is its hosts.
+fn arguments<'t>(src: &Src<'t>, n: Node<'t>) -> Vec<(String, Node<'t>)> {
+    let callee = n
+        .parent()
+        .and_then(|c| c.child_by_field_name("function"))
+        .map(|f| src.of(f))
+        .unwrap_or_default();
+    let hosts_first = callee.ends_with("Elasticsearch");
+    let mut out = Vec::new();
+    let mut position = 0;
+    for a in named(n) {
+        match a.kind() {
+            "keyword_argument" => {
+                if let (Some(k), Some(v)) = (
+                    a.child_by_field_name("name"),
+                    a.child_by_field_name("value"),
+                ) {
+                    out.push((src.of(k).to_string(), v));
+                }
+            }
+            "dictionary_splat" => {
+                if let Some(v) = a.named_child(0) {
+                    out.push((String::new(), v));
+                }
+            }
+            "comment" | "list_splat" => {}
+            _ => {
+                if position == 0 && hosts_first {
+                    out.push(("hosts".to_string(), a));
+                }
+                position += 1;
+            }
+        }
+    }
+    out
+}
+
+/// A string literal's text, when it has no interpolation (`f"{x}"`).
+fn string(src: &Src, n: Node) -> Option<String> {
+    match n.kind() {
+        "string" => {
+            let mut out = String::new();
+            for c in named(n) {
+                match c.kind() {
+                    "string_start" | "string_end" => {}
+                    "string_content" | "escape_sequence" => out.push_str(src.of(c)),
+                    _ => return None,
+                }
+            }
+            Some(out)
+        }
+        "concatenated_string" => named(n).map(|c| string(src, c)).collect(),
+        _ => None,
+    }
+}
+
+fn literal(s: String) -> Value {
+    if s.is_empty() {
+        Value::Absent
+    } else {
+        Value::Literal(s)
+    }
+}
+
+/// Calls: `dict(k=v)` is a map; environment lookups are references, with their literal
+/// default as fallback; any other call is computed at run time.
+fn call<'t>(src: &Src<'t>, n: Node<'t>) -> Shape<'t> {
+    let function = n
+        .child_by_field_name("function")
+        .map(|f| src.of(f))
+        .unwrap_or_default();
+    let Some(args) = n.child_by_field_name("arguments") else {
+        return src.expression(n);
+    };
+    if function == "dict" {
+        return Shape::Map(
+            named(args)
+                .filter(|a| a.kind() == "keyword_argument")
+                .filter_map(|a| {
+                    Some((
+                        src.of(a.child_by_field_name("name")?).to_string(),
+                        a.child_by_field_name("value")?,
+                    ))
+                })
+                .collect(),
+        );
+    }
+    let lookup = matches!(
+        function,
+        "os.getenv"
+            | "getenv"
+            | "os.environ.get"
+            | "environ.get"
+            | "config"
+            | "env"
+            | "env.str"
+            | "os.environ.setdefault"
+    );
+    if !lookup {
+        return src.expression(n);
+    }
+    let positional: Vec<Node> = named(args)
+        .filter(|a| a.kind() != "keyword_argument")
+        .collect();
+    let keyword_default = named(args)
+        .filter(|a| a.kind() == "keyword_argument")
+        .find(|a| {
+            a.child_by_field_name("name")
+                .is_some_and(|k| src.of(k) == "default")
+        })
+        .and_then(|a| a.child_by_field_name("value"));
+    let default = positional.get(1).copied().or(keyword_default);
+    match default.and_then(|d| string(src, d)) {
+        Some(f) if !f.is_empty() => Shape::Scalar(Value::Fallback(f)),
+        _ => src.expression(n),
+    }
+}

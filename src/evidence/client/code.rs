@@ -1,0 +1,549 @@
+//! What a client built in application code amounts to, per client library. The options are
+//! the library's own names, flattened by src/collect/code (`basic_auth.1`,
+//! `tls.rejectUnauthorized`, `Transport.TLSClientConfig.InsecureSkipVerify`); Java's are the
+//! query's `@opt.<key>` captures, numbered by occurrence (`host.0.2`).
+
+use super::{ClientOption, Derivation, Value, is_off, is_on, normal_tls_version};
+
+/// One host entry: a URL or `host:port` string, or the parts of one (`scheme`, `host`, `port`).
+#[derive(Default)]
+struct HostEntry {
+    url: Option<String>,
+    scheme: Option<String>,
+    host: Option<String>,
+    port: Option<String>,
+}
+
+impl Derivation<'_> {
+    /// The options under `prefix` (`prefix`, `prefix.N`, `prefix.N.part`, `prefix.part`),
+    /// grouped into host entries; scheme-less entries take `default_scheme`.
+    /// Returns whether any was written.
+    fn hosts_under(&mut self, prefix: &str, default_scheme: &str) -> bool {
+        let mut entries: Vec<(String, HostEntry)> = Vec::new();
+        let mut first: Option<String> = None;
+        let options: Vec<&ClientOption> = self
+            .client
+            .options
+            .iter()
+            .filter(|o| o.key == prefix || o.key.starts_with(&format!("{prefix}.")))
+            .collect();
+        for o in options {
+            let rest = o.key[prefix.len()..].trim_start_matches('.');
+            let mut parts = rest.split('.');
+            let (index, part) = match parts.next() {
+                Some(i) if i.parse::<usize>().is_ok() => (i.to_string(), parts.next()),
+                Some("") | None => (String::new(), None),
+                Some(p) => (String::new(), Some(p)),
+            };
+            first.get_or_insert_with(|| o.key.clone());
+            let value = match self.lookup("hosts", &o.key) {
+                Value::Literal(v) | Value::Fallback(v) => v,
+                // A template that writes its scheme (`f"https://{host}:9200"`) is known to
+                // be https, whatever the host.
+                Value::Unresolved(r) => match written_scheme(&r) {
+                    Some(url) => url,
+                    None => {
+                        let why = self.facts.unknown["hosts"].clone();
+                        self.facts.unknown.insert("tls".into(), why);
+                        format!("<{r}>")
+                    }
+                },
+                Value::Absent => continue,
+            };
+            let entry = match entries.iter_mut().find(|(i, _)| *i == index) {
+                Some((_, e)) => e,
+                None => {
+                    entries.push((index, HostEntry::default()));
+                    &mut entries.last_mut().expect("just pushed").1
+                }
+            };
+            match part {
+                None | Some("url" | "node") => entry.url = Some(value),
+                Some("scheme" | "protocol") => entry.scheme = Some(value),
+                Some("host" | "hostname") => entry.host = Some(value),
+                Some("port") => entry.port = Some(value),
+                Some(_) => {}
+            }
+        }
+        let Some(first) = first else {
+            return false;
+        };
+        let mut hosts = Vec::new();
+        for (_, e) in entries {
+            let url = match (e.url, e.host) {
+                (Some(u), _) if u.contains("://") || u.starts_with('<') => u,
+                (Some(u), _) => format!("{default_scheme}://{u}"),
+                (None, Some(h)) => {
+                    let scheme = e.scheme.unwrap_or_else(|| default_scheme.to_string());
+                    match e.port {
+                        Some(p) => format!("{scheme}://{h}:{p}"),
+                        None => format!("{scheme}://{h}"),
+                    }
+                }
+                (None, None) => continue,
+            };
+            hosts.push(url);
+        }
+        self.facts.plaintext = hosts
+            .iter()
+            .any(|h| h.to_ascii_lowercase().starts_with("http://"));
+        self.facts.hosts = hosts;
+        self.place("hosts", &first, "");
+        self.place("tls", &first, "");
+        true
+    }
+
+    /// No host written: what the library falls back to, said at the construction.
+    fn default_hosts(&mut self, hosts: &[&str], said: &str) {
+        self.facts.hosts = hosts.iter().map(|h| h.to_string()).collect();
+        self.facts.plaintext = hosts.iter().any(|h| h.starts_with("http://"));
+        self.place("hosts", "", said);
+        self.place("tls", "", said);
+    }
+
+    /// The hosts come from somewhere the file does not show.
+    fn hosts_unknown(&mut self, why: &str) {
+        self.facts.hosts = vec![format!("<{why}>")];
+        self.facts.unknown.insert("hosts".into(), why.into());
+        self.facts.unknown.insert("tls".into(), why.into());
+        self.place("hosts", "", why);
+        self.place("tls", "", why);
+    }
+
+    /// Options spread from what the scan cannot see (`**settings`, `...opts`) may switch
+    /// anything: what they would decide is unknown unless written beside them.
+    fn spread_unknown(&mut self, places: &[(&str, &[&str])]) {
+        let Some(spread) = self.client.option("*").map(|o| o.value.clone()) else {
+            return;
+        };
+        for (place, keys) in places {
+            if !keys.iter().any(|k| self.client.option(k).is_some()) {
+                self.facts
+                    .unknown
+                    .entry(place.to_string())
+                    .or_insert(format!(
+                        "the options are spread from `{spread}`, computed when the program runs"
+                    ));
+            }
+        }
+    }
+
+    /// The text of an option as written, if any.
+    fn text(&self, key: &str) -> Option<String> {
+        self.client.option(key).map(|o| o.value.clone())
+    }
+
+    /// A certificate pin: the hash its length says (hex, colons allowed); a pin computed at
+    /// run time is still a pin, taken as SHA-256.
+    fn pin(&mut self, key: &str) {
+        let hex: String = match self.client.value(key) {
+            Value::Absent => return,
+            Value::Literal(v) | Value::Fallback(v) => {
+                v.chars().filter(|c| c.is_ascii_hexdigit()).collect()
+            }
+            Value::Unresolved(_) => String::new(),
+        };
+        self.facts.pin = match hex.len() {
+            32 => "md5",
+            40 => "sha1",
+            _ => "sha256",
+        }
+        .into();
+        self.place("pin", key, "");
+    }
+
+    /// elasticsearch-py (7.x to 9.x), elasticsearch-dsl and django-elasticsearch-dsl.
+    pub(super) fn python(&mut self) {
+        let https = self.get("tls", "use_ssl").is_some_and(|v| is_on(&v))
+            || self.get("tls", "scheme").is_some_and(|v| v == "https");
+        let scheme = if https { "https" } else { "http" };
+        if !self.hosts_under("hosts", scheme) {
+            if self.client.option("cloud_id").is_some() {
+                let id = self
+                    .get_or_reference("hosts", "cloud_id")
+                    .unwrap_or_default();
+                self.facts.hosts = vec![format!("cloud:{id}")];
+                self.place("hosts", "cloud_id", "");
+                self.place("tls", "cloud_id", "");
+            } else {
+                self.default_hosts(
+                    &["http://localhost:9200"],
+                    "hosts not set: http://localhost:9200 by default (7.x)",
+                );
+            }
+        }
+        self.place("verify", "verify_certs", "");
+        let context = self.text("ssl_context").unwrap_or_default();
+        if self
+            .get("verify", "verify_certs")
+            .is_some_and(|v| is_off(&v))
+        {
+            self.facts.tls_verify = "none".into();
+        } else if context.contains("_create_unverified_context") {
+            self.facts.tls_verify = "none".into();
+            self.place("verify", "ssl_context", "");
+        } else if self
+            .text("ssl_context.verify_mode")
+            .is_some_and(|v| v.contains("CERT_NONE"))
+        {
+            self.facts.tls_verify = "none".into();
+            self.place("verify", "ssl_context.verify_mode", "");
+        } else if self
+            .get("verify", "ssl_assert_hostname")
+            .is_some_and(|v| is_off(&v))
+        {
+            self.facts.tls_verify = "no_hostname".into();
+            self.place("verify", "ssl_assert_hostname", "");
+        } else if self
+            .text("ssl_context.check_hostname")
+            .is_some_and(|v| is_off(&v))
+        {
+            self.facts.tls_verify = "no_hostname".into();
+            self.place("verify", "ssl_context.check_hostname", "");
+        }
+        self.pin("ssl_assert_fingerprint");
+        if !self.facts.pin.is_empty() && self.facts.tls_verify == "none" {
+            self.facts.tls_verify = "pinned".into();
+        }
+        let version = ["ssl_version", "ssl_context.minimum_version"]
+            .into_iter()
+            .find(|k| self.client.option(k).is_some());
+        if let Some(k) = version {
+            let text = self.text(k).unwrap_or_default();
+            self.facts.min_tls = python_tls_version(&text);
+            self.place("min_tls", k, "");
+        }
+        self.spread_unknown(&[
+            (
+                "verify",
+                &["verify_certs", "ssl_context", "ssl_assert_hostname"],
+            ),
+            ("min_tls", &["ssl_version", "ssl_context"]),
+        ]);
+        for auth in ["basic_auth", "http_auth"] {
+            if self.client.option(&format!("{auth}.0")).is_some() {
+                self.username(&format!("{auth}.0"));
+                self.password(&format!("{auth}.1"));
+                break;
+            }
+            // `"user:password"` in one string.
+            if let Some(Value::Literal(v) | Value::Fallback(v)) =
+                self.client.option(auth).map(|_| self.client.value(auth))
+            {
+                if let Some((user, _)) = v.split_once(':') {
+                    self.facts.username = user.to_string();
+                }
+                self.password(auth);
+                break;
+            }
+        }
+        let key = ["api_key.1", "api_key", "bearer_auth"]
+            .into_iter()
+            .find(|k| self.client.option(k).is_some());
+        if let Some(k) = key {
+            self.api_key(k);
+        }
+    }
+
+    /// @elastic/elasticsearch (7.x `ssl`, 8.x and 9.x `tls`).
+    pub(super) fn javascript(&mut self) {
+        let nodes = ["node", "nodes"].into_iter().find(|k| {
+            let under = format!("{k}.");
+            let options = &self.client.options;
+            options
+                .iter()
+                .any(|o| o.key == *k || o.key.starts_with(&under))
+        });
+        let written = nodes.is_some_and(|k| self.hosts_under(k, "http"));
+        if !written {
+            if self.client.option("cloud.id").is_some() {
+                let id = self
+                    .get_or_reference("hosts", "cloud.id")
+                    .unwrap_or_default();
+                self.facts.hosts = vec![format!("cloud:{id}")];
+                self.place("hosts", "cloud.id", "");
+                self.place("tls", "cloud.id", "");
+            } else {
+                self.hosts_unknown("node not written where the client is built");
+            }
+        }
+        let tls = if self
+            .client
+            .options
+            .iter()
+            .any(|o| o.key.starts_with("ssl."))
+        {
+            "ssl"
+        } else {
+            "tls"
+        };
+        let reject = format!("{tls}.rejectUnauthorized");
+        self.place("verify", &reject, "");
+        let identity = format!("{tls}.checkServerIdentity");
+        if self.get("verify", &reject).is_some_and(|v| is_off(&v)) {
+            self.facts.tls_verify = "none".into();
+        } else if self
+            .text(&identity)
+            .is_some_and(|f| accepts_any_identity(&f))
+        {
+            self.facts.tls_verify = "no_hostname".into();
+            self.place("verify", &identity, "");
+        }
+        self.pin("caFingerprint");
+        if !self.facts.pin.is_empty() && self.facts.tls_verify == "none" {
+            self.facts.tls_verify = "pinned".into();
+        }
+        for k in [format!("{tls}.minVersion"), format!("{tls}.secureProtocol")] {
+            if let Some(v) = self.get("min_tls", &k) {
+                let v = v.trim_end_matches("_method").replace("TLSv1_", "TLSv1.");
+                self.facts.min_tls = normal_tls_version(&v);
+                self.place("min_tls", &k, "");
+                break;
+            }
+        }
+        let agent = self.text("agent").unwrap_or_default();
+        let tls_written = self
+            .client
+            .options
+            .iter()
+            .any(|o| o.key.starts_with(&format!("{tls}.")) || o.key == "caFingerprint");
+        if tls_written && (agent.contains("=>") || agent.starts_with("function")) {
+            self.facts.tls_options_ignored = true;
+            self.place("agent", "agent", "");
+        }
+        self.spread_unknown(&[
+            (
+                "verify",
+                &[reject.as_str(), identity.as_str(), "caFingerprint"],
+            ),
+            ("min_tls", &[]),
+        ]);
+        self.username("auth.username");
+        self.password("auth.password");
+        let key = ["auth.apiKey", "auth.apiKey.api_key", "auth.bearer"]
+            .into_iter()
+            .find(|k| self.client.option(k).is_some());
+        if let Some(k) = key {
+            self.api_key(k);
+        }
+    }
+
+    /// go-elasticsearch (`elasticsearch.Config`).
+    pub(super) fn go(&mut self) {
+        if !self.hosts_under("Addresses", "http") {
+            if self.client.option("CloudID").is_some() {
+                let id = self
+                    .get_or_reference("hosts", "CloudID")
+                    .unwrap_or_default();
+                self.facts.hosts = vec![format!("cloud:{id}")];
+                self.place("hosts", "CloudID", "");
+                self.place("tls", "CloudID", "");
+            } else {
+                self.hosts_unknown(
+                    "Addresses not set: the client connects to $ELASTICSEARCH_URL, else \
+                     http://localhost:9200",
+                );
+            }
+        }
+        let tls = "Transport.TLSClientConfig";
+        let skip = format!("{tls}.InsecureSkipVerify");
+        self.place("verify", &skip, "");
+        if self.get("verify", &skip).is_some_and(|v| is_on(&v)) {
+            self.facts.tls_verify = "none".into();
+        }
+        self.pin("CertificateFingerprint");
+        if !self.facts.pin.is_empty() && self.facts.tls_verify == "none" {
+            self.facts.tls_verify = "pinned".into();
+        }
+        for k in [format!("{tls}.MinVersion"), format!("{tls}.MaxVersion")] {
+            let Some(v) = self.text(&k) else { continue };
+            let version = match v.rsplit('.').next().unwrap_or_default() {
+                "VersionTLS10" | "VersionSSL30" => "TLSv1",
+                "VersionTLS11" => "TLSv1.1",
+                _ => continue,
+            };
+            self.facts.min_tls = version.into();
+            self.place("min_tls", &k, "");
+            break;
+        }
+        self.username("Username");
+        self.password("Password");
+        let key = ["APIKey", "ServiceToken"]
+            .into_iter()
+            .find(|k| self.client.option(k).is_some());
+        if let Some(k) = key {
+            self.api_key(k);
+        }
+    }
+
+    /// Java: the low-level RestClient (and 9.x Rest5Client), the Java API client and Spring
+    /// Data's `ClientConfiguration`, from what the file writes anywhere.
+    pub(super) fn java(&mut self) {
+        // Spring Data: `usingSsl(…)` makes the hosts of `connectedTo` https, unless its one
+        // argument is false, or a boolean computed at run time.
+        let using_ssl = self
+            .client
+            .options
+            .iter()
+            .any(|o| o.key.starts_with("using_ssl."));
+        let ssl_switch = match self.client.option("using_ssl.0.0") {
+            Some(o) if self.client.option("using_ssl.0.1").is_none() => {
+                Some((o.value.clone(), self.client.value("using_ssl.0.0")))
+            }
+            _ => None,
+        };
+        let spring_https =
+            using_ssl && !matches!(&ssl_switch, Some((_, Value::Literal(v))) if v == "false");
+        let ssl_unknown = match &ssl_switch {
+            // `usingSsl(sslContext)` is a context, not a switch: only a boolean expression is.
+            Some((text, Value::Unresolved(_))) if !text.to_lowercase().contains("context") => Some(
+                format!("usingSsl is `{text}`, computed when the program runs"),
+            ),
+            _ => None,
+        };
+        let mut written = false;
+        for n in 0.. {
+            let base = format!("host.{n}");
+            if self.client.option(&format!("{base}.0")).is_none() {
+                break;
+            }
+            // `new HttpHost(host, port, scheme)`: http unless the scheme says otherwise.
+            written = true;
+            let host = self
+                .get_or_reference("hosts", &format!("{base}.0"))
+                .unwrap_or_default();
+            let port = match self.client.value(&format!("{base}.1")) {
+                Value::Literal(p) | Value::Fallback(p) => Some(p),
+                _ => None,
+            };
+            // A scheme computed at run time is shown as the expression it is.
+            let scheme = match self.lookup("tls", &format!("{base}.2")) {
+                Value::Literal(s) | Value::Fallback(s) => s,
+                Value::Unresolved(r) => format!("<{r}>"),
+                Value::Absent => "http".into(),
+            };
+            let url = match port {
+                Some(p) => format!("{scheme}://{host}:{p}"),
+                None if host.contains("://") => host,
+                None => format!("{scheme}://{host}"),
+            };
+            self.facts.hosts.push(url);
+            if n == 0 {
+                self.place("hosts", &format!("{base}.0"), "");
+                let scheme_key = format!("{base}.2");
+                let key = if self.client.option(&scheme_key).is_some() {
+                    scheme_key
+                } else {
+                    format!("{base}.0")
+                };
+                self.place("tls", &key, "");
+            }
+        }
+        for prefix in ["url", "connected_to"] {
+            let scheme = if prefix == "connected_to" && spring_https {
+                "https"
+            } else {
+                "http"
+            };
+            let before = std::mem::take(&mut self.facts.hosts);
+            let plaintext = self.facts.plaintext;
+            if self.hosts_under(prefix, scheme) {
+                written = true;
+                if prefix == "connected_to" {
+                    // `host:port` strings: the scheme is `usingSsl`'s, whatever the host.
+                    self.facts.unknown.remove("tls");
+                    if let Some(why) = &ssl_unknown {
+                        self.facts.unknown.insert("tls".into(), why.clone());
+                        self.place("tls", "using_ssl.0.0", "");
+                    }
+                    for h in &mut self.facts.hosts {
+                        if h.starts_with('<') {
+                            *h = format!("{scheme}://{h}");
+                        }
+                    }
+                }
+            }
+            let mut hosts = before;
+            hosts.append(&mut self.facts.hosts);
+            self.facts.hosts = hosts;
+            self.facts.plaintext |= plaintext;
+        }
+        self.facts.plaintext = self
+            .facts
+            .hosts
+            .iter()
+            .any(|h| h.to_ascii_lowercase().starts_with("http://"));
+        if !written {
+            self.hosts_unknown("no host written in this file");
+        }
+        // A trust manager whose `checkServerTrusted` has no statement accepts every chain.
+        let empty_check = (0..)
+            .map_while(|n| self.text(&format!("trust_manager.{n}")))
+            .position(|body| !body.contains(';'))
+            .map(|n| format!("trust_manager.{n}"));
+        let trust_all = self
+            .client
+            .option("trust_all.0")
+            .map(|_| "trust_all.0".to_string())
+            .or(empty_check);
+        if let Some(key) = trust_all {
+            self.facts.tls_verify = "none".into();
+            self.place("verify", &key, "");
+        } else if self.client.option("hostname_unchecked.0").is_some() {
+            self.facts.tls_verify = "no_hostname".into();
+            self.place("verify", "hostname_unchecked.0", "");
+        } else {
+            self.place("verify", "", "");
+        }
+        self.pin("ca_fingerprint.0");
+        if let Some(v) = self.get("min_tls", "ssl_protocol.0") {
+            self.facts.min_tls = normal_tls_version(&v);
+            self.place("min_tls", "ssl_protocol.0", "");
+        }
+        if self.client.option("credentials.0.0").is_some() {
+            self.username("credentials.0.0");
+            self.password("credentials.0.1");
+        }
+        if self.client.option("api_key.0").is_some() {
+            self.api_key("api_key.0");
+        }
+    }
+}
+
+/// The URL a template string stands for when it writes its scheme: `https://{host}:9200`
+/// from `f"https://{host}:9200"` or `` `https://${host}` ``.
+fn written_scheme(template: &str) -> Option<String> {
+    let t = template.trim_start_matches(['f', 'F']);
+    let t = t.trim_matches(['"', '\'', '`']);
+    let lower = t.to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://")).then(|| t.to_string())
+}
+
+/// Python's TLS constants as the catalog spells versions: `ssl.PROTOCOL_TLSv1_1`,
+/// `ssl.TLSVersion.TLSv1`; anything else (`PROTOCOL_TLS_CLIENT`) says no minimum.
+fn python_tls_version(text: &str) -> String {
+    let last = text.rsplit('.').next().unwrap_or_default();
+    match last.trim_start_matches("PROTOCOL_") {
+        "TLSv1" => "TLSv1".into(),
+        "TLSv1_1" => "TLSv1.1".into(),
+        "SSLv3" | "SSLv23" => "SSLv3".into(),
+        "TLSv1_2" => "TLSv1.2".into(),
+        "TLSv1_3" => "TLSv1.3".into(),
+        _ => String::new(),
+    }
+}
+
+/// A `checkServerIdentity` that never returns an error: `() => undefined`, `() => {}`,
+/// `function () { return undefined; }`.
+fn accepts_any_identity(f: &str) -> bool {
+    let body = f
+        .split_once("=>")
+        .map(|(_, b)| b)
+        .or_else(|| f.split_once(')').map(|(_, b)| b))
+        .unwrap_or(f);
+    let body: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+    matches!(
+        body.as_str(),
+        "undefined" | "null" | "{}" | "{return;}" | "{returnundefined;}" | "{returnnull;}"
+    )
+}
