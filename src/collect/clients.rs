@@ -155,9 +155,7 @@ pub fn parse(path: &Path, text: &str, shown: &str) -> Result<Vec<Client>, InputE
         Tool::Vector | Tool::Grafana => from_yaml(text, shown, tool).map_err(error)?,
         Tool::Spring if ext == "properties" => spring(properties(text, shown)),
         Tool::Spring => spring(spring_yaml(text, shown).map_err(error)?),
-        Tool::Python | Tool::JavaScript | Tool::Go | Tool::Java => {
-            unreachable!("sniff gives configuration tools only")
-        }
+        _ => unreachable!("sniff gives configuration tools only"),
     };
     Ok(named(tool, shown, found))
 }

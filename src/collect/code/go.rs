@@ -1,7 +1,7 @@
 //! Go: struct literals (nested `&http.Transport{TLSClientConfig: &tls.Config{…}}` included),
 //! `os.Getenv`, and the `crypto/tls` constants.
 
-use super::{Grammar, Lang, Shape, Src, compile};
+use super::{Grammar, Lang, Shape, Src, compile, named};
 use crate::evidence::client::{Tool, Value};
 use std::sync::OnceLock;
 use tree_sitter::{Node, Query};
@@ -85,8 +85,4 @@ impl Grammar for Go {
             _ => src.expression(n),
         }
     }
-}
-
-fn named<'t>(n: Node<'t>) -> impl Iterator<Item = Node<'t>> {
-    (0..n.named_child_count()).filter_map(move |i| n.named_child(i as u32))
 }

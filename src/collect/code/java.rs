@@ -1,7 +1,7 @@
 //! Java: arguments of the calls the query finds, string constants, `System.getenv` and
 //! Spring's `Environment.getProperty(key, default)`.
 
-use super::{Grammar, Lang, Shape, Src, compile};
+use super::{Grammar, Lang, Shape, Src, compile, named};
 use crate::evidence::client::{Tool, Value};
 use std::sync::OnceLock;
 use tree_sitter::{Node, Query};
@@ -80,28 +80,16 @@ impl Grammar for Java {
     /// A builder chain is one statement: `ClientConfiguration.builder().connectedTo(…)
     /// .withBasicAuth(…).build()`; its options are the statement's.
     fn extent<'t>(&self, client: Node<'t>) -> Node<'t> {
-        let mut n = client;
-        while let Some(p) = n.parent() {
-            if matches!(
-                p.kind(),
-                "local_variable_declaration"
-                    | "expression_statement"
-                    | "return_statement"
-                    | "field_declaration"
-            ) {
-                return p;
-            }
-            if p.kind().ends_with("_body") || p.kind() == "block" {
-                break;
-            }
-            n = p;
-        }
-        n
+        super::enclosing_statement(
+            client,
+            &[
+                "local_variable_declaration",
+                "expression_statement",
+                "return_statement",
+                "field_declaration",
+            ],
+        )
     }
-}
-
-fn named<'t>(n: Node<'t>) -> impl Iterator<Item = Node<'t>> {
-    (0..n.named_child_count()).filter_map(move |i| n.named_child(i as u32))
 }
 
 fn string(src: &Src, n: Node) -> Option<String> {

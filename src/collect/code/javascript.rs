@@ -1,7 +1,7 @@
 //! JavaScript and TypeScript: option objects (spread included), `process.env` with `||` or
 //! `??` fallbacks, template strings.
 
-use super::{Grammar, Lang, Shape, Src, compile};
+use super::{Grammar, Lang, Shape, Src, compile, named};
 use crate::evidence::client::{Tool, Value};
 use std::sync::OnceLock;
 use tree_sitter::{Node, Query};
@@ -94,10 +94,6 @@ impl Grammar for JavaScript {
             _ => src.expression(n),
         }
     }
-}
-
-fn named<'t>(n: Node<'t>) -> impl Iterator<Item = Node<'t>> {
-    (0..n.named_child_count()).filter_map(move |i| n.named_child(i as u32))
 }
 
 fn key(src: &Src, k: Node) -> Option<String> {

@@ -21,17 +21,28 @@
 //! Only files that name an Elasticsearch client library are parsed ([`mentions_client`]), so
 //! a large repository costs little more than reading it.
 
+#[cfg(feature = "lang-csharp")]
+mod csharp;
 #[cfg(feature = "lang-go")]
 mod go;
 #[cfg(feature = "lang-java")]
 mod java;
 #[cfg(feature = "lang-javascript")]
 mod javascript;
+#[cfg(feature = "lang-php")]
+mod php;
 #[cfg(feature = "lang-python")]
 mod python;
+#[cfg(feature = "lang-ruby")]
+mod ruby;
+#[cfg(feature = "lang-rust")]
+mod rust;
+#[cfg(feature = "lang-shell")]
+mod shell;
 
 use crate::evidence::client::{ClientOption, Tool, Value};
 use crate::evidence::{InputError, Location};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 use streaming_iterator::StreamingIterator;
@@ -46,10 +57,34 @@ pub enum Lang {
     Tsx,
     Go,
     Java,
+    CSharp,
+    Ruby,
+    Php,
+    Rust,
+    Shell,
+    /// Read as shell: its `RUN` instructions.
+    Dockerfile,
+    /// Read as shell: its recipes.
+    Makefile,
 }
 
-/// The language of a source file, by its extension, when this build reads it.
+/// The language of a source file, by its extension (or name), when this build reads it.
 pub fn language_of(path: &Path) -> Option<Lang> {
+    let name = path.file_name()?.to_str()?;
+    #[cfg(feature = "lang-shell")]
+    {
+        let lower = name.to_ascii_lowercase();
+        if lower == "dockerfile"
+            || lower.starts_with("dockerfile.")
+            || lower.ends_with(".dockerfile")
+            || lower == "containerfile"
+        {
+            return Some(Lang::Dockerfile);
+        }
+        if matches!(name, "Makefile" | "makefile" | "GNUmakefile") || lower.ends_with(".mk") {
+            return Some(Lang::Makefile);
+        }
+    }
     let ext = path.extension()?.to_str()?;
     match ext {
         #[cfg(feature = "lang-python")]
@@ -64,6 +99,16 @@ pub fn language_of(path: &Path) -> Option<Lang> {
         "go" => Some(Lang::Go),
         #[cfg(feature = "lang-java")]
         "java" => Some(Lang::Java),
+        #[cfg(feature = "lang-csharp")]
+        "cs" => Some(Lang::CSharp),
+        #[cfg(feature = "lang-ruby")]
+        "rb" => Some(Lang::Ruby),
+        #[cfg(feature = "lang-php")]
+        "php" => Some(Lang::Php),
+        #[cfg(feature = "lang-rust")]
+        "rs" => Some(Lang::Rust),
+        #[cfg(feature = "lang-shell")]
+        "sh" | "bash" => Some(Lang::Shell),
         _ => None,
     }
 }
@@ -81,8 +126,17 @@ pub fn languages() -> Vec<&'static str> {
     if cfg!(feature = "lang-go") {
         out.push("go");
     }
-    if cfg!(feature = "lang-java") {
-        out.push("java");
+    for (on, name) in [
+        (cfg!(feature = "lang-java"), "java"),
+        (cfg!(feature = "lang-csharp"), "csharp"),
+        (cfg!(feature = "lang-ruby"), "ruby"),
+        (cfg!(feature = "lang-php"), "php"),
+        (cfg!(feature = "lang-rust"), "rust"),
+        (cfg!(feature = "lang-shell"), "shell"),
+    ] {
+        if on {
+            out.push(name);
+        }
     }
     out
 }
@@ -103,6 +157,18 @@ pub fn mentions_client(lang: Lang, text: &str) -> bool {
             "co.elastic.clients",
             "org.springframework.data.elasticsearch",
         ],
+        Lang::CSharp => &[
+            "Elastic.Clients.Elasticsearch",
+            "Elasticsearch.Net",
+            "using Nest",
+        ],
+        Lang::Ruby => &["elasticsearch", "Elasticsearch::Client"],
+        Lang::Php => &["Elasticsearch\\ClientBuilder", "Elastic\\Elasticsearch"],
+        Lang::Rust => &["elasticsearch::"],
+        Lang::Shell | Lang::Dockerfile | Lang::Makefile => {
+            return text.contains("curl")
+                && ["9200", "elastic", "/_"].iter().any(|m| text.contains(m));
+        }
     };
     markers.iter().any(|m| text.contains(m))
 }
@@ -127,6 +193,8 @@ pub fn parse(path: &Path, text: &str, shown: &str) -> Result<(Tool, Vec<Connecti
     parser
         .set_language(&grammar.language(lang))
         .expect("grammar and runtime versions match (tested)");
+    let prepared = grammar.prepare(lang, text);
+    let text = prepared.as_ref();
     let tree = parser.parse(text, None).ok_or_else(|| InputError {
         path: shown.into(),
         message: "the parser gave up on this file".into(),
@@ -153,6 +221,18 @@ trait Grammar: Sync {
     fn extent<'t>(&self, client: Node<'t>) -> Node<'t> {
         client
     }
+
+    /// The text the grammar parses: the file, or the part of it in this language at the
+    /// same lines and columns (a Dockerfile's `RUN` instructions).
+    fn prepare<'a>(&self, _lang: Lang, text: &'a str) -> Cow<'a, str> {
+        Cow::Borrowed(text)
+    }
+
+    /// Whether a construction with these options talks to Elasticsearch (a curl command
+    /// line may call anything).
+    fn keep(&self, _options: &[ClientOption]) -> bool {
+        true
+    }
 }
 
 fn grammar(lang: Lang) -> &'static dyn Grammar {
@@ -165,6 +245,16 @@ fn grammar(lang: Lang) -> &'static dyn Grammar {
         Lang::Go => &go::Go,
         #[cfg(feature = "lang-java")]
         Lang::Java => &java::Java,
+        #[cfg(feature = "lang-csharp")]
+        Lang::CSharp => &csharp::CSharp,
+        #[cfg(feature = "lang-ruby")]
+        Lang::Ruby => &ruby::Ruby,
+        #[cfg(feature = "lang-php")]
+        Lang::Php => &php::Php,
+        #[cfg(feature = "lang-rust")]
+        Lang::Rust => &rust::Rust,
+        #[cfg(feature = "lang-shell")]
+        Lang::Shell | Lang::Dockerfile | Lang::Makefile => &shell::Shell,
         #[allow(unreachable_patterns)]
         _ => unreachable!("language_of only gives the languages of this build"),
     }
@@ -296,6 +386,26 @@ fn package_name(import: &str) -> String {
     last.strip_prefix("go-").unwrap_or(last).to_string()
 }
 
+/// The named children of `n`.
+pub(super) fn named<'t>(n: Node<'t>) -> impl Iterator<Item = Node<'t>> + Clone {
+    (0..n.named_child_count()).filter_map(move |i| n.named_child(i as u32))
+}
+
+/// The statement `n` is part of (one of `kinds`), within its block; `n` itself when none.
+pub(super) fn enclosing_statement<'t>(n: Node<'t>, kinds: &[&str]) -> Node<'t> {
+    let mut at = n;
+    while let Some(p) = at.parent() {
+        if kinds.contains(&p.kind()) {
+            return p;
+        }
+        if p.kind().ends_with("_body") || p.kind() == "block" || p.kind() == "compound_statement" {
+            break;
+        }
+        at = p;
+    }
+    at
+}
+
 /// How deep flattening follows variables: a variable bound to a variable bound to a value.
 const MAX_INDIRECTION: u8 = 3;
 
@@ -336,7 +446,9 @@ impl<'t> Flattener<'_, 't> {
                 self.flatten(&format!("{key}.{count}"), *n, 0, &mut flat);
                 *count += 1;
             }
-            out.push((self.name(node), self.src.at(node), flat));
+            if self.grammar.keep(&flat) {
+                out.push((self.name(node), self.src.at(node), flat));
+            }
         }
         out
     }
@@ -352,14 +464,20 @@ impl<'t> Flattener<'_, 't> {
         {
             return self.src.of(k).trim_matches(['"', '\'']).to_string();
         }
+        // Up through the call chain it is part of, to the statement that names it.
         let mut up = n.parent();
-        for _ in 0..3 {
+        for _ in 0..8 {
             let Some(p) = up else { break };
+            if p.kind().ends_with("block") || p.kind().ends_with("_body") || p.kind() == "program" {
+                break;
+            }
             let target = p
                 .child_by_field_name("left")
                 .or_else(|| p.child_by_field_name("name"));
             if let Some(t) = target.filter(|t| t.end_byte() <= n.start_byte()) {
-                return self.src.shown(t);
+                // `client, err := …`: the first name.
+                let shown = self.src.shown(t);
+                return shown.split(',').next().unwrap_or(&shown).trim().to_string();
             }
             up = p.parent();
         }
@@ -475,6 +593,16 @@ mod tests {
         langs.push(Lang::Go);
         #[cfg(feature = "lang-java")]
         langs.push(Lang::Java);
+        #[cfg(feature = "lang-csharp")]
+        langs.push(Lang::CSharp);
+        #[cfg(feature = "lang-ruby")]
+        langs.push(Lang::Ruby);
+        #[cfg(feature = "lang-php")]
+        langs.push(Lang::Php);
+        #[cfg(feature = "lang-rust")]
+        langs.push(Lang::Rust);
+        #[cfg(feature = "lang-shell")]
+        langs.push(Lang::Shell);
         for lang in langs {
             let g = grammar(lang);
             assert!(
@@ -634,5 +762,78 @@ mod tests {
         assert!(!facts("pkg/search.py", text)[0].local_test);
         let remote = text.replace("localhost", "es.example.com");
         assert!(!facts("tests/test_search.py", &remote)[0].local_test);
+    }
+
+    #[cfg(feature = "lang-shell")]
+    #[test]
+    fn curl_flags_are_read_as_curl_reads_them() {
+        let f = facts(
+            "setup.sh",
+            "curl -sku elastic:changeme https://es:9200/_cat/health\n\
+             curl -XPUT -uapp:$APP_PW http://es.example.com:9200/_bulk\n\
+             curl -H 'Authorization: ApiKey abc123' --tlsv1.1 https://es:9200/_search\n\
+             curl https://example.com/download.tar.gz -o x\n",
+        );
+        assert_eq!(f.len(), 3, "the download is not Elasticsearch");
+        assert_eq!(f[0].tls_verify, "none");
+        assert_eq!(
+            (f[0].username.as_str(), f[0].password.as_str()),
+            ("elastic", "literal")
+        );
+        assert!(f[0].password_sample);
+        assert_eq!(
+            f[1].username, "app",
+            "-XPUT takes its value attached, -u is read"
+        );
+        assert_eq!(f[1].password, "reference");
+        assert!(f[1].plaintext);
+        assert_eq!(f[2].api_key, "literal");
+        assert_eq!(f[2].min_tls, "TLSv1.1");
+    }
+
+    #[cfg(feature = "lang-shell")]
+    #[test]
+    fn dockerfiles_and_makefiles_keep_their_lines_and_columns() {
+        let docker = clients(
+            "Dockerfile",
+            "FROM x\nRUN echo hi && \\\n    curl -k https://es:9200/_cluster/health\nENV A=b\n",
+        );
+        assert_eq!(docker.len(), 1);
+        assert_eq!(docker[0].declared_at.line, Some(3));
+        assert_eq!(docker[0].declared_at.column, Some(5));
+        let make = clients(
+            "Makefile",
+            "ES_URL := https://es:9200\nhealth:\n\t@curl -u elastic:$$ES_PW https://es:9200/_cluster/health\n",
+        );
+        assert_eq!(make.len(), 1);
+        assert_eq!(make[0].declared_at.line, Some(3));
+        let f = client_facts(&make[0]).0;
+        assert_eq!(f.password, "reference", "make's $$ is the shell's $");
+    }
+
+    #[cfg(feature = "lang-ruby")]
+    #[test]
+    fn ruby_options_given_as_a_hash_variable_are_followed() {
+        let f = facts(
+            "es.rb",
+            "require 'elasticsearch'\n\
+             opts = { url: 'https://es:9200', transport_options: { ssl: { verify: false } } }\n\
+             C = Elasticsearch::Client.new(opts)\n",
+        );
+        assert_eq!(f[0].tls_verify, "none");
+        assert_eq!(f[0].hosts, ["https://es:9200"]);
+    }
+
+    #[cfg(feature = "lang-php")]
+    #[test]
+    fn php_verification_is_off_only_when_false_is_written() {
+        let text = |v: &str| {
+            format!(
+                "<?php\nuse Elastic\\Elasticsearch\\ClientBuilder;\n\
+                 $c = ClientBuilder::create()->setHosts(['https://es:9200'])->setSSLVerification({v})->build();\n"
+            )
+        };
+        assert_eq!(facts("a.php", &text("false"))[0].tls_verify, "none");
+        assert_eq!(facts("a.php", &text("'/etc/ca.pem'"))[0].tls_verify, "full");
     }
 }

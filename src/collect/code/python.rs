@@ -2,7 +2,7 @@
 //! environment (`os.getenv`, `os.environ.get`, `os.environ[...]`, python-decouple's `config`,
 //! django-environ's `env`), with their literal defaults.
 
-use super::{Grammar, Lang, Shape, Src, compile};
+use super::{Grammar, Lang, Shape, Src, compile, named};
 use crate::evidence::client::{Tool, Value};
 use std::sync::OnceLock;
 use tree_sitter::{Node, Query};
@@ -82,10 +82,6 @@ impl Grammar for Python {
             _ => src.expression(n),
         }
     }
-}
-
-fn named<'t>(n: Node<'t>) -> impl Iterator<Item = Node<'t>> + Clone {
-    (0..n.named_child_count()).filter_map(move |i| n.named_child(i as u32))
 }
 
 /// The arguments of a call: keyword arguments by name, `**x` spread, and the first positional

@@ -3,7 +3,7 @@
 //! `tls.rejectUnauthorized`, `Transport.TLSClientConfig.InsecureSkipVerify`); Java's are the
 //! query's `@opt.<key>` captures, numbered by occurrence (`host.0.2`).
 
-use super::{ClientOption, Derivation, Value, is_off, is_on, normal_tls_version};
+use super::{ClientOption, Derivation, Tool, Value, is_off, is_on, normal_tls_version};
 
 /// One host entry: a URL or `host:port` string, or the parts of one (`scheme`, `host`, `port`).
 #[derive(Default)]
@@ -21,6 +21,9 @@ impl Derivation<'_> {
     fn hosts_under(&mut self, prefix: &str, default_scheme: &str) -> bool {
         let mut entries: Vec<(String, HostEntry)> = Vec::new();
         let mut first: Option<String> = None;
+        // Whether some host is only known when the program runs (a template that writes its
+        // scheme and host, `f"https://elastic:{pw}@es:9200"`, names them).
+        let mut host_unknown = false;
         let options: Vec<&ClientOption> = self
             .client
             .options
@@ -41,8 +44,13 @@ impl Derivation<'_> {
                 // A template that writes its scheme (`f"https://{host}:9200"`) is known to
                 // be https, whatever the host.
                 Value::Unresolved(r) => match written_scheme(&r) {
-                    Some(url) => url,
+                    Some(url) => {
+                        let host = super::host_of(&url);
+                        host_unknown |= host.contains(['$', '{', '<']) || host.is_empty();
+                        url
+                    }
                     None => {
+                        host_unknown = true;
                         let why = self.facts.unknown["hosts"].clone();
                         self.facts.unknown.insert("tls".into(), why);
                         format!("<{r}>")
@@ -68,6 +76,9 @@ impl Derivation<'_> {
         let Some(first) = first else {
             return false;
         };
+        if !host_unknown {
+            self.facts.unknown.remove("hosts");
+        }
         let mut hosts = Vec::new();
         for (_, e) in entries {
             let url = match (e.url, e.host) {
@@ -473,7 +484,15 @@ impl Derivation<'_> {
             .hosts
             .iter()
             .any(|h| h.to_ascii_lowercase().starts_with("http://"));
-        if !written {
+        self.captured(written);
+    }
+
+    /// What the languages whose options are the query's captures (Java, C#, PHP, Rust) share:
+    /// `trust_all`, `trust_manager`, `hostname_unchecked`, `ca_fingerprint`, `ssl_protocol`,
+    /// `credentials` (user, password) and `api_key`; `hosts_written` says whether the hosts
+    /// were found.
+    fn captured(&mut self, hosts_written: bool) {
+        if !hosts_written {
             self.hosts_unknown("no host written in this file");
         }
         // A trust manager whose `checkServerTrusted` has no statement accepts every chain.
@@ -506,8 +525,217 @@ impl Derivation<'_> {
         }
         if self.client.option("api_key.0").is_some() {
             self.api_key("api_key.0");
+        } else if self.client.option("api_key_pair.0.1").is_some() {
+            self.api_key("api_key_pair.0.1");
         }
     }
+
+    /// URLs captured as `url.N`, scheme-less ones taking `default_scheme`; else a Cloud ID.
+    fn captured_urls(&mut self, default_scheme: &str) -> bool {
+        if self.hosts_under("url", default_scheme) {
+            return true;
+        }
+        if self.client.option("cloud_id.0").is_some() {
+            let id = self
+                .get_or_reference("hosts", "cloud_id.0")
+                .unwrap_or_default();
+            self.facts.hosts = vec![format!("cloud:{id}")];
+            self.place("hosts", "cloud_id.0", "");
+            self.place("tls", "cloud_id.0", "");
+            return true;
+        }
+        false
+    }
+
+    /// Elastic.Clients.Elasticsearch (8/9) and NEST / Elasticsearch.Net (7.x).
+    pub(super) fn csharp(&mut self) {
+        let written = self.captured_urls("http");
+        if !written && self.client.option("no_arguments.0").is_some() {
+            self.default_hosts(
+                &["http://localhost:9200"],
+                "no node given: http://localhost:9200 by default",
+            );
+            self.captured(true);
+        } else {
+            self.captured(written);
+        }
+    }
+
+    /// elasticsearch-php (`ClientBuilder`, and `fromConfig` arrays).
+    pub(super) fn php(&mut self) {
+        let written = self.captured_urls("http");
+        self.captured(written);
+        // `setSSLVerification(false)`; a CA path or true keeps verification.
+        let off = self
+            .text("ssl_verification.0")
+            .is_some_and(|v| v.eq_ignore_ascii_case("false"));
+        if off && self.facts.tls_verify == "full" {
+            self.facts.tls_verify = "none".into();
+            self.place("verify", "ssl_verification.0", "");
+        }
+    }
+
+    /// The `elasticsearch` crate (elasticsearch-rs).
+    pub(super) fn rust(&mut self) {
+        let written = self.captured_urls("http");
+        self.captured(written);
+    }
+
+    /// The `elasticsearch` gem (elastic-transport): `host:`, `hosts:` or `url:` (strings,
+    /// lists or hashes), `user:`/`password:`, `api_key:`, `transport_options: { ssl: … }`.
+    pub(super) fn ruby(&mut self) {
+        let key = ["hosts", "host", "url", "urls"].into_iter().find(|k| {
+            let under = format!("{k}.");
+            let options = &self.client.options;
+            options
+                .iter()
+                .any(|o| o.key == *k || o.key.starts_with(&under))
+        });
+        let written = key.is_some_and(|k| self.hosts_under(k, "http"));
+        if !written {
+            if self.client.option("cloud_id").is_some() {
+                let id = self
+                    .get_or_reference("hosts", "cloud_id")
+                    .unwrap_or_default();
+                self.facts.hosts = vec![format!("cloud:{id}")];
+                self.place("hosts", "cloud_id", "");
+                self.place("tls", "cloud_id", "");
+            } else {
+                self.default_hosts(
+                    &["http://localhost:9200"],
+                    "no host given: http://localhost:9200 by default",
+                );
+            }
+        }
+        let ssl = "transport_options.ssl";
+        let verify = format!("{ssl}.verify");
+        let mode = format!("{ssl}.verify_mode");
+        self.place("verify", &verify, "");
+        if self.get("verify", &verify).is_some_and(|v| is_off(&v)) {
+            self.facts.tls_verify = "none".into();
+        } else if self.text(&mode).is_some_and(|m| m.contains("VERIFY_NONE")) {
+            self.facts.tls_verify = "none".into();
+            self.place("verify", &mode, "");
+        }
+        self.pin("ca_fingerprint");
+        if !self.facts.pin.is_empty() && self.facts.tls_verify == "none" {
+            self.facts.tls_verify = "pinned".into();
+        }
+        for k in [format!("{ssl}.min_version"), format!("{ssl}.version")] {
+            if let Some(v) = self.text(&k) {
+                self.facts.min_tls = normal_tls_version(v.trim_start_matches(':'));
+                self.place("min_tls", &k, "");
+                break;
+            }
+        }
+        self.spread_unknown(&[
+            ("verify", &[verify.as_str(), "ca_fingerprint"]),
+            ("min_tls", &[]),
+        ]);
+        self.username("user");
+        self.password("password");
+        let key = ["api_key.api_key", "api_key"]
+            .into_iter()
+            .find(|k| self.client.option(k).is_some());
+        if let Some(k) = key {
+            self.api_key(k);
+        }
+    }
+}
+
+impl Derivation<'_> {
+    /// The text of an option's value when the program runs, a reference's as written.
+    fn raw(&self, key: &str) -> Option<String> {
+        match self.client.value(key) {
+            Value::Literal(t) | Value::Fallback(t) | Value::Unresolved(t) => Some(t),
+            Value::Absent => None,
+        }
+    }
+
+    /// curl: `-k`, `-u user:password`, `Authorization` headers, `--tlsv1.x`/`--tls-max`.
+    pub(super) fn shell(&mut self) {
+        if !self.hosts_under("url", "http") {
+            self.hosts_unknown("no URL on the command line");
+        }
+        self.facts.admin_call = self.facts.hosts.iter().all(|h| admin_api(h));
+        if self.client.option("insecure").is_some() {
+            self.facts.tls_verify = "none".into();
+        }
+        self.place("verify", "insecure", "");
+        if let Some(flag) = self.text("tls_min") {
+            self.facts.min_tls = match flag.trim_start_matches('-') {
+                "tlsv1.1" => "TLSv1.1",
+                "sslv3" | "3" => "SSLv3",
+                _ => "TLSv1",
+            }
+            .into();
+            self.place("min_tls", "tls_min", "");
+        } else if let Some(max) = self.raw("tls_max")
+            && matches!(max.as_str(), "1.0" | "1.1")
+        {
+            self.facts.min_tls = normal_tls_version(&max);
+            self.place("min_tls", "tls_max", "");
+        }
+        if let Some(user) = self.raw("user").map(|u| attached_value(&u, 'u')) {
+            let (name, password) = user.split_once(':').unwrap_or((&user, ""));
+            if let Value::Literal(u) | Value::Fallback(u) = super::resolve(Tool::Shell, name) {
+                self.facts.username = u;
+            }
+            self.place("username", "user", "");
+            if !password.is_empty() {
+                self.secret("password", &super::resolve(Tool::Shell, password));
+                self.place("password", "user", "");
+            }
+        }
+        for n in 0.. {
+            let key = format!("header.{n}");
+            let Some(header) = self.raw(&key).map(|h| attached_value(&h, 'H')) else {
+                break;
+            };
+            let Some((name, value)) = header.split_once(':') else {
+                continue;
+            };
+            if !name.trim().eq_ignore_ascii_case("authorization") {
+                continue;
+            }
+            let (scheme, credential) = value.trim().split_once(' ').unwrap_or(("", ""));
+            let value = super::resolve(Tool::Shell, credential.trim());
+            if scheme.eq_ignore_ascii_case("basic") {
+                self.secret("password", &value);
+                self.place("password", &key, "");
+            } else {
+                self.secret("api_key", &value);
+                self.place("api_key", &key, "");
+            }
+        }
+    }
+}
+
+/// The value of a short flag written attached to it (`-uelastic:pw`, `-sku…`), else the word.
+fn attached_value(word: &str, flag: char) -> String {
+    match word.strip_prefix('-') {
+        Some(flags) if !flags.starts_with('-') => flags
+            .split_once(flag)
+            .map_or(word, |(_, value)| value)
+            .to_string(),
+        _ => word.to_string(),
+    }
+}
+
+/// An administration API a setup script calls as a superuser by design: security, licence,
+/// cluster settings, secure settings reload.
+fn admin_api(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let path = rest.split_once('/').map_or("", |(_, p)| p);
+    [
+        "_security",
+        "_xpack/security",
+        "_license",
+        "_cluster/settings",
+        "_nodes/reload_secure_settings",
+    ]
+    .iter()
+    .any(|p| path.starts_with(p))
 }
 
 /// The URL a template string stands for when it writes its scheme: `https://{host}:9200`

@@ -25,6 +25,12 @@ pub enum Tool {
     JavaScript,
     Go,
     Java,
+    CSharp,
+    Ruby,
+    Php,
+    Rust,
+    /// curl in shell scripts, Dockerfile `RUN` instructions and Makefile recipes.
+    Shell,
 }
 
 impl Tool {
@@ -39,6 +45,11 @@ impl Tool {
             Tool::JavaScript => "javascript",
             Tool::Go => "go",
             Tool::Java => "java",
+            Tool::CSharp => "csharp",
+            Tool::Ruby => "ruby",
+            Tool::Php => "php",
+            Tool::Rust => "rust",
+            Tool::Shell => "shell",
         }
     }
 
@@ -46,7 +57,15 @@ impl Tool {
     pub fn is_code(self) -> bool {
         matches!(
             self,
-            Tool::Python | Tool::JavaScript | Tool::Go | Tool::Java
+            Tool::Python
+                | Tool::JavaScript
+                | Tool::Go
+                | Tool::Java
+                | Tool::CSharp
+                | Tool::Ruby
+                | Tool::Php
+                | Tool::Rust
+                | Tool::Shell
         )
     }
 
@@ -62,6 +81,11 @@ impl Tool {
             Tool::JavaScript => "JavaScript client",
             Tool::Go => "Go client",
             Tool::Java => "Java client",
+            Tool::CSharp => ".NET client",
+            Tool::Ruby => "Ruby client",
+            Tool::Php => "PHP client",
+            Tool::Rust => "Rust client",
+            Tool::Shell => "curl",
         }
     }
 }
@@ -162,7 +186,7 @@ pub fn resolve(tool: Tool, raw: &str) -> Value {
         && !inner.contains('}')
     {
         let fallback = match tool {
-            Tool::Vector => inner.split_once(":-").or_else(|| inner.split_once('-')),
+            Tool::Vector | Tool::Shell => inner.split_once(":-").or_else(|| inner.split_once('-')),
             Tool::Spring => inner.split_once(':'),
             _ => None,
         };
@@ -176,9 +200,15 @@ pub fn resolve(tool: Tool, raw: &str) -> Value {
     let reference = match tool {
         Tool::FluentBit | Tool::Spring => v.contains("${"),
         // Parts of a literal in code (a URL's user and password): literal unless templated.
-        Tool::Python | Tool::JavaScript | Tool::Go | Tool::Java => {
-            v.contains("${") || v.contains('{')
-        }
+        Tool::Python
+        | Tool::JavaScript
+        | Tool::Go
+        | Tool::Java
+        | Tool::CSharp
+        | Tool::Ruby
+        | Tool::Php
+        | Tool::Rust
+        | Tool::Shell => v.contains('{') || v.contains('$'),
         Tool::Fluentd => false,
         Tool::Vector => v.contains("${") || v.starts_with("SECRET[") || is_variable(v),
         Tool::Grafana => {
@@ -265,6 +295,9 @@ pub struct ClientFacts {
     /// Test code (a test directory or a test file's name) whose every host is this machine:
     /// a test against a local instance, not a connection to judge.
     pub local_test: bool,
+    /// Every call is an administration API (security, licence, cluster settings): a setup
+    /// script, which takes a superuser by design.
+    pub admin_call: bool,
     /// The certificate is pinned by fingerprint: the hash it uses (`sha256`, `sha1`, `md5`).
     pub pin: String,
     /// The client's own TLS options do not apply: a JavaScript client given an agent
@@ -308,6 +341,11 @@ pub fn client_facts(c: &Client) -> (ClientFacts, BTreeMap<String, ClientPlace>) 
         Tool::JavaScript => d.javascript(),
         Tool::Go => d.go(),
         Tool::Java => d.java(),
+        Tool::CSharp => d.csharp(),
+        Tool::Ruby => d.ruby(),
+        Tool::Php => d.php(),
+        Tool::Rust => d.rust(),
+        Tool::Shell => d.shell(),
     }
     let f = &mut d.facts;
     f.loopback = !f.unknown.contains_key("hosts")
@@ -372,7 +410,8 @@ impl Derivation<'_> {
     fn lookup(&mut self, place: &str, key: &str) -> Value {
         let value = self.client.value(key);
         if let Value::Unresolved(r) = &value {
-            let why = if self.client.tool.is_code() {
+            // A shell word's `$X` is an environment variable; elsewhere in code, an expression.
+            let why = if self.client.tool.is_code() && self.client.tool != Tool::Shell {
                 format!("{key} is `{r}`, computed when the program runs")
             } else {
                 format!(
