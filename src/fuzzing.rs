@@ -207,8 +207,8 @@ pub fn components(data: &[u8]) {
 }
 
 /// Client configurations (Fluent Bit classic and YAML, Fluentd, Vector TOML and YAML, Grafana,
-/// Spring properties and YAML), each connection found then derived into its facts; the first
-/// byte picks the format.
+/// Spring properties and YAML, application code in every language, `.env`), each connection
+/// found then derived into its facts; the first byte picks the format.
 pub fn clients(data: &[u8]) {
     const NAMES: &[&str] = &[
         "fuzz/fluent-bit.conf",
@@ -219,6 +219,19 @@ pub fn clients(data: &[u8]) {
         "fuzz/fluent-bit.yaml",
         "fuzz/application.properties",
         "fuzz/application.yml",
+        "fuzz/app.py",
+        "fuzz/app.js",
+        "fuzz/app.ts",
+        "fuzz/main.go",
+        "fuzz/Client.java",
+        "fuzz/Client.cs",
+        "fuzz/client.rb",
+        "fuzz/client.php",
+        "fuzz/client.rs",
+        "fuzz/setup.sh",
+        "fuzz/Dockerfile",
+        "fuzz/Makefile",
+        "fuzz/.env",
     ];
     let Some((&pick, bytes)) = data.split_first() else {
         return;

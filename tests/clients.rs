@@ -100,6 +100,15 @@ fn client_secrets_are_never_printed() {
         "fixtur3X",
         "Admin@123456",
         "foo:bar",
+        // fixtures/clients/code: literals in application code, scripts and a .env
+        "s3cr3t-fallback",
+        "Catalogue-2024!",
+        "catalogue-fallback-2024",
+        "Str0ng-but-written",
+        "Wr1tten-1n-the-repo",
+        "hJ3neUHqIeYwaQ6y1ndN",
+        "secretPassword",
+        "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==",
     ];
     for format in [
         "json", "table", "concise", "sarif", "markdown", "html", "junit", "ecs",

@@ -101,6 +101,17 @@
   arguments: (argument_list . (_) @opt.api_key .)
   (#eq? @_m "apiKey"))
 
+; The sniffer: Sniffer.builder(client) learns the nodes' addresses over http unless given an
+; ElasticsearchNodesSniffer with Scheme.HTTPS (anywhere in the file: it is built apart)
+((method_invocation
+  object: (identifier) @_o
+  name: (identifier) @_m) @file.sniffer
+  (#any-of? @_o "Sniffer" "Rest5Sniffer")
+  (#eq? @_m "builder"))
+(field_access
+  field: (identifier) @file.sniff_https
+  (#eq? @file.sniff_https "HTTPS"))
+
 ; The variables and fields flattening follows.
 (variable_declarator name: (identifier) @bind.name value: (_) @bind.value)
 (assignment_expression left: (identifier) @bind.name right: (_) @bind.value)

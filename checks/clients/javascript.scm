@@ -33,6 +33,14 @@
   (#eq? @_req "require")
   (#any-of? @_src "@elastic/elasticsearch" "elasticsearch"))
 
+; Process-wide: process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0' (or ["…"] = 0)
+((assignment_expression
+  left: (member_expression property: (property_identifier) @_p)) @file.process_verify_off
+  (#eq? @_p "NODE_TLS_REJECT_UNAUTHORIZED"))
+((assignment_expression
+  left: (subscript_expression index: (string (string_fragment) @_p))) @file.process_verify_off
+  (#eq? @_p "NODE_TLS_REJECT_UNAUTHORIZED"))
+
 ; The variables flattening follows, and fields set after (`opts.tls = {...}`).
 (variable_declarator name: (identifier) @bind.name value: (_) @bind.value)
 (assignment_expression left: (identifier) @bind.name right: (_) @bind.value)

@@ -26,6 +26,10 @@
   right: (dictionary (pair value: (dictionary) @options) @client)
   (#eq? @_n "ELASTICSEARCH_DSL"))
 
+; Process-wide: every HTTPS connection of the process unverified
+((assignment left: (attribute) @_l) @file.process_verify_off
+  (#eq? @_l "ssl._create_default_https_context"))
+
 ; The variables flattening follows: `x = ...`, and fields set after (`ctx.check_hostname = False`).
 (assignment left: (identifier) @bind.name right: (_) @bind.value)
 (assignment

@@ -78,7 +78,7 @@ pub fn sniff(path: &Path, text: &str) -> Option<Tool> {
 /// `.toml` files, Spring's `application*.properties`, and source code in the languages this
 /// build reads.
 pub fn may_be_client(path: &Path) -> bool {
-    if is_code(path) {
+    if is_code(path) || is_dotenv_name(path) {
         return true;
     }
     match path.extension().and_then(|e| e.to_str()) {
@@ -99,8 +99,78 @@ pub fn is_code(path: &Path) -> bool {
     };
 }
 
+/// An application's `.env` (`.env`, `.env.production`), not a template of one
+/// (`.env.example`, `.env.sample`, `.env.template`, `.env.dist`).
+fn is_dotenv_name(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    let template = ["example", "sample", "template", "dist", "tpl", "defaults"]
+        .iter()
+        .any(|t| name.to_ascii_lowercase().contains(t));
+    (name == ".env" || name.starts_with(".env.")) && !template
+}
+
+/// A `.env` that is a client's: it names an Elasticsearch variable, sits beside no compose
+/// file (whose stack reads it, see `compose_env`), and no `.gitignore` above it keeps it out
+/// of the repository.
+fn is_app_dotenv(path: &Path, text: &str) -> bool {
+    let names_es = ["ELASTIC", "ES_", "NODE_TLS_REJECT_UNAUTHORIZED"]
+        .iter()
+        .any(|m| text.contains(m));
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let compose = std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .filter_map(|e| e.ok())
+            .any(|e| super::manifests::is_compose(&e.path()))
+    });
+    names_es && !compose && !gitignored(path)
+}
+
+/// Whether a `.gitignore` in the file's folder or one above names it (by a pattern on its
+/// name: `.env`, `.env*`, `*.env`), so it is a local file, not one of the repository's.
+fn gitignored(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    let mut dir = path.parent();
+    for _ in 0..16 {
+        let Some(d) = dir else { break };
+        if let Ok(text) = std::fs::read_to_string(d.join(".gitignore")) {
+            let mut ignored = false;
+            for line in text.lines().map(str::trim) {
+                let (negated, pattern) = match line.strip_prefix('!') {
+                    Some(p) => (true, p),
+                    None => (false, line),
+                };
+                let pattern = pattern.trim_start_matches("**/").trim_start_matches('/');
+                if pattern.is_empty() || pattern.starts_with('#') || pattern.contains('/') {
+                    continue;
+                }
+                let matches = globset::Glob::new(pattern)
+                    .map(|g| g.compile_matcher().is_match(name))
+                    .unwrap_or(false);
+                if matches {
+                    ignored = !negated;
+                }
+            }
+            if ignored {
+                return true;
+            }
+        }
+        if d.join(".git").exists() {
+            break;
+        }
+        dir = d.parent();
+    }
+    false
+}
+
 /// Whether `text`, read from `path`, is a client's configuration or code that may build one.
 pub fn is_client(path: &Path, text: &str) -> bool {
+    if is_dotenv_name(path) {
+        return is_app_dotenv(path, text);
+    }
     #[cfg(feature = "code")]
     if let Some(lang) = super::code::language_of(path) {
         return super::code::mentions_client(lang, text);
@@ -137,6 +207,9 @@ pub fn parse(path: &Path, text: &str, shown: &str) -> Result<Vec<Client>, InputE
     if super::code::language_of(path).is_some() {
         let (tool, found) = super::code::parse(path, text, shown)?;
         return Ok(named(tool, shown, found));
+    }
+    if is_dotenv_name(path) {
+        return Ok(named(Tool::DotEnv, shown, dotenv(path, text, shown)));
     }
     let Some(tool) = sniff(path, text) else {
         return Ok(vec![]);
@@ -190,6 +263,41 @@ fn named(tool: Tool, shown: &str, found: Vec<Connection>) -> Vec<Client> {
 }
 
 type Connection = (String, Location, Vec<ClientOption>);
+
+/// A `.env` file: `KEY=value` lines (`export` allowed, values quoted or not, `#` comments),
+/// one connection named by the file.
+fn dotenv(path: &Path, text: &str, shown: &str) -> Vec<Connection> {
+    let mut options = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let l = line.trim_start();
+        let indent = line.len() - l.len();
+        let l = l.strip_prefix("export ").unwrap_or(l);
+        if l.starts_with('#') {
+            continue;
+        }
+        let Some((key, value)) = l.split_once('=') else {
+            continue;
+        };
+        let value = value.trim();
+        let value = match value.chars().next() {
+            Some(q @ ('"' | '\'')) => value[1..].split(q).next().unwrap_or_default(),
+            _ => value.split(" #").next().unwrap_or(value).trim(),
+        };
+        let column = indent + 1 + line.trim_start().len() - l.len() + key.len() + 1;
+        options.push(ClientOption {
+            key: key.trim().to_string(),
+            value: value.to_string(),
+            location: Location::at(shown, i + 1, column),
+            resolved: None,
+        });
+    }
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(".env")
+        .to_string();
+    vec![(name, Location::at(shown, 1, 1), options)]
+}
 
 /// Fluent Bit's classic format: `[SECTION]` headers and `Key Value` lines; keys are
 /// case-insensitive. Each `[OUTPUT]` whose `Name` is `es` is a connection.

@@ -11,6 +11,8 @@
 //! - `@opt.<key>`: an option found anywhere (a trust-all strategy in a Java helper method):
 //!   it belongs to the construction whose extent holds it, else, when the file builds one
 //!   client only, to that one;
+//! - `@file.<key>`: a process-wide switch (`NODE_TLS_REJECT_UNAUTHORIZED = '0'`): it belongs
+//!   to every construction of the file;
 //! - `@bind.name` = `@bind.value` and `@field.object`.`@field.name` = `@field.value`: the
 //!   variables and the fields set on them that flattening follows (one level of indirection,
 //!   three at most);
@@ -316,6 +318,8 @@ struct Captures<'t> {
     clients: Vec<(Node<'t>, Option<Node<'t>>, Option<String>)>,
     /// `@opt.<key>` captures.
     opts: Vec<(String, Node<'t>)>,
+    /// `@file.<key>` captures.
+    file_opts: Vec<(String, Node<'t>)>,
     binds: Vec<(String, Node<'t>)>,
     fields: Vec<(String, String, Node<'t>)>,
     imports: Vec<String>,
@@ -351,8 +355,11 @@ impl<'t> Captures<'t> {
                 out.imports.push(package_name(src.of(name)));
             }
             for c in m.captures {
-                if let Some(key) = names[c.index as usize].strip_prefix("opt.") {
+                let name = names[c.index as usize];
+                if let Some(key) = name.strip_prefix("opt.") {
                     out.opts.push((key.to_string(), c.node));
+                } else if let Some(key) = name.strip_prefix("file.") {
+                    out.file_opts.push((key.to_string(), c.node));
                 }
             }
         }
@@ -445,6 +452,9 @@ impl<'t> Flattener<'_, 't> {
                 let count = seen.entry(key).or_default();
                 self.flatten(&format!("{key}.{count}"), *n, 0, &mut flat);
                 *count += 1;
+            }
+            for (n, (key, node)) in self.found.file_opts.iter().enumerate() {
+                self.flatten(&format!("{key}.{n}"), *node, 0, &mut flat);
             }
             if self.grammar.keep(&flat) {
                 out.push((self.name(node), self.src.at(node), flat));

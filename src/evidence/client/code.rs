@@ -224,6 +224,7 @@ impl Derivation<'_> {
             self.facts.min_tls = python_tls_version(&text);
             self.place("min_tls", k, "");
         }
+        self.process_switch("process_verify_off.0");
         self.spread_unknown(&[
             (
                 "verify",
@@ -312,6 +313,7 @@ impl Derivation<'_> {
                 break;
             }
         }
+        self.process_switch("process_verify_off.0");
         let agent = self.text("agent").unwrap_or_default();
         let tls_written = self
             .client
@@ -485,6 +487,19 @@ impl Derivation<'_> {
             .iter()
             .any(|h| h.to_ascii_lowercase().starts_with("http://"));
         self.captured(written);
+        let https = self.facts.hosts.iter().any(|h| h.starts_with("https://"));
+        let sniffer = (0..)
+            .map_while(|n| self.client.option(&format!("sniffer.{n}")))
+            .count();
+        let https_sniffer = self
+            .client
+            .options
+            .iter()
+            .any(|o| o.key.starts_with("sniff_https."));
+        if https && sniffer > 0 && !https_sniffer {
+            self.facts.sniff_downgrade = true;
+            self.place("sniff", "sniffer.0", "");
+        }
     }
 
     /// What the languages whose options are the query's captures (Java, C#, PHP, Rust) share:
@@ -719,6 +734,89 @@ fn attached_value(word: &str, flag: char) -> String {
             .map_or(word, |(_, value)| value)
             .to_string(),
         _ => word.to_string(),
+    }
+}
+
+impl Derivation<'_> {
+    /// A process-wide switch written in the file (`@file.process_verify_off`, or the
+    /// variable in a `.env`).
+    fn process_switch(&mut self, key: &str) {
+        // The variable's value (`.env`), or the assignment that sets it (code).
+        let text = self.text(key).unwrap_or_default();
+        let value = text.rsplit('=').next().unwrap_or(&text).trim();
+        let off = matches!(value.trim_matches(['"', '\'', ';']), "0" | "false")
+            || value.contains("_create_unverified_context");
+        if off {
+            self.facts.process_verify_off = true;
+            self.place("process", key, "");
+        }
+    }
+
+    /// An application's `.env`: the variables its Elasticsearch client reads, by the names
+    /// Elastic's examples and the common clients use.
+    pub(super) fn dotenv(&mut self) {
+        let first = |keys: &[&'static str]| {
+            keys.iter()
+                .copied()
+                .find(|k| self.client.option(k).is_some_and(|o| !o.value.is_empty()))
+        };
+        let url = first(&[
+            "ELASTICSEARCH_URL",
+            "ELASTICSEARCH_HOSTS",
+            "ELASTICSEARCH_HOST",
+            "ELASTICSEARCH_ENDPOINT",
+            "ELASTIC_URL",
+            "ES_URL",
+            "ES_HOST",
+            "ES_HOSTS",
+            "ES_ENDPOINT",
+            "ES_LOCAL_URL",
+        ]);
+        if let Some(k) = url {
+            self.urls(k);
+            if self.facts.hosts.iter().any(|h| !h.contains("://")) {
+                // A host without a scheme: the program decides.
+                self.facts.unknown.insert(
+                    "tls".into(),
+                    format!("{k} names no scheme: the program that reads it decides"),
+                );
+            }
+        }
+        if let Some(k) = first(&[
+            "ELASTIC_USERNAME",
+            "ELASTICSEARCH_USERNAME",
+            "ES_USERNAME",
+            "ES_USER",
+        ]) {
+            self.username(k);
+        }
+        if let Some(k) = first(&[
+            "ELASTIC_PASSWORD",
+            "ELASTICSEARCH_PASSWORD",
+            "ES_PASSWORD",
+            "ES_LOCAL_PASSWORD",
+            "ES_PASS",
+        ]) {
+            self.password(k);
+        }
+        if let Some(k) = first(&[
+            "ELASTIC_API_KEY",
+            "ELASTICSEARCH_API_KEY",
+            "ES_API_KEY",
+            "ES_LOCAL_API_KEY",
+        ]) {
+            self.api_key(k);
+        }
+        self.process_switch("NODE_TLS_REJECT_UNAUTHORIZED");
+        // CL-SEC-005 points at the secret written: the password, else the API key.
+        let secret = if self.facts.password == "literal" {
+            "password"
+        } else {
+            "api_key"
+        };
+        if let Some(p) = self.places.get(secret).cloned() {
+            self.places.insert("secret".into(), p);
+        }
     }
 }
 

@@ -31,6 +31,8 @@ pub enum Tool {
     Rust,
     /// curl in shell scripts, Dockerfile `RUN` instructions and Makefile recipes.
     Shell,
+    /// A `.env` file of an application: the variables its client reads.
+    DotEnv,
 }
 
 impl Tool {
@@ -50,6 +52,7 @@ impl Tool {
             Tool::Php => "php",
             Tool::Rust => "rust",
             Tool::Shell => "shell",
+            Tool::DotEnv => "dotenv",
         }
     }
 
@@ -86,6 +89,7 @@ impl Tool {
             Tool::Php => "PHP client",
             Tool::Rust => "Rust client",
             Tool::Shell => "curl",
+            Tool::DotEnv => ".env file",
         }
     }
 }
@@ -209,6 +213,7 @@ pub fn resolve(tool: Tool, raw: &str) -> Value {
         | Tool::Php
         | Tool::Rust
         | Tool::Shell => v.contains('{') || v.contains('$'),
+        Tool::DotEnv => v.contains("${"),
         Tool::Fluentd => false,
         Tool::Vector => v.contains("${") || v.starts_with("SECRET[") || is_variable(v),
         Tool::Grafana => {
@@ -298,6 +303,12 @@ pub struct ClientFacts {
     /// Every call is an administration API (security, licence, cluster settings): a setup
     /// script, which takes a superuser by design.
     pub admin_call: bool,
+    /// A node sniffer replaces the https hosts written with the addresses it learns, over
+    /// plain http (the Java low-level client's default `ElasticsearchNodesSniffer`).
+    pub sniff_downgrade: bool,
+    /// A switch turns certificate verification off for the whole process
+    /// (`NODE_TLS_REJECT_UNAUTHORIZED=0`, Python's default HTTPS context made unverified).
+    pub process_verify_off: bool,
     /// The certificate is pinned by fingerprint: the hash it uses (`sha256`, `sha1`, `md5`).
     pub pin: String,
     /// The client's own TLS options do not apply: a JavaScript client given an agent
@@ -346,6 +357,7 @@ pub fn client_facts(c: &Client) -> (ClientFacts, BTreeMap<String, ClientPlace>) 
         Tool::Php => d.php(),
         Tool::Rust => d.rust(),
         Tool::Shell => d.shell(),
+        Tool::DotEnv => d.dotenv(),
     }
     let f = &mut d.facts;
     f.loopback = !f.unknown.contains_key("hosts")
@@ -392,6 +404,8 @@ impl Derivation<'_> {
                 object: format!("setting:{key}"),
                 shown: if secret {
                     SECRET_SHOWN.into()
+                } else if self.is_captured(key) {
+                    hide_url_passwords(o.value.trim())
                 } else {
                     format!("{key} = {}", hide_url_passwords(o.value.trim()))
                 },
@@ -403,6 +417,15 @@ impl Derivation<'_> {
             },
         };
         self.places.insert(place.into(), p);
+    }
+
+    /// Whether `key` names what a query captured rather than an option the tool spells
+    /// (`trust_all.0`, `url.1`): its evidence is the code alone.
+    fn is_captured(&self, key: &str) -> bool {
+        matches!(
+            self.client.tool,
+            Tool::Java | Tool::CSharp | Tool::Php | Tool::Rust | Tool::Shell
+        ) || key.starts_with("process_verify_off.")
     }
 
     /// What `key` is when the tool runs; a reference with no fallback makes `place` unknown,
