@@ -1,6 +1,8 @@
 //! Configurations of the tools that send to Elasticsearch: Fluent Bit (classic `.conf`),
-//! Fluentd, Vector (TOML and YAML) and Grafana data sources. Each Elasticsearch output, sink or
-//! data source becomes a [`Client`] with its options as written, each where it is.
+//! Fluentd, Vector (TOML and YAML), Grafana data sources, Spring Boot, the OpenTelemetry
+//! Collector's `elasticsearch` exporter, Kafka Connect's Elasticsearch sink, and an
+//! application's `.env`. Each Elasticsearch output, sink, exporter or data source becomes a
+//! [`Client`] with its options as written, each where it is.
 
 use crate::evidence::client::{Client, ClientOption, Tool};
 use crate::evidence::{InputError, Location};
@@ -35,14 +37,37 @@ pub fn sniff(path: &Path, text: &str) -> Option<Tool> {
         "toml" => (text.contains("[sinks.")
             && lines().any(|l| l.replace(' ', "") == "type=\"elasticsearch\""))
         .then_some(Tool::Vector),
+        "properties" if text.contains(KAFKA_SINK) => Some(Tool::KafkaConnect),
         "properties" => {
             (is_spring_name(path) && text.contains("elasticsearch")).then_some(Tool::Spring)
         }
+        "json" => text.contains(KAFKA_SINK).then_some(Tool::KafkaConnect),
         "yml" | "yaml" => {
             if is_spring_name(path) {
                 return text.contains("elasticsearch").then_some(Tool::Spring);
             }
             let top = |key: &str| text.lines().any(|l| l.starts_with(key));
+            // Jaeger v2: a `jaeger_storage` backend on Elasticsearch.
+            if top("extensions:")
+                && text.contains("jaeger_storage")
+                && lines().any(|l| l == "elasticsearch:")
+            {
+                return Some(Tool::Jaeger);
+            }
+            // The Collector's `exporters:` with an `elasticsearch` or `elasticsearch/<name>`.
+            let otel_exporter = text.lines().any(|l| {
+                let t = l.trim();
+                l.starts_with("  ")
+                    && (t == "elasticsearch:"
+                        || (t.starts_with("elasticsearch/") && t.ends_with(':')))
+            });
+            if top("exporters:") && otel_exporter {
+                return Some(Tool::Otel);
+            }
+            // Strimzi's KafkaConnector resource.
+            if text.contains(KAFKA_SINK) && text.contains("kind: KafkaConnector") {
+                return Some(Tool::KafkaConnect);
+            }
             let es_type = lines().any(|l| {
                 matches!(
                     l.trim_start_matches("- ").replace(['"', '\''], "").as_str(),
@@ -74,6 +99,9 @@ pub fn sniff(path: &Path, text: &str) -> Option<Tool> {
     }
 }
 
+/// The class of Confluent's Elasticsearch sink connector.
+const KAFKA_SINK: &str = "io.confluent.connect.elasticsearch.ElasticsearchSinkConnector";
+
 /// Whether a file that is not YAML may be a client (read to find out): `.conf`, `.cfg` and
 /// `.toml` files, Spring's `application*.properties`, and source code in the languages this
 /// build reads.
@@ -82,8 +110,11 @@ pub fn may_be_client(path: &Path) -> bool {
         return true;
     }
     match path.extension().and_then(|e| e.to_str()) {
-        Some("conf" | "cfg" | "toml") => true,
-        Some("properties") => is_spring_name(path),
+        Some("conf" | "cfg" | "toml" | "properties") => true,
+        // A Kafka Connect connector's JSON; package manifests and lock files are not.
+        Some("json") => !path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+            n.starts_with("package") || n.ends_with("-lock.json") || n.starts_with("tsconfig")
+        }),
         _ => false,
     }
 }
@@ -227,6 +258,11 @@ pub fn parse(path: &Path, text: &str, shown: &str) -> Result<Vec<Client>, InputE
         Tool::Vector if ext == "toml" => vector_toml(text, shown).map_err(error)?,
         Tool::Vector | Tool::Grafana => from_yaml(text, shown, tool).map_err(error)?,
         Tool::Spring if ext == "properties" => spring(properties(text, shown)),
+        Tool::KafkaConnect if ext == "properties" => kafka_connect(properties(text, shown)),
+        Tool::KafkaConnect if ext == "json" => kafka_connect_json(text, shown).map_err(error)?,
+        Tool::Otel | Tool::KafkaConnect | Tool::Jaeger => {
+            from_yaml(text, shown, tool).map_err(error)?
+        }
         Tool::Spring => spring(spring_yaml(text, shown).map_err(error)?),
         _ => unreachable!("sniff gives configuration tools only"),
     };
@@ -297,6 +333,66 @@ fn dotenv(path: &Path, text: &str, shown: &str) -> Vec<Connection> {
         .unwrap_or(".env")
         .to_string();
     vec![(name, Location::at(shown, 1, 1), options)]
+}
+
+/// A Kafka Connect connector from its `.properties`: the Elasticsearch sink's options.
+fn kafka_connect(docs: Vec<Document>) -> Vec<Connection> {
+    docs.into_iter()
+        .filter(|(_, options)| {
+            options
+                .iter()
+                .any(|o| o.key == "connector.class" && o.value == KAFKA_SINK)
+        })
+        .map(|(at, options)| {
+            let name = options
+                .iter()
+                .find(|o| o.key == "name")
+                .map_or("connector".to_string(), |o| o.value.clone());
+            (name, at, options)
+        })
+        .collect()
+}
+
+/// A Kafka Connect connector as JSON (the REST API's body: `{"name", "config": {…}}`, or
+/// the config alone); each option located at the first line that names it.
+fn kafka_connect_json(text: &str, path: &str) -> Result<Vec<Connection>, String> {
+    let doc: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+    let config = doc.get("config").unwrap_or(&doc);
+    let Some(map) = config.as_object() else {
+        return Ok(vec![]);
+    };
+    if map.get("connector.class").and_then(|c| c.as_str()) != Some(KAFKA_SINK) {
+        return Ok(vec![]);
+    }
+    let line_of = |key: &str| {
+        let quoted = format!("\"{key}\"");
+        text.lines()
+            .position(|l| l.contains(&quoted))
+            .map_or(Location::file(path), |i| {
+                let column = text
+                    .lines()
+                    .nth(i)
+                    .and_then(|l| l.find(&quoted))
+                    .unwrap_or(0);
+                Location::at(path, i + 1, column + 1)
+            })
+    };
+    let options = map
+        .iter()
+        .map(|(k, v)| ClientOption {
+            key: k.clone(),
+            value: v.as_str().map_or_else(|| v.to_string(), String::from),
+            location: line_of(k),
+            resolved: None,
+        })
+        .collect();
+    let name = doc
+        .get("name")
+        .and_then(|n| n.as_str())
+        .unwrap_or("connector")
+        .to_string();
+    Ok(vec![(name, line_of("connector.class"), options)])
 }
 
 /// Fluent Bit's classic format: `[SECTION]` headers and `Key Value` lines; keys are
@@ -546,6 +642,42 @@ fn from_yaml(text: &str, path: &str, tool: Tool) -> Result<Vec<Connection>, Stri
                     .collect(),
                 _ => vec![],
             },
+            Tool::Otel => match doc.get("exporters").map(|d| &d.kind) {
+                Some(NodeKind::Map(exporters)) => exporters
+                    .iter()
+                    .filter_map(|(k, v)| {
+                        let k = k.as_str()?;
+                        (k == "elasticsearch" || k.starts_with("elasticsearch/"))
+                            .then(|| (format!("exporters.{k}"), v))
+                    })
+                    .collect(),
+                _ => vec![],
+            },
+            Tool::Jaeger => match doc
+                .get("extensions")
+                .and_then(|e| e.get("jaeger_storage"))
+                .and_then(|s| s.get("backends"))
+                .map(|b| &b.kind)
+            {
+                Some(NodeKind::Map(backends)) => backends
+                    .iter()
+                    .filter_map(|(k, v)| {
+                        Some((format!("backends.{}", k.as_str()?), v.get("elasticsearch")?))
+                    })
+                    .collect(),
+                _ => vec![],
+            },
+            Tool::KafkaConnect => match doc.get("spec") {
+                Some(spec) if doc.get("kind").and_then(Node::as_str) == Some("KafkaConnector") => {
+                    let name = doc
+                        .get("metadata")
+                        .and_then(|m| m.get("name"))
+                        .and_then(Node::as_str)
+                        .unwrap_or("connector");
+                    vec![(name.to_string(), spec)]
+                }
+                _ => vec![],
+            },
             _ => match doc.get("sinks").map(|d| &d.kind) {
                 Some(NodeKind::Map(sinks)) => sinks
                     .iter()
@@ -555,13 +687,38 @@ fn from_yaml(text: &str, path: &str, tool: Tool) -> Result<Vec<Connection>, Stri
             },
         };
         for (name, node) in entries {
-            if tool != Tool::FluentBit
-                && node.get("type").and_then(Node::as_str) != Some("elasticsearch")
-            {
+            let typed = matches!(tool, Tool::Vector | Tool::Grafana);
+            if typed && node.get("type").and_then(Node::as_str) != Some("elasticsearch") {
                 continue;
             }
             let mut options = Vec::new();
-            flatten(node, "", tool != Tool::Vector, path, &mut options);
+            if tool == Tool::KafkaConnect {
+                // The connector's class and its `config` map, as the properties spell them.
+                if node.get("class").and_then(Node::as_str) != Some(KAFKA_SINK) {
+                    continue;
+                }
+                if let Some(config) = node.get("config") {
+                    flatten(config, "", false, path, &mut options);
+                }
+            } else {
+                flatten(
+                    node,
+                    "",
+                    !matches!(tool, Tool::Vector | Tool::Otel),
+                    path,
+                    &mut options,
+                );
+            }
+            // The Collector's basic-auth extension the exporter names.
+            if tool == Tool::Otel
+                && let Some(ext) = options
+                    .iter()
+                    .find(|o| o.key == "auth.authenticator")
+                    .map(|o| o.value.clone())
+                && let Some(node) = doc.get("extensions").and_then(|e| e.get(&ext))
+            {
+                flatten(node, "authenticator", false, path, &mut options);
+            }
             out.push((
                 name,
                 Location::at(path, node.pos.line, node.pos.column),
@@ -861,5 +1018,53 @@ mod tests {
         assert_eq!(name, "sinks.es");
         let pw = options.iter().find(|o| o.key == "auth.password").unwrap();
         assert_eq!(pw.location.line, Some(8));
+    }
+
+    #[test]
+    fn otel_exporters_and_their_basic_auth_extension() {
+        let yaml = "extensions:\n  basicauth/es:\n    client_auth:\n      username: app\n      password: pw\n\
+                    exporters:\n  otlp:\n    endpoint: x\n  elasticsearch/logs:\n    endpoints: [https://es:9200]\n\
+                    \x20   auth:\n      authenticator: basicauth/es\n";
+        assert_eq!(sniff(Path::new("otel.yaml"), yaml), Some(Tool::Otel));
+        let found = from_yaml(yaml, "otel.yaml", Tool::Otel).unwrap();
+        assert_eq!(found.len(), 1, "only the elasticsearch exporter");
+        let (name, _, options) = &found[0];
+        assert_eq!(name, "exporters.elasticsearch/logs");
+        let pw = options
+            .iter()
+            .find(|o| o.key == "authenticator.client_auth.password")
+            .unwrap();
+        assert_eq!(pw.location.line, Some(5), "where the extension writes it");
+    }
+
+    #[test]
+    fn kafka_connect_sinks_in_properties_json_and_strimzi() {
+        let props = "name=s\nconnector.class=io.confluent.connect.elasticsearch.ElasticsearchSinkConnector\nconnection.url=http://es:9200\n";
+        assert_eq!(
+            sniff(Path::new("s.properties"), props),
+            Some(Tool::KafkaConnect)
+        );
+        assert_eq!(kafka_connect(properties(props, "s.properties"))[0].0, "s");
+        let json = "{\"name\": \"j\", \"config\": {\n  \"connector.class\": \"io.confluent.connect.elasticsearch.ElasticsearchSinkConnector\",\n  \"connection.url\": \"http://es:9200\"\n}}";
+        let found = kafka_connect_json(json, "s.json").unwrap();
+        let url = found[0]
+            .2
+            .iter()
+            .find(|o| o.key == "connection.url")
+            .unwrap();
+        assert_eq!(url.location.line, Some(3));
+        let jdbc = json.replace(
+            "elasticsearch.ElasticsearchSinkConnector",
+            "jdbc.JdbcSinkConnector",
+        );
+        assert_eq!(sniff(Path::new("s.json"), &jdbc), None);
+        let strimzi = "apiVersion: kafka.strimzi.io/v1beta2\nkind: KafkaConnector\nmetadata:\n  name: es\nspec:\n  class: io.confluent.connect.elasticsearch.ElasticsearchSinkConnector\n  config:\n    connection.url: https://es:9200\n";
+        assert_eq!(
+            sniff(Path::new("c.yaml"), strimzi),
+            Some(Tool::KafkaConnect)
+        );
+        let found = from_yaml(strimzi, "c.yaml", Tool::KafkaConnect).unwrap();
+        assert_eq!(found[0].0, "es");
+        assert!(found[0].2.iter().any(|o| o.key == "connection.url"));
     }
 }

@@ -377,10 +377,10 @@ fn collect_clients(found: &Found, deployment: &mut Deployment) {
             Ok(found) if found.is_empty() && clients::is_code(path) => {}
             Ok(found) if found.is_empty() => deployment.skipped.push(InputError {
                 path: display(path),
-                message: "a Fluent Bit, Fluentd, Vector, Grafana or Spring Boot config with no \
-                          connection to Elasticsearch that esaudit judges (an `elasticsearch` \
-                          input, or Spring's removed transport-client `cluster-nodes`, is not \
-                          one)"
+                message: "a Fluent Bit, Fluentd, Vector, Grafana, Spring Boot, OpenTelemetry \
+                          Collector, Jaeger or Kafka Connect config with no connection to \
+                          Elasticsearch that esaudit judges (an `elasticsearch` input, or \
+                          Spring's removed transport-client `cluster-nodes`, is not one)"
                     .into(),
             }),
             Ok(mut found) => deployment.clients.append(&mut found),

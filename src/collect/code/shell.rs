@@ -252,7 +252,9 @@ fn dockerfile_as_shell(text: &str) -> String {
     let mut in_run = false;
     for line in text.split_inclusive('\n') {
         let trimmed = line.trim_start();
-        let starts_run = trimmed.len() > 4 && trimmed[..4].eq_ignore_ascii_case("RUN ");
+        let starts_run = trimmed
+            .get(..4)
+            .is_some_and(|k| k.eq_ignore_ascii_case("RUN "));
         let keep = in_run || starts_run;
         if starts_run {
             let indent = line.len() - trimmed.len();

@@ -33,6 +33,12 @@ pub enum Tool {
     Shell,
     /// A `.env` file of an application: the variables its client reads.
     DotEnv,
+    /// The OpenTelemetry Collector's `elasticsearch` exporter.
+    Otel,
+    /// Confluent's Elasticsearch sink connector for Kafka Connect.
+    KafkaConnect,
+    /// Jaeger v2's Elasticsearch storage backend.
+    Jaeger,
 }
 
 impl Tool {
@@ -53,6 +59,9 @@ impl Tool {
             Tool::Rust => "rust",
             Tool::Shell => "shell",
             Tool::DotEnv => "dotenv",
+            Tool::Otel => "otel-collector",
+            Tool::KafkaConnect => "kafka-connect",
+            Tool::Jaeger => "jaeger",
         }
     }
 
@@ -90,6 +99,9 @@ impl Tool {
             Tool::Rust => "Rust client",
             Tool::Shell => "curl",
             Tool::DotEnv => ".env file",
+            Tool::Otel => "OpenTelemetry Collector",
+            Tool::KafkaConnect => "Kafka Connect",
+            Tool::Jaeger => "Jaeger",
         }
     }
 }
@@ -192,6 +204,8 @@ pub fn resolve(tool: Tool, raw: &str) -> Value {
         let fallback = match tool {
             Tool::Vector | Tool::Shell => inner.split_once(":-").or_else(|| inner.split_once('-')),
             Tool::Spring => inner.split_once(':'),
+            // The Collector's `${env:X:-fallback}`.
+            Tool::Otel | Tool::Jaeger => inner.split_once(":-"),
             _ => None,
         };
         return match fallback {
@@ -213,7 +227,7 @@ pub fn resolve(tool: Tool, raw: &str) -> Value {
         | Tool::Php
         | Tool::Rust
         | Tool::Shell => v.contains('{') || v.contains('$'),
-        Tool::DotEnv => v.contains("${"),
+        Tool::DotEnv | Tool::Otel | Tool::KafkaConnect | Tool::Jaeger => v.contains("${"),
         Tool::Fluentd => false,
         Tool::Vector => v.contains("${") || v.starts_with("SECRET[") || is_variable(v),
         Tool::Grafana => {
@@ -358,6 +372,9 @@ pub fn client_facts(c: &Client) -> (ClientFacts, BTreeMap<String, ClientPlace>) 
         Tool::Rust => d.rust(),
         Tool::Shell => d.shell(),
         Tool::DotEnv => d.dotenv(),
+        Tool::Otel => d.otel(),
+        Tool::KafkaConnect => d.kafka_connect(),
+        Tool::Jaeger => d.jaeger(),
     }
     let f = &mut d.facts;
     f.loopback = !f.unknown.contains_key("hosts")
@@ -712,6 +729,116 @@ impl Derivation<'_> {
             }
         }
         self.api_key("spring.elasticsearch.api-key");
+    }
+
+    /// The OpenTelemetry Collector's `elasticsearch` exporter: `endpoint` or `endpoints` (else
+    /// `cloudid`, else `$ELASTICSEARCH_URL`), `user`/`password` or a basic-auth extension,
+    /// `api_key`, `tls.insecure_skip_verify`, `tls.min_version`.
+    fn otel(&mut self) {
+        if let Some(k) = self.first_written(&["endpoints", "endpoint"]) {
+            self.urls(k);
+        } else if self.client.option("cloudid").is_some() {
+            let id = self
+                .get_or_reference("hosts", "cloudid")
+                .unwrap_or_default();
+            self.facts.hosts = vec![format!("cloud:{id}")];
+            self.place("hosts", "cloudid", "");
+            self.place("tls", "cloudid", "");
+        } else {
+            let why = "no endpoint written: the exporter reads $ELASTICSEARCH_URL";
+            self.facts.hosts = vec![format!("<{why}>")];
+            self.facts.unknown.insert("hosts".into(), why.into());
+            self.facts.unknown.insert("tls".into(), why.into());
+            self.place("hosts", "", why);
+            self.place("tls", "", why);
+        }
+        if self
+            .get("verify", "tls.insecure_skip_verify")
+            .is_some_and(|v| is_on(&v))
+        {
+            self.facts.tls_verify = "none".into();
+        }
+        self.place("verify", "tls.insecure_skip_verify", "");
+        if let Some(v) = self.get("min_tls", "tls.min_version") {
+            self.facts.min_tls = normal_tls_version(&v);
+        }
+        self.place("min_tls", "tls.min_version", "");
+        let extension = self
+            .client
+            .option("authenticator.client_auth.username")
+            .is_some();
+        let (user, password) = if extension {
+            (
+                "authenticator.client_auth.username",
+                "authenticator.client_auth.password",
+            )
+        } else {
+            ("user", "password")
+        };
+        self.username(user);
+        self.password(password);
+        self.api_key("api_key");
+    }
+
+    /// Jaeger v2's Elasticsearch backend: `server_urls`, `auth.basic`, the Collector's TLS
+    /// options (`tls.insecure_skip_verify`, `tls.min_version`).
+    fn jaeger(&mut self) {
+        self.urls("server_urls");
+        if self
+            .get("verify", "tls.insecure_skip_verify")
+            .is_some_and(|v| is_on(&v))
+        {
+            self.facts.tls_verify = "none".into();
+        }
+        self.place("verify", "tls.insecure_skip_verify", "");
+        if let Some(v) = self.get("min_tls", "tls.min_version") {
+            self.facts.min_tls = normal_tls_version(&v);
+        }
+        self.place("min_tls", "tls.min_version", "");
+        self.username("auth.basic.username");
+        self.password("auth.basic.password");
+        self.api_key("auth.api_key.key");
+    }
+
+    /// Confluent's Elasticsearch sink: `connection.url` carries the scheme; verification has
+    /// no switch, but an empty `elastic.https.ssl.endpoint.identification.algorithm` turns the
+    /// host-name check off.
+    fn kafka_connect(&mut self) {
+        self.urls("connection.url");
+        let algorithm = "elastic.https.ssl.endpoint.identification.algorithm";
+        let empty = self
+            .client
+            .option(algorithm)
+            .is_some_and(|o| o.value.trim().trim_matches('"').is_empty());
+        if empty {
+            self.facts.tls_verify = "no_hostname".into();
+        }
+        self.place("verify", algorithm, "");
+        for k in [
+            "elastic.https.ssl.protocol",
+            "elastic.https.ssl.enabled.protocols",
+        ] {
+            let Some(v) = self.get("min_tls", k) else {
+                continue;
+            };
+            let rank = |p: &String| match p.as_str() {
+                "SSLv3" => 0,
+                "TLSv1" => 1,
+                "TLSv1.1" => 2,
+                _ => 3,
+            };
+            let lowest = split_list(&v)
+                .iter()
+                .map(|p| normal_tls_version(p))
+                .min_by_key(rank);
+            if let Some(p) = lowest {
+                self.facts.min_tls = p;
+                self.place("min_tls", k, "");
+                break;
+            }
+        }
+        self.username("connection.username");
+        self.password("connection.password");
     }
 
     /// A Grafana data source of type `elasticsearch`: secrets belong in `secureJsonData`,
