@@ -41,6 +41,13 @@
   left: (subscript_expression index: (string (string_fragment) @_p))) @file.process_verify_off
   (#eq? @_p "NODE_TLS_REJECT_UNAUTHORIZED"))
 
+; The Elastic APM agent: require('elastic-apm-node').start({…}), apm.start({…})
+(call_expression
+  function: (member_expression object: (_) @_o property: (property_identifier) @_m)
+  arguments: (arguments) @options
+  (#eq? @_m "start")
+  (#match? @_o "(elastic-apm-node|^apm$)")) @client @opt.apm_agent
+
 ; The variables flattening follows, and fields set after (`opts.tls = {...}`).
 (variable_declarator name: (identifier) @bind.name value: (_) @bind.value)
 (assignment_expression left: (identifier) @bind.name right: (_) @bind.value)

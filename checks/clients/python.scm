@@ -26,6 +26,30 @@
   right: (dictionary (pair value: (dictionary) @options) @client)
   (#eq? @_n "ELASTICSEARCH_DSL"))
 
+; ES-Hadoop from PySpark: df.write.format("org.elasticsearch.spark.sql")…, spark.read.format("es");
+; its options are `.option("es.…", value)` in the same statement, or a dict given to `.options(**…)`
+(call
+  function: (attribute attribute: (identifier) @_f)
+  arguments: (argument_list . (string (string_content) @_fmt) @opt.es_hadoop)
+  (#eq? @_f "format")
+  (#any-of? @_fmt "org.elasticsearch.spark.sql" "es" "org.elasticsearch.spark.sql.DefaultSource")) @client
+(call
+  function: (attribute attribute: (identifier) @_o)
+  arguments: (argument_list . (string) @keyed.key . (_) @keyed.value)
+  (#any-of? @_o "option" "set" "config")
+  (#match? @keyed.key "^.(spark\\.)?es\\."))
+(call
+  function: (attribute attribute: (identifier) @_o)
+  arguments: (argument_list (dictionary_splat (_) @opt.options))
+  (#eq? @_o "options"))
+
+; The Elastic APM agent's Django/Flask settings: ELASTIC_APM = {"SERVER_URL": …}
+(assignment
+  left: (identifier) @_n
+  "=" @opt.apm_agent
+  right: (dictionary) @options
+  (#eq? @_n "ELASTIC_APM")) @client
+
 ; Process-wide: every HTTPS connection of the process unverified
 ((assignment left: (attribute) @_l) @file.process_verify_off
   (#eq? @_l "ssl._create_default_https_context"))

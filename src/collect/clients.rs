@@ -19,6 +19,9 @@ pub fn sniff(path: &Path, text: &str) -> Option<Tool> {
     let lines = || text.lines().map(str::trim);
     match ext.as_str() {
         // Fluentd configs are `.conf`, and `.cfg` where an operator writes them.
+        "conf" if path.file_name().is_some_and(|n| n == "spark-defaults.conf") => {
+            text.contains("spark.es.").then_some(Tool::EsHadoop)
+        }
         "conf" | "cfg" => {
             if lines().any(|l| l.eq_ignore_ascii_case("[output]")) {
                 let es = lines().any(|l| {
@@ -38,6 +41,13 @@ pub fn sniff(path: &Path, text: &str) -> Option<Tool> {
             && lines().any(|l| l.replace(' ', "") == "type=\"elasticsearch\""))
         .then_some(Tool::Vector),
         "properties" if text.contains(KAFKA_SINK) => Some(Tool::KafkaConnect),
+        "properties"
+            if path
+                .file_name()
+                .is_some_and(|n| n == "elasticapm.properties") =>
+        {
+            Some(Tool::ApmAgent)
+        }
         "properties" => {
             (is_spring_name(path) && text.contains("elasticsearch")).then_some(Tool::Spring)
         }
@@ -240,7 +250,15 @@ pub fn parse(path: &Path, text: &str, shown: &str) -> Result<Vec<Client>, InputE
         return Ok(named(tool, shown, found));
     }
     if is_dotenv_name(path) {
-        return Ok(named(Tool::DotEnv, shown, dotenv(path, text, shown)));
+        let found = dotenv(path, text, shown);
+        return Ok(found
+            .into_iter()
+            .map(|(name, at, options)| {
+                let apm = name.ends_with("APM agent");
+                let tool = if apm { Tool::ApmAgent } else { Tool::DotEnv };
+                named(tool, shown, vec![(name, at, options)]).remove(0)
+            })
+            .collect());
     }
     let Some(tool) = sniff(path, text) else {
         return Ok(vec![]);
@@ -260,6 +278,11 @@ pub fn parse(path: &Path, text: &str, shown: &str) -> Result<Vec<Client>, InputE
         Tool::Spring if ext == "properties" => spring(properties(text, shown)),
         Tool::KafkaConnect if ext == "properties" => kafka_connect(properties(text, shown)),
         Tool::KafkaConnect if ext == "json" => kafka_connect_json(text, shown).map_err(error)?,
+        Tool::EsHadoop => spark_defaults(text, shown),
+        Tool::ApmAgent => {
+            let (at, options) = properties(text, shown).remove(0);
+            vec![("elasticapm.properties".into(), at, options)]
+        }
         Tool::Otel | Tool::KafkaConnect | Tool::Jaeger => {
             from_yaml(text, shown, tool).map_err(error)?
         }
@@ -332,7 +355,54 @@ fn dotenv(path: &Path, text: &str, shown: &str) -> Vec<Connection> {
         .and_then(|n| n.to_str())
         .unwrap_or(".env")
         .to_string();
-    vec![(name, Location::at(shown, 1, 1), options)]
+    // The APM agent's variables are a connection of their own, to APM Server.
+    let (apm, es): (Vec<ClientOption>, Vec<ClientOption>) = options
+        .into_iter()
+        .partition(|o| o.key.starts_with("ELASTIC_APM_"));
+    let mut out = Vec::new();
+    let names_es = es.iter().any(|o| {
+        o.key.starts_with("ELASTIC")
+            || o.key.starts_with("ES_")
+            || o.key == "NODE_TLS_REJECT_UNAUTHORIZED"
+    });
+    if names_es {
+        out.push((name.clone(), Location::at(shown, 1, 1), es));
+    }
+    if !apm.is_empty() {
+        let at = apm[0].location.clone();
+        out.push((format!("{name} APM agent"), at, apm));
+    }
+    out
+}
+
+/// Spark's `spark-defaults.conf`: `key value` (or `key=value`) lines; the `spark.es.*` ones
+/// are ES-Hadoop's, one connection for the file.
+fn spark_defaults(text: &str, path: &str) -> Vec<Connection> {
+    let mut options = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let l = line.trim_start();
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        let split = l
+            .find(|c: char| c.is_whitespace() || c == '=')
+            .unwrap_or(l.len());
+        let (key, value) = (&l[..split], l[split..].trim_start_matches(['=', ' ', '\t']));
+        if key.starts_with("spark.es.") {
+            let column = line.len() - l.len() + 1;
+            options.push(ClientOption {
+                key: key.to_string(),
+                value: value.trim().to_string(),
+                location: Location::at(path, i + 1, column),
+                resolved: None,
+            });
+        }
+    }
+    // Declared where its first `spark.es.*` setting is.
+    let at = options
+        .first()
+        .map_or(Location::at(path, 1, 1), |o| o.location.clone());
+    vec![("spark-defaults".into(), at, options)]
 }
 
 /// A Kafka Connect connector from its `.properties`: the Elasticsearch sink's options.

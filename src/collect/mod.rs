@@ -677,7 +677,7 @@ fn discover(path: &Path, found: &mut Found) -> Result<(), String> {
     if meta.is_file() {
         if !found.add(path) {
             return Err(
-                "not a recognised file (expected elasticsearch.yml, kibana.yml, logstash.yml, a pipeline .conf, a Beat or Agent config, a compose file, a Kubernetes manifest or Helm values, a certificate, key or store, or a Fluent Bit, Fluentd, Vector, Grafana data-source or Spring Boot config that sends to Elasticsearch)"
+                "not a recognised file (expected elasticsearch.yml, kibana.yml, logstash.yml, a pipeline .conf, a Beat or Agent config, a compose file, a Kubernetes manifest or Helm values, a certificate, key or store, a config of a tool that sends to Elasticsearch (Fluent Bit, Fluentd, Vector, Grafana, Spring Boot, OpenTelemetry Collector, Jaeger, Kafka Connect, ES-Hadoop, an APM agent), or code or a .env that builds an Elasticsearch client)"
                     .into(),
             );
         }

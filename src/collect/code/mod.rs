@@ -11,6 +11,8 @@
 //! - `@opt.<key>`: an option found anywhere (a trust-all strategy in a Java helper method):
 //!   it belongs to the construction whose extent holds it, else, when the file builds one
 //!   client only, to that one;
+//! - `@keyed.key` with `@keyed.value`: an option whose name is a string in the code
+//!   (`.option("es.net.ssl", "true")`), the construction's only within its extent;
 //! - `@file.<key>`: a process-wide switch (`NODE_TLS_REJECT_UNAUTHORIZED = '0'`): it belongs
 //!   to every construction of the file;
 //! - `@bind.name` = `@bind.value` and `@field.object`.`@field.name` = `@field.value`: the
@@ -147,11 +149,12 @@ pub fn languages() -> Vec<&'static str> {
 /// a source file is parsed at all.
 pub fn mentions_client(lang: Lang, text: &str) -> bool {
     let markers: &[&str] = match lang {
-        Lang::Python => &["elasticsearch", "ELASTICSEARCH_DSL"],
+        Lang::Python => &["elasticsearch", "ELASTICSEARCH_DSL", "ELASTIC_APM"],
         Lang::JavaScript | Lang::TypeScript | Lang::Tsx => &[
             "@elastic/elasticsearch",
             "'elasticsearch'",
             "\"elasticsearch\"",
+            "elastic-apm-node",
         ],
         Lang::Go => &["go-elasticsearch"],
         Lang::Java => &[
@@ -320,6 +323,8 @@ struct Captures<'t> {
     opts: Vec<(String, Node<'t>)>,
     /// `@file.<key>` captures.
     file_opts: Vec<(String, Node<'t>)>,
+    /// `@keyed.key`/`@keyed.value` pairs: the key's text and the value.
+    keyed: Vec<(String, Node<'t>)>,
     binds: Vec<(String, Node<'t>)>,
     fields: Vec<(String, String, Node<'t>)>,
     imports: Vec<String>,
@@ -350,6 +355,10 @@ impl<'t> Captures<'t> {
             {
                 let (object, field) = (src.of(object).to_string(), src.of(field).to_string());
                 out.fields.push((object, field, value));
+            }
+            if let (Some(k), Some(v)) = (get("keyed.key"), get("keyed.value")) {
+                let key = src.of(k).trim_matches(['"', '\'']).to_string();
+                out.keyed.push((key, v));
             }
             if let Some(name) = get("import.name") {
                 out.imports.push(package_name(src.of(name)));
@@ -452,6 +461,14 @@ impl<'t> Flattener<'_, 't> {
                 let count = seen.entry(key).or_default();
                 self.flatten(&format!("{key}.{count}"), *n, 0, &mut flat);
                 *count += 1;
+            }
+            // A keyed option is its statement's only: another statement's `.option(…)` may
+            // configure anything.
+            for (key, n) in &self.found.keyed {
+                let owner = extents.iter().rposition(|c| contains(*c, *n));
+                if owner == Some(i) {
+                    self.flatten(key, *n, 0, &mut flat);
+                }
             }
             for (n, (key, node)) in self.found.file_opts.iter().enumerate() {
                 self.flatten(&format!("{key}.{n}"), *node, 0, &mut flat);
@@ -845,5 +862,28 @@ mod tests {
         };
         assert_eq!(facts("a.php", &text("false"))[0].tls_verify, "none");
         assert_eq!(facts("a.php", &text("'/etc/ca.pem'"))[0].tls_verify, "full");
+    }
+
+    #[cfg(feature = "lang-python")]
+    #[test]
+    fn pyspark_writers_are_es_hadoop_clients_and_apm_settings_apm_ones() {
+        let f = facts(
+            "job.py",
+            "conf = {\"es.net.ssl\": \"true\"}\n\
+             (df.write.format(\"org.elasticsearch.spark.sql\")\n\
+                .option(\"es.nodes\", \"es1,es2:9201\")\n\
+                .option(\"es.net.http.auth.pass\", \"pw\")\n\
+                .options(**conf).save(\"i\"))\n\
+             df.write.format(\"parquet\").option(\"es.nodes\", \"x\").save(\"p\")\n",
+        );
+        assert_eq!(f.len(), 1, "the parquet writer is no client");
+        assert_eq!(f[0].hosts, ["https://es1:9200", "https://es2:9201"]);
+        assert_eq!(f[0].password, "literal");
+        let apm = facts(
+            "settings.py",
+            "ELASTIC_APM = {\"SERVER_URL\": \"http://apm:8200\", \"VERIFY_SERVER_CERT\": False}\n",
+        );
+        assert_eq!(apm[0].hosts, ["http://apm:8200"]);
+        assert_eq!(apm[0].tls_verify, "none");
     }
 }

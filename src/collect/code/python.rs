@@ -82,6 +82,11 @@ impl Grammar for Python {
             _ => src.expression(n),
         }
     }
+
+    /// A Spark reader or writer is one chained statement: its `.option(…)` calls are its own.
+    fn extent<'t>(&self, client: Node<'t>) -> Node<'t> {
+        super::enclosing_statement(client, &["expression_statement"])
+    }
 }
 
 /// The arguments of a call: keyword arguments by name, `**x` spread, and the first positional

@@ -163,8 +163,15 @@ impl Derivation<'_> {
         self.place("pin", key, "");
     }
 
-    /// elasticsearch-py (7.x to 9.x), elasticsearch-dsl and django-elasticsearch-dsl.
+    /// elasticsearch-py (7.x to 9.x), elasticsearch-dsl and django-elasticsearch-dsl; a
+    /// PySpark reader or writer is ES-Hadoop's.
     pub(super) fn python(&mut self) {
+        if self.client.option("es_hadoop.0").is_some() {
+            return self.es_hadoop();
+        }
+        if self.client.option("apm_agent.0").is_some() {
+            return self.apm_agent();
+        }
         let https = self.get("tls", "use_ssl").is_some_and(|v| is_on(&v))
             || self.get("tls", "scheme").is_some_and(|v| v == "https");
         let scheme = if https { "https" } else { "http" };
@@ -257,8 +264,11 @@ impl Derivation<'_> {
         }
     }
 
-    /// @elastic/elasticsearch (7.x `ssl`, 8.x and 9.x `tls`).
+    /// @elastic/elasticsearch (7.x `ssl`, 8.x and 9.x `tls`); `elastic-apm-node`'s `start`.
     pub(super) fn javascript(&mut self) {
+        if self.client.option("apm_agent.0").is_some() {
+            return self.apm_agent();
+        }
         let nodes = ["node", "nodes"].into_iter().find(|k| {
             let under = format!("{k}.");
             let options = &self.client.options;

@@ -39,6 +39,11 @@ pub enum Tool {
     KafkaConnect,
     /// Jaeger v2's Elasticsearch storage backend.
     Jaeger,
+    /// Elasticsearch for Apache Hadoop and Spark (`spark-defaults.conf`).
+    EsHadoop,
+    /// An Elastic APM agent's connection to APM Server (`elasticapm.properties`; in code and
+    /// `.env`, found beside the language's or file's own).
+    ApmAgent,
 }
 
 impl Tool {
@@ -62,6 +67,8 @@ impl Tool {
             Tool::Otel => "otel-collector",
             Tool::KafkaConnect => "kafka-connect",
             Tool::Jaeger => "jaeger",
+            Tool::EsHadoop => "es-hadoop",
+            Tool::ApmAgent => "apm-agent",
         }
     }
 
@@ -102,6 +109,8 @@ impl Tool {
             Tool::Otel => "OpenTelemetry Collector",
             Tool::KafkaConnect => "Kafka Connect",
             Tool::Jaeger => "Jaeger",
+            Tool::EsHadoop => "ES-Hadoop",
+            Tool::ApmAgent => "Elastic APM agent",
         }
     }
 }
@@ -227,7 +236,12 @@ pub fn resolve(tool: Tool, raw: &str) -> Value {
         | Tool::Php
         | Tool::Rust
         | Tool::Shell => v.contains('{') || v.contains('$'),
-        Tool::DotEnv | Tool::Otel | Tool::KafkaConnect | Tool::Jaeger => v.contains("${"),
+        Tool::DotEnv
+        | Tool::Otel
+        | Tool::KafkaConnect
+        | Tool::Jaeger
+        | Tool::EsHadoop
+        | Tool::ApmAgent => v.contains("${"),
         Tool::Fluentd => false,
         Tool::Vector => v.contains("${") || v.starts_with("SECRET[") || is_variable(v),
         Tool::Grafana => {
@@ -375,6 +389,8 @@ pub fn client_facts(c: &Client) -> (ClientFacts, BTreeMap<String, ClientPlace>) 
         Tool::Otel => d.otel(),
         Tool::KafkaConnect => d.kafka_connect(),
         Tool::Jaeger => d.jaeger(),
+        Tool::EsHadoop => d.es_hadoop(),
+        Tool::ApmAgent => d.apm_agent(),
     }
     let f = &mut d.facts;
     f.loopback = !f.unknown.contains_key("hosts")
@@ -778,6 +794,132 @@ impl Derivation<'_> {
         self.username(user);
         self.password(password);
         self.api_key("api_key");
+    }
+
+    /// The key of the ES-Hadoop setting `name` (`es.net.ssl`) as written: bare, with Spark's
+    /// `spark.` prefix, or from a dict given to `.options(**…)` (`options.0.es.net.ssl`).
+    fn es_hadoop_key(&self, name: &str) -> Option<String> {
+        self.client.options.iter().rev().find_map(|o| {
+            let key = o.key.as_str();
+            let key = match key.strip_prefix("options.") {
+                Some(rest) => rest.split_once('.').map_or(rest, |(_, k)| k),
+                None => key,
+            };
+            let key = key.strip_prefix("spark.").unwrap_or(key);
+            (key == name).then(|| o.key.clone())
+        })
+    }
+
+    /// Elasticsearch for Apache Hadoop and Spark (`es.*` settings): `es.nodes` and
+    /// `es.port` (localhost:9200), `es.net.ssl` (off by default: http),
+    /// `es.net.http.auth.user`/`pass`, `es.net.ssl.cert.allow.self.signed` (any self-signed
+    /// certificate trusted), `es.net.ssl.protocol`.
+    fn es_hadoop(&mut self) {
+        let key = |d: &Self, name: &str| d.es_hadoop_key(name).unwrap_or_default();
+        let ssl_key = key(self, "es.net.ssl");
+        let https = self.get("tls", &ssl_key).is_some_and(|v| is_on(&v));
+        let scheme = if https { "https" } else { "http" };
+        let nodes_key = key(self, "es.nodes");
+        let port = self
+            .get("hosts", &key(self, "es.port"))
+            .unwrap_or("9200".into());
+        let nodes = match self.lookup("hosts", &nodes_key) {
+            Value::Literal(n) | Value::Fallback(n) => n,
+            Value::Unresolved(r) => format!("<{r}>"),
+            Value::Absent => "localhost".into(),
+        };
+        self.facts.hosts = split_list(&nodes)
+            .into_iter()
+            .map(|n| {
+                let n = n
+                    .split_once("://")
+                    .map_or(n.as_str(), |(_, h)| h)
+                    .to_string();
+                if n.contains(':') {
+                    format!("{scheme}://{n}")
+                } else {
+                    format!("{scheme}://{n}:{port}")
+                }
+            })
+            .collect();
+        self.facts.plaintext = !https && !self.facts.unknown.contains_key("tls");
+        self.place(
+            "hosts",
+            &nodes_key,
+            "es.nodes not set: localhost by default",
+        );
+        self.place("tls", &ssl_key, "es.net.ssl not set: off by default");
+        let self_signed = key(self, "es.net.ssl.cert.allow.self.signed");
+        if self.get("verify", &self_signed).is_some_and(|v| is_on(&v)) {
+            self.facts.tls_verify = "none".into();
+        }
+        self.place("verify", &self_signed, "");
+        let protocol = key(self, "es.net.ssl.protocol");
+        if let Some(v) = self.get("min_tls", &protocol) {
+            self.facts.min_tls = match v.as_str() {
+                "SSL" | "SSLv3" => "SSLv3".into(),
+                "TLS" => String::new(),
+                other => normal_tls_version(other),
+            };
+        }
+        self.place("min_tls", &protocol, "");
+        let user = key(self, "es.net.http.auth.user");
+        let pass = key(self, "es.net.http.auth.pass");
+        self.username(&user);
+        self.password(&pass);
+    }
+
+    /// The key an Elastic APM agent option is written under, whatever the agent's spelling:
+    /// `server_url` (Java properties), `SERVER_URL` (Python), `serverUrl` (Node.js),
+    /// `ELASTIC_APM_SERVER_URL` (environment).
+    fn apm_key(&self, name: &str) -> Option<String> {
+        let canonical = |k: &str| {
+            let k = k.to_ascii_lowercase().replace('_', "");
+            k.strip_prefix("elasticapm").map(String::from).unwrap_or(k)
+        };
+        let want = canonical(name);
+        self.client
+            .options
+            .iter()
+            .rev()
+            .find(|o| canonical(&o.key) == want)
+            .map(|o| o.key.clone())
+    }
+
+    /// An Elastic APM agent, a client of APM Server: `server_url` (http://localhost:8200 by
+    /// default), `verify_server_cert`, `secret_token` or `api_key`.
+    fn apm_agent(&mut self) {
+        match self
+            .apm_key("server_url")
+            .or_else(|| self.apm_key("server_urls"))
+        {
+            Some(k) => self.urls(&k),
+            None => {
+                self.facts.hosts = vec!["http://localhost:8200".into()];
+                self.facts.plaintext = true;
+                self.place(
+                    "hosts",
+                    "",
+                    "server_url not set: http://localhost:8200 by default",
+                );
+                self.place(
+                    "tls",
+                    "",
+                    "server_url not set: http://localhost:8200 by default",
+                );
+            }
+        }
+        let verify = self.apm_key("verify_server_cert").unwrap_or_default();
+        if self.get("verify", &verify).is_some_and(|v| is_off(&v)) {
+            self.facts.tls_verify = "none".into();
+        }
+        self.place("verify", &verify, "");
+        let secret = self
+            .apm_key("secret_token")
+            .or_else(|| self.apm_key("api_key"));
+        if let Some(k) = secret {
+            self.api_key(&k);
+        }
     }
 
     /// Jaeger v2's Elasticsearch backend: `server_urls`, `auth.basic`, the Collector's TLS
