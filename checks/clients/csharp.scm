@@ -68,6 +68,16 @@
   arguments: (argument_list) @opt.api_key_pair
   (#eq? @_m "ApiKeyAuthentication"))
 
+; Debug output: request and response bodies kept and logged
+(invocation_expression
+  function: (member_access_expression name: (identifier) @opt.debug)
+  (#any-of? @opt.debug "EnableDebugMode" "DisableDirectStreaming"))
+; Sniffing
+(invocation_expression
+  function: (member_access_expression name: (identifier) @_m)
+  arguments: (argument_list) @opt.sniff
+  (#any-of? @_m "SniffOnStartup" "SniffOnConnectionFault"))
+
 ; The variables flattening follows.
 (variable_declarator name: (identifier) @bind.name (_) @bind.value)
 (assignment_expression left: (identifier) @bind.name right: (_) @bind.value)

@@ -232,6 +232,13 @@ impl Derivation<'_> {
             self.place("min_tls", k, "");
         }
         self.process_switch("process_verify_off.0");
+        self.sniffing(&[
+            "sniff_on_start",
+            "sniff_before_requests",
+            "sniff_on_node_failure",
+            "sniff_on_connection_fail",
+            "sniffer_timeout",
+        ]);
         self.spread_unknown(&[
             (
                 "verify",
@@ -324,6 +331,8 @@ impl Derivation<'_> {
             }
         }
         self.process_switch("process_verify_off.0");
+        self.sniffing(&["sniffOnStart", "sniffInterval", "sniffOnConnectionFault"]);
+        self.debug_logging("redaction.type");
         let agent = self.text("agent").unwrap_or_default();
         let tls_written = self
             .client
@@ -388,6 +397,16 @@ impl Derivation<'_> {
             self.facts.min_tls = version.into();
             self.place("min_tls", &k, "");
             break;
+        }
+        self.sniffing(&["DiscoverNodesOnStart", "DiscoverNodesInterval"]);
+        for k in [
+            "EnableDebugLogger",
+            "Logger.EnableRequestBody",
+            "Logger.EnableResponseBody",
+        ] {
+            if self.facts.debug_logging.is_empty() {
+                self.debug_logging(k);
+            }
         }
         self.username("Username");
         self.password("Password");
@@ -506,6 +525,10 @@ impl Derivation<'_> {
             .options
             .iter()
             .any(|o| o.key.starts_with("sniff_https."));
+        if sniffer > 0 {
+            self.facts.sniffs = true;
+            self.place("sniffing", "sniffer.0", "");
+        }
         if https && sniffer > 0 && !https_sniffer {
             self.facts.sniff_downgrade = true;
             self.place("sniff", "sniffer.0", "");
@@ -574,6 +597,10 @@ impl Derivation<'_> {
 
     /// Elastic.Clients.Elasticsearch (8/9) and NEST / Elasticsearch.Net (7.x).
     pub(super) fn csharp(&mut self) {
+        if self.client.option("debug.0").is_some() {
+            self.debug_logging("debug.0");
+        }
+        self.sniffing(&["sniff.0.0", "sniff.0"]);
         let written = self.captured_urls("http");
         if !written && self.client.option("no_arguments.0").is_some() {
             self.default_hosts(
@@ -657,6 +684,7 @@ impl Derivation<'_> {
             ("verify", &[verify.as_str(), "ca_fingerprint"]),
             ("min_tls", &[]),
         ]);
+        self.sniffing(&["reload_connections", "reload_on_failure", "sniffer_timeout"]);
         self.username("user");
         self.password("password");
         let key = ["api_key.api_key", "api_key"]
@@ -748,6 +776,42 @@ fn attached_value(word: &str, flag: char) -> String {
 }
 
 impl Derivation<'_> {
+    /// Sniffing switched on by any of `keys` (a true value, or an interval).
+    fn sniffing(&mut self, keys: &[&str]) {
+        for k in keys {
+            let on = match self.client.value(k) {
+                Value::Literal(v) | Value::Fallback(v) => !is_off(&v) && v != "None" && v != "null",
+                _ => false,
+            };
+            if on {
+                self.facts.sniffs = true;
+                self.place("sniffing", k, "");
+                return;
+            }
+        }
+    }
+
+    /// Request bodies or debug output logged, by `key` being on (or present, for a call).
+    fn debug_logging(&mut self, key: &str) {
+        let on = match self.client.value(key) {
+            Value::Literal(v) | Value::Fallback(v) => is_on(&v) || v.contains("off") || v == "()",
+            Value::Unresolved(_) => self
+                .client
+                .option(key)
+                .is_some_and(|o| o.key.starts_with("debug.")),
+            Value::Absent => false,
+        };
+        if on {
+            let shown = self.text(key).unwrap_or_default();
+            self.facts.debug_logging = if self.is_captured(key) {
+                shown
+            } else {
+                format!("{key} = {shown}")
+            };
+            self.place("debug", key, "");
+        }
+    }
+
     /// A process-wide switch written in the file (`@file.process_verify_off`, or the
     /// variable in a `.env`).
     fn process_switch(&mut self, key: &str) {

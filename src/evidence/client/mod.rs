@@ -334,6 +334,14 @@ pub struct ClientFacts {
     /// A node sniffer replaces the https hosts written with the addresses it learns, over
     /// plain http (the Java low-level client's default `ElasticsearchNodesSniffer`).
     pub sniff_downgrade: bool,
+    /// The client sniffs the cluster's nodes (on start, at intervals or on failure).
+    pub sniffs: bool,
+    /// It connects to Elastic Cloud (a Cloud ID, or a `*.cloud.es.io`, `*.elastic-cloud.com`
+    /// or `*.found.io` host).
+    pub cloud: bool,
+    /// What logs request bodies or debug information (`EnableDebugMode()`,
+    /// `EnableDebugLogger: true`, `telemetry.log_request_body: true`), when something does.
+    pub debug_logging: String,
     /// A switch turns certificate verification off for the whole process
     /// (`NODE_TLS_REJECT_UNAUTHORIZED=0`, Python's default HTTPS context made unverified).
     pub process_verify_off: bool,
@@ -412,6 +420,13 @@ pub fn client_facts(c: &Client) -> (ClientFacts, BTreeMap<String, ClientPlace>) 
     let f = &mut d.facts;
     f.credentials = !f.password.is_empty() || !f.api_key.is_empty() || f.url_credentials;
     f.local_test = c.tool.is_code() && f.loopback && is_test_path(&c.path);
+    f.cloud = f.hosts.iter().any(|h| {
+        let host = host_of(h).to_ascii_lowercase();
+        h.starts_with("cloud:")
+            || [".cloud.es.io", ".elastic-cloud.com", ".found.io"]
+                .iter()
+                .any(|d| host.ends_with(d))
+    });
     // The facts are quoted in messages: a password inside a URL is never shown.
     for h in &mut f.hosts {
         *h = hide_url_passwords(h);
@@ -794,6 +809,13 @@ impl Derivation<'_> {
         self.username(user);
         self.password(password);
         self.api_key("api_key");
+        if self
+            .get("debug", "telemetry.log_request_body")
+            .is_some_and(|v| is_on(&v))
+        {
+            self.facts.debug_logging = "telemetry.log_request_body: true".into();
+            self.place("debug", "telemetry.log_request_body", "");
+        }
     }
 
     /// The key of the ES-Hadoop setting `name` (`es.net.ssl`) as written: bare, with Spark's
