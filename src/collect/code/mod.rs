@@ -70,6 +70,9 @@ pub enum Lang {
     Dockerfile,
     /// Read as shell: its recipes.
     Makefile,
+    /// Read as shell: the `run:` steps of a GitHub Actions workflow, the `script:` lines of a
+    /// GitLab CI file.
+    CiWorkflow,
 }
 
 /// The language of a source file, by its extension (or name), when this build reads it.
@@ -87,6 +90,13 @@ pub fn language_of(path: &Path) -> Option<Lang> {
         }
         if matches!(name, "Makefile" | "makefile" | "GNUmakefile") || lower.ends_with(".mk") {
             return Some(Lang::Makefile);
+        }
+        let workflow = path
+            .parent()
+            .is_some_and(|p| p.ends_with(".github/workflows"))
+            && (lower.ends_with(".yml") || lower.ends_with(".yaml"));
+        if workflow || lower == ".gitlab-ci.yml" {
+            return Some(Lang::CiWorkflow);
         }
     }
     let ext = path.extension()?.to_str()?;
@@ -170,7 +180,7 @@ pub fn mentions_client(lang: Lang, text: &str) -> bool {
         Lang::Ruby => &["elasticsearch", "Elasticsearch::Client"],
         Lang::Php => &["Elasticsearch\\ClientBuilder", "Elastic\\Elasticsearch"],
         Lang::Rust => &["elasticsearch::"],
-        Lang::Shell | Lang::Dockerfile | Lang::Makefile => {
+        Lang::Shell | Lang::Dockerfile | Lang::Makefile | Lang::CiWorkflow => {
             return text.contains("curl")
                 && ["9200", "elastic", "/_"].iter().any(|m| text.contains(m));
         }
@@ -259,7 +269,7 @@ fn grammar(lang: Lang) -> &'static dyn Grammar {
         #[cfg(feature = "lang-rust")]
         Lang::Rust => &rust::Rust,
         #[cfg(feature = "lang-shell")]
-        Lang::Shell | Lang::Dockerfile | Lang::Makefile => &shell::Shell,
+        Lang::Shell | Lang::Dockerfile | Lang::Makefile | Lang::CiWorkflow => &shell::Shell,
         #[allow(unreachable_patterns)]
         _ => unreachable!("language_of only gives the languages of this build"),
     }

@@ -47,6 +47,9 @@ impl Grammar for Shell {
         match lang {
             Lang::Dockerfile => Cow::Owned(dockerfile_as_shell(text)),
             Lang::Makefile => Cow::Owned(makefile_as_shell(text)),
+            Lang::CiWorkflow => {
+                Cow::Owned(ci_steps_as_shell(&github_expressions_as_variables(text)))
+            }
             _ => Cow::Borrowed(text),
         }
     }
@@ -287,6 +290,80 @@ fn makefile_as_shell(text: &str) -> String {
             out.push_str(&recipe.replace("$$", "$"));
         } else {
             out.push_str(&blank(line));
+        }
+    }
+    out
+}
+
+/// GitHub's `${{ … }}` expressions as shell variables of the same length (`$GHA_____`): the
+/// runner fills them in before the shell sees the line.
+fn github_expressions_as_variables(text: &str) -> Cow<'_, str> {
+    if !text.contains("${{") {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${{") {
+        let Some(len) = rest[start..].find("}}").map(|e| e + 2) else {
+            break;
+        };
+        out.push_str(&rest[..start]);
+        let span = &rest[start..start + len];
+        if span.contains('\n') {
+            out.push_str(span);
+        } else {
+            out.push_str("$GHA");
+            out.push_str(&"_".repeat(span.len().saturating_sub(4)));
+        }
+        rest = &rest[start + len..];
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
+/// A CI file with only its shell left: GitHub's `run:` (inline or as a block) and GitLab's
+/// `script:`, `before_script:` and `after_script:` list items; the rest blanked.
+fn ci_steps_as_shell(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    // The indentation a block's lines are deeper than, while in one.
+    let mut block: Option<usize> = None;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        let indent = body.len() - body.trim_start().len();
+        let trimmed = body.trim_start();
+        if let Some(parent) = block {
+            if trimmed.is_empty() || indent > parent {
+                // GitLab list items: the `- ` is YAML's, the rest the shell's.
+                let item = trimmed.strip_prefix("- ").map(|_| indent + 2);
+                match item {
+                    Some(at) if !body[at..].trim_start().starts_with(['|', '>']) => {
+                        out.push_str(&" ".repeat(at));
+                        out.push_str(&line[at..]);
+                    }
+                    Some(_) => out.push_str(&blank(line)),
+                    None => out.push_str(line),
+                }
+                continue;
+            }
+            block = None;
+        }
+        let step = trimmed.strip_prefix("- ").unwrap_or(trimmed);
+        let key = ["run:", "script:", "before_script:", "after_script:"]
+            .into_iter()
+            .find(|k| step.starts_with(k));
+        match key {
+            Some(k) => {
+                let at = body.len() - step.len() + k.len();
+                let rest = body[at..].trim();
+                if rest.is_empty() || rest.starts_with(['|', '>']) {
+                    block = Some(indent);
+                    out.push_str(&blank(line));
+                } else {
+                    out.push_str(&" ".repeat(at));
+                    out.push_str(&line[at..]);
+                }
+            }
+            None => out.push_str(&blank(line)),
         }
     }
     out

@@ -1046,7 +1046,8 @@ impl Derivation<'_> {
 }
 
 /// Test code by its place or name: a `test`, `tests`, `spec`, `__tests__`, `testdata` or `e2e`
-/// directory, or a test file's name in Python, JavaScript, Go or Java conventions.
+/// directory, a test file's name in Python, JavaScript, Go or Java conventions, or a CI
+/// workflow (its services run beside the job).
 fn is_test_path(path: &str) -> bool {
     let path = path.replace('\\', "/");
     let mut segments = path.split('/');
@@ -1058,7 +1059,9 @@ fn is_test_path(path: &str) -> bool {
         )
     });
     let stem = file.split('.').next().unwrap_or_default();
+    let ci = path.contains(".github/workflows/") || file == ".gitlab-ci.yml";
     in_test_dir
+        || ci
         || file.starts_with("test_")
         || file == "conftest.py"
         || stem.ends_with("_test")
