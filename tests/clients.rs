@@ -109,6 +109,13 @@ fn client_secrets_are_never_printed() {
         "hJ3neUHqIeYwaQ6y1ndN",
         "secretPassword",
         "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==",
+        // a user:password pair on one option (curl -u, Curator's http_auth)
+        "elastic:changeme",
+        "curator-written",
+        "rsyslog-written",
+        "Spark-Def4ults-Written",
+        "Apm-T0ken-Written-Here",
+        "Jaeger-Written-2025",
     ];
     for format in [
         "json", "table", "concise", "sarif", "markdown", "html", "junit", "ecs",

@@ -22,6 +22,7 @@ pub fn sniff(path: &Path, text: &str) -> Option<Tool> {
         "conf" if path.file_name().is_some_and(|n| n == "spark-defaults.conf") => {
             text.contains("spark.es.").then_some(Tool::EsHadoop)
         }
+        "conf" if text.contains("omelasticsearch") => Some(Tool::Rsyslog),
         "conf" | "cfg" => {
             if lines().any(|l| l.eq_ignore_ascii_case("[output]")) {
                 let es = lines().any(|l| {
@@ -73,6 +74,14 @@ pub fn sniff(path: &Path, text: &str) -> Option<Tool> {
             });
             if top("exporters:") && otel_exporter {
                 return Some(Tool::Otel);
+            }
+            // Curator's client file: `client:` with `hosts` and its TLS or auth options.
+            let curator_keys = ["ssl_no_validate:", "use_ssl:", "http_auth:"];
+            if top("client:")
+                && lines().any(|l| l.starts_with("hosts:"))
+                && lines().any(|l| curator_keys.iter().any(|k| l.starts_with(k)))
+            {
+                return Some(Tool::Curator);
             }
             // Strimzi's KafkaConnector resource.
             if text.contains(KAFKA_SINK) && text.contains("kind: KafkaConnector") {
@@ -279,11 +288,12 @@ pub fn parse(path: &Path, text: &str, shown: &str) -> Result<Vec<Client>, InputE
         Tool::KafkaConnect if ext == "properties" => kafka_connect(properties(text, shown)),
         Tool::KafkaConnect if ext == "json" => kafka_connect_json(text, shown).map_err(error)?,
         Tool::EsHadoop => spark_defaults(text, shown),
+        Tool::Rsyslog => rsyslog(text, shown),
         Tool::ApmAgent => {
             let (at, options) = properties(text, shown).remove(0);
             vec![("elasticapm.properties".into(), at, options)]
         }
-        Tool::Otel | Tool::KafkaConnect | Tool::Jaeger => {
+        Tool::Otel | Tool::KafkaConnect | Tool::Jaeger | Tool::Curator => {
             from_yaml(text, shown, tool).map_err(error)?
         }
         Tool::Spring => spring(spring_yaml(text, shown).map_err(error)?),
@@ -371,6 +381,66 @@ fn dotenv(path: &Path, text: &str, shown: &str) -> Vec<Connection> {
     if !apm.is_empty() {
         let at = apm[0].location.clone();
         out.push((format!("{name} APM agent"), at, apm));
+    }
+    out
+}
+
+/// rsyslog's `action(type="omelasticsearch" …)` (RainerScript): each action is a connection,
+/// its `name="value"` parameters (names case-insensitive) its options.
+fn rsyslog(text: &str, path: &str) -> Vec<Connection> {
+    let mut out = Vec::new();
+    let mut search = 0;
+    while let Some(found) = text[search..].find("action(") {
+        let start = search + found;
+        let end = text[start..].find(')').map_or(text.len(), |e| start + e);
+        let body = &text[start + "action(".len()..end];
+        search = end.max(start + 1);
+        if !body.to_ascii_lowercase().contains("omelasticsearch") {
+            continue;
+        }
+        let line_col = |offset: usize| {
+            let before = &text[..offset];
+            let line = before.matches('\n').count() + 1;
+            let column = offset - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            Location::at(path, line, column)
+        };
+        let mut options = Vec::new();
+        let mut rest = body;
+        let mut at = start + "action(".len();
+        while let Some(eq) = rest.find('=') {
+            let name_start = rest[..eq]
+                .rfind(|c: char| c.is_whitespace() || c == '(')
+                .map_or(0, |i| i + 1);
+            let name = rest[name_start..eq].trim();
+            let after = rest[eq + 1..].trim_start();
+            let skipped = rest.len() - eq - 1 - after.len();
+            let (value, used) = match after.strip_prefix('"') {
+                Some(q) => {
+                    let close = q.find('"').unwrap_or(q.len());
+                    (&q[..close], close + 2)
+                }
+                None => {
+                    let word = after.split_whitespace().next().unwrap_or("");
+                    (word, word.len())
+                }
+            };
+            if !name.is_empty() {
+                options.push(ClientOption {
+                    key: name.to_ascii_lowercase(),
+                    value: value.to_string(),
+                    location: line_col(at + name_start),
+                    resolved: None,
+                });
+            }
+            let consumed = eq + 1 + skipped + used.min(after.len());
+            at += consumed;
+            rest = &rest[consumed.min(rest.len())..];
+        }
+        let name = options
+            .iter()
+            .find(|o| o.key == "name")
+            .map_or_else(|| format!("action #{}", out.len() + 1), |o| o.value.clone());
+        out.push((name, line_col(start), options));
     }
     out
 }
@@ -736,6 +806,10 @@ fn from_yaml(text: &str, path: &str, tool: Tool) -> Result<Vec<Connection>, Stri
                     })
                     .collect(),
                 _ => vec![],
+            },
+            Tool::Curator => match doc.get("client") {
+                Some(client) => vec![("client".to_string(), client)],
+                None => vec![],
             },
             Tool::KafkaConnect => match doc.get("spec") {
                 Some(spec) if doc.get("kind").and_then(Node::as_str) == Some("KafkaConnector") => {

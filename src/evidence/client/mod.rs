@@ -41,6 +41,10 @@ pub enum Tool {
     Jaeger,
     /// Elasticsearch for Apache Hadoop and Spark (`spark-defaults.conf`).
     EsHadoop,
+    /// rsyslog's `omelasticsearch` output.
+    Rsyslog,
+    /// Elasticsearch Curator's client file.
+    Curator,
     /// An Elastic APM agent's connection to APM Server (`elasticapm.properties`; in code and
     /// `.env`, found beside the language's or file's own).
     ApmAgent,
@@ -69,6 +73,8 @@ impl Tool {
             Tool::Jaeger => "jaeger",
             Tool::EsHadoop => "es-hadoop",
             Tool::ApmAgent => "apm-agent",
+            Tool::Rsyslog => "rsyslog",
+            Tool::Curator => "curator",
         }
     }
 
@@ -111,6 +117,8 @@ impl Tool {
             Tool::Jaeger => "Jaeger",
             Tool::EsHadoop => "ES-Hadoop",
             Tool::ApmAgent => "Elastic APM agent",
+            Tool::Rsyslog => "rsyslog",
+            Tool::Curator => "Curator",
         }
     }
 }
@@ -241,7 +249,9 @@ pub fn resolve(tool: Tool, raw: &str) -> Value {
         | Tool::KafkaConnect
         | Tool::Jaeger
         | Tool::EsHadoop
-        | Tool::ApmAgent => v.contains("${"),
+        | Tool::ApmAgent
+        | Tool::Rsyslog
+        | Tool::Curator => v.contains("${"),
         Tool::Fluentd => false,
         Tool::Vector => v.contains("${") || v.starts_with("SECRET[") || is_variable(v),
         Tool::Grafana => {
@@ -366,6 +376,19 @@ pub struct ClientPlace {
 
 const SECRET_SHOWN: &str = "(secret, not shown)";
 
+/// The places that point at a secret: what is shown there is [`SECRET_SHOWN`].
+const SECRET_PLACES: &[&str] = &["password", "api_key", "secret_unencrypted", "secret"];
+
+/// `key = user:password` (or `user:password`) with the password hidden; with no user
+/// before a colon, all of it.
+fn hide_after_user(shown: &str) -> String {
+    let value_at = shown.find(" = ").map_or(0, |i| i + 3);
+    match shown[value_at..].find(':') {
+        Some(colon) => format!("{}{SECRET_SHOWN}", &shown[..value_at + colon + 1]),
+        None => format!("{}{SECRET_SHOWN}", &shown[..value_at]),
+    }
+}
+
 /// The facts of a connection, and the places its rules point at (`locate: place:<name>`).
 pub fn client_facts(c: &Client) -> (ClientFacts, BTreeMap<String, ClientPlace>) {
     let mut d = Derivation {
@@ -399,6 +422,8 @@ pub fn client_facts(c: &Client) -> (ClientFacts, BTreeMap<String, ClientPlace>) 
         Tool::Jaeger => d.jaeger(),
         Tool::EsHadoop => d.es_hadoop(),
         Tool::ApmAgent => d.apm_agent(),
+        Tool::Rsyslog => d.rsyslog(),
+        Tool::Curator => d.curator(),
     }
     let f = &mut d.facts;
     f.loopback = !f.unknown.contains_key("hosts")
@@ -416,6 +441,22 @@ pub fn client_facts(c: &Client) -> (ClientFacts, BTreeMap<String, ClientPlace>) 
         d.secret("password", &resolve(c.tool, &password));
         d.places
             .insert("password".into(), d.places["hosts"].clone());
+    }
+    // A place on an option that also holds a secret (`-u user:password`, Curator's
+    // `http_auth`, Fluent Bit's `Cloud_Auth`) shows the user at most.
+    let secrets: Vec<(String, Location)> = SECRET_PLACES
+        .iter()
+        .filter_map(|p| d.places.get(*p))
+        .filter(|p| p.shown == SECRET_SHOWN)
+        .map(|p| (p.object.clone(), p.location.clone()))
+        .collect();
+    for (name, place) in d.places.iter_mut() {
+        let same = secrets
+            .iter()
+            .any(|(o, l)| *o == place.object && *l == place.location);
+        if same && !SECRET_PLACES.contains(&name.as_str()) {
+            place.shown = hide_after_user(&place.shown);
+        }
     }
     let f = &mut d.facts;
     f.credentials = !f.password.is_empty() || !f.api_key.is_empty() || f.url_credentials;
@@ -445,7 +486,7 @@ impl Derivation<'_> {
     /// for a secret), else the declaration with `default` as what is shown.
     fn place(&mut self, place: &str, key: &str, default: &str) {
         let written = self.client.option(key);
-        let secret = matches!(place, "password" | "api_key" | "secret_unencrypted");
+        let secret = SECRET_PLACES.contains(&place);
         let p = match written {
             Some(o) => ClientPlace {
                 location: o.location.clone(),
@@ -944,6 +985,77 @@ impl Derivation<'_> {
         }
     }
 
+    /// rsyslog's `omelasticsearch`: `server` (a list, with or without scheme), `serverport`
+    /// (9200), `usehttps` (off: http), `allowunsignedcerts` (on: any certificate),
+    /// `skipverifyhost` (on: no host-name check), `uid`/`pwd`, `apikey`.
+    fn rsyslog(&mut self) {
+        let https = self.get("tls", "usehttps").is_some_and(|v| is_on(&v));
+        let scheme = if https { "https" } else { "http" };
+        let port = self.get("hosts", "serverport").unwrap_or("9200".into());
+        let servers = self
+            .get_or_reference("hosts", "server")
+            .unwrap_or("localhost".into());
+        self.facts.hosts = with_scheme(&servers.replace(' ', ","), scheme, &port);
+        self.facts.plaintext = self.facts.hosts.iter().any(|h| h.starts_with("http://"));
+        self.place("hosts", "server", "server not set: localhost by default");
+        let tls_key = self.first_written(&["usehttps"]).unwrap_or("server");
+        self.place("tls", tls_key, "usehttps not set: off by default");
+        if self
+            .get("verify", "allowunsignedcerts")
+            .is_some_and(|v| is_on(&v))
+        {
+            self.facts.tls_verify = "none".into();
+            self.place("verify", "allowunsignedcerts", "");
+        } else if self
+            .get("verify", "skipverifyhost")
+            .is_some_and(|v| is_on(&v))
+        {
+            self.facts.tls_verify = "no_hostname".into();
+            self.place("verify", "skipverifyhost", "");
+        } else {
+            self.place("verify", "allowunsignedcerts", "");
+        }
+        self.username("uid");
+        self.password("pwd");
+        self.api_key("apikey");
+    }
+
+    /// Curator's `client:`: `hosts` and `port`, `use_ssl` (off: http), `ssl_no_validate`,
+    /// `http_auth` (`user:password`) or `username`/`password`, `api_key.key`.
+    fn curator(&mut self) {
+        let https = self.get("tls", "use_ssl").is_some_and(|v| is_on(&v));
+        let scheme = if https { "https" } else { "http" };
+        let port = self.get("hosts", "port").unwrap_or("9200".into());
+        let hosts = self
+            .get_or_reference("hosts", "hosts")
+            .unwrap_or("127.0.0.1".into());
+        self.facts.hosts = with_scheme(&hosts, scheme, &port);
+        self.facts.plaintext = self.facts.hosts.iter().any(|h| h.starts_with("http://"));
+        self.place("hosts", "hosts", "hosts not set: 127.0.0.1 by default");
+        let tls_key = self.first_written(&["use_ssl"]).unwrap_or("hosts");
+        self.place("tls", tls_key, "use_ssl not set: off by default");
+        if self
+            .get("verify", "ssl_no_validate")
+            .is_some_and(|v| is_on(&v))
+        {
+            self.facts.tls_verify = "none".into();
+        }
+        self.place("verify", "ssl_no_validate", "");
+        if let Some(auth) = self.client.option("http_auth").map(|o| o.value.clone()) {
+            if let Some((user, _)) = auth.split_once(':')
+                && let Value::Literal(u) = resolve(Tool::Curator, user)
+            {
+                self.facts.username = u;
+            }
+            self.password("http_auth");
+            self.place("username", "http_auth", "");
+        } else {
+            self.username("username");
+            self.password("password");
+        }
+        self.api_key("api_key.key");
+    }
+
     /// Jaeger v2's Elasticsearch backend: `server_urls`, `auth.basic`, the Collector's TLS
     /// options (`tls.insecure_skip_verify`, `tls.min_version`).
     fn jaeger(&mut self) {
@@ -1070,6 +1182,18 @@ fn is_test_path(path: &str) -> bool {
         || stem.ends_with("IT")
         || file.contains(".test.")
         || file.contains(".spec.")
+}
+
+/// Hosts written as a list (`a, b:9201`), each given `scheme` and `port` where it has none.
+fn with_scheme(list: &str, scheme: &str, port: &str) -> Vec<String> {
+    split_list(list)
+        .into_iter()
+        .map(|h| match (h.contains("://"), h.contains(':')) {
+            (true, _) => h,
+            (false, true) => format!("{scheme}://{h}"),
+            (false, false) => format!("{scheme}://{h}:{port}"),
+        })
+        .collect()
 }
 
 /// Fluent Bit, Fluentd, Vector and Grafana spell booleans in several ways.
