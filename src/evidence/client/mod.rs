@@ -170,11 +170,15 @@ impl Client {
 
     /// What `key` is when the tool runs (see [`resolve`]).
     fn value(&self, key: &str) -> Value {
-        self.option(key)
-            .map_or(Value::Absent, |o| match &o.resolved {
-                Some(v) => v.clone(),
-                None => resolve(self.tool, &o.value),
-            })
+        self.option(key).map_or(Value::Absent, |o| self.value_of(o))
+    }
+
+    /// What an option is when the tool runs.
+    fn value_of(&self, o: &ClientOption) -> Value {
+        match &o.resolved {
+            Some(v) => v.clone(),
+            None => resolve(self.tool, &o.value),
+        }
     }
 }
 
@@ -441,6 +445,18 @@ pub fn client_facts(c: &Client) -> (ClientFacts, BTreeMap<String, ClientPlace>) 
         d.secret("password", &resolve(c.tool, &password));
         d.places
             .insert("password".into(), d.places["hosts"].clone());
+    }
+    // An Elasticsearch API key is known by its shape wherever the connection writes it (a
+    // header, an option of another name).
+    if d.facts.api_key.is_empty()
+        && let Some(o) = c
+            .options
+            .iter()
+            .find(|o| matches!(c.value_of(o), Value::Literal(v) if is_es_api_key(&v)))
+    {
+        let key = o.key.clone();
+        d.secret("api_key", &Value::Literal(String::new()));
+        d.place("api_key", &key, "");
     }
     // A place on an option that also holds a secret (`-u user:password`, Curator's
     // `http_auth`, Fluent Bit's `Cloud_Auth`) shows the user at most.
@@ -1184,6 +1200,28 @@ fn is_test_path(path: &str) -> bool {
         || file.contains(".spec.")
 }
 
+/// An Elasticsearch API key as the security API encodes it: base64 of `id:key`, a 20-character
+/// id and a 22-character key (both URL-safe base64), alone or after `ApiKey `.
+fn is_es_api_key(text: &str) -> bool {
+    let t = text.trim().trim_matches(['"', '\'']);
+    let t = t.strip_prefix("ApiKey ").unwrap_or(t).trim();
+    if t.len() != 60 {
+        return false;
+    }
+    let Ok(decoded) = data_encoding::BASE64.decode(t.as_bytes()) else {
+        return false;
+    };
+    let part = |s: &[u8], n: usize| {
+        s.len() == n
+            && s.iter()
+                .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
+    };
+    match decoded.iter().position(|b| *b == b':') {
+        Some(i) => part(&decoded[..i], 20) && part(&decoded[i + 1..], 22),
+        None => false,
+    }
+}
+
 /// Hosts written as a list (`a, b:9201`), each given `scheme` and `port` where it has none.
 fn with_scheme(list: &str, scheme: &str, port: &str) -> Vec<String> {
     split_list(list)
@@ -1288,6 +1326,20 @@ fn normal_tls_version(v: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_api_key_is_known_by_its_shape() {
+        // Elastic's documented example key: base64 of a 20-character id, `:`, a 22-character key.
+        let key = "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==";
+        assert!(is_es_api_key(key));
+        assert!(is_es_api_key(&format!("ApiKey {key}")));
+        assert!(
+            !is_es_api_key(&key.replace('V', "W")),
+            "decodes to something else"
+        );
+        assert!(!is_es_api_key("changeme"));
+        assert!(!is_es_api_key(&"A".repeat(60)), "no colon inside");
+    }
 
     fn client(tool: Tool, options: &[(&str, &str)]) -> Client {
         Client {
