@@ -26,6 +26,9 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /usr/local/bin/esaudit /usr/local/bin/esaudit
+# The licence, and those of the crates compiled into the binary (tests/notices.rs keeps the
+# notices complete).
+COPY LICENSE THIRD-PARTY-NOTICES /usr/share/doc/esaudit/
 # A numeric user, so Kubernetes can verify runAsNonRoot without a runAsUser of its own.
 RUN groupadd --system --gid 10001 esaudit \
     && useradd --system --uid 10001 --gid esaudit --no-create-home --home-dir /nonexistent \

@@ -1,0 +1,205 @@
+//! `THIRD-PARTY-NOTICES` names every crate compiled into the esaudit binary (the normal
+//! dependencies of the default features, on Linux; proc-macros and build tools are not shipped)
+//! with its licence, and carries the licence and notice texts those crates publish, each text
+//! once with the crates that use it. It goes into the container image and release archives.
+//! This test fails when a dependency is added, removed or changes licence without the file
+//! following; `ESAUDIT_BLESS=1 cargo test --test notices` writes it anew.
+
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+struct Shipped {
+    name: String,
+    version: String,
+    license: String,
+    dir: PathBuf,
+}
+
+/// The crates in the binary, from `cargo metadata` (offline: the build already fetched them).
+fn shipped(root: &Path) -> Vec<Shipped> {
+    let out = Command::new(env!("CARGO"))
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--offline",
+            "--filter-platform",
+            "x86_64-unknown-linux-gnu",
+        ])
+        .current_dir(root)
+        .output()
+        .expect("cargo metadata runs");
+    assert!(
+        out.status.success(),
+        "cargo metadata: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let packages: BTreeMap<&str, &Value> = meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["id"].as_str().unwrap(), p))
+        .collect();
+    let nodes: BTreeMap<&str, &Value> = meta["resolve"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["id"].as_str().unwrap(), n))
+        .collect();
+    let is_proc_macro = |p: &Value| {
+        p["targets"].as_array().unwrap().iter().any(|t| {
+            t["kind"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|k| k == "proc-macro")
+        })
+    };
+    let root_id = meta["resolve"]["root"].as_str().unwrap();
+    let mut seen = BTreeSet::new();
+    let mut queue = VecDeque::from([root_id]);
+    while let Some(id) = queue.pop_front() {
+        if !seen.insert(id) {
+            continue;
+        }
+        for dep in nodes[id]["deps"].as_array().unwrap() {
+            let normal = dep["dep_kinds"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|k| k["kind"].is_null());
+            let pkg = dep["pkg"].as_str().unwrap();
+            if normal && !is_proc_macro(packages[pkg]) {
+                queue.push_back(pkg);
+            }
+        }
+    }
+    seen.remove(root_id);
+    let mut out: Vec<Shipped> = seen
+        .into_iter()
+        .map(|id| {
+            let p = packages[id];
+            Shipped {
+                name: p["name"].as_str().unwrap().to_string(),
+                version: p["version"].as_str().unwrap().to_string(),
+                license: p["license"]
+                    .as_str()
+                    .unwrap_or("(no licence expression; see its files)")
+                    .to_string(),
+                dir: Path::new(p["manifest_path"].as_str().unwrap())
+                    .parent()
+                    .unwrap()
+                    .to_path_buf(),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
+    out
+}
+
+/// The licence and notice files a crate publishes (`LICENSE*`, `LICENCE*`, `COPYING*`,
+/// `NOTICE*`, `UNLICENSE`), by name.
+fn licence_files(dir: &Path) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter(|e| e.path().is_file())
+                .filter_map(|e| {
+                    let name = e.file_name().to_string_lossy().to_string();
+                    let upper = name.to_ascii_uppercase();
+                    let wanted = ["LICENSE", "LICENCE", "COPYING", "NOTICE", "UNLICENSE"]
+                        .iter()
+                        .any(|p| upper.starts_with(p));
+                    let text = std::fs::read_to_string(e.path()).ok()?;
+                    wanted.then_some((name, text))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+fn notices(root: &Path) -> String {
+    let crates = shipped(root);
+    let mut out = String::from(
+        "THIRD-PARTY-NOTICES for esaudit\n\n\
+         esaudit is licensed under Apache-2.0 (LICENSE). Its binary contains the crates below, each\n\
+         under the licence its authors chose; their licence and notice texts follow, each text once\n\
+         with the crates that publish it. Generated by tests/notices.rs from `cargo metadata`\n\
+         (default features, x86_64 Linux); do not edit by hand.\n\n\
+         == Crates ==\n\n",
+    );
+    for c in &crates {
+        out.push_str(&format!("{} {}: {}\n", c.name, c.version, c.license));
+    }
+    // Each distinct text (whitespace aside) once, with the crates and file names it comes from.
+    let mut texts: BTreeMap<String, (String, BTreeSet<String>)> = BTreeMap::new();
+    let mut without = Vec::new();
+    for c in &crates {
+        let files = licence_files(&c.dir);
+        if files.is_empty() {
+            without.push(format!("{} {} ({})", c.name, c.version, c.license));
+        }
+        for (file, text) in files {
+            let key = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            let entry = texts
+                .entry(key)
+                .or_insert_with(|| (text.trim_end().to_string(), BTreeSet::new()));
+            entry.1.insert(format!("{} {} ({file})", c.name, c.version));
+        }
+    }
+    if !without.is_empty() {
+        out.push_str(
+            "\nThese crates publish no licence file in their package; the standard text of the \
+             licence they name applies:\n",
+        );
+        for w in &without {
+            out.push_str(&format!("  {w}\n"));
+        }
+    }
+    out.push_str("\n== Licence and notice texts ==\n");
+    for (text, users) in texts.values() {
+        out.push_str("\n----------------------------------------------------------------------\n");
+        out.push_str("Used by: ");
+        out.push_str(&users.iter().cloned().collect::<Vec<_>>().join(", "));
+        out.push_str("\n\n");
+        out.push_str(text);
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn third_party_notices_name_every_shipped_crate_with_its_licence() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let path = root.join("THIRD-PARTY-NOTICES");
+    let expected = notices(root);
+    if std::env::var_os("ESAUDIT_BLESS").is_some() {
+        std::fs::write(&path, &expected).unwrap();
+        return;
+    }
+    let actual = std::fs::read_to_string(&path).unwrap_or_default();
+    if actual != expected {
+        let listed = |text: &str| -> BTreeSet<String> {
+            text.split("== Licence and notice texts ==")
+                .next()
+                .unwrap_or_default()
+                .lines()
+                .filter(|l| l.contains(": ") && !l.starts_with(' '))
+                .map(String::from)
+                .collect()
+        };
+        let (want, have) = (listed(&expected), listed(&actual));
+        panic!(
+            "THIRD-PARTY-NOTICES is out of date (bless with ESAUDIT_BLESS=1 cargo test --test \
+             notices)\nmissing: {:?}\nno longer shipped: {:?}",
+            want.difference(&have).collect::<Vec<_>>(),
+            have.difference(&want).collect::<Vec<_>>()
+        );
+    }
+}
