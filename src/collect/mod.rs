@@ -124,7 +124,7 @@ fn discover_all(
         } else if here.count() == 0 {
             errors.push(InputError {
                 path: display(path),
-                message: "no Elastic Stack configuration (elasticsearch.yml, an API snapshot or support-diagnostics bundle, kibana.yml, logstash.yml, a pipeline, a Beat or Agent config, a compose file or Kubernetes manifest) or certificate files found here".into(),
+                message: "no Elastic Stack configuration (elasticsearch.yml, an API snapshot or support-diagnostics bundle, kibana.yml, logstash.yml, a pipeline, a Beat or Agent config, a compose file or Kubernetes manifest), certificate files, or client of Elasticsearch (a shipper's config, code or a script that builds one) found here".into(),
             });
         }
         if !by_folder && options.shard.is_none() {
