@@ -14,8 +14,24 @@ struct Shipped {
     name: String,
     version: String,
     license: String,
+    authors: Vec<String>,
     dir: PathBuf,
 }
+
+/// The MIT licence's standard text, for crates that name it but publish no licence file.
+const MIT: &str = "Permission is hereby granted, free of charge, to any person obtaining a copy of this \
+software and associated documentation files (the \"Software\"), to deal in the Software without \
+restriction, including without limitation the rights to use, copy, modify, merge, publish, \
+distribute, sublicense, and/or sell copies of the Software, and to permit persons to whom the \
+Software is furnished to do so, subject to the following conditions:\n\n\
+The above copyright notice and this permission notice shall be included in all copies or \
+substantial portions of the Software.\n\n\
+THE SOFTWARE IS PROVIDED \"AS IS\", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, \
+INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR \
+PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR \
+ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, \
+ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE \
+SOFTWARE.";
 
 /// The crates in the binary, from `cargo metadata` (offline: the build already fetched them).
 fn shipped(root: &Path) -> Vec<Shipped> {
@@ -89,6 +105,14 @@ fn shipped(root: &Path) -> Vec<Shipped> {
                     .as_str()
                     .unwrap_or("(no licence expression; see its files)")
                     .to_string(),
+                authors: p["authors"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|x| x.as_str().map(String::from))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
                 dir: Path::new(p["manifest_path"].as_str().unwrap())
                     .parent()
                     .unwrap()
@@ -141,7 +165,18 @@ fn notices(root: &Path) -> String {
     let mut texts: BTreeMap<String, (String, BTreeSet<String>)> = BTreeMap::new();
     let mut without = Vec::new();
     for c in &crates {
-        let files = licence_files(&c.dir);
+        let mut files = licence_files(&c.dir);
+        if files.is_empty() && c.license.contains("MIT") {
+            // The standard MIT text, with the authors the crate names as holders.
+            let holders = match c.authors.is_empty() {
+                true => format!("the {} authors", c.name),
+                false => c.authors.join(", "),
+            };
+            files.push((
+                "MIT, standard text".into(),
+                format!("MIT License\n\nCopyright (c) {holders}\n\n{MIT}"),
+            ));
+        }
         if files.is_empty() {
             without.push(format!("{} {} ({})", c.name, c.version, c.license));
         }
