@@ -1,10 +1,9 @@
 //! Go: struct literals (nested `&http.Transport{TLSClientConfig: &tls.Config{…}}` included),
 //! `os.Getenv`, and the `crypto/tls` constants.
 
-use super::{Grammar, Lang, Shape, Src, compile, named};
+use super::{Grammar, Lang, Shape, Src, named};
 use crate::evidence::client::{Tool, Value};
-use std::sync::OnceLock;
-use tree_sitter::{Node, Query};
+use tree_sitter::Node;
 
 pub(super) struct Go;
 
@@ -17,14 +16,8 @@ impl Grammar for Go {
         tree_sitter_go::LANGUAGE.into()
     }
 
-    fn query(&self, lang: Lang) -> &'static Query {
-        static QUERY: OnceLock<Query> = OnceLock::new();
-        QUERY.get_or_init(|| {
-            compile(
-                self.language(lang),
-                include_str!("../../../checks/clients/go.scm"),
-            )
-        })
+    fn query_source(&self) -> &'static str {
+        include_str!("../../../checks/clients/go.scm")
     }
 
     fn shape<'t>(&self, src: &Src<'t>, n: Node<'t>) -> Shape<'t> {

@@ -1,14 +1,11 @@
 //! JavaScript and TypeScript: option objects (spread included), `process.env` with `||` or
 //! `??` fallbacks, template strings.
 
-use super::{Grammar, Lang, Shape, Src, compile, named};
+use super::{Grammar, Lang, Shape, Src, named};
 use crate::evidence::client::{Tool, Value};
-use std::sync::OnceLock;
-use tree_sitter::{Node, Query};
+use tree_sitter::Node;
 
 pub(super) struct JavaScript;
-
-const QUERY: &str = include_str!("../../../checks/clients/javascript.scm");
 
 impl Grammar for JavaScript {
     fn tool(&self) -> Tool {
@@ -23,16 +20,8 @@ impl Grammar for JavaScript {
         }
     }
 
-    fn query(&self, lang: Lang) -> &'static Query {
-        static JS: OnceLock<Query> = OnceLock::new();
-        static TS: OnceLock<Query> = OnceLock::new();
-        static TSX: OnceLock<Query> = OnceLock::new();
-        let cell = match lang {
-            Lang::TypeScript => &TS,
-            Lang::Tsx => &TSX,
-            _ => &JS,
-        };
-        cell.get_or_init(|| compile(self.language(lang), QUERY))
+    fn query_source(&self) -> &'static str {
+        include_str!("../../../checks/clients/javascript.scm")
     }
 
     fn shape<'t>(&self, src: &Src<'t>, n: Node<'t>) -> Shape<'t> {

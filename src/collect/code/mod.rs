@@ -49,8 +49,12 @@ use crate::evidence::{InputError, Location};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::OnceLock;
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{Node, Parser, Query, QueryCursor};
+
+/// How many [`Lang`]s there are.
+const LANGS: usize = Lang::CiWorkflow as usize + 1;
 
 /// A language esaudit reads client code in (each behind its cargo feature).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -215,7 +219,7 @@ pub fn parse(path: &Path, text: &str, shown: &str) -> Result<(Tool, Vec<Connecti
         message: "the parser gave up on this file".into(),
     })?;
     let src = Src { text, path: shown };
-    let found = Captures::run(grammar.query(lang), tree.root_node(), &src);
+    let found = Captures::run(query(lang), tree.root_node(), &src);
     let flattener = Flattener {
         grammar,
         src: &src,
@@ -228,7 +232,8 @@ pub fn parse(path: &Path, text: &str, shown: &str) -> Result<(Tool, Vec<Connecti
 trait Grammar: Sync {
     fn tool(&self) -> Tool;
     fn language(&self, lang: Lang) -> tree_sitter::Language;
-    fn query(&self, lang: Lang) -> &'static Query;
+    /// The queries (`checks/clients/<language>.scm`).
+    fn query_source(&self) -> &'static str;
     /// What a value node is (see [`Shape`]).
     fn shape<'t>(&self, src: &Src<'t>, n: Node<'t>) -> Shape<'t>;
 
@@ -275,9 +280,15 @@ fn grammar(lang: Lang) -> &'static dyn Grammar {
     }
 }
 
-/// Compiles a built-in query (each is compiled by a test, so this cannot fail at run time).
-fn compile(language: tree_sitter::Language, source: &str) -> Query {
-    Query::new(&language, source).expect("built-in client query compiles (tested)")
+/// The compiled queries of a language, compiled once (each is compiled by a test, so this
+/// cannot fail at run time).
+fn query(lang: Lang) -> &'static Query {
+    static QUERIES: [OnceLock<Query>; LANGS] = [const { OnceLock::new() }; LANGS];
+    QUERIES[lang as usize].get_or_init(|| {
+        let g = grammar(lang);
+        Query::new(&g.language(lang), g.query_source())
+            .expect("built-in client query compiles (tested)")
+    })
 }
 
 /// What a value node is, as far as flattening goes.
@@ -641,11 +652,7 @@ mod tests {
         #[cfg(feature = "lang-shell")]
         langs.push(Lang::Shell);
         for lang in langs {
-            let g = grammar(lang);
-            assert!(
-                g.query(lang).capture_names().contains(&"client"),
-                "{lang:?}"
-            );
+            assert!(query(lang).capture_names().contains(&"client"), "{lang:?}");
         }
     }
 

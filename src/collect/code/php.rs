@@ -1,10 +1,9 @@
 //! PHP: arguments and arrays of the calls the query finds, `getenv('X')`, `$_ENV['X']`,
 //! Laravel's `env('X', 'fallback')` and `?:`/`??` fallbacks.
 
-use super::{Grammar, Lang, Shape, Src, compile, named};
+use super::{Grammar, Lang, Shape, Src, named};
 use crate::evidence::client::{Tool, Value};
-use std::sync::OnceLock;
-use tree_sitter::{Node, Query};
+use tree_sitter::Node;
 
 pub(super) struct Php;
 
@@ -17,14 +16,8 @@ impl Grammar for Php {
         tree_sitter_php::LANGUAGE_PHP.into()
     }
 
-    fn query(&self, lang: Lang) -> &'static Query {
-        static QUERY: OnceLock<Query> = OnceLock::new();
-        QUERY.get_or_init(|| {
-            compile(
-                self.language(lang),
-                include_str!("../../../checks/clients/php.scm"),
-            )
-        })
+    fn query_source(&self) -> &'static str {
+        include_str!("../../../checks/clients/php.scm")
     }
 
     fn shape<'t>(&self, src: &Src<'t>, n: Node<'t>) -> Shape<'t> {

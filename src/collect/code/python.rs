@@ -2,10 +2,9 @@
 //! environment (`os.getenv`, `os.environ.get`, `os.environ[...]`, python-decouple's `config`,
 //! django-environ's `env`), with their literal defaults.
 
-use super::{Grammar, Lang, Shape, Src, compile, named};
+use super::{Grammar, Lang, Shape, Src, named};
 use crate::evidence::client::{Tool, Value};
-use std::sync::OnceLock;
-use tree_sitter::{Node, Query};
+use tree_sitter::Node;
 
 pub(super) struct Python;
 
@@ -18,14 +17,8 @@ impl Grammar for Python {
         tree_sitter_python::LANGUAGE.into()
     }
 
-    fn query(&self, lang: Lang) -> &'static Query {
-        static QUERY: OnceLock<Query> = OnceLock::new();
-        QUERY.get_or_init(|| {
-            compile(
-                self.language(lang),
-                include_str!("../../../checks/clients/python.scm"),
-            )
-        })
+    fn query_source(&self) -> &'static str {
+        include_str!("../../../checks/clients/python.scm")
     }
 
     fn shape<'t>(&self, src: &Src<'t>, n: Node<'t>) -> Shape<'t> {

@@ -1,10 +1,9 @@
 //! Rust: arguments of the calls the query finds, string literals through `.into()`,
 //! `.to_string()`, `String::from` and `?`, `env::var("X")` and its `unwrap_or` fallbacks.
 
-use super::{Grammar, Lang, Shape, Src, compile, named};
+use super::{Grammar, Lang, Shape, Src, named};
 use crate::evidence::client::{Tool, Value};
-use std::sync::OnceLock;
-use tree_sitter::{Node, Query};
+use tree_sitter::Node;
 
 pub(super) struct Rust;
 
@@ -17,14 +16,8 @@ impl Grammar for Rust {
         tree_sitter_rust::LANGUAGE.into()
     }
 
-    fn query(&self, lang: Lang) -> &'static Query {
-        static QUERY: OnceLock<Query> = OnceLock::new();
-        QUERY.get_or_init(|| {
-            compile(
-                self.language(lang),
-                include_str!("../../../checks/clients/rust.scm"),
-            )
-        })
+    fn query_source(&self) -> &'static str {
+        include_str!("../../../checks/clients/rust.scm")
     }
 
     fn shape<'t>(&self, src: &Src<'t>, n: Node<'t>) -> Shape<'t> {

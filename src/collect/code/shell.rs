@@ -6,11 +6,10 @@
 //! Dockerfiles and Makefiles are read as shell with everything but `RUN` instructions and
 //! recipe lines blanked, so lines (and, but for make's `$$`, columns) stay those of the file.
 
-use super::{Grammar, Lang, Shape, Src, compile, named};
+use super::{Grammar, Lang, Shape, Src, named};
 use crate::evidence::client::{ClientOption, Tool, Value};
 use std::borrow::Cow;
-use std::sync::OnceLock;
-use tree_sitter::{Node, Query};
+use tree_sitter::Node;
 
 pub(super) struct Shell;
 
@@ -23,14 +22,8 @@ impl Grammar for Shell {
         tree_sitter_bash::LANGUAGE.into()
     }
 
-    fn query(&self, lang: Lang) -> &'static Query {
-        static QUERY: OnceLock<Query> = OnceLock::new();
-        QUERY.get_or_init(|| {
-            compile(
-                self.language(lang),
-                include_str!("../../../checks/clients/shell.scm"),
-            )
-        })
+    fn query_source(&self) -> &'static str {
+        include_str!("../../../checks/clients/shell.scm")
     }
 
     fn shape<'t>(&self, src: &Src<'t>, n: Node<'t>) -> Shape<'t> {

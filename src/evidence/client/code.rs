@@ -104,23 +104,6 @@ impl Derivation<'_> {
         true
     }
 
-    /// No host written: what the library falls back to, said at the construction.
-    fn default_hosts(&mut self, hosts: &[&str], said: &str) {
-        self.facts.hosts = hosts.iter().map(|h| h.to_string()).collect();
-        self.facts.plaintext = hosts.iter().any(|h| h.starts_with("http://"));
-        self.place("hosts", "", said);
-        self.place("tls", "", said);
-    }
-
-    /// The hosts come from somewhere the file does not show.
-    fn hosts_unknown(&mut self, why: &str) {
-        self.facts.hosts = vec![format!("<{why}>")];
-        self.facts.unknown.insert("hosts".into(), why.into());
-        self.facts.unknown.insert("tls".into(), why.into());
-        self.place("hosts", "", why);
-        self.place("tls", "", why);
-    }
-
     /// Options spread from what the scan cannot see (`**settings`, `...opts`) may switch
     /// anything: what they would decide is unknown unless written beside them.
     fn spread_unknown(&mut self, places: &[(&str, &[&str])]) {
@@ -142,6 +125,15 @@ impl Derivation<'_> {
     /// The text of an option as written, if any.
     fn text(&self, key: &str) -> Option<String> {
         self.client.option(key).map(|o| o.value.clone())
+    }
+
+    /// A pin that the client checks in place of the chain: with verification switched off
+    /// beside it, the connection is pinned rather than unverified.
+    fn pin_instead_of_chain(&mut self, key: &str) {
+        self.pin(key);
+        if !self.facts.pin.is_empty() && self.facts.tls_verify == "none" {
+            self.facts.tls_verify = "pinned".into();
+        }
     }
 
     /// A certificate pin: the hash its length says (hex, colons allowed); a pin computed at
@@ -175,28 +167,15 @@ impl Derivation<'_> {
         let https = self.get("tls", "use_ssl").is_some_and(|v| is_on(&v))
             || self.get("tls", "scheme").is_some_and(|v| v == "https");
         let scheme = if https { "https" } else { "http" };
-        if !self.hosts_under("hosts", scheme) {
-            if self.client.option("cloud_id").is_some() {
-                let id = self
-                    .get_or_reference("hosts", "cloud_id")
-                    .unwrap_or_default();
-                self.facts.hosts = vec![format!("cloud:{id}")];
-                self.place("hosts", "cloud_id", "");
-                self.place("tls", "cloud_id", "");
-            } else {
-                self.default_hosts(
-                    &["http://localhost:9200"],
-                    "hosts not set: http://localhost:9200 by default (7.x)",
-                );
-            }
+        if !self.hosts_under("hosts", scheme) && !self.cloud_id("cloud_id") {
+            self.default_host(
+                "http://localhost:9200",
+                "hosts not set: http://localhost:9200 by default (7.x)",
+            );
         }
-        self.place("verify", "verify_certs", "");
         let context = self.text("ssl_context").unwrap_or_default();
-        if self
-            .get("verify", "verify_certs")
-            .is_some_and(|v| is_off(&v))
-        {
-            self.facts.tls_verify = "none".into();
+        if self.verification_switch("verify_certs", is_off) {
+            // Any certificate already: nothing weaker to find.
         } else if context.contains("_create_unverified_context") {
             self.facts.tls_verify = "none".into();
             self.place("verify", "ssl_context", "");
@@ -219,10 +198,7 @@ impl Derivation<'_> {
             self.facts.tls_verify = "no_hostname".into();
             self.place("verify", "ssl_context.check_hostname", "");
         }
-        self.pin("ssl_assert_fingerprint");
-        if !self.facts.pin.is_empty() && self.facts.tls_verify == "none" {
-            self.facts.tls_verify = "pinned".into();
-        }
+        self.pin_instead_of_chain("ssl_assert_fingerprint");
         let version = ["ssl_version", "ssl_context.minimum_version"]
             .into_iter()
             .find(|k| self.client.option(k).is_some());
@@ -276,25 +252,10 @@ impl Derivation<'_> {
         if self.client.option("apm_agent.0").is_some() {
             return self.apm_agent();
         }
-        let nodes = ["node", "nodes"].into_iter().find(|k| {
-            let under = format!("{k}.");
-            let options = &self.client.options;
-            options
-                .iter()
-                .any(|o| o.key == *k || o.key.starts_with(&under))
-        });
+        let nodes = self.first_under(&["node", "nodes"]);
         let written = nodes.is_some_and(|k| self.hosts_under(k, "http"));
-        if !written {
-            if self.client.option("cloud.id").is_some() {
-                let id = self
-                    .get_or_reference("hosts", "cloud.id")
-                    .unwrap_or_default();
-                self.facts.hosts = vec![format!("cloud:{id}")];
-                self.place("hosts", "cloud.id", "");
-                self.place("tls", "cloud.id", "");
-            } else {
-                self.hosts_unknown("node not written where the client is built");
-            }
+        if !written && !self.cloud_id("cloud.id") {
+            self.hosts_unknown("node not written where the client is built");
         }
         let tls = if self
             .client
@@ -307,21 +268,16 @@ impl Derivation<'_> {
             "tls"
         };
         let reject = format!("{tls}.rejectUnauthorized");
-        self.place("verify", &reject, "");
         let identity = format!("{tls}.checkServerIdentity");
-        if self.get("verify", &reject).is_some_and(|v| is_off(&v)) {
-            self.facts.tls_verify = "none".into();
-        } else if self
-            .text(&identity)
-            .is_some_and(|f| accepts_any_identity(&f))
+        if !self.verification_switch(&reject, is_off)
+            && self
+                .text(&identity)
+                .is_some_and(|f| accepts_any_identity(&f))
         {
             self.facts.tls_verify = "no_hostname".into();
             self.place("verify", &identity, "");
         }
-        self.pin("caFingerprint");
-        if !self.facts.pin.is_empty() && self.facts.tls_verify == "none" {
-            self.facts.tls_verify = "pinned".into();
-        }
+        self.pin_instead_of_chain("caFingerprint");
         for k in [format!("{tls}.minVersion"), format!("{tls}.secureProtocol")] {
             if let Some(v) = self.get("min_tls", &k) {
                 let v = v.trim_end_matches("_method").replace("TLSv1_", "TLSv1.");
@@ -362,31 +318,16 @@ impl Derivation<'_> {
 
     /// go-elasticsearch (`elasticsearch.Config`).
     pub(super) fn go(&mut self) {
-        if !self.hosts_under("Addresses", "http") {
-            if self.client.option("CloudID").is_some() {
-                let id = self
-                    .get_or_reference("hosts", "CloudID")
-                    .unwrap_or_default();
-                self.facts.hosts = vec![format!("cloud:{id}")];
-                self.place("hosts", "CloudID", "");
-                self.place("tls", "CloudID", "");
-            } else {
-                self.hosts_unknown(
-                    "Addresses not set: the client connects to $ELASTICSEARCH_URL, else \
-                     http://localhost:9200",
-                );
-            }
+        if !self.hosts_under("Addresses", "http") && !self.cloud_id("CloudID") {
+            self.hosts_unknown(
+                "Addresses not set: the client connects to $ELASTICSEARCH_URL, else \
+                 http://localhost:9200",
+            );
         }
         let tls = "Transport.TLSClientConfig";
         let skip = format!("{tls}.InsecureSkipVerify");
-        self.place("verify", &skip, "");
-        if self.get("verify", &skip).is_some_and(|v| is_on(&v)) {
-            self.facts.tls_verify = "none".into();
-        }
-        self.pin("CertificateFingerprint");
-        if !self.facts.pin.is_empty() && self.facts.tls_verify == "none" {
-            self.facts.tls_verify = "pinned".into();
-        }
+        self.verification_switch(&skip, is_on);
+        self.pin_instead_of_chain("CertificateFingerprint");
         for k in [format!("{tls}.MinVersion"), format!("{tls}.MaxVersion")] {
             let Some(v) = self.text(&k) else { continue };
             let version = match v.rsplit('.').next().unwrap_or_default() {
@@ -580,19 +521,7 @@ impl Derivation<'_> {
 
     /// URLs captured as `url.N`, scheme-less ones taking `default_scheme`; else a Cloud ID.
     fn captured_urls(&mut self, default_scheme: &str) -> bool {
-        if self.hosts_under("url", default_scheme) {
-            return true;
-        }
-        if self.client.option("cloud_id.0").is_some() {
-            let id = self
-                .get_or_reference("hosts", "cloud_id.0")
-                .unwrap_or_default();
-            self.facts.hosts = vec![format!("cloud:{id}")];
-            self.place("hosts", "cloud_id.0", "");
-            self.place("tls", "cloud_id.0", "");
-            return true;
-        }
-        false
+        self.hosts_under("url", default_scheme) || self.cloud_id("cloud_id.0")
     }
 
     /// Elastic.Clients.Elasticsearch (8/9) and NEST / Elasticsearch.Net (7.x).
@@ -603,8 +532,8 @@ impl Derivation<'_> {
         self.sniffing(&["sniff.0.0", "sniff.0"]);
         let written = self.captured_urls("http");
         if !written && self.client.option("no_arguments.0").is_some() {
-            self.default_hosts(
-                &["http://localhost:9200"],
+            self.default_host(
+                "http://localhost:9200",
                 "no node given: http://localhost:9200 by default",
             );
             self.captured(true);
@@ -636,43 +565,24 @@ impl Derivation<'_> {
     /// The `elasticsearch` gem (elastic-transport): `host:`, `hosts:` or `url:` (strings,
     /// lists or hashes), `user:`/`password:`, `api_key:`, `transport_options: { ssl: … }`.
     pub(super) fn ruby(&mut self) {
-        let key = ["hosts", "host", "url", "urls"].into_iter().find(|k| {
-            let under = format!("{k}.");
-            let options = &self.client.options;
-            options
-                .iter()
-                .any(|o| o.key == *k || o.key.starts_with(&under))
-        });
+        let key = self.first_under(&["hosts", "host", "url", "urls"]);
         let written = key.is_some_and(|k| self.hosts_under(k, "http"));
-        if !written {
-            if self.client.option("cloud_id").is_some() {
-                let id = self
-                    .get_or_reference("hosts", "cloud_id")
-                    .unwrap_or_default();
-                self.facts.hosts = vec![format!("cloud:{id}")];
-                self.place("hosts", "cloud_id", "");
-                self.place("tls", "cloud_id", "");
-            } else {
-                self.default_hosts(
-                    &["http://localhost:9200"],
-                    "no host given: http://localhost:9200 by default",
-                );
-            }
+        if !written && !self.cloud_id("cloud_id") {
+            self.default_host(
+                "http://localhost:9200",
+                "no host given: http://localhost:9200 by default",
+            );
         }
         let ssl = "transport_options.ssl";
         let verify = format!("{ssl}.verify");
         let mode = format!("{ssl}.verify_mode");
-        self.place("verify", &verify, "");
-        if self.get("verify", &verify).is_some_and(|v| is_off(&v)) {
-            self.facts.tls_verify = "none".into();
-        } else if self.text(&mode).is_some_and(|m| m.contains("VERIFY_NONE")) {
+        if !self.verification_switch(&verify, is_off)
+            && self.text(&mode).is_some_and(|m| m.contains("VERIFY_NONE"))
+        {
             self.facts.tls_verify = "none".into();
             self.place("verify", &mode, "");
         }
-        self.pin("ca_fingerprint");
-        if !self.facts.pin.is_empty() && self.facts.tls_verify == "none" {
-            self.facts.tls_verify = "pinned".into();
-        }
+        self.pin_instead_of_chain("ca_fingerprint");
         for k in [format!("{ssl}.min_version"), format!("{ssl}.version")] {
             if let Some(v) = self.text(&k) {
                 self.facts.min_tls = normal_tls_version(v.trim_start_matches(':'));

@@ -570,6 +570,65 @@ impl Derivation<'_> {
         }
     }
 
+    /// No host written: the one the tool falls back to, said at the declaration.
+    fn default_host(&mut self, url: &str, said: &str) {
+        self.facts.hosts = vec![url.to_string()];
+        self.facts.plaintext = url.starts_with("http://");
+        self.place("hosts", "", said);
+        self.place("tls", "", said);
+    }
+
+    /// The hosts come from somewhere the file does not show.
+    fn hosts_unknown(&mut self, why: &str) {
+        self.facts.hosts = vec![format!("<{why}>")];
+        self.facts.unknown.insert("hosts".into(), why.into());
+        self.facts.unknown.insert("tls".into(), why.into());
+        self.place("hosts", "", why);
+        self.place("tls", "", why);
+    }
+
+    /// A Cloud ID written in `key`: the host is the deployment it names, over https.
+    fn cloud_id(&mut self, key: &str) -> bool {
+        if self.client.option(key).is_none() {
+            return false;
+        }
+        let id = self.get_or_reference("hosts", key).unwrap_or_default();
+        self.facts.hosts = vec![format!("cloud:{id}")];
+        self.place("hosts", key, "");
+        self.place("tls", key, "");
+        true
+    }
+
+    /// The first of `keys` under which some option is written (`node`, or `node.0.url`).
+    fn first_under<'k>(&self, keys: &[&'k str]) -> Option<&'k str> {
+        keys.iter().copied().find(|k| {
+            let under = format!("{k}.");
+            let options = &self.client.options;
+            options
+                .iter()
+                .any(|o| o.key == *k || o.key.starts_with(&under))
+        })
+    }
+
+    /// `key` switched `off` (as `off` reads it) means any certificate is accepted; the
+    /// `verify` place points at `key` either way. Whether it was.
+    fn verification_switch(&mut self, key: &str, off: fn(&str) -> bool) -> bool {
+        self.place("verify", key, "");
+        let switched = self.get("verify", key).is_some_and(|v| off(&v));
+        if switched {
+            self.facts.tls_verify = "none".into();
+        }
+        switched
+    }
+
+    /// The lowest TLS version `key` allows, when written.
+    fn min_tls_from(&mut self, key: &str) {
+        if let Some(v) = self.get("min_tls", key) {
+            self.facts.min_tls = normal_tls_version(&v);
+        }
+        self.place("min_tls", key, "");
+    }
+
     /// The first of `keys` that is written.
     fn first_written<'k>(&self, keys: &[&'k str]) -> Option<&'k str> {
         keys.iter()
@@ -668,10 +727,7 @@ impl Derivation<'_> {
         } else {
             self.place("verify", "tls.verify", "");
         }
-        if let Some(v) = self.get("min_tls", "tls.min_version") {
-            self.facts.min_tls = normal_tls_version(&v);
-        }
-        self.place("min_tls", "tls.min_version", "");
+        self.min_tls_from("tls.min_version");
         self.username("http_user");
         self.password("http_passwd");
         self.api_key("http_api_key");
@@ -825,32 +881,11 @@ impl Derivation<'_> {
     fn otel(&mut self) {
         if let Some(k) = self.first_written(&["endpoints", "endpoint"]) {
             self.urls(k);
-        } else if self.client.option("cloudid").is_some() {
-            let id = self
-                .get_or_reference("hosts", "cloudid")
-                .unwrap_or_default();
-            self.facts.hosts = vec![format!("cloud:{id}")];
-            self.place("hosts", "cloudid", "");
-            self.place("tls", "cloudid", "");
-        } else {
-            let why = "no endpoint written: the exporter reads $ELASTICSEARCH_URL";
-            self.facts.hosts = vec![format!("<{why}>")];
-            self.facts.unknown.insert("hosts".into(), why.into());
-            self.facts.unknown.insert("tls".into(), why.into());
-            self.place("hosts", "", why);
-            self.place("tls", "", why);
+        } else if !self.cloud_id("cloudid") {
+            self.hosts_unknown("no endpoint written: the exporter reads $ELASTICSEARCH_URL");
         }
-        if self
-            .get("verify", "tls.insecure_skip_verify")
-            .is_some_and(|v| is_on(&v))
-        {
-            self.facts.tls_verify = "none".into();
-        }
-        self.place("verify", "tls.insecure_skip_verify", "");
-        if let Some(v) = self.get("min_tls", "tls.min_version") {
-            self.facts.min_tls = normal_tls_version(&v);
-        }
-        self.place("min_tls", "tls.min_version", "");
+        self.verification_switch("tls.insecure_skip_verify", is_on);
+        self.min_tls_from("tls.min_version");
         let extension = self
             .client
             .option("authenticator.client_auth.username")
@@ -929,10 +964,7 @@ impl Derivation<'_> {
         );
         self.place("tls", &ssl_key, "es.net.ssl not set: off by default");
         let self_signed = key(self, "es.net.ssl.cert.allow.self.signed");
-        if self.get("verify", &self_signed).is_some_and(|v| is_on(&v)) {
-            self.facts.tls_verify = "none".into();
-        }
-        self.place("verify", &self_signed, "");
+        self.verification_switch(&self_signed, is_on);
         let protocol = key(self, "es.net.ssl.protocol");
         if let Some(v) = self.get("min_tls", &protocol) {
             self.facts.min_tls = match v.as_str() {
@@ -973,26 +1005,13 @@ impl Derivation<'_> {
             .or_else(|| self.apm_key("server_urls"))
         {
             Some(k) => self.urls(&k),
-            None => {
-                self.facts.hosts = vec!["http://localhost:8200".into()];
-                self.facts.plaintext = true;
-                self.place(
-                    "hosts",
-                    "",
-                    "server_url not set: http://localhost:8200 by default",
-                );
-                self.place(
-                    "tls",
-                    "",
-                    "server_url not set: http://localhost:8200 by default",
-                );
-            }
+            None => self.default_host(
+                "http://localhost:8200",
+                "server_url not set: http://localhost:8200 by default",
+            ),
         }
         let verify = self.apm_key("verify_server_cert").unwrap_or_default();
-        if self.get("verify", &verify).is_some_and(|v| is_off(&v)) {
-            self.facts.tls_verify = "none".into();
-        }
-        self.place("verify", &verify, "");
+        self.verification_switch(&verify, is_off);
         let secret = self
             .apm_key("secret_token")
             .or_else(|| self.apm_key("api_key"));
@@ -1001,21 +1020,39 @@ impl Derivation<'_> {
         }
     }
 
+    /// Hosts from the list in `key` (`default` when unwritten; spaces or commas between),
+    /// each given the port in `port_key` (9200) and, where it names no scheme, the one the
+    /// switch `tls_key` says (http unless on).
+    fn switched_hosts(&mut self, key: &str, default: &str, port_key: &str, tls_key: &str) {
+        let https = self.get("tls", tls_key).is_some_and(|v| is_on(&v));
+        let scheme = if https { "https" } else { "http" };
+        let port = self.get("hosts", port_key).unwrap_or("9200".into());
+        let list = self
+            .get_or_reference("hosts", key)
+            .unwrap_or(default.into());
+        self.facts.hosts = split_list(&list.replace(' ', ","))
+            .into_iter()
+            .map(|h| match (h.contains("://"), h.contains(':')) {
+                (true, _) => h,
+                (false, true) => format!("{scheme}://{h}"),
+                (false, false) => format!("{scheme}://{h}:{port}"),
+            })
+            .collect();
+        self.facts.plaintext = self.facts.hosts.iter().any(|h| h.starts_with("http://"));
+        self.place(
+            "hosts",
+            key,
+            &format!("{key} not set: {default} by default"),
+        );
+        let at = self.first_written(&[tls_key]).unwrap_or(key);
+        self.place("tls", at, &format!("{tls_key} not set: off by default"));
+    }
+
     /// rsyslog's `omelasticsearch`: `server` (a list, with or without scheme), `serverport`
     /// (9200), `usehttps` (off: http), `allowunsignedcerts` (on: any certificate),
     /// `skipverifyhost` (on: no host-name check), `uid`/`pwd`, `apikey`.
     fn rsyslog(&mut self) {
-        let https = self.get("tls", "usehttps").is_some_and(|v| is_on(&v));
-        let scheme = if https { "https" } else { "http" };
-        let port = self.get("hosts", "serverport").unwrap_or("9200".into());
-        let servers = self
-            .get_or_reference("hosts", "server")
-            .unwrap_or("localhost".into());
-        self.facts.hosts = with_scheme(&servers.replace(' ', ","), scheme, &port);
-        self.facts.plaintext = self.facts.hosts.iter().any(|h| h.starts_with("http://"));
-        self.place("hosts", "server", "server not set: localhost by default");
-        let tls_key = self.first_written(&["usehttps"]).unwrap_or("server");
-        self.place("tls", tls_key, "usehttps not set: off by default");
+        self.switched_hosts("server", "localhost", "serverport", "usehttps");
         if self
             .get("verify", "allowunsignedcerts")
             .is_some_and(|v| is_on(&v))
@@ -1039,24 +1076,8 @@ impl Derivation<'_> {
     /// Curator's `client:`: `hosts` and `port`, `use_ssl` (off: http), `ssl_no_validate`,
     /// `http_auth` (`user:password`) or `username`/`password`, `api_key.key`.
     fn curator(&mut self) {
-        let https = self.get("tls", "use_ssl").is_some_and(|v| is_on(&v));
-        let scheme = if https { "https" } else { "http" };
-        let port = self.get("hosts", "port").unwrap_or("9200".into());
-        let hosts = self
-            .get_or_reference("hosts", "hosts")
-            .unwrap_or("127.0.0.1".into());
-        self.facts.hosts = with_scheme(&hosts, scheme, &port);
-        self.facts.plaintext = self.facts.hosts.iter().any(|h| h.starts_with("http://"));
-        self.place("hosts", "hosts", "hosts not set: 127.0.0.1 by default");
-        let tls_key = self.first_written(&["use_ssl"]).unwrap_or("hosts");
-        self.place("tls", tls_key, "use_ssl not set: off by default");
-        if self
-            .get("verify", "ssl_no_validate")
-            .is_some_and(|v| is_on(&v))
-        {
-            self.facts.tls_verify = "none".into();
-        }
-        self.place("verify", "ssl_no_validate", "");
+        self.switched_hosts("hosts", "127.0.0.1", "port", "use_ssl");
+        self.verification_switch("ssl_no_validate", is_on);
         if let Some(auth) = self.client.option("http_auth").map(|o| o.value.clone()) {
             if let Some((user, _)) = auth.split_once(':')
                 && let Value::Literal(u) = resolve(Tool::Curator, user)
@@ -1076,17 +1097,8 @@ impl Derivation<'_> {
     /// options (`tls.insecure_skip_verify`, `tls.min_version`).
     fn jaeger(&mut self) {
         self.urls("server_urls");
-        if self
-            .get("verify", "tls.insecure_skip_verify")
-            .is_some_and(|v| is_on(&v))
-        {
-            self.facts.tls_verify = "none".into();
-        }
-        self.place("verify", "tls.insecure_skip_verify", "");
-        if let Some(v) = self.get("min_tls", "tls.min_version") {
-            self.facts.min_tls = normal_tls_version(&v);
-        }
-        self.place("min_tls", "tls.min_version", "");
+        self.verification_switch("tls.insecure_skip_verify", is_on);
+        self.min_tls_from("tls.min_version");
         self.username("auth.basic.username");
         self.password("auth.basic.password");
         self.api_key("auth.api_key.key");
@@ -1220,18 +1232,6 @@ fn is_es_api_key(text: &str) -> bool {
         Some(i) => part(&decoded[..i], 20) && part(&decoded[i + 1..], 22),
         None => false,
     }
-}
-
-/// Hosts written as a list (`a, b:9201`), each given `scheme` and `port` where it has none.
-fn with_scheme(list: &str, scheme: &str, port: &str) -> Vec<String> {
-    split_list(list)
-        .into_iter()
-        .map(|h| match (h.contains("://"), h.contains(':')) {
-            (true, _) => h,
-            (false, true) => format!("{scheme}://{h}"),
-            (false, false) => format!("{scheme}://{h}:{port}"),
-        })
-        .collect()
 }
 
 /// Fluent Bit, Fluentd, Vector and Grafana spell booleans in several ways.
