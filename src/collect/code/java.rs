@@ -86,14 +86,7 @@ impl Grammar for Java {
 }
 
 fn string(src: &Src, n: Node) -> Option<String> {
-    let mut out = String::new();
-    for c in named(n) {
-        match c.kind() {
-            "string_fragment" | "escape_sequence" => out.push_str(src.of(c)),
-            _ => return None,
-        }
-    }
-    Some(out)
+    super::string_text(src, n, &["string_fragment", "escape_sequence"], &[])
 }
 
 /// `"secret".toCharArray()` is the string; `getProperty(key, "default")` falls back to its

@@ -1,7 +1,7 @@
 //! JavaScript and TypeScript: option objects (spread included), `process.env` with `||` or
 //! `??` fallbacks, template strings.
 
-use super::{Grammar, Lang, Shape, Src, named};
+use super::{Grammar, Lang, Shape, Src, literal, named};
 use crate::evidence::client::{Tool, Value};
 use tree_sitter::Node;
 
@@ -102,20 +102,5 @@ fn string(src: &Src, n: Node) -> String {
 
 /// A template string's text, when it has no `${…}`.
 fn template(src: &Src, n: Node) -> Option<String> {
-    let mut out = String::new();
-    for c in named(n) {
-        match c.kind() {
-            "string_fragment" | "escape_sequence" => out.push_str(src.of(c)),
-            _ => return None,
-        }
-    }
-    Some(out)
-}
-
-fn literal(s: String) -> Value {
-    if s.is_empty() {
-        Value::Absent
-    } else {
-        Value::Literal(s)
-    }
+    super::string_text(src, n, &["string_fragment", "escape_sequence"], &[])
 }

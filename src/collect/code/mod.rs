@@ -428,6 +428,29 @@ pub(super) fn named<'t>(n: Node<'t>) -> impl Iterator<Item = Node<'t>> + Clone {
     (0..n.named_child_count()).filter_map(move |i| n.named_child(i as u32))
 }
 
+/// The text of a string literal made of the named children `parts` (escapes included), the
+/// children `skip` aside; any other child is an interpolation, and the text is not known.
+pub(super) fn string_text(src: &Src, n: Node, parts: &[&str], skip: &[&str]) -> Option<String> {
+    let mut out = String::new();
+    for c in named(n) {
+        if parts.contains(&c.kind()) {
+            out.push_str(src.of(c));
+        } else if !skip.contains(&c.kind()) {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+/// A literal as a value: an empty one is as if not written.
+pub(super) fn literal(s: String) -> Value {
+    if s.is_empty() {
+        Value::Absent
+    } else {
+        Value::Literal(s)
+    }
+}
+
 /// The statement `n` is part of (one of `kinds`), within its block; `n` itself when none.
 pub(super) fn enclosing_statement<'t>(n: Node<'t>, kinds: &[&str]) -> Node<'t> {
     let mut at = n;

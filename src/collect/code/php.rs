@@ -86,12 +86,6 @@ impl Grammar for Php {
 
 /// A string's text, when it interpolates nothing.
 fn string(src: &Src, n: Node) -> Option<String> {
-    let mut out = String::new();
-    for c in named(n) {
-        match c.kind() {
-            "string_content" | "string_value" | "escape_sequence" => out.push_str(src.of(c)),
-            _ => return None,
-        }
-    }
-    Some(out)
+    let parts = ["string_content", "string_value", "escape_sequence"];
+    super::string_text(src, n, &parts, &[])
 }

@@ -2,7 +2,7 @@
 //! environment (`os.getenv`, `os.environ.get`, `os.environ[...]`, python-decouple's `config`,
 //! django-environ's `env`), with their literal defaults.
 
-use super::{Grammar, Lang, Shape, Src, named};
+use super::{Grammar, Lang, Shape, Src, literal, named};
 use crate::evidence::client::{Tool, Value};
 use tree_sitter::Node;
 
@@ -123,27 +123,14 @@ fn arguments<'t>(src: &Src<'t>, n: Node<'t>) -> Vec<(String, Node<'t>)> {
 /// A string literal's text, when it has no interpolation (`f"{x}"`).
 fn string(src: &Src, n: Node) -> Option<String> {
     match n.kind() {
-        "string" => {
-            let mut out = String::new();
-            for c in named(n) {
-                match c.kind() {
-                    "string_start" | "string_end" => {}
-                    "string_content" | "escape_sequence" => out.push_str(src.of(c)),
-                    _ => return None,
-                }
-            }
-            Some(out)
-        }
+        "string" => super::string_text(
+            src,
+            n,
+            &["string_content", "escape_sequence"],
+            &["string_start", "string_end"],
+        ),
         "concatenated_string" => named(n).map(|c| string(src, c)).collect(),
         _ => None,
-    }
-}
-
-fn literal(s: String) -> Value {
-    if s.is_empty() {
-        Value::Absent
-    } else {
-        Value::Literal(s)
     }
 }
 

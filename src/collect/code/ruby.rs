@@ -106,12 +106,5 @@ fn key(src: &Src, k: Node) -> Option<String> {
 
 /// A string's text, when it has no `#{…}`.
 fn string(src: &Src, n: Node) -> Option<String> {
-    let mut out = String::new();
-    for c in named(n) {
-        match c.kind() {
-            "string_content" | "escape_sequence" => out.push_str(src.of(c)),
-            _ => return None,
-        }
-    }
-    Some(out)
+    super::string_text(src, n, &["string_content", "escape_sequence"], &[])
 }
