@@ -24,17 +24,10 @@ impl Grammar for CSharp {
         match n.kind() {
             "argument_list" => {
                 let args: Vec<Node> = named(n).filter(|c| c.kind() == "argument").collect();
-                if args.is_empty() {
-                    Shape::Scalar(Value::Literal("()".into()))
-                } else {
-                    Shape::List(args)
-                }
+                super::arguments(args)
             }
             // `name: value`: the value.
-            "argument" => match named(n).last() {
-                Some(v) => self.shape(src, v),
-                None => src.expression(n),
-            },
+            "argument" => self.shape_of(src, n, named(n).last()),
             "string_literal" | "verbatim_string_literal" | "raw_string_literal" => {
                 let s: String = named(n)
                     .filter(|c| c.kind().ends_with("_content"))
@@ -53,10 +46,7 @@ impl Grammar for CSharp {
             }
             "lambda_expression" => Shape::Scalar(Value::Literal(src.of(n).to_string())),
             "identifier" => Shape::Name(src.of(n).to_string()),
-            "parenthesized_expression" => match n.named_child(0) {
-                Some(inner) => self.shape(src, inner),
-                None => src.expression(n),
-            },
+            "parenthesized_expression" => self.shape_of(src, n, n.named_child(0)),
             // `Environment.GetEnvironmentVariable("X") ?? "fallback"`
             "binary_expression" => {
                 let op = n.child_by_field_name("operator").map(|o| src.of(o));

@@ -42,19 +42,12 @@ impl Grammar for Go {
                     Shape::List(elements)
                 }
             }
-            "literal_element" | "parenthesized_expression" => match n.named_child(0) {
-                Some(inner) => self.shape(src, inner),
-                None => src.expression(n),
-            },
-            "composite_literal" => match n.child_by_field_name("body") {
-                Some(body) => self.shape(src, body),
-                None => src.expression(n),
-            },
+            "literal_element" | "parenthesized_expression" => {
+                self.shape_of(src, n, n.named_child(0))
+            }
+            "composite_literal" => self.shape_of(src, n, n.child_by_field_name("body")),
             "unary_expression" if src.of(n).starts_with('&') => {
-                match n.child_by_field_name("operand") {
-                    Some(inner) => self.shape(src, inner),
-                    None => src.expression(n),
-                }
+                self.shape_of(src, n, n.child_by_field_name("operand"))
             }
             "interpreted_string_literal" | "raw_string_literal" => {
                 let s: String = named(n)

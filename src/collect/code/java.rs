@@ -43,10 +43,7 @@ impl Grammar for Java {
             }
             "lambda_expression" | "block" => Shape::Scalar(Value::Literal(src.of(n).to_string())),
             "identifier" => Shape::Name(src.of(n).to_string()),
-            "parenthesized_expression" => match n.named_child(0) {
-                Some(inner) => self.shape(src, inner),
-                None => src.expression(n),
-            },
+            "parenthesized_expression" => self.shape_of(src, n, n.named_child(0)),
             // "a" + "b"
             "binary_expression" => {
                 let parts = [

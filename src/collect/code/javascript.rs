@@ -62,10 +62,7 @@ impl Grammar for JavaScript {
             | "as_expression"
             | "satisfies_expression"
             | "non_null_expression"
-            | "type_assertion" => match n.named_child(0) {
-                Some(inner) => self.shape(src, inner),
-                None => src.expression(n),
-            },
+            | "type_assertion" => self.shape_of(src, n, n.named_child(0)),
             // `process.env.X || 'fallback'`, `process.env.X ?? 'fallback'`
             "binary_expression" => {
                 let op = n.child_by_field_name("operator").map(|o| src.of(o));

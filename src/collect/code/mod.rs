@@ -237,6 +237,15 @@ trait Grammar: Sync {
     /// What a value node is (see [`Shape`]).
     fn shape<'t>(&self, src: &Src<'t>, n: Node<'t>) -> Shape<'t>;
 
+    /// The shape of `child`, the part of `n` that holds its value (`(x)`, `&x`, `name: x`);
+    /// without one, `n` is computed at run time.
+    fn shape_of<'t>(&self, src: &Src<'t>, n: Node<'t>, child: Option<Node<'t>>) -> Shape<'t> {
+        match child {
+            Some(c) => self.shape(src, c),
+            None => src.expression(n),
+        }
+    }
+
     /// The part of the file a construction spans, for which `@opt` captures are its own.
     fn extent<'t>(&self, client: Node<'t>) -> Node<'t> {
         client
@@ -440,6 +449,16 @@ pub(super) fn string_text(src: &Src, n: Node, parts: &[&str], skip: &[&str]) -> 
         }
     }
     Some(out)
+}
+
+/// The arguments of a call the query captured: each a positional entry; none at all is still
+/// written (`usingSsl()`), as `()`.
+pub(super) fn arguments(args: Vec<Node>) -> Shape {
+    if args.is_empty() {
+        Shape::Scalar(Value::Literal("()".into()))
+    } else {
+        Shape::List(args)
+    }
 }
 
 /// A literal as a value: an empty one is as if not written.

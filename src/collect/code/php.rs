@@ -24,16 +24,9 @@ impl Grammar for Php {
         match n.kind() {
             "arguments" => {
                 let args: Vec<Node> = named(n).filter(|c| c.kind() == "argument").collect();
-                if args.is_empty() {
-                    Shape::Scalar(Value::Literal("()".into()))
-                } else {
-                    Shape::List(args)
-                }
+                super::arguments(args)
             }
-            "argument" => match named(n).last() {
-                Some(v) => self.shape(src, v),
-                None => src.expression(n),
-            },
+            "argument" => self.shape_of(src, n, named(n).last()),
             "array_creation_expression" => Shape::List(
                 named(n)
                     .filter(|e| e.kind() == "array_element_initializer")
@@ -47,10 +40,7 @@ impl Grammar for Php {
             },
             "boolean" | "integer" | "null" => Shape::Scalar(Value::Literal(src.of(n).to_string())),
             "variable_name" => Shape::Name(src.of(n).to_string()),
-            "parenthesized_expression" => match n.named_child(0) {
-                Some(inner) => self.shape(src, inner),
-                None => src.expression(n),
-            },
+            "parenthesized_expression" => self.shape_of(src, n, n.named_child(0)),
             // `getenv('X') ?: 'fallback'`, `$_ENV['X'] ?? 'fallback'`
             "binary_expression" | "conditional_expression" => {
                 let text = src.of(n);

@@ -44,10 +44,7 @@ impl Grammar for Python {
                     .collect(),
             ),
             "list" | "tuple" => Shape::List(named(n).filter(|c| c.kind() != "comment").collect()),
-            "parenthesized_expression" => match n.named_child(0) {
-                Some(inner) => self.shape(src, inner),
-                None => src.expression(n),
-            },
+            "parenthesized_expression" => self.shape_of(src, n, n.named_child(0)),
             "string" | "concatenated_string" => match string(src, n) {
                 Some(s) => Shape::Scalar(literal(s)),
                 None => src.expression(n),

@@ -54,10 +54,7 @@ impl Grammar for Ruby {
             // `OpenSSL::SSL::VERIFY_NONE`: a constant.
             "scope_resolution" => Shape::Scalar(Value::Literal(src.of(n).to_string())),
             "identifier" | "constant" => Shape::Name(src.of(n).to_string()),
-            "parenthesized_statements" => match n.named_child(0) {
-                Some(inner) => self.shape(src, inner),
-                None => src.expression(n),
-            },
+            "parenthesized_statements" => self.shape_of(src, n, n.named_child(0)),
             // `ENV['X'] || 'fallback'`
             "binary" => {
                 let op = n.child_by_field_name("operator").map(|o| src.of(o));
@@ -74,10 +71,7 @@ impl Grammar for Ruby {
                 if n.child_by_field_name("method")
                     .is_some_and(|m| matches!(src.of(m), "freeze" | "to_s" | "dup")) =>
             {
-                match n.child_by_field_name("receiver") {
-                    Some(r) => self.shape(src, r),
-                    None => src.expression(n),
-                }
+                self.shape_of(src, n, n.child_by_field_name("receiver"))
             }
             // `ENV.fetch('X', 'fallback')`
             "call" if src.of(n).starts_with("ENV.fetch") => {

@@ -26,11 +26,7 @@ impl Grammar for Rust {
                 let args: Vec<Node> = named(n)
                     .filter(|c| !c.kind().ends_with("comment"))
                     .collect();
-                if args.is_empty() {
-                    Shape::Scalar(Value::Literal("()".into()))
-                } else {
-                    Shape::List(args)
-                }
+                super::arguments(args)
             }
             "string_literal" | "raw_string_literal" => {
                 let s: String = named(n)
@@ -48,10 +44,7 @@ impl Grammar for Rust {
             }
             "identifier" => Shape::Name(src.of(n).to_string()),
             "try_expression" | "parenthesized_expression" | "reference_expression" => {
-                match named(n).last() {
-                    Some(inner) => self.shape(src, inner),
-                    None => src.expression(n),
-                }
+                self.shape_of(src, n, named(n).last())
             }
             "call_expression" => call(self, src, n),
             _ => src.expression(n),
