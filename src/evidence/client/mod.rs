@@ -237,25 +237,6 @@ pub fn resolve(tool: Tool, raw: &str) -> Value {
         };
     }
     let reference = match tool {
-        Tool::FluentBit | Tool::Spring => v.contains("${"),
-        // Parts of a literal in code (a URL's user and password): literal unless templated.
-        Tool::Python
-        | Tool::JavaScript
-        | Tool::Go
-        | Tool::Java
-        | Tool::CSharp
-        | Tool::Ruby
-        | Tool::Php
-        | Tool::Rust
-        | Tool::Shell => v.contains('{') || v.contains('$'),
-        Tool::DotEnv
-        | Tool::Otel
-        | Tool::KafkaConnect
-        | Tool::Jaeger
-        | Tool::EsHadoop
-        | Tool::ApmAgent
-        | Tool::Rsyslog
-        | Tool::Curator => v.contains("${"),
         Tool::Fluentd => false,
         Tool::Vector => v.contains("${") || v.starts_with("SECRET[") || is_variable(v),
         Tool::Grafana => {
@@ -265,6 +246,10 @@ pub fn resolve(tool: Tool, raw: &str) -> Value {
                     .any(|p| v.starts_with(p))
                 || is_variable(v)
         }
+        // Parts of a literal in code (a URL's user and password): literal unless templated.
+        _ if tool.is_code() => v.contains('{') || v.contains('$'),
+        // Fluent Bit, Spring and the other configurations: `${X}`.
+        _ => v.contains("${"),
     };
     if reference {
         Value::Unresolved(v.to_string())
