@@ -5,7 +5,7 @@
 //! * changed: failing or waived on either side, in neither list above, with a different status,
 //!   severity, message, evidence or place.
 
-use crate::report::json::StoredReport;
+use crate::report::json::FullReport;
 use crate::report::place;
 use crate::results::{RuleResult, Status};
 use comfy_table::{ContentArrangement, Table, presets};
@@ -45,15 +45,18 @@ pub struct Diff {
     pub changed: Vec<Changed>,
 }
 
-pub fn compare(old: StoredReport, new: StoredReport) -> Diff {
+pub fn compare(old: FullReport, new: FullReport) -> Diff {
+    // A check result (a rule's passes on a target, counted) has no fingerprint: it never
+    // failed, and a fixed failure is one that is gone.
     let before: BTreeMap<String, RuleResult> = old
         .results
         .into_iter()
+        .filter(|r| !r.is_check())
         .map(|r| (r.fingerprint.clone(), r))
         .collect();
     let mut seen = std::collections::BTreeSet::new();
     let (mut new_list, mut fixed, mut changed) = (Vec::new(), Vec::new(), Vec::new());
-    for r in new.results {
+    for r in new.results.into_iter().filter(|r| !r.is_check()) {
         seen.insert(r.fingerprint.clone());
         let was = before.get(&r.fingerprint);
         let failed_before = was.is_some_and(|w| w.status == Status::Fail);

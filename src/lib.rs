@@ -65,6 +65,8 @@ pub struct ScanOptions {
     /// Draw progress bars on standard error (when it is a terminal). This decides for the
     /// whole scan: the `progress` of `api` and `probe` is set from it.
     pub progress: bool,
+    /// `--detail`: a check's passes and not-applicables as one result, or one per item.
+    pub detail: results::Detail,
 }
 
 /// The command line's defaults, with nothing to scan: the baseline profile, certificates
@@ -89,6 +91,7 @@ impl Default for ScanOptions {
             api: Default::default(),
             shard: None,
             progress: false,
+            detail: results::Detail::Checks,
         }
     }
 }
@@ -114,6 +117,8 @@ pub struct Scan {
     pub baseline: Option<String>,
     /// The share this scan is, when it is one part of a split scan.
     pub shard: Option<shard::Shard>,
+    /// Whether passes and not-applicables are one result per check or per item.
+    pub detail: results::Detail,
 }
 
 impl Scan {
@@ -271,6 +276,7 @@ pub fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
         time,
         baseline: options.baseline.as_ref().map(|p| p.display().to_string()),
         shard: options.shard,
+        detail: options.detail,
     }))
 }
 
@@ -310,6 +316,7 @@ pub(crate) fn selection(options: &ScanOptions) -> Selection {
         select: options.select.clone(),
         ignore: options.ignore.clone(),
         expiry_warning_days: options.expiry_warning_days,
+        detail: options.detail,
     }
 }
 

@@ -195,6 +195,16 @@ struct ScanArgs {
         value_name = "DAYS"
     )]
     expiry_warning_days: i64,
+    /// Passes and not-applicables: one result per check, a rule on a target (default), or
+    /// one per item judged (every setting, context, role…), as JSON report version 1 had.
+    #[arg(
+        help_heading = "Output",
+        long,
+        value_enum,
+        default_value = "checks",
+        value_name = "LEVEL"
+    )]
+    detail: esaudit::results::Detail,
     /// Worker threads (default: one per core); also the number of TLS endpoints probed at once
     /// (default 8).
     #[arg(help_heading = "Large scans", long, value_parser = parse_jobs, value_name = "N")]
@@ -1145,6 +1155,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         baseline: args.baseline.or(file.baseline),
         store_password: std::env::var("ESAUDIT_STORE_PASSWORD").ok(),
         expiry_warning_days: args.expiry_warning_days,
+        detail: args.detail,
         shard,
         progress: !args.no_progress && !finish.quiet,
     };
@@ -1248,7 +1259,7 @@ fn merge(args: MergeArgs) -> Result<ExitCode, String> {
     let reports = args
         .inputs
         .iter()
-        .map(|path| Ok((path.display().to_string(), report::json::read_full(path)?)))
+        .map(|path| Ok((path.display().to_string(), report::json::read(path)?)))
         .collect::<Result<Vec<_>, String>>()?;
     let merged = esaudit::merge::merge(reports, &checks)?;
     for w in merged.warnings.iter().filter(|_| !finish.quiet) {

@@ -4,7 +4,7 @@
 
 use crate::clock::Timestamp;
 use crate::report::json::FullReport;
-use crate::results::{RuleResult, Target};
+use crate::results::{Detail, RuleResult, Target};
 use crate::rules::Profile;
 use crate::shard::Shard;
 use crate::waivers::{WaiverNote, WaiverReport};
@@ -69,6 +69,13 @@ pub fn merge(reports: Vec<(String, FullReport)>, checks: &[PathBuf]) -> Result<M
     let mut input_errors = Vec::new();
     let mut skipped = Vec::new();
     let mut waivers = WaiverReport::default();
+    // Reports listing every item merged with reports counting checks: the merged report
+    // counts checks, so the former's passes are counted first.
+    let detail = reports
+        .iter()
+        .map(|(_, r)| r.detail)
+        .min()
+        .unwrap_or_default();
     for (name, report) in reports {
         for t in report.targets {
             match sources.get(&t.id) {
@@ -86,12 +93,17 @@ pub fn merge(reports: Vec<(String, FullReport)>, checks: &[PathBuf]) -> Result<M
         }
         // The path is part of the identity so that two different targets that met with the
         // same id in different shares (see above) both keep their findings.
-        for r in report.results {
-            if seen_results.insert((
-                r.target.clone(),
-                r.fingerprint.clone(),
-                r.location.path.clone(),
-            )) {
+        let report_results = match (report.detail, detail) {
+            (Detail::Items, Detail::Checks) => crate::results::collapse_checks(report.results),
+            _ => report.results,
+        };
+        for r in report_results {
+            // A check result has no fingerprint: its rule and status say which it is.
+            let identity = match r.is_check() {
+                true => format!("{} {}", r.rule, r.status.as_str()),
+                false => r.fingerprint.clone(),
+            };
+            if seen_results.insert((r.target.clone(), identity, r.location.path.clone())) {
                 results.push(r);
             }
         }
@@ -146,6 +158,7 @@ pub fn merge(reports: Vec<(String, FullReport)>, checks: &[PathBuf]) -> Result<M
             time: Timestamp::now(),
             baseline,
             shard: None,
+            detail,
         }),
         warnings,
     })
@@ -220,7 +233,12 @@ mod tests {
 
     fn report(shard: Option<(u32, u32)>) -> FullReport {
         FullReport {
-            version: 1,
+            version: 2,
+            detail: Detail::Checks,
+            score: crate::report::json::StoredScore {
+                value: 100.0,
+                grade: None,
+            },
             tool: StoredTool {
                 name: "esaudit".into(),
                 version: "0.1.0".into(),

@@ -47,7 +47,7 @@ pub struct Target {
     pub tls: Option<crate::evidence::endpoint::TlsSummary>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResultLocation {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
@@ -56,11 +56,19 @@ pub struct ResultLocation {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<usize>,
     /// What was judged: `setting:<key>`, `user:<name>`, …
+    #[serde(default)]
     pub object: String,
     /// For a file judged on its own (a certificate, key or store): the setting that names it.
     /// An inline waiver on that setting's line covers the file's findings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub named_by: Option<NamedBy>,
+}
+
+impl ResultLocation {
+    /// No place at all: the location of a check's result, which stands for many items.
+    pub fn is_unset(&self) -> bool {
+        self == &ResultLocation::default()
+    }
 }
 
 /// The setting that names a file, and where it is written.
@@ -79,21 +87,31 @@ pub struct Evidence {
     pub expected: Option<String>,
 }
 
+/// One rule judged on one item, or, for a pass or a not-applicable in the default detail,
+/// on a whole target: a *check* result, with `items` set to how many items it stands for and
+/// no title, place, message or fingerprint (see [`Detail`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleResult {
     pub rule: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub title: String,
     pub category: Category,
     pub severity: Severity,
     pub status: Status,
     pub target: String,
+    /// For a check result: how many items it judged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<u32>,
+    #[serde(default, skip_serializing_if = "ResultLocation::is_unset")]
     pub location: ResultLocation,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evidence: Option<Evidence>,
     /// What to change; only on failures (and on waived ones), to keep large reports lean.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub remediation: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub fingerprint: String,
     /// Why a failure is accepted, when a waiver or an inline suppression matched it
     /// (`status` is then `waived`).
@@ -105,11 +123,79 @@ pub struct RuleResult {
 }
 
 impl RuleResult {
+    /// How many items this result judged: a check result's count, else one.
+    pub fn item_count(&self) -> usize {
+        self.items.map_or(1, |n| n as usize)
+    }
+
+    /// A result that stands for a whole check (rule × target) rather than one item.
+    pub fn is_check(&self) -> bool {
+        self.items.is_some()
+    }
+
+    /// What the result says, in one line: its message, or for a check result, which has none,
+    /// the rule's title and how many items it stands for.
+    pub fn summary(&self) -> std::borrow::Cow<'_, str> {
+        match self.items {
+            Some(1) => format!("{} (1 item)", self.title).into(),
+            Some(n) => format!("{} ({n} items)", self.title).into(),
+            None => self.message.as_str().into(),
+        }
+    }
+
     /// A failure that fails the gate: not waived (waived results are not `fail`) and not
     /// already known from the baseline.
     pub fn gates(&self) -> bool {
         self.status == Status::Fail && !self.baseline
     }
+}
+
+/// How passes and not-applicables are reported. Failures, errors and waivers are always one
+/// result per item; nobody reads hundreds of per-setting passes per node, so by default a
+/// rule's passes on a target are one result that counts them (`--detail checks`), and
+/// `--detail items` keeps one result per item judged (what JSON report version 1 held).
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Detail {
+    #[default]
+    Checks,
+    Items,
+}
+
+/// Per-item passes and not-applicables made into check results, as `--detail checks` gives
+/// them: for reports of both details merged into one, and for tests.
+pub fn collapse_checks(results: Vec<RuleResult>) -> Vec<RuleResult> {
+    let mut out: Vec<RuleResult> = Vec::with_capacity(results.len());
+    let mut checks: std::collections::HashMap<(String, String, Status), usize> =
+        std::collections::HashMap::new();
+    for r in results {
+        if !matches!(r.status, Status::Pass | Status::NotApplicable) {
+            out.push(r);
+            continue;
+        }
+        let key = (r.target.clone(), r.rule.clone(), r.status);
+        match checks.get(&key) {
+            Some(&at) => {
+                let counted = out[at].items.get_or_insert(0);
+                *counted += r.item_count() as u32;
+            }
+            None => {
+                checks.insert(key, out.len());
+                out.push(RuleResult {
+                    items: Some(r.item_count() as u32),
+                    location: ResultLocation::default(),
+                    message: String::new(),
+                    evidence: None,
+                    remediation: String::new(),
+                    fingerprint: String::new(),
+                    ..r
+                });
+            }
+        }
+    }
+    out
 }
 
 /// The accepted-risk record attached to a waived result.
@@ -221,6 +307,7 @@ pub(crate) fn sample(rule: &str, target: &str, status: Status) -> RuleResult {
         severity: Severity::High,
         status,
         target: target.into(),
+        items: None,
         location: ResultLocation {
             path: None,
             line: None,

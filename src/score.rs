@@ -143,7 +143,7 @@ pub struct Tally {
 impl Tally {
     pub fn add(&mut self, results: &[RuleResult]) {
         let coverage = &mut self.coverage;
-        coverage.results += results.len();
+        coverage.results += results.iter().map(RuleResult::item_count).sum::<usize>();
         for r in results.iter().filter(|r| r.status == Status::Fail) {
             *coverage.findings.entry(r.severity).or_default() += 1;
             if r.gates() {

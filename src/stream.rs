@@ -202,6 +202,7 @@ pub fn scan(
             time,
             baseline: options.baseline.as_ref().map(|p| p.display().to_string()),
             shard: options.shard,
+            detail: options.detail,
         }),
         scanner_privileges,
         reports,
@@ -395,21 +396,7 @@ fn write_json(
     index: &Index,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    // The report with no results, with the results spliced into its `"results": []`, as
-    // serde_json's pretty printer lays out an array.
-    let mut empty = Vec::new();
-    report::json::write(scan, &mut empty)?;
-    if index.is_empty() {
-        return out.write_all(&empty);
-    }
-    let open = report::json::empty_results_at(&empty)?;
-    out.write_all(&empty[..open])?;
-    for (i, run) in index.iter().enumerate() {
-        out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
-        out.write_all(&read_run(spill, run)?)?;
-    }
-    out.write_all(b"\n  ")?;
-    out.write_all(&empty[open..])
+    report::json::write_with(scan, index.iter().map(|run| read_run(spill, run)), out)
 }
 
 /// Where each target's run of results is in the spill: target id, offset, length.
@@ -524,14 +511,12 @@ fn render_run(
 ) -> Option<Vec<u8>> {
     let text = match rendering {
         Rendering::Json => {
-            let mut text = Vec::with_capacity(run.len() * 1100);
+            let mut text = Vec::with_capacity(run.len() * 200);
             for (i, r) in run.iter().enumerate() {
                 if i > 0 {
                     text.extend_from_slice(b",\n");
                 }
-                // Inside the report an element sits two levels deep.
-                report::json::push_pretty_element(&mut text, r, b"    ")
-                    .expect("a result serialises");
+                report::json::push_result(&mut text, r);
             }
             text
         }

@@ -59,9 +59,10 @@ fn leaf(
 
 fn scan(paths: &[&Path], env_password: Option<&str>) -> (i32, Value, String) {
     let mut cmd = Command::cargo_bin("esaudit").unwrap();
+    // Certificate tests look at each file's verdict, passes included.
     cmd.arg("scan")
         .args(paths)
-        .args(["--format", "json"])
+        .args(["--format", "json", "--detail", "items"])
         .env("NO_COLOR", "1");
     match env_password {
         Some(p) => cmd.env("ESAUDIT_STORE_PASSWORD", p),
@@ -1012,7 +1013,13 @@ fn dsa_and_ed25519_keys_are_judged_by_their_strength() {
     )
     .unwrap();
     let (_, report) =
-        common::scan_json(&[root.path().to_str().unwrap(), "--select", "CERT-KEY-001"]);
+        common::scan_json(&[
+        root.path().to_str().unwrap(),
+        "--select",
+        "CERT-KEY-001",
+        "--detail",
+        "items",
+    ]);
     let verdicts: BTreeSet<(String, String)> = report["results"]
         .as_array()
         .unwrap()

@@ -240,6 +240,7 @@ fn a_fleet_scanned_in_batches_uploads_every_result_in_report_order() {
     assert!(docs.len() > 20);
     for (doc, result) in docs.iter().zip(results) {
         assert_eq!(doc["esaudit"]["fingerprint"], result["fingerprint"]);
+        assert_eq!(doc["esaudit"]["items"], result["items"]);
         assert_eq!(doc["esaudit"]["status"], result["status"]);
     }
     assert!(stderr.contains("indexed"), "{stderr}");

@@ -288,7 +288,13 @@ fn a_basic_7x_cluster_without_the_setting_is_not_secured() {
 /// enrollment needs is not a finding, nor is audit logging that a Basic licence does not have.
 #[test]
 fn an_auto_configured_8x_cluster_passes_a_high_gate() {
-    let (code, report) = scan_json(&["fixtures/api/autoconf-815", "--fail-on", "high"]);
+    let (code, report) = scan_json(&[
+        "fixtures/api/autoconf-815",
+        "--fail-on",
+        "high",
+        "--detail",
+        "items",
+    ]);
     assert_eq!(code, 0);
     assert_eq!(
         verdicts(&report, "fail"),

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 #[test]
 fn repositories_are_read_as_their_content_and_deployment_say() {
-    let (code, report) = scan_json(&["fixtures/repos"]);
+    let (code, report) = scan_json(&["fixtures/repos", "--detail", "items"]);
     assert_eq!(code, 1, "critical findings, and no input error");
     assert_eq!(report["errors"], serde_json::json!([]));
     let skipped: BTreeSet<(&str, &str)> = report["skipped"]
@@ -296,7 +296,11 @@ fn repositories_are_read_as_their_content_and_deployment_say() {
 #[test]
 fn an_oss_kibana_workload_scanned_alone_is_judged_by_its_image() {
     let (code, report) =
-        scan_json(&["fixtures/wild/pires-kubernetes-elasticsearch-cluster/kibana.yaml"]);
+        scan_json(&[
+        "fixtures/wild/pires-kubernetes-elasticsearch-cluster/kibana.yaml",
+        "--detail",
+        "items",
+    ]);
     assert_eq!(code, 1);
     assert_eq!(report["errors"], serde_json::json!([]));
     assert_eq!(target_ids(&report), ["kibana:kibana"]);
@@ -339,7 +343,11 @@ fn oss_not_applicable(report: &serde_json::Value) -> Vec<&str> {
 /// with the Deployment's image (`kibana-oss:6.3.2`, so no X-Pack) and environment.
 #[test]
 fn a_workload_and_its_configmap_in_two_files_are_one_kibana() {
-    let (code, report) = scan_json(&["fixtures/wild/pires-kubernetes-elasticsearch-cluster"]);
+    let (code, report) = scan_json(&[
+        "fixtures/wild/pires-kubernetes-elasticsearch-cluster",
+        "--detail",
+        "items",
+    ]);
     assert_eq!(code, 1);
     assert_eq!(report["errors"], serde_json::json!([]));
     assert_eq!(target_ids(&report), ["kibana:kibana-config"]);

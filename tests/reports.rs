@@ -327,11 +327,13 @@ fn fingerprints_survive_reruns_and_line_moves() {
         .count();
     assert!(shifted > 5, "lines did move: {shifted}");
     assert_eq!(sarif_prints(&first_sarif), sarif_prints(&moved_sarif));
-    // And no two results share one.
+    // And no two results share one; a check result (a rule's passes on a target, counted)
+    // has none.
     let all: Vec<&str> = first["results"]
         .as_array()
         .unwrap()
         .iter()
+        .filter(|r| r["items"].is_null())
         .map(|r| r["fingerprint"].as_str().unwrap())
         .collect();
     assert_eq!(all.len(), all.iter().collect::<BTreeSet<_>>().len());
@@ -586,6 +588,7 @@ fn ecs_has_one_document_per_result() {
         assert_eq!(doc["resource"]["id"], result["target"]);
         assert_eq!(doc["observer"]["vendor"], "esaudit");
         assert_eq!(doc["esaudit"]["fingerprint"], result["fingerprint"]);
+        assert_eq!(doc["esaudit"]["items"], result["items"]);
         let ts = doc["@timestamp"].as_str().unwrap();
         assert!(
             ts.len() == 24 && ts.ends_with('Z') && ts.contains('T'),
@@ -1108,4 +1111,103 @@ fn the_vendored_sarif_schema_refuses_a_broken_log() {
     )
     .unwrap();
     validate_sarif(&[&fine]);
+}
+
+// ---------------------------------------------------------------------- JSON report versions
+
+/// The JSON report at both details, as the library reads it back.
+fn scan_at(dir: &Path, fixture: &str, detail: &str) -> esaudit::report::json::FullReport {
+    let file = dir.join(format!("{detail}.json"));
+    run(esaudit()
+        .args(["scan", fixture, "--profile", "strict", "--format", "json"])
+        .args(["--fail-on", "none", "--detail", detail, "-o"])
+        .arg(&file));
+    esaudit::report::json::read(&file).unwrap()
+}
+
+/// Version 2 counts a check's passes and not-applicables in one result; `--detail items` lists
+/// them as version 1 did. `tests/data/v1-report-bitnami-charts.json` is the version 1 report
+/// of the same scan, written by esaudit before version 2: `--detail items` gives its results
+/// and score exactly, and the default report gives the same results made into checks, with the
+/// same score. Every check result counts at least one item and carries no place, message or
+/// fingerprint.
+#[test]
+fn detail_items_is_version_1_and_checks_are_its_passes_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = "fixtures/wild/bitnami-charts";
+    let v1 = esaudit::report::json::read(&manifest().join("tests/data/v1-report-bitnami-charts.json"))
+        .unwrap();
+    assert_eq!(v1.version, 1);
+    let items = scan_at(dir.path(), fixture, "items");
+    let checks = scan_at(dir.path(), fixture, "checks");
+    assert_eq!((items.version, checks.version), (2, 2));
+    assert_eq!(items.results, v1.results);
+    assert_eq!(items.targets, v1.targets);
+    for report in [&items, &checks] {
+        assert_eq!(report.score.value, v1.score.value);
+        assert_eq!(report.score.grade, v1.score.grade);
+    }
+    let mut collapsed = esaudit::results::collapse_checks(v1.results.clone());
+    esaudit::results::sort(&mut collapsed);
+    assert_eq!(checks.results, collapsed);
+    assert!(checks.results.len() < v1.results.len(), "passes are counted");
+    for r in checks.results.iter().filter(|r| r.is_check()) {
+        assert!(r.items.unwrap() >= 1, "{r:?}");
+        assert!(r.location.is_unset() && r.message.is_empty() && r.fingerprint.is_empty());
+        assert!(!r.title.is_empty(), "the title comes back from the report's rules");
+    }
+    // On the line of a check result: the rule, the outcome, the target and the count only.
+    let text = read(&dir.path().join("checks.json"));
+    let line = text
+        .lines()
+        .find(|l| l.contains("\"items\":"))
+        .expect("a check result");
+    let fields: Vec<String> = json(line.trim_end_matches(','))
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(fields, ["items", "rule", "status", "target"]);
+}
+
+/// `diff`, `--baseline` and `merge` read version 1 as well as version 2: the same scan in
+/// either version differs in nothing, its failures are all known to a baseline of either, and
+/// a version 1 report merges with a version 2 one into version 2.
+#[test]
+fn diff_baseline_and_merge_read_both_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let v1 = manifest().join("tests/data/v1-report-bitnami-charts.json");
+    let fixture = "fixtures/wild/bitnami-charts";
+    scan_at(dir.path(), fixture, "checks");
+    let v2 = dir.path().join("checks.json");
+    for (old, new) in [(&v1, &v2), (&v2, &v1)] {
+        let r = run(esaudit().arg("diff").arg(old).arg(new).args(["--format", "json"]));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let diff = json(&r.stdout);
+        for list in ["new", "fixed", "changed"] {
+            assert_eq!(diff[list], serde_json::json!([]), "{list}: {diff:#}");
+        }
+    }
+    for baseline in [&v1, &v2] {
+        let r = run(esaudit()
+            .args(["scan", fixture, "--profile", "strict", "--format", "json"])
+            .arg("--baseline")
+            .arg(baseline));
+        assert_eq!(r.code, 0, "every failure is in the baseline: {}", r.stderr);
+        assert!(failing(&json(&r.stdout)).iter().all(|f| f["baseline"] == true));
+    }
+    let merged = dir.path().join("merged.json");
+    let r = run(esaudit()
+        .arg("merge")
+        .arg(&v1)
+        .arg(&v2)
+        .args(["--fail-on", "none", "--format", "json", "-o"])
+        .arg(&merged));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let merged = esaudit::report::json::read(&merged).unwrap();
+    let whole = esaudit::report::json::read(&v2).unwrap();
+    assert_eq!(merged.version, 2);
+    assert_eq!(merged.results, whole.results);
+    assert_eq!(merged.score.value, whole.score.value);
 }

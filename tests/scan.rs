@@ -466,7 +466,7 @@ fn report_file_is_written() {
         .code(0)
         .stdout("");
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    assert_eq!(report["version"], 1);
+    assert_eq!(report["version"], 2);
     assert_eq!(
         std::fs::read_dir(dir.path()).unwrap().count(),
         1,

@@ -456,7 +456,13 @@ fn an_active_directory_realm_without_a_url_is_plain_ldap() {
         )
         .unwrap();
         let (_, report) =
-            common::scan_json(&[dir.path().to_str().unwrap(), "--select", "ES-AUTH-006"]);
+            common::scan_json(&[
+            dir.path().to_str().unwrap(),
+            "--select",
+            "ES-AUTH-006",
+            "--detail",
+            "items",
+        ]);
         let results = report["results"].as_array().unwrap().clone();
         assert_eq!(results.len(), 1, "{results:?}");
         (

@@ -77,11 +77,22 @@ fn document(scan: &Scan, r: &RuleResult, target: Option<&Target>, timestamp: &st
         "status": r.status.as_str(),
         "severity": r.severity.as_str(),
         "category": r.category.as_str(),
-        "fingerprint": r.fingerprint,
-        "object": r.location.object,
         "profile": profile,
         "score": {"value": scan.score.value, "grade": scan.score.grade},
     });
+    // A check result (a rule's passes or not-applicables on a target) stands for its items,
+    // and has no object or fingerprint of its own; its document id comes from the check.
+    let id = match r.items {
+        Some(items) => {
+            esaudit["items"] = json!(items);
+            crate::results::fingerprint(&[&r.rule, &r.target, r.status.as_str()])
+        }
+        None => {
+            esaudit["fingerprint"] = json!(r.fingerprint);
+            esaudit["object"] = json!(r.location.object);
+            r.fingerprint.clone()
+        }
+    };
     if let Some(path) = &r.location.path {
         esaudit["location"] = json!({
             "path": path,
@@ -101,7 +112,7 @@ fn document(scan: &Scan, r: &RuleResult, target: Option<&Target>, timestamp: &st
     let mut doc = json!({
         "@timestamp": timestamp,
         "ecs": {"version": ECS_VERSION},
-        "message": r.message,
+        "message": r.summary(),
         "event": {
             "kind": "state",
             "category": ["configuration"],
@@ -110,7 +121,7 @@ fn document(scan: &Scan, r: &RuleResult, target: Option<&Target>, timestamp: &st
             "dataset": "esaudit.findings",
             "module": "esaudit",
             "created": timestamp,
-            "id": format!("{}-{}", r.fingerprint, scan.time.0),
+            "id": format!("{id}-{}", scan.time.0),
         },
         "result": result,
         "rule": rule_doc,

@@ -214,10 +214,13 @@ fn result_row(out: &mut String, r: &RuleResult, also: &[&str]) {
     if matches!(r.status, Status::Fail | Status::Waived) {
         let _ = write!(more, "<div><b>Fix</b>: {}</div>", prose(&r.remediation));
     }
+    let object = match r.is_check() {
+        true => String::new(),
+        false => format!("Object <code>{}</code> · ", escape(&r.location.object)),
+    };
     let _ = write!(
         more,
-        "<div class=\"muted\">Object <code>{}</code> · <a href=\"#rule-{}\">about {}</a></div>",
-        escape(&r.location.object),
+        "<div class=\"muted\">{object}<a href=\"#rule-{}\">about {}</a></div>",
         escape(&r.rule),
         escape(&r.rule)
     );
@@ -245,7 +248,7 @@ fn result_row(out: &mut String, r: &RuleResult, also: &[&str]) {
         rule = escape(&r.rule),
         target = escape(&r.target),
         place = where_cell(r),
-        message = escape(&r.message),
+        message = escape(&r.summary()),
         baseline = if r.baseline {
             " <span class=\"muted\">(baseline)</span>"
         } else {

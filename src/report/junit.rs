@@ -178,7 +178,14 @@ pub fn suite(target: &Target, results: &[&RuleResult]) -> String {
                     Some(w) if status == Status::Waived => {
                         format!("waived: {} ({})", w.reason, w.source)
                     }
-                    _ => format!("not applicable: {}", first.message),
+                    // A check result (the default detail) says how many items, not why.
+                    _ => match results.iter().find(|r| !r.message.is_empty()) {
+                        Some(r) => format!("not applicable: {}", r.message),
+                        None => format!(
+                            "not applicable ({} judged)",
+                            results.iter().map(|r| r.item_count()).sum::<usize>()
+                        ),
+                    },
                 };
                 let _ = write!(
                     cases,

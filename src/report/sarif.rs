@@ -611,6 +611,7 @@ mod tests {
             severity: rule.severity,
             status: Status::Fail,
             target: target.into(),
+            items: None,
             location: ResultLocation {
                 path: None,
                 line: None,
@@ -646,6 +647,7 @@ mod tests {
             time: crate::clock::Timestamp(0),
             baseline: None,
             shard: None,
+            detail: Default::default(),
         };
         let root = std::env::current_dir().unwrap();
         let left_out = render(

@@ -5,7 +5,7 @@ use super::item::{Identity, Item, Located, Presented, Source, Subject};
 use super::sources;
 use super::{LoadedRule, Profile, Rule, RuleError, Scope, Selection, VersionReq, functions};
 use crate::evidence::Deployment;
-use crate::results::{Evidence, ResultLocation, RuleResult, Status, Target, fingerprint};
+use crate::results::{Detail, Evidence, ResultLocation, RuleResult, Status, Target, fingerprint};
 use cel::parser::{Expression, PrattParser};
 use cel::{Context, Env, ExecutionError, Value};
 use rayon::prelude::*;
@@ -223,6 +223,9 @@ impl Engine {
             root.add_variable_from_value(name, value);
         }
         let mut out = Vec::new();
+        // Per check (a rule on this subject): its passes and its not-applicables, counted
+        // instead of listed unless every item is wanted.
+        let mut counted: Vec<(usize, Status, u32)> = Vec::new();
         for item in &mut items {
             let mut ctx = root.new_inner_scope();
             let variable = item.scope.variable();
@@ -231,16 +234,35 @@ impl Engine {
                 let value = std::mem::replace(&mut item.value, Value::Null);
                 ctx.add_variable_from_value(variable, value);
             }
-            for c in self.rules.iter().filter(|c| c.rule.scope == item.scope) {
+            for (index, c) in self.rules.iter().enumerate() {
+                if c.rule.scope != item.scope {
+                    continue;
+                }
                 let active = selection.wants(&c.rule)
                     && source.runs(&c.rule)
                     && (c.rule.in_profile(selection.profile)
                         || (fips && c.rule.profiles.contains(&Profile::Fips)));
-                if active {
-                    out.extend(self.judge(c, &ctx, item, &subject, source));
+                if !active {
+                    continue;
+                }
+                match self.judge(c, &ctx, item, &subject, source, selection.detail) {
+                    Judged::Nothing => {}
+                    Judged::Result(result) => out.push(result),
+                    Judged::Counted(status) => {
+                        match counted
+                            .iter_mut()
+                            .find(|(i, s, _)| *i == index && *s == status)
+                        {
+                            Some((_, _, n)) => *n += 1,
+                            None => counted.push((index, status, 1)),
+                        }
+                    }
                 }
             }
         }
+        out.extend(counted.into_iter().map(|(index, status, items)| {
+            check_result(&self.rules[index].rule, subject.id, status, items)
+        }));
         out
     }
 
@@ -255,7 +277,8 @@ impl Engine {
         item: &Item,
         subject: &Subject,
         source: &dyn Source,
-    ) -> Option<RuleResult> {
+        detail: Detail,
+    ) -> Judged {
         let rule = &c.rule;
         let located = std::cell::OnceCell::new();
         let locate = || located.get_or_init(|| item.locate_evidence(rule, subject, source));
@@ -293,7 +316,10 @@ impl Engine {
         };
         let per_setting = matches!(item.scope, Scope::EsSetting | Scope::ComponentSetting);
         if per_setting && status == Status::NotApplicable {
-            return None;
+            return Judged::Nothing;
+        }
+        if detail == Detail::Checks && matches!(status, Status::Pass | Status::NotApplicable) {
+            return Judged::Counted(status);
         }
         let located = located
             .into_inner()
@@ -322,7 +348,7 @@ impl Engine {
             object: located.object.clone(),
             named_by: item.named_by.clone(),
         };
-        Some(result_of(
+        Judged::Result(result_of(
             rule,
             subject.id,
             (status, message),
@@ -330,6 +356,36 @@ impl Engine {
             &identity,
             || located.actual.clone(),
         ))
+    }
+}
+
+/// What judging one rule on one item gives.
+enum Judged {
+    /// Nothing to report: a per-setting rule aimed at other keys.
+    Nothing,
+    /// A pass or a not-applicable, counted into its check's result.
+    Counted(Status),
+    Result(RuleResult),
+}
+
+/// The result of a check (`rule` on `target`) that stands for `items` passes or
+/// not-applicables: no place, message or fingerprint, as no single item is meant.
+fn check_result(rule: &Rule, target: &str, status: Status, items: u32) -> RuleResult {
+    RuleResult {
+        rule: rule.id.clone(),
+        title: rule.title.clone(),
+        category: rule.category,
+        severity: rule.severity,
+        status,
+        target: target.to_string(),
+        items: Some(items),
+        location: ResultLocation::default(),
+        message: String::new(),
+        evidence: None,
+        remediation: String::new(),
+        fingerprint: String::new(),
+        waiver: None,
+        baseline: false,
     }
 }
 
@@ -350,6 +406,7 @@ fn result_of(
         severity: rule.severity,
         status,
         target: target.to_string(),
+        items: None,
         fingerprint: fingerprint(identity),
         evidence: failed.then(|| Evidence {
             actual: actual(),

@@ -446,6 +446,8 @@ pub struct Selection {
     pub ignore: Vec<String>,
     /// `--expiry-warning-days`, handed to certificate rules as `cert.warning_days`.
     pub expiry_warning_days: i64,
+    /// Whether passes and not-applicables are counted per check or listed per item.
+    pub detail: crate::results::Detail,
 }
 
 impl Selection {

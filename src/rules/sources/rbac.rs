@@ -97,6 +97,7 @@ mod tests {
             select: vec![],
             ignore: vec![],
             expiry_warning_days: 30,
+            detail: crate::results::Detail::Items,
         };
         let source = Objects {
             analysed,
