@@ -1,8 +1,9 @@
 //! Scans a synthetic fleet of node folders, and measures the parse floor beside it: the time
 //! to merely read and parse the same YAML and X.509 inputs, with the same parallelism (rayon
 //! over the files). The scan's time over the floor's is the ratio docs/performance.md reports. `scan`
-//! is the library's scan held in memory; `scan_json_batched` is what the command line does for
-//! a JSON report (batches, report written to a sink).
+//! is the library's scan held in memory; `scan_json_batched`, `scan_table_batched` and
+//! `scan_sarif_batched` are what the command line does for those reports (batches, the report
+//! written to a sink).
 //! `FLEET_SIZES=1000,10000 cargo bench --bench fleet` picks the sizes (default 1000); the fleet
 //! generator is `benches/gen_fleet.rs`.
 
@@ -80,24 +81,33 @@ fn scan_fleet(c: &mut Criterion) {
                 scan
             })
         });
-        // What `scan --format json` does: batches of deployment folders, the report written
-        // (here into a sink).
-        group.bench_with_input(
-            BenchmarkId::new("scan_json_batched", n),
-            &options,
-            |b, o| {
+        // What `scan --format json|sarif` and the terminal table do: batches of deployment
+        // folders, the report written (here into a sink).
+        let reports = [
+            ("scan_json_batched", esaudit::stream::Rendering::Json),
+            (
+                "scan_table_batched",
+                esaudit::stream::Rendering::Table { color: false },
+            ),
+            (
+                "scan_sarif_batched",
+                esaudit::stream::Rendering::Sarif(Default::default()),
+            ),
+        ];
+        for (name, rendering) in reports {
+            group.bench_with_input(BenchmarkId::new(name, n), &options, |b, o| {
                 b.iter(|| {
                     let mut streamed = esaudit::stream::scan(
                         o,
                         esaudit::stream::NODES_PER_BATCH,
-                        vec![esaudit::stream::Rendering::Json],
+                        vec![rendering.clone()],
                     )
                     .unwrap();
                     assert_eq!(streamed.scan.targets.len(), n);
                     streamed.write(0, &mut std::io::sink()).unwrap();
                 })
-            },
-        );
+            });
+        }
     }
     group.finish();
 }

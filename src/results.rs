@@ -155,7 +155,17 @@ impl RuleResult {
 /// rule's passes on a target are one result that counts them (`--detail checks`), and
 /// `--detail items` keeps one result per item judged (what JSON report version 1 held).
 #[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    clap::ValueEnum,
+    Serialize,
+    Deserialize,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Detail {

@@ -1012,8 +1012,7 @@ fn dsa_and_ed25519_keys_are_judged_by_their_strength() {
          [certs/dsa1024.crt, certs/dsa2048.crt, certs/ed25519.crt]\n",
     )
     .unwrap();
-    let (_, report) =
-        common::scan_json(&[
+    let (_, report) = common::scan_json(&[
         root.path().to_str().unwrap(),
         "--select",
         "CERT-KEY-001",

@@ -124,7 +124,10 @@ fn verdict(root: &Path, fixture: &str) -> (Vec<String>, Vec<String>) {
         let mut fingerprints = std::collections::BTreeMap::new();
         for r in report["results"].as_array().unwrap() {
             if let Some(items) = r["items"].as_u64() {
-                assert!(items > 0 && r.get("fingerprint").is_none(), "{fixture}: {r}");
+                assert!(
+                    items > 0 && r.get("fingerprint").is_none(),
+                    "{fixture}: {r}"
+                );
                 continue;
             }
             let fingerprint = r["fingerprint"].as_str().unwrap().to_string();

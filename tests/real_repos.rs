@@ -295,8 +295,7 @@ fn repositories_are_read_as_their_content_and_deployment_say() {
 /// `http://elasticsearch:9200`. The whole verdict is pinned.
 #[test]
 fn an_oss_kibana_workload_scanned_alone_is_judged_by_its_image() {
-    let (code, report) =
-        scan_json(&[
+    let (code, report) = scan_json(&[
         "fixtures/wild/pires-kubernetes-elasticsearch-cluster/kibana.yaml",
         "--detail",
         "items",

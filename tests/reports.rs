@@ -1135,8 +1135,9 @@ fn scan_at(dir: &Path, fixture: &str, detail: &str) -> esaudit::report::json::Fu
 fn detail_items_is_version_1_and_checks_are_its_passes_counted() {
     let dir = tempfile::tempdir().unwrap();
     let fixture = "fixtures/wild/bitnami-charts";
-    let v1 = esaudit::report::json::read(&manifest().join("tests/data/v1-report-bitnami-charts.json"))
-        .unwrap();
+    let v1 =
+        esaudit::report::json::read(&manifest().join("tests/data/v1-report-bitnami-charts.json"))
+            .unwrap();
     assert_eq!(v1.version, 1);
     let items = scan_at(dir.path(), fixture, "items");
     let checks = scan_at(dir.path(), fixture, "checks");
@@ -1150,14 +1151,20 @@ fn detail_items_is_version_1_and_checks_are_its_passes_counted() {
     let mut collapsed = esaudit::results::collapse_checks(v1.results.clone());
     esaudit::results::sort(&mut collapsed);
     assert_eq!(checks.results, collapsed);
-    assert!(checks.results.len() < v1.results.len(), "passes are counted");
+    assert!(
+        checks.results.len() < v1.results.len(),
+        "passes are counted"
+    );
     for r in checks.results.iter().filter(|r| r.is_check()) {
         assert!(r.items.unwrap() >= 1, "{r:?}");
         assert!(r.location.is_unset() && r.message.is_empty() && r.fingerprint.is_empty());
-        assert!(!r.title.is_empty(), "the title comes back from the report's rules");
+        assert!(
+            !r.title.is_empty(),
+            "the title comes back from the report's rules"
+        );
     }
     // On the line of a check result: the rule, the outcome, the target and the count only.
-    let text = read(&dir.path().join("checks.json"));
+    let text = read(dir.path().join("checks.json"));
     let line = text
         .lines()
         .find(|l| l.contains("\"items\":"))
@@ -1182,7 +1189,11 @@ fn diff_baseline_and_merge_read_both_versions() {
     scan_at(dir.path(), fixture, "checks");
     let v2 = dir.path().join("checks.json");
     for (old, new) in [(&v1, &v2), (&v2, &v1)] {
-        let r = run(esaudit().arg("diff").arg(old).arg(new).args(["--format", "json"]));
+        let r = run(esaudit()
+            .arg("diff")
+            .arg(old)
+            .arg(new)
+            .args(["--format", "json"]));
         assert_eq!(r.code, 0, "{}", r.stderr);
         let diff = json(&r.stdout);
         for list in ["new", "fixed", "changed"] {
@@ -1195,7 +1206,11 @@ fn diff_baseline_and_merge_read_both_versions() {
             .arg("--baseline")
             .arg(baseline));
         assert_eq!(r.code, 0, "every failure is in the baseline: {}", r.stderr);
-        assert!(failing(&json(&r.stdout)).iter().all(|f| f["baseline"] == true));
+        assert!(
+            failing(&json(&r.stdout))
+                .iter()
+                .all(|f| f["baseline"] == true)
+        );
     }
     let merged = dir.path().join("merged.json");
     let r = run(esaudit()

@@ -455,8 +455,7 @@ fn an_active_directory_realm_without_a_url_is_plain_ldap() {
             ),
         )
         .unwrap();
-        let (_, report) =
-            common::scan_json(&[
+        let (_, report) = common::scan_json(&[
             dir.path().to_str().unwrap(),
             "--select",
             "ES-AUTH-006",

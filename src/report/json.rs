@@ -133,16 +133,18 @@ pub fn write(scan: &Scan, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let mut element = Vec::new();
     write_with(
         scan,
-        scan.results.chunk_by(|a, b| a.target == b.target).map(|run| {
-            element.clear();
-            for (i, r) in run.iter().enumerate() {
-                if i > 0 {
-                    element.extend_from_slice(b",\n");
+        scan.results
+            .chunk_by(|a, b| a.target == b.target)
+            .map(|run| {
+                element.clear();
+                for (i, r) in run.iter().enumerate() {
+                    if i > 0 {
+                        element.extend_from_slice(b",\n");
+                    }
+                    push_result(&mut element, r);
                 }
-                push_result(&mut element, r);
-            }
-            Ok(element.clone())
-        }),
+                Ok(element.clone())
+            }),
         out,
     )
 }
@@ -385,7 +387,9 @@ fn read_as<T: DeserializeOwned>(path: &std::path::Path) -> Result<T, String> {
     let not_a_report = |e: serde_json::Error| format!("{name}: not an esaudit JSON report: {e}");
     let version = serde_json::from_str::<Version>(&text).map_err(not_a_report)?;
     match version.version {
-        Some(v) if v.as_u64().is_some_and(|v| READABLE_VERSIONS.contains(&(v as u32))) => {}
+        Some(v)
+            if v.as_u64()
+                .is_some_and(|v| READABLE_VERSIONS.contains(&(v as u32))) => {}
         Some(v) if v.is_u64() => {
             return Err(format!(
                 "{name}: JSON report version {v} (this esaudit reads versions 1 and {FORMAT_VERSION})"

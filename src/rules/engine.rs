@@ -3,7 +3,7 @@
 
 use super::item::{Identity, Item, Located, Presented, Source, Subject};
 use super::sources;
-use super::{LoadedRule, Profile, Rule, RuleError, Scope, Selection, VersionReq, functions};
+use super::{LoadedRule, Profile, Rule, RuleError, Scope, Selection, VersionReq, functions, memo};
 use crate::evidence::Deployment;
 use crate::results::{Detail, Evidence, ResultLocation, RuleResult, Status, Target, fingerprint};
 use cel::parser::{Expression, PrattParser};
@@ -15,6 +15,8 @@ struct Compiled {
     rule: Rule,
     programs: Programs,
     versions: Option<VersionReq>,
+    /// What the rule's CEL reads (see [`memo`]); `None` when its verdicts are not remembered.
+    reads: Option<Vec<memo::Lookup>>,
 }
 
 /// A rule's CEL, parsed once when the catalog is loaded.
@@ -57,6 +59,8 @@ fn parse_cel(env: &Env, source: &str) -> Result<Expression, String> {
 pub struct Engine {
     env: Arc<Env>,
     rules: Vec<Compiled>,
+    /// What each rule's CEL said, by the values it read.
+    memo: memo::Memo<CelVerdict>,
 }
 
 impl Engine {
@@ -79,16 +83,25 @@ impl Engine {
                 .map(VersionReq::parse)
                 .transpose()
                 .map_err(invalid)?;
+            let p = &programs;
+            let reads = memo::reads(
+                std::iter::once(&p.check)
+                    .chain(p.when.as_ref())
+                    .chain(p.requires.as_ref()),
+            )
+            .map(memo::lookups);
             compiled.push(Compiled {
                 rule,
                 programs,
                 versions,
+                reads,
             });
         }
         compiled.sort_by(|a, b| a.rule.id.cmp(&b.rule.id));
         Ok(Engine {
             env,
             rules: compiled,
+            memo: memo::Memo::new(),
         })
     }
 
@@ -216,24 +229,44 @@ impl Engine {
             mut items,
             fips,
         } = source.present(selection);
-        let mut root = self.root_context();
-        let at_root: Vec<&str> = variables.iter().map(|(name, _)| *name).collect();
-        // Converting a value into the context is a deep copy: the subject's are made once.
-        for (name, value) in variables {
-            root.add_variable_from_value(name, value);
-        }
+        // Converting a value into a context is a deep copy, so contexts are made only when a
+        // rule has to be evaluated: a verdict remembered from an item with the same values
+        // needs none. The subject's variables are converted once, its items' once each.
+        let root_cell = std::cell::OnceCell::new();
+        let root = || {
+            root_cell.get_or_init(|| {
+                let mut ctx = self.root_context();
+                for (name, value) in &variables {
+                    ctx.add_variable_from_value(*name, value.clone());
+                }
+                ctx
+            })
+        };
+        let at_root = |name: &str| variables.iter().any(|(n, _)| *n == name);
         let mut out = Vec::new();
         // Per check (a rule on this subject): its passes and its not-applicables, counted
         // instead of listed unless every item is wanted.
         let mut counted: Vec<(usize, Status, u32)> = Vec::new();
         for item in &mut items {
-            let mut ctx = root.new_inner_scope();
             let variable = item.scope.variable();
-            if !at_root.contains(&variable) {
-                // Moved, not cloned: nothing reads an item's value after its context has it.
-                let value = std::mem::replace(&mut item.value, Value::Null);
-                ctx.add_variable_from_value(variable, value);
-            }
+            let own_value = !at_root(variable);
+            let value = std::mem::replace(&mut item.value, Value::Null);
+            let item_ctx = std::cell::OnceCell::new();
+            let ctx = || {
+                item_ctx.get_or_init(|| {
+                    let mut ctx = root().new_inner_scope();
+                    if own_value {
+                        ctx.add_variable_from_value(variable, value.clone());
+                    }
+                    ctx
+                })
+            };
+            let lookup = |name: &str| {
+                if own_value && name == variable {
+                    return Some(&value);
+                }
+                variables.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+            };
             for (index, c) in self.rules.iter().enumerate() {
                 if c.rule.scope != item.scope {
                     continue;
@@ -245,9 +278,14 @@ impl Engine {
                 if !active {
                     continue;
                 }
-                match self.judge(c, &ctx, item, &subject, source, selection.detail) {
+                let evaluation = Evaluation {
+                    rule: index,
+                    ctx: &ctx,
+                    lookup: &lookup,
+                };
+                match self.judge(c, &evaluation, item, &subject, source, selection.detail) {
                     Judged::Nothing => {}
-                    Judged::Result(result) => out.push(result),
+                    Judged::Result(result) => out.push(*result),
                     Judged::Counted(status) => {
                         match counted
                             .iter_mut()
@@ -273,7 +311,7 @@ impl Engine {
     fn judge(
         &self,
         c: &Compiled,
-        ctx: &Context,
+        evaluation: &Evaluation,
         item: &Item,
         subject: &Subject,
         source: &dyn Source,
@@ -301,16 +339,24 @@ impl Engine {
             // An item that could not be read cannot be judged, unless what its configuration
             // says of it (a partial value) already rules the rule out; an item without that
             // is an error for every rule of its scope.
-            match item.partial.then(|| not_applicable(c, ctx, None)).flatten() {
+            match item
+                .partial
+                .then(|| not_applicable(c, (evaluation.ctx)(), None))
+                .flatten()
+            {
                 Some((Status::NotApplicable, why)) => (Status::NotApplicable, why),
                 _ => (Status::Error, format!("cannot judge: {error}")),
             }
         } else {
+            let hidden = item.hidden.as_deref();
             verdict(
-                c,
-                ctx,
-                item.hidden.as_deref(),
-                || unresolved_error(item, locate()),
+                rule,
+                self.cel_verdict(c, evaluation, hidden),
+                || {
+                    may_be_unresolved(item, subject)
+                        .then(|| unresolved_error(item, locate()))
+                        .flatten()
+                },
                 || fail_message(rule, item, locate()),
             )
         };
@@ -348,15 +394,89 @@ impl Engine {
             object: located.object.clone(),
             named_by: item.named_by.clone(),
         };
-        Judged::Result(result_of(
+        Judged::Result(Box::new(result_of(
             rule,
             subject.id,
             (status, message),
             location,
             &identity,
             || located.actual.clone(),
-        ))
+        )))
     }
+}
+
+/// How the rules on one item are evaluated: its context, made on first use, and the values of
+/// its variables by name, which key the verdicts remembered.
+struct Evaluation<'e, 'c> {
+    /// The index of the rule in the catalog.
+    rule: usize,
+    ctx: &'e dyn Fn() -> &'c Context<'c, 'c>,
+    lookup: &'e dyn Fn(&str) -> Option<&'e Value>,
+}
+
+/// What a rule's CEL says on an item: why it does not apply (`when`), or else what `requires`
+/// and `check` give. A pass and a failure carry no words; the caller words them.
+#[derive(Clone)]
+struct CelVerdict {
+    when: Option<(Status, String)>,
+    check: (Status, String),
+}
+
+impl Engine {
+    /// The CEL verdict of rule `c` on an item: remembered from an earlier item that gave the
+    /// rule the same values, or evaluated (and remembered).
+    fn cel_verdict(
+        &self,
+        c: &Compiled,
+        evaluation: &Evaluation,
+        hidden: Option<&str>,
+    ) -> CelVerdict {
+        let key = c
+            .reads
+            .as_deref()
+            .and_then(|paths| memo::key(evaluation.rule, paths, evaluation.lookup, hidden));
+        if let Some(key) = &key
+            && let Some(known) = self.memo.get(key)
+        {
+            // Debug builds (every test's scans) check each remembered verdict against a fresh
+            // evaluation: a rule read by a path `memo::reads` missed would show here.
+            #[cfg(debug_assertions)]
+            {
+                let fresh = evaluate(c, (evaluation.ctx)(), hidden);
+                assert!(
+                    fresh.when == known.when && fresh.check == known.check,
+                    "{}: a remembered verdict differs from a fresh one",
+                    c.rule.id
+                );
+            }
+            return known;
+        }
+        let judged = evaluate(c, (evaluation.ctx)(), hidden);
+        if let Some(key) = key {
+            self.memo.insert(key, judged.clone());
+        }
+        judged
+    }
+}
+
+/// Evaluates rule `c` in `ctx`: `when`, then `requires` and `check`.
+fn evaluate(c: &Compiled, ctx: &Context, hidden: Option<&str>) -> CelVerdict {
+    let when = not_applicable(c, ctx, hidden);
+    let check = match when {
+        Some(_) => (Status::NotApplicable, String::new()),
+        None => requires_and_check(c, ctx, hidden),
+    };
+    CelVerdict { when, check }
+}
+
+/// Whether a place a rule on `item` is located at may need an environment variable with no
+/// default: only then is the place worked out before the rule is judged.
+fn may_be_unresolved(item: &Item, subject: &Subject) -> bool {
+    let unresolved =
+        |s: &crate::evidence::Settings| s.entries.iter().any(|e| !e.unresolved.is_empty());
+    unresolved(subject.settings)
+        || item.settings.as_ref().is_some_and(unresolved)
+        || item.own.as_ref().is_some_and(|o| !o.unresolved.is_empty())
 }
 
 /// What judging one rule on one item gives.
@@ -365,7 +485,7 @@ enum Judged {
     Nothing,
     /// A pass or a not-applicable, counted into its check's result.
     Counted(Status),
-    Result(RuleResult),
+    Result(Box<RuleResult>),
 }
 
 /// The result of a check (`rule` on `target`) that stands for `items` passes or
@@ -424,23 +544,32 @@ fn result_of(
     }
 }
 
-/// `when`, then `requires` and `check`: the verdict of a rule in a context. `pre_check` may
-/// stop an applicable rule with an error before its check runs; `fail` words a failure.
+/// The verdict of `rule` from what its CEL said: why it does not apply, else `pre_check`'s
+/// stop (an applicable rule that cannot be judged before its check), else the check's
+/// outcome; `fail` words a failure.
 fn verdict(
-    c: &Compiled,
-    ctx: &Context,
-    hidden: Option<&str>,
+    rule: &Rule,
+    cel: CelVerdict,
     pre_check: impl FnOnce() -> Option<(Status, String)>,
     fail: impl FnOnce() -> String,
 ) -> (Status, String) {
-    let rule = &c.rule;
-    let programs = &c.programs;
-    if let Some(stop) = not_applicable(c, ctx, hidden) {
+    if let Some(stop) = cel.when {
         return stop;
     }
     if let Some(stop) = pre_check() {
         return stop;
     }
+    match cel.check {
+        (Status::Pass, _) => (Status::Pass, rule.title.clone()),
+        (Status::Fail, _) => (Status::Fail, fail()),
+        other => other,
+    }
+}
+
+/// `requires`, then `check`: a pass or a failure (without words), or why the rule cannot be
+/// judged.
+fn requires_and_check(c: &Compiled, ctx: &Context, hidden: Option<&str>) -> (Status, String) {
+    let programs = &c.programs;
     match programs.requires.as_ref().map(|r| Value::resolve(r, ctx)) {
         None => {}
         Some(Ok(Value::String(why))) if why.is_empty() => {}
@@ -456,8 +585,8 @@ fn verdict(
         Some(Err(e)) => return (Status::Error, item_error_message(&e, hidden)),
     }
     match Value::resolve(&programs.check, ctx) {
-        Ok(Value::Bool(true)) => (Status::Pass, rule.title.clone()),
-        Ok(Value::Bool(false)) => (Status::Fail, fail()),
+        Ok(Value::Bool(true)) => (Status::Pass, String::new()),
+        Ok(Value::Bool(false)) => (Status::Fail, String::new()),
         Ok(other) => (
             Status::Error,
             format!("the rule's check gave {other:?}, not a boolean"),
@@ -579,7 +708,13 @@ mod verdict_tests {
         let engine = Engine::compile(super::super::parse_file("t.yaml", &text).unwrap()).unwrap();
         let mut ctx = engine.root_context();
         ctx.add_variable_from_value("x", 1);
-        verdict(&engine.rules[0], &ctx, None, || None, || "failed".into())
+        let c = &engine.rules[0];
+        verdict(
+            &c.rule,
+            evaluate(c, &ctx, None),
+            || None,
+            || "failed".into(),
+        )
     }
 
     /// A failure's words: the rule's message with its placeholders, else the title with the

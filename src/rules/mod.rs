@@ -3,6 +3,7 @@
 pub mod engine;
 mod functions;
 pub mod item;
+mod memo;
 pub mod sources;
 
 pub use crate::evidence::Scope;
