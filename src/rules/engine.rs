@@ -15,8 +15,14 @@ struct Compiled {
     rule: Rule,
     programs: Programs,
     versions: Option<VersionReq>,
-    /// What the rule's CEL reads (see [`memo`]); `None` when its verdicts are not remembered.
+    /// What the rule's `when` reads, and what all its CEL reads (see [`memo`]); `None` when
+    /// those verdicts are not remembered. A `when` is remembered on its own: most items a rule
+    /// does not apply to differ only in what its check would have read.
+    when_reads: Option<Vec<memo::Lookup>>,
     reads: Option<Vec<memo::Lookup>>,
+    /// The rule reads nothing but its item: it is evaluated without the subject's variables,
+    /// which then need not be converted for it.
+    item_only: bool,
 }
 
 /// A rule's CEL, parsed once when the catalog is loaded.
@@ -59,8 +65,9 @@ fn parse_cel(env: &Env, source: &str) -> Result<Expression, String> {
 pub struct Engine {
     env: Arc<Env>,
     rules: Vec<Compiled>,
-    /// What each rule's CEL said, by the values it read.
-    memo: memo::Memo<CelVerdict>,
+    /// What each rule's `when`, and its `requires` and `check`, said, by the values they read.
+    when_memo: memo::Memo<Option<(Status, String)>>,
+    check_memo: memo::Memo<(Status, String)>,
 }
 
 impl Engine {
@@ -84,24 +91,32 @@ impl Engine {
                 .transpose()
                 .map_err(invalid)?;
             let p = &programs;
+            let when_reads = memo::reads(p.when.iter()).map(memo::lookups);
             let reads = memo::reads(
                 std::iter::once(&p.check)
                     .chain(p.when.as_ref())
                     .chain(p.requires.as_ref()),
             )
             .map(memo::lookups);
+            let variable = rule.scope.variable();
+            let item_only = reads
+                .as_ref()
+                .is_some_and(|r| r.iter().all(|l| l.variable() == variable));
             compiled.push(Compiled {
                 rule,
                 programs,
                 versions,
+                when_reads,
                 reads,
+                item_only,
             });
         }
         compiled.sort_by(|a, b| a.rule.id.cmp(&b.rule.id));
         Ok(Engine {
             env,
             rules: compiled,
-            memo: memo::Memo::new(),
+            when_memo: memo::Memo::new(),
+            check_memo: memo::Memo::new(),
         })
     }
 
@@ -243,6 +258,8 @@ impl Engine {
             })
         };
         let at_root = |name: &str| variables.iter().any(|(n, _)| *n == name);
+        let bare_cell = std::cell::OnceCell::new();
+        let bare = || bare_cell.get_or_init(|| self.root_context());
         let mut out = Vec::new();
         // Per check (a rule on this subject): its passes and its not-applicables, counted
         // instead of listed unless every item is wanted.
@@ -258,6 +275,15 @@ impl Engine {
                     if own_value {
                         ctx.add_variable_from_value(variable, value.clone());
                     }
+                    ctx
+                })
+            };
+            // For the rules that read only the item: the item alone, beside the functions.
+            let alone_ctx = std::cell::OnceCell::new();
+            let alone = || {
+                alone_ctx.get_or_init(|| {
+                    let mut ctx = bare().new_inner_scope();
+                    ctx.add_variable_from_value(variable, value.clone());
                     ctx
                 })
             };
@@ -280,7 +306,11 @@ impl Engine {
                 }
                 let evaluation = Evaluation {
                     rule: index,
-                    ctx: &ctx,
+                    ctx: if c.item_only && own_value {
+                        &alone
+                    } else {
+                        &ctx
+                    },
                     lookup: &lookup,
                 };
                 match self.judge(c, &evaluation, item, &subject, source, selection.detail) {
@@ -423,43 +453,72 @@ struct CelVerdict {
 }
 
 impl Engine {
-    /// The CEL verdict of rule `c` on an item: remembered from an earlier item that gave the
-    /// rule the same values, or evaluated (and remembered).
+    /// The CEL verdict of rule `c` on an item: its `when`, then its `requires` and `check`,
+    /// each remembered from an earlier item that gave them the same values, or evaluated (and
+    /// remembered).
     fn cel_verdict(
         &self,
         c: &Compiled,
         evaluation: &Evaluation,
         hidden: Option<&str>,
     ) -> CelVerdict {
-        let key = c
-            .reads
-            .as_deref()
-            .and_then(|paths| memo::key(evaluation.rule, paths, evaluation.lookup, hidden));
-        if let Some(key) = &key
-            && let Some(known) = self.memo.get(key)
-        {
-            // Debug builds (every test's scans) check each remembered verdict against a fresh
-            // evaluation: a rule read by a path `memo::reads` missed would show here.
-            #[cfg(debug_assertions)]
-            {
-                let fresh = evaluate(c, (evaluation.ctx)(), hidden);
-                assert!(
-                    fresh.when == known.when && fresh.check == known.check,
-                    "{}: a remembered verdict differs from a fresh one",
-                    c.rule.id
-                );
-            }
-            return known;
-        }
-        let judged = evaluate(c, (evaluation.ctx)(), hidden);
-        if let Some(key) = key {
-            self.memo.insert(key, judged.clone());
-        }
-        judged
+        let when = match c.programs.when {
+            None => None,
+            Some(_) => remembered(
+                &self.when_memo,
+                c,
+                &c.when_reads,
+                evaluation,
+                hidden,
+                |ctx| not_applicable(c, ctx, hidden),
+            ),
+        };
+        let check = match when {
+            Some(_) => (Status::NotApplicable, String::new()),
+            None => remembered(&self.check_memo, c, &c.reads, evaluation, hidden, |ctx| {
+                requires_and_check(c, ctx, hidden)
+            }),
+        };
+        CelVerdict { when, check }
     }
 }
 
+/// What `evaluate` gives in the item's context, remembered under the values `paths` read
+/// (nothing is remembered without paths). `c` names the rule when a debug build's check fails.
+#[cfg_attr(not(debug_assertions), allow(unused_variables))]
+fn remembered<T: Clone + PartialEq>(
+    memo: &memo::Memo<T>,
+    c: &Compiled,
+    paths: &Option<Vec<memo::Lookup>>,
+    evaluation: &Evaluation,
+    hidden: Option<&str>,
+    evaluate: impl Fn(&Context) -> T,
+) -> T {
+    let key = paths
+        .as_deref()
+        .and_then(|paths| memo::key(evaluation.rule, paths, evaluation.lookup, hidden));
+    if let Some(key) = &key
+        && let Some(known) = memo.get(key)
+    {
+        // Debug builds (every test's scans) check each remembered verdict against a fresh
+        // evaluation: a path `memo::reads` missed would show here.
+        #[cfg(debug_assertions)]
+        assert!(
+            evaluate((evaluation.ctx)()) == known,
+            "{}: a remembered verdict differs from a fresh one",
+            c.rule.id
+        );
+        return known;
+    }
+    let judged = evaluate((evaluation.ctx)());
+    if let Some(key) = key {
+        memo.insert(key, judged.clone());
+    }
+    judged
+}
+
 /// Evaluates rule `c` in `ctx`: `when`, then `requires` and `check`.
+#[cfg(test)]
 fn evaluate(c: &Compiled, ctx: &Context, hidden: Option<&str>) -> CelVerdict {
     let when = not_applicable(c, ctx, hidden);
     let check = match when {

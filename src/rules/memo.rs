@@ -162,6 +162,13 @@ pub struct Lookup {
     keys: Vec<Key>,
 }
 
+impl Lookup {
+    /// The variable the path starts at.
+    pub fn variable(&self) -> &str {
+        &self.variable
+    }
+}
+
 /// The paths as lookups, made once per rule.
 pub fn lookups(paths: Vec<Path>) -> Vec<Lookup> {
     paths
