@@ -772,7 +772,7 @@ pub fn audit_policies(node: &EsNode) -> Vec<AuditPolicyFacts> {
 }
 
 /// One written setting, as the `es_setting` rules see it. Secret values are never included.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct SettingFacts {
     pub key: String,
     /// The value, or empty for secret settings.

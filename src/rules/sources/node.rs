@@ -172,7 +172,7 @@ fn items(node: &EsNode, facts: &NodeFacts, files: &[SecurityFile], warning_days:
         .iter()
         .zip(&node.settings.entries)
     {
-        let mut item = Item::new(Scope::EsSetting, to_cel(facts), setting.key.clone());
+        let mut item = Item::new(Scope::EsSetting, setting_value(facts), setting.key.clone());
         item.occurrence = setting.occurrence;
         if !facts.running.is_empty() {
             let file = if facts.secret {
@@ -217,6 +217,27 @@ fn items(node: &EsNode, facts: &NodeFacts, files: &[SecurityFile], warning_days:
         }
     }
     items
+}
+
+/// A setting's facts as a CEL value. The nodes of a fleet mostly write the same settings, so
+/// the values are remembered (per thread, a bounded number) instead of converted again.
+fn setting_value(facts: &derive::SettingFacts) -> Value {
+    type Remembered =
+        std::collections::HashMap<derive::SettingFacts, Value, foldhash::fast::RandomState>;
+    thread_local! {
+        static REMEMBERED: std::cell::RefCell<Remembered> = Default::default();
+    }
+    REMEMBERED.with_borrow_mut(|remembered| {
+        if let Some(value) = remembered.get(facts) {
+            return value.clone();
+        }
+        if remembered.len() >= 4096 {
+            remembered.clear();
+        }
+        let value = to_cel(facts);
+        remembered.insert(facts.clone(), value.clone());
+        value
+    })
 }
 
 /// The facts of a TLS context that a source hiding its TLS sub-settings still shows: where it
