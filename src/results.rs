@@ -133,6 +133,20 @@ impl RuleResult {
         self.items.is_some()
     }
 
+    /// This result made into the result of its check, standing for `items` items: no place,
+    /// message, evidence or fingerprint, as no single item is meant.
+    pub fn into_check(self, items: u32) -> RuleResult {
+        RuleResult {
+            items: Some(items),
+            location: ResultLocation::default(),
+            message: String::new(),
+            evidence: None,
+            remediation: String::new(),
+            fingerprint: String::new(),
+            ..self
+        }
+    }
+
     /// What the result says, in one line: its message, or for a check result, which has none,
     /// the rule's title and how many items it stands for.
     pub fn summary(&self) -> std::borrow::Cow<'_, str> {
@@ -193,15 +207,8 @@ pub fn collapse_checks(results: Vec<RuleResult>) -> Vec<RuleResult> {
             }
             None => {
                 checks.insert(key, out.len());
-                out.push(RuleResult {
-                    items: Some(r.item_count() as u32),
-                    location: ResultLocation::default(),
-                    message: String::new(),
-                    evidence: None,
-                    remediation: String::new(),
-                    fingerprint: String::new(),
-                    ..r
-                });
+                let items = r.item_count() as u32;
+                out.push(r.into_check(items));
             }
         }
     }

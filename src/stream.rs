@@ -510,16 +510,7 @@ fn render_run(
     rendering: &Rendering,
 ) -> Option<Vec<u8>> {
     let text = match rendering {
-        Rendering::Json => {
-            let mut text = Vec::with_capacity(run.len() * 200);
-            for (i, r) in run.iter().enumerate() {
-                if i > 0 {
-                    text.extend_from_slice(b",\n");
-                }
-                report::json::push_result(&mut text, r);
-            }
-            text
-        }
+        Rendering::Json => report::json::run_elements(run),
         Rendering::Table { color } => {
             let findings: Vec<&RuleResult> =
                 run.iter().filter(|r| report::table::shown(r)).collect();

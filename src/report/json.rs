@@ -72,7 +72,7 @@ struct CheckResult<'a> {
 /// Appends result `r` to `out` as one element of the report's `results` array: on a line of
 /// its own, compact and not indented. Most of a large report is results, and one per line
 /// keeps it small and easy to grep.
-pub fn push_result(out: &mut Vec<u8>, r: &RuleResult) {
+fn push_result(out: &mut Vec<u8>, r: &RuleResult) {
     let written = match r.items {
         Some(items) => serde_json::to_writer(
             &mut *out,
@@ -86,6 +86,19 @@ pub fn push_result(out: &mut Vec<u8>, r: &RuleResult) {
         None => serde_json::to_writer(&mut *out, r),
     };
     written.expect("a result serialises");
+}
+
+/// One target's run of results as elements of the `results` array, separated by `,\n`: what
+/// [`write_with`] splices in (a batched scan keeps runs in its spill).
+pub fn run_elements(run: &[RuleResult]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(run.len() * 200);
+    for (i, r) in run.iter().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b",\n");
+        }
+        push_result(&mut out, r);
+    }
+    out
 }
 
 /// Where the elements of the empty `"results": []` array of `document` (pretty JSON) go: the
@@ -130,27 +143,17 @@ pub fn render(scan: &Scan) -> String {
 /// Serialises the report straight into `out`: a large fleet's report is hundreds of
 /// megabytes, and is never held whole in memory.
 pub fn write(scan: &Scan, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let mut element = Vec::new();
     write_with(
         scan,
         scan.results
             .chunk_by(|a, b| a.target == b.target)
-            .map(|run| {
-                element.clear();
-                for (i, r) in run.iter().enumerate() {
-                    if i > 0 {
-                        element.extend_from_slice(b",\n");
-                    }
-                    push_result(&mut element, r);
-                }
-                Ok(element.clone())
-            }),
+            .map(|run| Ok(run_elements(run))),
         out,
     )
 }
 
-/// Writes the report of `scan` with its results given as `runs`: each a run of elements made
-/// by [`push_result`] and separated by `,\n`. The document is pretty JSON but for its
+/// Writes the report of `scan` with its results given as `runs`, each made by
+/// [`run_elements`]. The document is pretty JSON but for its
 /// results, which are one per line.
 pub fn write_with(
     scan: &Scan,

@@ -261,9 +261,14 @@ impl Engine {
         let bare_cell = std::cell::OnceCell::new();
         let bare = || bare_cell.get_or_init(|| self.root_context());
         let mut out = Vec::new();
-        // Per check (a rule on this subject): its passes and its not-applicables, counted
-        // instead of listed unless every item is wanted.
-        let mut counted: Vec<(usize, Status, u32)> = Vec::new();
+        // Per check (a rule on this subject, by the rule's index): its passes and its
+        // not-applicables, counted instead of listed unless every item is wanted.
+        let mut counted: Vec<[u32; 2]> = vec![[0; 2]; self.rules.len()];
+        let subject_unresolved = subject
+            .settings
+            .entries
+            .iter()
+            .any(|e| !e.unresolved.is_empty());
         for item in &mut items {
             let variable = item.scope.variable();
             let own_value = !at_root(variable);
@@ -306,6 +311,7 @@ impl Engine {
                 }
                 let evaluation = Evaluation {
                     rule: index,
+                    subject_unresolved,
                     ctx: if c.item_only && own_value {
                         &alone
                     } else {
@@ -317,20 +323,19 @@ impl Engine {
                     Judged::Nothing => {}
                     Judged::Result(result) => out.push(*result),
                     Judged::Counted(status) => {
-                        match counted
-                            .iter_mut()
-                            .find(|(i, s, _)| *i == index && *s == status)
-                        {
-                            Some((_, _, n)) => *n += 1,
-                            None => counted.push((index, status, 1)),
-                        }
+                        counted[index][usize::from(status == Status::NotApplicable)] += 1
                     }
                 }
             }
         }
-        out.extend(counted.into_iter().map(|(index, status, items)| {
-            check_result(&self.rules[index].rule, subject.id, status, items)
-        }));
+        for (c, counts) in self.rules.iter().zip(counted) {
+            let statuses = [Status::Pass, Status::NotApplicable];
+            for (status, items) in statuses.into_iter().zip(counts) {
+                if items > 0 {
+                    out.push(check_result(&c.rule, subject.id, status, items));
+                }
+            }
+        }
         out
     }
 
@@ -383,7 +388,7 @@ impl Engine {
                 rule,
                 self.cel_verdict(c, evaluation, hidden),
                 || {
-                    may_be_unresolved(item, subject)
+                    may_be_unresolved(item, evaluation.subject_unresolved)
                         .then(|| unresolved_error(item, locate()))
                         .flatten()
                 },
@@ -440,6 +445,8 @@ impl Engine {
 struct Evaluation<'e, 'c> {
     /// The index of the rule in the catalog.
     rule: usize,
+    /// Some setting of the subject needs an environment variable with no default.
+    subject_unresolved: bool,
     ctx: &'e dyn Fn() -> &'c Context<'c, 'c>,
     lookup: &'e dyn Fn(&str) -> Option<&'e Value>,
 }
@@ -485,7 +492,6 @@ impl Engine {
 
 /// What `evaluate` gives in the item's context, remembered under the values `paths` read
 /// (nothing is remembered without paths). `c` names the rule when a debug build's check fails.
-#[cfg_attr(not(debug_assertions), allow(unused_variables))]
 fn remembered<T: Clone + PartialEq>(
     memo: &memo::Memo<T>,
     c: &Compiled,
@@ -502,8 +508,7 @@ fn remembered<T: Clone + PartialEq>(
     {
         // Debug builds (every test's scans) check each remembered verdict against a fresh
         // evaluation: a path `memo::reads` missed would show here.
-        #[cfg(debug_assertions)]
-        assert!(
+        debug_assert!(
             evaluate((evaluation.ctx)()) == known,
             "{}: a remembered verdict differs from a fresh one",
             c.rule.id
@@ -517,24 +522,15 @@ fn remembered<T: Clone + PartialEq>(
     judged
 }
 
-/// Evaluates rule `c` in `ctx`: `when`, then `requires` and `check`.
-#[cfg(test)]
-fn evaluate(c: &Compiled, ctx: &Context, hidden: Option<&str>) -> CelVerdict {
-    let when = not_applicable(c, ctx, hidden);
-    let check = match when {
-        Some(_) => (Status::NotApplicable, String::new()),
-        None => requires_and_check(c, ctx, hidden),
-    };
-    CelVerdict { when, check }
-}
-
 /// Whether a place a rule on `item` is located at may need an environment variable with no
-/// default: only then is the place worked out before the rule is judged.
-fn may_be_unresolved(item: &Item, subject: &Subject) -> bool {
-    let unresolved =
-        |s: &crate::evidence::Settings| s.entries.iter().any(|e| !e.unresolved.is_empty());
-    unresolved(subject.settings)
-        || item.settings.as_ref().is_some_and(unresolved)
+/// default (`subject_unresolved`: some setting of its subject does): only then is the place
+/// worked out before the rule is judged.
+fn may_be_unresolved(item: &Item, subject_unresolved: bool) -> bool {
+    subject_unresolved
+        || item
+            .settings
+            .as_ref()
+            .is_some_and(|s| s.entries.iter().any(|e| !e.unresolved.is_empty()))
         || item.own.as_ref().is_some_and(|o| !o.unresolved.is_empty())
 }
 
@@ -548,24 +544,18 @@ enum Judged {
 }
 
 /// The result of a check (`rule` on `target`) that stands for `items` passes or
-/// not-applicables: no place, message or fingerprint, as no single item is meant.
+/// not-applicables.
 fn check_result(rule: &Rule, target: &str, status: Status, items: u32) -> RuleResult {
-    RuleResult {
-        rule: rule.id.clone(),
-        title: rule.title.clone(),
-        category: rule.category,
-        severity: rule.severity,
-        status,
-        target: target.to_string(),
-        items: Some(items),
-        location: ResultLocation::default(),
-        message: String::new(),
-        evidence: None,
-        remediation: String::new(),
-        fingerprint: String::new(),
-        waiver: None,
-        baseline: false,
-    }
+    let nowhere = ResultLocation::default();
+    result_of(
+        rule,
+        target,
+        (status, String::new()),
+        nowhere,
+        &[],
+        String::new,
+    )
+    .into_check(items)
 }
 
 /// A result of `rule` on `target`. Evidence and remediation go with failures only.
@@ -768,12 +758,14 @@ mod verdict_tests {
         let mut ctx = engine.root_context();
         ctx.add_variable_from_value("x", 1);
         let c = &engine.rules[0];
-        verdict(
-            &c.rule,
-            evaluate(c, &ctx, None),
-            || None,
-            || "failed".into(),
-        )
+        let evaluation = Evaluation {
+            rule: 0,
+            subject_unresolved: false,
+            ctx: &|| &ctx,
+            lookup: &|_| None,
+        };
+        let cel = engine.cel_verdict(c, &evaluation, None);
+        verdict(&c.rule, cel, || None, || "failed".into())
     }
 
     /// A failure's words: the rule's message with its placeholders, else the title with the

@@ -31,10 +31,9 @@ pub fn reads<'a>(expressions: impl Iterator<Item = &'a IdedExpr>) -> Option<Vec<
 
 /// The catalog's functions called on an item (`x.setting(key)`, see `functions.rs`): the
 /// fields of `x` each one reads, beyond the ones every one of them reads to tell whether the
-/// source hides the key (`hidden_reason`, `prefix`, `hidden_patterns`). `None` for a field
-/// means the one named by the call's literal argument.
+/// source hides the key (`hidden_reason`, `prefix`, `hidden_patterns`). Each field comes
+/// with whether only the entry the call's argument names is read.
 fn catalog_function_reads(name: &str) -> Option<&'static [(&'static str, bool)]> {
-    // (field, whether only the argument's entry of it is read)
     match name {
         "setting" | "list" => Some(&[("settings", true), ("unresolved", true)]),
         "is_set" => Some(&[("explicit", true)]),
@@ -95,9 +94,9 @@ impl Walk {
             }
             Expr::Call(call) => {
                 let target = call.target.as_deref();
+                let function = catalog_function_reads(&call.func_name);
                 match (target.and_then(|t| self.path_of(t)), target) {
-                    (Some(path), _) if catalog_function_reads(&call.func_name).is_some() => {
-                        let fields = catalog_function_reads(&call.func_name)?;
+                    (Some(path), _) if let Some(fields) = function => {
                         let argument = call.args.first().and_then(string_literal);
                         for (field, entry_only) in fields {
                             let mut read = path.clone();
