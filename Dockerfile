@@ -5,17 +5,29 @@
 #   docker build -t esaudit .
 #   docker run --rm -v "$PWD:/src:ro" esaudit scan /src
 #
+# The FIPS build (all cryptography on the AWS-LC FIPS module, docs/fips.md):
+#
+#   docker build --build-arg FEATURES=fips -t esaudit:fips .
+#
 # The final image keeps a shell (/bin/sh), so Kubernetes Jobs and GitLab CI jobs can run
 # scripts around esaudit (docs/ci.md, docs/fleets-and-sharding.md).
 
 FROM rust:1-slim-bookworm AS build
+# Cargo features to build with: "fips" for the AWS-LC FIPS module, which needs cmake and Go.
+ARG FEATURES=""
+# hadolint ignore=DL3008
+RUN if [ -n "$FEATURES" ]; then \
+        apt-get update \
+        && apt-get install -y --no-install-recommends cmake golang-go \
+        && rm -rf /var/lib/apt/lists/*; \
+    fi
 WORKDIR /build
 COPY . .
 # The cache mounts keep the crates and the build folder between builds of this Dockerfile; the
 # binary is copied out of them because they are not part of the image.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/build/target \
-    cargo build --release --locked \
+    cargo build --release --locked --features "$FEATURES" \
     && install -m 0755 target/release/esaudit /usr/local/bin/esaudit
 
 FROM debian:bookworm-slim

@@ -7,6 +7,7 @@ pub mod baseline;
 pub mod clock;
 pub mod collect;
 pub mod config;
+pub mod crypto;
 pub mod diff;
 pub mod evidence;
 #[doc(hidden)]

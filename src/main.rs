@@ -2,7 +2,7 @@
 //! `esaudit.toml`, writes the outputs and turns the outcome into an exit code (0 gate held,
 //! 1 gate failed, 2 bad input).
 
-use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use esaudit::config::{self, Config};
 use esaudit::evidence::EsVersion;
 use esaudit::report::{self, Format};
@@ -386,7 +386,13 @@ fn use_color(when: ColorWhen) -> bool {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse_command_line();
+    // Every connection's TLS runs on this provider; a FIPS build stops here rather than fall back
+    // to cryptography outside the module.
+    if let Err(e) = esaudit::crypto::install() {
+        eprintln!("esaudit: error: {e}");
+        return ExitCode::from(2);
+    }
     esaudit::interrupt::install();
     match run(cli) {
         Ok(code) => code,
@@ -395,6 +401,20 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The command line, with `--version` saying which cryptographic module esaudit runs on (known
+/// only at run time: whether the module is in FIPS mode).
+fn parse_command_line() -> Cli {
+    let long_version = format!(
+        "{}\n{}",
+        env!("CARGO_PKG_VERSION"),
+        esaudit::crypto::describe()
+    );
+    let matches = Cli::command()
+        .long_version(&*Box::leak(long_version.into_boxed_str()))
+        .get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
 fn run(cli: Cli) -> Result<ExitCode, String> {

@@ -200,3 +200,33 @@ fn quiet_and_color() {
     let (_, plain, _) = run(&["scan", "fixtures/insecure-node", "--color", "never"]);
     assert!(!plain.contains("\u{1b}["));
 }
+
+/// `--version` names the cryptographic module and whether it is in FIPS mode; `-V` stays one
+/// line for scripts.
+#[test]
+fn version_names_the_crypto_module() {
+    let (code, stdout, _) = run(&["--version"]);
+    assert_eq!(code, 0);
+    let mut lines = stdout.lines();
+    assert_eq!(
+        lines.next(),
+        Some(concat!("esaudit ", env!("CARGO_PKG_VERSION")))
+    );
+    let crypto = lines.next().unwrap_or_default();
+    match esaudit::crypto::FIPS_BUILD {
+        true => assert!(
+            crypto.starts_with("crypto: AWS-LC FIPS module ") && crypto.ends_with("FIPS mode: on"),
+            "{crypto}"
+        ),
+        false => assert!(
+            crypto.starts_with("crypto: AWS-LC ") && crypto.contains("FIPS mode: off"),
+            "{crypto}"
+        ),
+    }
+    let (code, stdout, _) = run(&["-V"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        stdout.trim_end(),
+        concat!("esaudit ", env!("CARGO_PKG_VERSION"))
+    );
+}

@@ -543,18 +543,11 @@ fn legacy_server_with(
                 }
                 let mut record = head.to_vec();
                 record.extend_from_slice(&body);
-                let Ok((_, plain)) = tls_parser::parse_tls_plaintext(&record) else {
+                let Some((offered, offered_suites)) = client_hello_offer(&record) else {
                     return;
                 };
-                let tls_parser::TlsMessage::Handshake(
-                    tls_parser::TlsMessageHandshake::ClientHello(ch),
-                ) = &plain.msg[0]
-                else {
-                    return;
-                };
-                let offered = ch.version.0;
                 let chosen = versions.iter().copied().filter(|v| *v <= offered).max();
-                let suite = ch.ciphers.iter().map(|c| c.0).find(|c| suites.contains(c));
+                let suite = offered_suites.into_iter().find(|c| suites.contains(c));
                 let (Some(version), Some(suite)) = (chosen, suite) else {
                     let _ = conn.write_all(&[0x15, 3, 1, 0, 2, 2, 40]);
                     return;
@@ -594,6 +587,21 @@ fn legacy_server_with(
         }
     });
     port
+}
+
+/// The version and suites a ClientHello record offers: after the record and handshake headers
+/// come the version, the random, the session id and the suites.
+fn client_hello_offer(record: &[u8]) -> Option<(u16, Vec<u16>)> {
+    let body = record.get(9..)?;
+    let version = u16::from_be_bytes([*body.first()?, *body.get(1)?]);
+    let at = 35 + usize::from(*body.get(34)?);
+    let len = usize::from(u16::from_be_bytes([*body.get(at)?, *body.get(at + 1)?]));
+    let suites = body
+        .get(at + 2..at + 2 + len)?
+        .chunks_exact(2)
+        .map(|c| u16::from_be_bytes([c[0], c[1]]))
+        .collect();
+    Some((version, suites))
 }
 
 /// Connections a test server accepted.
@@ -1095,4 +1103,57 @@ fn every_endpoint_rule_fails_somewhere_and_passes_elsewhere() {
         "endpoint rules not seen both failing and passing:\n{}",
         one_sided.join("\n")
     );
+}
+
+/// The certificate chain is fetched over a real handshake on this build's provider, and for TLS
+/// 1.2 also read from the server's plaintext first flight. In the FIPS build only approved suites
+/// can be agreed: a TLS 1.3 server offering nothing else gives no chain there, while a TLS 1.2
+/// one still shows its chain in the flight. The raw ClientHellos, which only read the answer,
+/// enumerate both servers in both builds.
+#[test]
+fn chain_capture_runs_on_this_builds_crypto_provider() {
+    let pki = Pki::new();
+    let (cert, key) = pki.leaf("chacha", &["127.0.0.1"], (-1, 365));
+    let chacha12 = s_server(
+        &cert,
+        &key,
+        &["-no_tls1_3", "-cipher", "ECDHE-RSA-CHACHA20-POLY1305"],
+    );
+    let chacha13 = s_server(
+        &cert,
+        &key,
+        &["-tls1_3", "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256"],
+    );
+    let opts = esaudit::collect::tls_probe::ProbeOptions {
+        ca_certs: vec![pki.path("ca.pem")],
+        ..Default::default()
+    };
+    let specs: Vec<_> = [chacha12.port, chacha13.port]
+        .iter()
+        .map(|port| {
+            esaudit::evidence::endpoint::EndpointSpec::parse(&format!("127.0.0.1:{port}=http"))
+                .unwrap()
+        })
+        .collect();
+    let eps = esaudit::collect::tls_probe::probe_all(&specs, &opts);
+    assert_eq!(eps[0].protocols, ["TLSv1.2"]);
+    assert_eq!(
+        eps[0].suites["TLSv1.2"],
+        ["TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"]
+    );
+    assert_eq!(eps[1].protocols, ["TLSv1.3"]);
+    assert_eq!(eps[1].suites["TLSv1.3"], ["TLS_CHACHA20_POLY1305_SHA256"]);
+    assert_eq!(eps[0].chain.len(), 1, "{:?}", eps[0].chain_error);
+    assert!(eps[0].trusted);
+    if esaudit::crypto::FIPS_BUILD {
+        assert!(eps[1].chain.is_empty());
+        let why = eps[1].chain_error.as_deref().unwrap_or_default();
+        assert!(
+            why.contains("handshake failed") && why.contains("FIPS-approved"),
+            "{why}"
+        );
+    } else {
+        assert_eq!(eps[1].chain.len(), 1, "{:?}", eps[1].chain_error);
+        assert!(eps[1].trusted);
+    }
 }

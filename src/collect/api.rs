@@ -444,6 +444,7 @@ pub fn http_client(
     timeout: Duration,
     identity: bool,
 ) -> Result<reqwest::Client, String> {
+    crate::crypto::install().map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
     let home = origin(url);
     // Follow only redirects that stay on the same scheme, host and port, and at most three:
     // anything else comes back as the 3xx answer, and the credentials go nowhere else.

@@ -19,6 +19,7 @@ pub mod snapshot;
 pub mod sniff;
 pub mod suppressions;
 pub mod tls_probe;
+pub mod tls_suites;
 
 use crate::evidence::{Deployment, EsNode, EsVersion, FileKind, FileRef, InputError, SecurityFile};
 use rayon::prelude::*;

@@ -3,7 +3,7 @@
 //! require) a client certificate.
 //!
 //! Protocols and suites are learned with hand-written ClientHello records whose answer
-//! (ServerHello or alert) is parsed with tls-parser; no key exchange is ever finished, so any
+//! (ServerHello or alert) is parsed here; no key exchange is ever finished, so any
 //! protocol and suite can be asked about. Suites are enumerated by removal: offer every suite of
 //! the IANA registry, note the one the server picks, remove it, repeat. The chain and the
 //! client-certificate request come from a full rustls handshake (TLS 1.2/1.3), or from the
@@ -107,9 +107,7 @@ pub fn protocol_name(version: u16) -> &'static str {
 
 /// The IANA name of a suite (hex when the registry does not know it).
 pub fn suite_name(id: u16) -> String {
-    tls_parser::TlsCipherSuite::from_id(id)
-        .map(|s| s.name.to_string())
-        .unwrap_or_else(|| format!("0x{id:04X}"))
+    super::tls_suites::name(id).map_or_else(|| format!("0x{id:04X}"), String::from)
 }
 
 /// Every suite of the registry usable before TLS 1.3, in registry order (signalling values and
@@ -120,12 +118,9 @@ fn legacy_suites() -> Vec<u16> {
 }
 
 fn registry_suites() -> Vec<u16> {
-    let mut ids: Vec<u16> = tls_parser::CIPHERS
-        .keys()
-        .copied()
+    let mut ids: Vec<u16> = super::tls_suites::ids()
         .filter(|id| !(0x1301..=0x13ff).contains(id) && *id != 0x00ff && *id != 0x5600)
         .collect();
-    ids.sort_unstable();
     // Strong suites first, so a server that follows the client's order still shows its best.
     ids.sort_by_key(|id| {
         let name = suite_name(*id);
@@ -340,25 +335,10 @@ pub fn parse_answer(buf: &[u8], want_rest: bool) -> Option<Answer> {
         at += 4 + len;
         match kind {
             2 => {
-                use tls_parser::{TlsExtension, TlsMessage, TlsMessageHandshake};
-                let parsed = tls_parser::parse_tls_message_handshake(msg);
-                let Ok((_, TlsMessage::Handshake(TlsMessageHandshake::ServerHello(sh)))) = parsed
-                else {
+                let Some((version, suite)) = server_hello(&msg[4..]) else {
                     return Some(Answer::Garbage("a malformed ServerHello".into()));
                 };
-                let mut version = sh.version.0;
-                if let Some(ext) = sh.ext
-                    && let Ok((_, exts)) = tls_parser::parse_tls_extensions(ext)
-                {
-                    for e in exts {
-                        if let TlsExtension::SupportedVersions(v) = e
-                            && let Some(first) = v.first()
-                        {
-                            version = first.0;
-                        }
-                    }
-                }
-                hello = Some((version, sh.cipher.0));
+                hello = Some((version, suite));
                 if version >= TLS13 || !want_rest {
                     done = true;
                     break;
@@ -402,6 +382,57 @@ pub fn parse_answer(buf: &[u8], want_rest: bool) -> Option<Answer> {
         chain,
         cert_request,
     })
+}
+
+/// The protocol version and suite a ServerHello body (after its 4-byte header) chose: the
+/// version from supported_versions when present (TLS 1.3), else the legacy field. `None` when
+/// the body is cut short or its legacy version is not SSL 3.0 to TLS 1.2 (a TLS 1.3 server
+/// writes 1.2 there). The extensions are read up to the first one that is cut short; an SSL
+/// 3.0 hello has none.
+fn server_hello(body: &[u8]) -> Option<(u16, u16)> {
+    let u16_at = |at: usize| Some(u16::from_be_bytes([*body.get(at)?, *body.get(at + 1)?]));
+    let legacy = u16_at(0)?;
+    if !(SSL3..=TLS12).contains(&legacy) {
+        return None;
+    }
+    // version (2), random (32), then the session id with its length byte.
+    let session_len = usize::from(*body.get(34)?);
+    if session_len > 32 {
+        return None;
+    }
+    let at = 35 + session_len;
+    let suite = u16_at(at)?;
+    // The compression method (1), then the extensions behind their total length.
+    let rest = body.get(at + 3..)?;
+    let Some(mut exts) = rest
+        .get(..2)
+        .map(|n| usize::from(u16::from_be_bytes([n[0], n[1]])))
+        .and_then(|total| rest.get(2..2 + total))
+        .filter(|_| legacy != SSL3)
+    else {
+        return Some((legacy, suite));
+    };
+    let mut version = legacy;
+    while !exts.is_empty() {
+        let Some((kind, data)) = exts.get(..4).and_then(|head| {
+            let len = usize::from(u16::from_be_bytes([head[2], head[3]]));
+            Some((
+                u16::from_be_bytes([head[0], head[1]]),
+                exts.get(4..4 + len)?,
+            ))
+        }) else {
+            break;
+        };
+        if kind == 0x002b {
+            // The selected version, two bytes in a ServerHello.
+            match data {
+                [hi, lo] => version = u16::from_be_bytes([*hi, *lo]),
+                _ => break,
+            }
+        }
+        exts = &exts[4 + data.len()..];
+    }
+    Some((version, suite))
 }
 
 /// Sends one ClientHello and reads the answer. `want_rest`: for TLS ≤ 1.2, read on to
@@ -712,8 +743,7 @@ async fn server_order(prober: &mut Prober<'_>, endpoint: &Endpoint) -> Option<bo
             (s.len() >= 2).then_some((v, s))
         })?;
     let id = |name: &str| {
-        tls_parser::TlsCipherSuite::from_name(name)
-            .map(|s| s.id.0)
+        super::tls_suites::id(name)
             .or_else(|| u16::from_str_radix(name.trim_start_matches("0x"), 16).ok())
     };
     let a = id(&suites[0])?;
@@ -797,12 +827,14 @@ impl rustls::client::ResolvesClientCert for NoClientCert {
     }
 }
 
-fn provider() -> Arc<rustls::crypto::CryptoProvider> {
-    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
-}
-
 async fn full_handshake(endpoint: &mut Endpoint, prober: &mut Prober<'_>, options: &ProbeOptions) {
-    let provider = provider();
+    let provider = match crate::crypto::provider() {
+        Ok(p) => p,
+        Err(e) => {
+            endpoint.chain_error = Some(e);
+            return;
+        }
+    };
     let recorder = Arc::new(Recorder {
         chain: Mutex::new(vec![]),
         schemes: provider
@@ -879,7 +911,10 @@ async fn full_handshake(endpoint: &mut Endpoint, prober: &mut Prober<'_>, option
                 endpoint.client_cert_requested = true;
                 endpoint.client_cert_required = e.contains("alert") || e.contains("close");
             } else if der_chain.is_empty() {
-                endpoint.chain_error = Some(format!("the TLS 1.2/1.3 handshake failed: {e}"));
+                endpoint.chain_error = Some(format!(
+                    "the TLS 1.2/1.3 handshake failed: {e}{}",
+                    crate::crypto::HANDSHAKE_NOTE
+                ));
             }
         }
     }
@@ -894,12 +929,13 @@ async fn full_handshake(endpoint: &mut Endpoint, prober: &mut Prober<'_>, option
         let flight_seen = !prober.raw_chain.is_empty();
         if prober.raw_cert_request || !flight_seen {
             endpoint.client_auth_unknown = format!(
-                "the server {}, but the TLS 1.2/1.3 handshake that shows whether it goes on without one failed ({e}); servers that speak only TLS 1.1 or older cannot be tested",
+                "the server {}, but the TLS 1.2/1.3 handshake that shows whether it goes on without one failed ({e}{}); servers that speak only TLS 1.1 or older cannot be tested",
                 if prober.raw_cert_request {
                     "asks for a client certificate"
                 } else {
                     "may ask for a client certificate"
-                }
+                },
+                crate::crypto::HANDSHAKE_NOTE
             );
         }
     }
@@ -958,10 +994,12 @@ fn verify_chain(
             }
         }
     }
-    let verifier =
-        rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider())
-            .build()
-            .map_err(|e| e.to_string())?;
+    let verifier = rustls::client::WebPkiServerVerifier::builder_with_provider(
+        Arc::new(roots),
+        crate::crypto::provider()?,
+    )
+    .build()
+    .map_err(|e| e.to_string())?;
     let now = certs::now();
     let at = if leaf.expired || leaf.not_before > now {
         leaf.not_before + (leaf.not_after - leaf.not_before) / 2
@@ -1071,26 +1109,78 @@ fn probe_on_new_runtime(specs: &[EndpointSpec], options: &ProbeOptions) -> Vec<E
 mod tests {
     use super::*;
 
+    /// What rustls's server side reads from a ClientHello record: SNI and the offered suites.
+    fn read_by_rustls(record: &[u8]) -> (Option<String>, Vec<u16>) {
+        let mut acceptor = rustls::server::Acceptor::default();
+        acceptor.read_tls(&mut &record[..]).unwrap();
+        let accepted = acceptor
+            .accept()
+            .unwrap_or_else(|(e, _)| panic!("not a ClientHello rustls reads: {e}"))
+            .expect("the whole ClientHello");
+        let hello = accepted.client_hello();
+        (
+            hello.server_name().map(String::from),
+            hello
+                .cipher_suites()
+                .iter()
+                .map(|c| u16::from(*c))
+                .collect(),
+        )
+    }
+
     #[test]
     fn hello_is_well_formed() {
         let r = client_hello(TLS13, TLS13_SUITES, "es01.example.com");
-        let (_, rec) = tls_parser::parse_tls_plaintext(&r).unwrap();
-        let tls_parser::TlsMessage::Handshake(tls_parser::TlsMessageHandshake::ClientHello(ch)) =
-            &rec.msg[0]
-        else {
-            panic!("not a ClientHello");
-        };
-        assert_eq!(ch.version.0, TLS12);
-        assert_eq!(ch.ciphers.len(), 5);
-        let (_, exts) = tls_parser::parse_tls_extensions(ch.ext.unwrap()).unwrap();
-        assert!(
-            exts.iter()
-                .any(|e| matches!(e, tls_parser::TlsExtension::SNI(_)))
-        );
+        assert_eq!(u16::from_be_bytes([r[9], r[10]]), TLS12, "legacy version");
+        let (sni, suites) = read_by_rustls(&r);
+        assert_eq!(sni.as_deref(), Some("es01.example.com"));
+        assert_eq!(suites, TLS13_SUITES);
         let all = legacy_suites();
         assert!(all.len() > 300, "{}", all.len());
-        let r = client_hello(TLS10, &all, "127.0.0.1");
-        assert!(tls_parser::parse_tls_plaintext(&r).is_ok());
+        let r = client_hello(TLS12, &all, "127.0.0.1");
+        let (sni, suites) = read_by_rustls(&r);
+        assert_eq!(sni, None, "no SNI for an address");
+        assert_eq!(suites, all);
+    }
+
+    #[test]
+    fn server_hello_gives_the_chosen_version_and_suite() {
+        // version, random, session id (32), suite, compression, then extensions.
+        let mut body = vec![3, 3];
+        body.extend_from_slice(&[9; 32]);
+        body.push(32);
+        body.extend_from_slice(&[1; 32]);
+        body.extend_from_slice(&[0xC0, 0x2F, 0]);
+        assert_eq!(server_hello(&body), Some((TLS12, 0xC02F)));
+        // supported_versions (TLS 1.3) after another extension.
+        let mut with13 = body.clone();
+        with13.extend_from_slice(&[0, 11, 0xff, 0x01, 0, 1, 0, 0, 0x2b, 0, 2, 3, 4]);
+        assert_eq!(server_hello(&with13), Some((TLS13, 0xC02F)));
+        // Cut short anywhere before the compression method: not a ServerHello.
+        for end in [0, 1, 34, 40, 68, 69] {
+            assert_eq!(server_hello(&body[..end]), None, "cut at {end}");
+        }
+        // Extensions read up to the first one cut short; a block cut short is left unread.
+        let mut cut = with13.clone();
+        cut.extend_from_slice(&[0, 0x33, 0, 36, 0, 0x1d]);
+        let total = u16::try_from(cut.len() - 72).unwrap().to_be_bytes();
+        cut[70..72].copy_from_slice(&total);
+        assert_eq!(server_hello(&cut), Some((TLS13, 0xC02F)));
+        assert_eq!(
+            server_hello(&with13[..with13.len() - 1]),
+            Some((TLS12, 0xC02F))
+        );
+        // An SSL 3.0 hello has no extensions; a legacy version above TLS 1.2 is no hello.
+        let mut ssl3 = with13.clone();
+        ssl3[..2].copy_from_slice(&SSL3.to_be_bytes());
+        assert_eq!(server_hello(&ssl3), Some((SSL3, 0xC02F)));
+        let mut odd = body.clone();
+        odd[..2].copy_from_slice(&TLS13.to_be_bytes());
+        assert_eq!(server_hello(&odd), None);
+        // A session id longer than 32 bytes.
+        let mut long = body.clone();
+        long[34] = 33;
+        assert_eq!(server_hello(&long), None);
     }
 
     #[test]
