@@ -128,8 +128,23 @@ fn shipped(root: &Path, features: &str) -> Vec<Shipped> {
     out
 }
 
+/// C libraries that crates bundle under a licence of their own, whose text lies in a subfolder
+/// of the crate: (crate, file).
+const BUNDLED: &[(&str, &str)] = &[("tikv-jemalloc-sys", "jemalloc/COPYING")];
+
 /// The licence and notice files a crate publishes (`LICENSE*`, `LICENCE*`, `COPYING*`,
-/// `NOTICE*`, `UNLICENSE`), by name.
+/// `NOTICE*`, `UNLICENSE`), by name, and those of the C library it bundles.
+fn crate_licence_files(name: &str, dir: &Path) -> Vec<(String, String)> {
+    let mut files = licence_files(dir);
+    for (_, file) in BUNDLED.iter().filter(|(c, _)| *c == name) {
+        let text = std::fs::read_to_string(dir.join(file))
+            .unwrap_or_else(|e| panic!("{name}: the bundled licence {file}: {e}"));
+        files.push((file.to_string(), text));
+    }
+    files
+}
+
+/// The licence and notice files in a crate's own folder, by name.
 fn licence_files(dir: &Path) -> Vec<(String, String)> {
     let mut files: Vec<(String, String)> = std::fs::read_dir(dir)
         .map(|entries| {
@@ -181,7 +196,7 @@ fn notices(root: &Path) -> String {
     let mut texts: BTreeMap<String, (String, BTreeSet<String>)> = BTreeMap::new();
     let mut without = Vec::new();
     for c in &crates {
-        let mut files = licence_files(&c.dir);
+        let mut files = crate_licence_files(&c.name, &c.dir);
         if files.is_empty() && c.license.contains("MIT") {
             // The standard MIT text, with the authors the crate names as holders.
             let holders = match c.authors.is_empty() {
