@@ -17,7 +17,10 @@ mod gen_fleet;
 
 /// The allocator the binary runs on (src/main.rs), so the scan and the floor are measured as
 /// shipped.
-#[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")))]
+#[cfg(all(
+    target_os = "linux",
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
