@@ -5,7 +5,6 @@ use super::es_keystore;
 use super::jks;
 use crate::evidence::certs;
 use crate::evidence::{FileKind, KeyFacts, SecurityFile};
-#[cfg(not(feature = "fips"))]
 use p12_keystore::{KeyStore, KeyStoreEntry, Pkcs12ImportPolicy};
 use std::path::Path;
 
@@ -260,31 +259,23 @@ fn read_jks(data: &[u8], now: i64, file: &mut SecurityFile) -> Result<(), String
     Ok(())
 }
 
-/// A FIPS build does not open PKCS#12 stores: their key derivation and ciphers would run in
-/// p12-keystore's own code, outside the FIPS module. The store is still listed, and the FIPS
-/// rules still judge that it is PKCS#12.
-#[cfg(feature = "fips")]
-fn read_pkcs12(
-    _data: &[u8],
-    _now: i64,
-    _passwords: &[StorePassword],
-    _file: &mut SecurityFile,
-) -> Result<(), String> {
-    Err(
-        "not opened: this FIPS build does not decrypt PKCS#12 stores, whose key derivation \
-         and ciphers are outside the FIPS module (convert the store to PEM files, or scan it \
-         with the standard build)"
-            .into(),
-    )
-}
-
-#[cfg(not(feature = "fips"))]
 fn read_pkcs12(
     data: &[u8],
     now: i64,
     passwords: &[StorePassword],
     file: &mut SecurityFile,
 ) -> Result<(), String> {
+    // A FIPS build does not open PKCS#12 stores: their key derivation and ciphers would run in
+    // p12-keystore's own code, outside the FIPS module. The store is still listed, and the FIPS
+    // rules still judge that it is PKCS#12.
+    if crate::crypto::FIPS_BUILD {
+        return Err(
+            "not opened: this FIPS build does not decrypt PKCS#12 stores, whose key \
+             derivation and ciphers are outside the FIPS module (convert the store to PEM \
+             files, or scan it with the standard build)"
+                .into(),
+        );
+    }
     let mut last_error = String::new();
     for candidate in passwords {
         match KeyStore::from_pkcs12(data, &candidate.value, Pkcs12ImportPolicy::Relaxed) {

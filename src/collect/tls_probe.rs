@@ -404,11 +404,13 @@ fn server_hello(body: &[u8]) -> Option<(u16, u16)> {
     let suite = u16_at(at)?;
     // The compression method (1), then the extensions behind their total length.
     let rest = body.get(at + 3..)?;
+    if legacy == SSL3 {
+        return Some((legacy, suite));
+    }
     let Some(mut exts) = rest
         .get(..2)
         .map(|n| usize::from(u16::from_be_bytes([n[0], n[1]])))
         .and_then(|total| rest.get(2..2 + total))
-        .filter(|_| legacy != SSL3)
     else {
         return Some((legacy, suite));
     };
