@@ -130,7 +130,8 @@ pub fn security_known_off(node: &EsNode) -> bool {
     }
 }
 
-pub fn node_facts(node: &EsNode) -> NodeFacts {
+/// A node's effective settings: every explicit one, plus the defaults rules read.
+pub fn effective_settings(node: &EsNode) -> BTreeMap<String, SettingValue> {
     let s = &node.settings;
     let ctx = DefaultContext {
         version: node.version,
@@ -148,6 +149,12 @@ pub fn node_facts(node: &EsNode) -> NodeFacts {
             settings.insert(key.to_string(), v);
         }
     }
+    settings
+}
+
+pub fn node_facts(node: &EsNode) -> NodeFacts {
+    let s = &node.settings;
+    let settings = effective_settings(node);
     let explicit = s.keys().map(|k| (k.clone(), true)).collect();
     let unresolved = s
         .entries

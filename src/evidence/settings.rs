@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 /// A setting's value as Elasticsearch would type it. Booleans are recognised from their text
 /// (quoted or not, as Elasticsearch parses strings); everything else stays text.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(untagged)]
 pub enum SettingValue {
     Bool(bool),

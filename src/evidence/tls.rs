@@ -7,7 +7,7 @@ use super::settings::{SettingValue, default_protocols};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct TlsContext {
     /// A readable name: `http`, `transport`, `transport profile client`, `realm ldap.corp`, …
     pub name: String,
@@ -162,16 +162,25 @@ fn build(node: &EsNode, spec: &Spec) -> TlsContext {
     let mut settings = BTreeMap::new();
     let mut sources = BTreeMap::new();
     let mut explicit = Vec::new();
+    // One buffer for the keys looked up (a node has a few contexts of dozens of keys each);
+    // only a key that is found is copied.
+    let mut key = String::new();
+    let spell = |key: &mut String, prefix: &str, sub: &str| {
+        key.clear();
+        key.push_str(prefix);
+        key.push('.');
+        key.push_str(sub);
+    };
     for sub in SSL_KEYS {
-        let own = format!("{}.{sub}", spec.prefix);
-        let found = if let Some(v) = s.value(&own) {
+        spell(&mut key, &spec.prefix, sub);
+        let found = if let Some(v) = s.value(&key) {
             explicit.push(sub.to_string());
-            Some((v.clone(), own))
+            Some((v.clone(), key.clone()))
+        } else if let Some(parent) = &spec.parent {
+            spell(&mut key, parent, sub);
+            s.value(&key).map(|v| (v.clone(), key.clone()))
         } else {
-            spec.parent.as_ref().and_then(|p| {
-                let inherited = format!("{p}.{sub}");
-                s.value(&inherited).map(|v| (v.clone(), inherited))
-            })
+            None
         };
         if let Some((value, source)) = found {
             settings.insert(sub.to_string(), value);

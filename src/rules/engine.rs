@@ -9,6 +9,7 @@ use crate::results::{Detail, Evidence, ResultLocation, RuleResult, Status, Targe
 use cel::parser::{Expression, PrattParser};
 use cel::{Context, Env, ExecutionError, Value};
 use rayon::prelude::*;
+use std::cell::RefCell;
 use std::sync::Arc;
 
 struct Compiled {
@@ -18,8 +19,9 @@ struct Compiled {
     /// What the rule's `when` reads, and what all its CEL reads (see [`memo`]); `None` when
     /// those verdicts are not remembered. A `when` is remembered on its own: most items a rule
     /// does not apply to differ only in what its check would have read.
-    when_reads: Option<Vec<memo::Lookup>>,
-    reads: Option<Vec<memo::Lookup>>,
+    /// The paths are numbers into [`Engine::paths`].
+    when_reads: Option<Vec<usize>>,
+    reads: Option<Vec<usize>>,
     /// The rule reads nothing but its item: it is evaluated without the subject's variables,
     /// which then need not be converted for it.
     item_only: bool,
@@ -66,8 +68,12 @@ pub struct Engine {
     env: Arc<Env>,
     rules: Vec<Compiled>,
     /// What each rule's `when`, and its `requires` and `check`, said, by the values they read.
-    when_memo: memo::Memo<Option<(Status, String)>>,
-    check_memo: memo::Memo<(Status, String)>,
+    when_memo: memo::Memo<Option<Said>>,
+    check_memo: memo::Memo<Said>,
+    /// Every path some rule's CEL reads (see [`memo`]), once.
+    paths: Vec<memo::Lookup>,
+    /// The rules of each scope, by index, in catalog order.
+    by_scope: std::collections::HashMap<Scope, Vec<usize>>,
 }
 
 impl Engine {
@@ -76,6 +82,21 @@ impl Engine {
     pub fn compile(rules: Vec<LoadedRule>) -> Result<Engine, RuleError> {
         let env = Arc::new(Env::stdlib());
         let mut compiled = Vec::with_capacity(rules.len());
+        let mut paths: Vec<memo::Lookup> = Vec::new();
+        // Each distinct path gets one number, so its value is spelled once per item.
+        let mut number = |read: Option<Vec<memo::Path>>| {
+            read.map(|read| {
+                read.into_iter()
+                    .map(|path| {
+                        let path = memo::lookup(path);
+                        paths.iter().position(|p| *p == path).unwrap_or_else(|| {
+                            paths.push(path);
+                            paths.len() - 1
+                        })
+                    })
+                    .collect::<Vec<usize>>()
+            })
+        };
         for LoadedRule { rule, file } in rules {
             let invalid = |message: String| RuleError::Invalid {
                 file: file.clone(),
@@ -91,17 +112,17 @@ impl Engine {
                 .transpose()
                 .map_err(invalid)?;
             let p = &programs;
-            let when_reads = memo::reads(p.when.iter()).map(memo::lookups);
-            let reads = memo::reads(
+            let read = memo::reads(
                 std::iter::once(&p.check)
                     .chain(p.when.as_ref())
                     .chain(p.requires.as_ref()),
-            )
-            .map(memo::lookups);
+            );
             let variable = rule.scope.variable();
-            let item_only = reads
+            let item_only = read
                 .as_ref()
-                .is_some_and(|r| r.iter().all(|l| l.variable() == variable));
+                .is_some_and(|r| r.iter().all(|path| path[0] == variable));
+            let when_reads = number(memo::reads(p.when.iter()));
+            let reads = number(read);
             compiled.push(Compiled {
                 rule,
                 programs,
@@ -112,9 +133,15 @@ impl Engine {
             });
         }
         compiled.sort_by(|a, b| a.rule.id.cmp(&b.rule.id));
+        let mut by_scope: std::collections::HashMap<Scope, Vec<usize>> = Default::default();
+        for (index, c) in compiled.iter().enumerate() {
+            by_scope.entry(c.rule.scope).or_default().push(index);
+        }
         Ok(Engine {
             env,
             rules: compiled,
+            paths,
+            by_scope,
             when_memo: memo::Memo::new(),
             check_memo: memo::Memo::new(),
         })
@@ -269,7 +296,14 @@ impl Engine {
             .entries
             .iter()
             .any(|e| !e.unresolved.is_empty());
+        // Whether each rule runs on this subject, told on first use.
+        let mut active: Vec<Option<bool>> = vec![None; self.rules.len()];
+        // The values the rules read, spelled once: from the subject's variables for the whole
+        // subject, from an item's own value for that item.
+        let subject_spellings = RefCell::new(memo::Spellings::new(self.paths.len()));
+        let item_spellings = RefCell::new(memo::Spellings::new(self.paths.len()));
         for item in &mut items {
+            item_spellings.borrow_mut().clear();
             let variable = item.scope.variable();
             let own_value = !at_root(variable);
             let value = std::mem::replace(&mut item.value, Value::Null);
@@ -298,15 +332,32 @@ impl Engine {
                 }
                 variables.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
             };
-            for (index, c) in self.rules.iter().enumerate() {
-                if c.rule.scope != item.scope {
-                    continue;
+            let key = |rule: usize, paths: &[usize], hidden: Option<&str>| {
+                let mut key = memo::key_start(rule, hidden);
+                for &id in paths {
+                    let path = &self.paths[id];
+                    let spellings = if own_value && path.variable() == variable {
+                        &item_spellings
+                    } else {
+                        &subject_spellings
+                    };
+                    spellings.borrow_mut().append(id, path, lookup, &mut key)?;
                 }
-                let active = selection.wants(&c.rule)
-                    && source.runs(&c.rule)
-                    && (c.rule.in_profile(selection.profile)
-                        || (fips && c.rule.profiles.contains(&Profile::Fips)));
-                if !active {
+                Some(key)
+            };
+            let of_scope = self
+                .by_scope
+                .get(&item.scope)
+                .map_or(&[][..], Vec::as_slice);
+            for &index in of_scope {
+                let c = &self.rules[index];
+                let runs = *active[index].get_or_insert_with(|| {
+                    selection.wants(&c.rule)
+                        && source.runs(&c.rule)
+                        && (c.rule.in_profile(selection.profile)
+                            || (fips && c.rule.profiles.contains(&Profile::Fips)))
+                });
+                if !runs {
                     continue;
                 }
                 let evaluation = Evaluation {
@@ -317,7 +368,7 @@ impl Engine {
                     } else {
                         &ctx
                     },
-                    lookup: &lookup,
+                    key: &key,
                 };
                 match self.judge(c, &evaluation, item, &subject, source, selection.detail) {
                     Judged::Nothing => {}
@@ -359,17 +410,10 @@ impl Engine {
             (Some(r), Some(v)) => (!r.matches(v)).then_some(v),
             _ => None,
         };
-        let (status, message) = if let Some(version) = version_mismatch {
-            (
-                Status::NotApplicable,
-                format!(
-                    "applies to Elasticsearch {}; this node is {}",
-                    rule.versions.as_deref().unwrap_or_default(),
-                    version
-                ),
-            )
+        let (status, words) = if let Some(version) = version_mismatch {
+            (Status::NotApplicable, Words::OtherVersion(version))
         } else if let Some(why) = &item.not_applicable {
-            (Status::NotApplicable, why.clone())
+            (Status::NotApplicable, Words::Text(why))
         } else if let Some(error) = item.error.clone().or_else(|| source.unjudgeable(rule)) {
             // An item that could not be read cannot be judged, unless what its configuration
             // says of it (a partial value) already rules the rule out; an item without that
@@ -379,13 +423,15 @@ impl Engine {
                 .then(|| not_applicable(c, (evaluation.ctx)(), None))
                 .flatten()
             {
-                Some((Status::NotApplicable, why)) => (Status::NotApplicable, why),
-                _ => (Status::Error, format!("cannot judge: {error}")),
+                Some((Status::NotApplicable, why)) => (Status::NotApplicable, Words::Shared(why)),
+                _ => (
+                    Status::Error,
+                    Words::Owned(format!("cannot judge: {error}")),
+                ),
             }
         } else {
             let hidden = item.hidden.as_deref();
             verdict(
-                rule,
                 self.cel_verdict(c, evaluation, hidden),
                 || {
                     may_be_unresolved(item, evaluation.subject_unresolved)
@@ -402,6 +448,7 @@ impl Engine {
         if detail == Detail::Checks && matches!(status, Status::Pass | Status::NotApplicable) {
             return Judged::Counted(status);
         }
+        let message = words.into_string(rule);
         let located = located
             .into_inner()
             .unwrap_or_else(|| item.locate_evidence(rule, subject, source));
@@ -448,15 +495,53 @@ struct Evaluation<'e, 'c> {
     /// Some setting of the subject needs an environment variable with no default.
     subject_unresolved: bool,
     ctx: &'e dyn Fn() -> &'c Context<'c, 'c>,
-    lookup: &'e dyn Fn(&str) -> Option<&'e Value>,
+    /// The key a verdict is remembered under: the rule, the paths it reads (numbers into
+    /// [`Engine::paths`]), why the item's facts are hidden.
+    key: &'e KeyOf<'e>,
 }
+
+/// Spells the key of a rule's verdict: the rule's index, the paths it reads, why the item's
+/// facts are hidden.
+type KeyOf<'e> = dyn Fn(usize, &[usize], Option<&str>) -> Option<Vec<u8>> + 'e;
 
 /// What a rule's CEL says on an item: why it does not apply (`when`), or else what `requires`
 /// and `check` give. A pass and a failure carry no words; the caller words them.
 #[derive(Clone)]
 struct CelVerdict {
-    when: Option<(Status, String)>,
-    check: (Status, String),
+    when: Option<Said>,
+    check: Said,
+}
+
+/// What a rule's CEL said: a status, and for a not-applicable or an error, why. Shared, as a
+/// remembered verdict is handed to every item that gives the same values.
+type Said = (Status, Arc<str>);
+
+/// A result's words, made into a `String` only for a result that is kept: most passes and
+/// not-applicables are only counted.
+enum Words<'r> {
+    /// The rule's title (a pass).
+    Title,
+    Text(&'r str),
+    Shared(Arc<str>),
+    Owned(String),
+    /// The rule is for other versions than the subject's.
+    OtherVersion(crate::evidence::EsVersion),
+}
+
+impl Words<'_> {
+    fn into_string(self, rule: &Rule) -> String {
+        match self {
+            Words::Title => rule.title.clone(),
+            Words::Text(text) => text.to_string(),
+            Words::Shared(text) => text.to_string(),
+            Words::Owned(text) => text,
+            Words::OtherVersion(version) => format!(
+                "applies to Elasticsearch {}; this node is {}",
+                rule.versions.as_deref().unwrap_or_default(),
+                version
+            ),
+        }
+    }
 }
 
 impl Engine {
@@ -481,7 +566,7 @@ impl Engine {
             ),
         };
         let check = match when {
-            Some(_) => (Status::NotApplicable, String::new()),
+            Some(_) => (Status::NotApplicable, Arc::from("")),
             None => remembered(&self.check_memo, c, &c.reads, evaluation, hidden, |ctx| {
                 requires_and_check(c, ctx, hidden)
             }),
@@ -495,14 +580,14 @@ impl Engine {
 fn remembered<T: Clone + PartialEq>(
     memo: &memo::Memo<T>,
     c: &Compiled,
-    paths: &Option<Vec<memo::Lookup>>,
+    paths: &Option<Vec<usize>>,
     evaluation: &Evaluation,
     hidden: Option<&str>,
     evaluate: impl Fn(&Context) -> T,
 ) -> T {
     let key = paths
         .as_deref()
-        .and_then(|paths| memo::key(evaluation.rule, paths, evaluation.lookup, hidden));
+        .and_then(|paths| (evaluation.key)(evaluation.rule, paths, hidden));
     if let Some(key) = &key
         && let Some(known) = memo.get(key)
     {
@@ -597,27 +682,31 @@ fn result_of(
 /// stop (an applicable rule that cannot be judged before its check), else the check's
 /// outcome; `fail` words a failure.
 fn verdict(
-    rule: &Rule,
     cel: CelVerdict,
     pre_check: impl FnOnce() -> Option<(Status, String)>,
     fail: impl FnOnce() -> String,
-) -> (Status, String) {
-    if let Some(stop) = cel.when {
-        return stop;
+) -> (Status, Words<'static>) {
+    if let Some((status, why)) = cel.when {
+        return (status, Words::Shared(why));
     }
-    if let Some(stop) = pre_check() {
-        return stop;
+    if let Some((status, why)) = pre_check() {
+        return (status, Words::Owned(why));
     }
     match cel.check {
-        (Status::Pass, _) => (Status::Pass, rule.title.clone()),
-        (Status::Fail, _) => (Status::Fail, fail()),
-        other => other,
+        (Status::Pass, _) => (Status::Pass, Words::Title),
+        (Status::Fail, _) => (Status::Fail, Words::Owned(fail())),
+        (status, why) => (status, Words::Shared(why)),
     }
 }
 
 /// `requires`, then `check`: a pass or a failure (without words), or why the rule cannot be
 /// judged.
-fn requires_and_check(c: &Compiled, ctx: &Context, hidden: Option<&str>) -> (Status, String) {
+fn requires_and_check(c: &Compiled, ctx: &Context, hidden: Option<&str>) -> Said {
+    let (status, why) = requires_and_check_words(c, ctx, hidden);
+    (status, why.into())
+}
+
+fn requires_and_check_words(c: &Compiled, ctx: &Context, hidden: Option<&str>) -> (Status, String) {
     let programs = &c.programs;
     match programs.requires.as_ref().map(|r| Value::resolve(r, ctx)) {
         None => {}
@@ -645,7 +734,15 @@ fn requires_and_check(c: &Compiled, ctx: &Context, hidden: Option<&str>) -> (Sta
 }
 
 /// The rule's `when`: `None` when it applies, else why not (or why that cannot be told).
-fn not_applicable(c: &Compiled, ctx: &Context, hidden: Option<&str>) -> Option<(Status, String)> {
+fn not_applicable(c: &Compiled, ctx: &Context, hidden: Option<&str>) -> Option<Said> {
+    not_applicable_words(c, ctx, hidden).map(|(status, why)| (status, why.into()))
+}
+
+fn not_applicable_words(
+    c: &Compiled,
+    ctx: &Context,
+    hidden: Option<&str>,
+) -> Option<(Status, String)> {
     let rule = &c.rule;
     match c.programs.when.as_ref().map(|w| Value::resolve(w, ctx)) {
         Some(Ok(Value::Bool(false))) => Some((
@@ -762,10 +859,11 @@ mod verdict_tests {
             rule: 0,
             subject_unresolved: false,
             ctx: &|| &ctx,
-            lookup: &|_| None,
+            key: &|_, _, _| None,
         };
         let cel = engine.cel_verdict(c, &evaluation, None);
-        verdict(&c.rule, cel, || None, || "failed".into())
+        let (status, words) = verdict(cel, || None, || "failed".into());
+        (status, words.into_string(&c.rule))
     }
 
     /// A failure's words: the rule's message with its placeholders, else the title with the

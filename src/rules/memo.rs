@@ -6,8 +6,9 @@
 //! [`reads`] finds what a rule reads from its syntax tree: paths into the variables
 //! (`node.security_enabled`, `node.settings["http.port"]`, what `tls.setting("key")` looks at).
 //! A rule that reads something no path names (a whole map handed to a function it does not
-//! know, a computed index) is not remembered. [`key`] spells the values at those paths exactly,
-//! so two items share a verdict only when they give the rule equal values.
+//! know, a computed index) is not remembered. [`Spellings`] spells the values at those paths
+//! exactly (each path once per item, as many rules read the same ones), so two items share a
+//! verdict only when they give the rule equal values.
 
 use cel::Value;
 use cel::common::ast::{Expr, IdedExpr};
@@ -156,6 +157,7 @@ fn string_literal(e: &IdedExpr) -> Option<&str> {
 }
 
 /// A [`Path`] ready for lookups: the variable's name, then the map keys.
+#[derive(PartialEq)]
 pub struct Lookup {
     variable: String,
     keys: Vec<Key>,
@@ -168,47 +170,103 @@ impl Lookup {
     }
 }
 
-/// The paths as lookups, made once per rule.
-pub fn lookups(paths: Vec<Path>) -> Vec<Lookup> {
-    paths
-        .into_iter()
-        .map(|mut path| {
-            let variable = path.remove(0);
-            let keys = path.into_iter().map(|k| Key::String(k.into())).collect();
-            Lookup { variable, keys }
-        })
-        .collect()
+/// A path as a lookup.
+pub fn lookup(mut path: Path) -> Lookup {
+    let variable = path.remove(0);
+    let keys = path.into_iter().map(|k| Key::String(k.into())).collect();
+    Lookup { variable, keys }
 }
 
-/// The exact spelling of the values at `paths`, for one rule (`rule`, its index in the
-/// catalog) on one item: `variable` looks a variable up by name. `None` when a value is of a
-/// kind that is not spelled (none of the evidence's kinds).
-pub fn key<'v>(
-    rule: usize,
-    paths: &[Lookup],
-    variable: impl Fn(&str) -> Option<&'v Value>,
-    hidden: Option<&str>,
-) -> Option<Vec<u8>> {
+/// The start of a verdict's key: the rule (its index in the catalog) and why the item's
+/// facts are hidden, if they are. [`Spellings::append`] adds the values the rule reads.
+pub fn key_start(rule: usize, hidden: Option<&str>) -> Vec<u8> {
     let mut out = Vec::with_capacity(64);
     out.extend_from_slice(&(rule as u32).to_le_bytes());
     spell_str(hidden.unwrap_or(""), &mut out);
-    for path in paths {
-        let mut value = variable(&path.variable);
-        for key in &path.keys {
-            value = match value {
-                Some(Value::Map(map)) => map.map.get(key),
-                _ => None,
-            };
-        }
-        match value {
-            Some(v) => {
-                out.push(b'=');
-                spell(v, &mut out)?;
-            }
-            None => out.push(b'-'),
+    out
+}
+
+/// The exact spelling of the value at each path (by its index among the catalog's paths) on
+/// one item or one subject, made on first use: the rules on an item read many of the same
+/// paths (`node.security_enabled`, `setting.key`), and each lookup hashes map keys.
+pub struct Spellings {
+    /// Where each path's spelling is in `spelled`; `Some(None)`: a value that is not spelled.
+    at: Vec<Option<Option<std::ops::Range<usize>>>>,
+    spelled: Vec<u8>,
+    /// The paths spelled since the last [`Spellings::clear`].
+    known: Vec<usize>,
+}
+
+impl Spellings {
+    /// Room for `paths` paths.
+    pub fn new(paths: usize) -> Spellings {
+        Spellings {
+            at: vec![None; paths],
+            spelled: Vec::new(),
+            known: Vec::new(),
         }
     }
-    Some(out)
+
+    /// Forgets every spelling, for the next item.
+    pub fn clear(&mut self) {
+        for id in self.known.drain(..) {
+            self.at[id] = None;
+        }
+        self.spelled.clear();
+    }
+
+    /// Appends to `key` the spelling of the value at path number `id` (`path`, its variable
+    /// looked up by name with `variable`). `None` when the value is of a kind that is not
+    /// spelled (none of the evidence's kinds).
+    pub fn append<'v>(
+        &mut self,
+        id: usize,
+        path: &Lookup,
+        variable: impl Fn(&str) -> Option<&'v Value>,
+        key: &mut Vec<u8>,
+    ) -> Option<()> {
+        let range = match &self.at[id] {
+            Some(known) => known.clone(),
+            None => {
+                let start = self.spelled.len();
+                let range =
+                    spell_at(path, variable, &mut self.spelled).map(|()| start..self.spelled.len());
+                if range.is_none() {
+                    self.spelled.truncate(start);
+                }
+                self.at[id] = Some(range.clone());
+                self.known.push(id);
+                range
+            }
+        }?;
+        key.extend_from_slice(&self.spelled[range]);
+        Some(())
+    }
+}
+
+/// Spells the value at `path`: `=` and the value, or `-` when there is none.
+fn spell_at<'v>(
+    path: &Lookup,
+    variable: impl Fn(&str) -> Option<&'v Value>,
+    out: &mut Vec<u8>,
+) -> Option<()> {
+    let mut value = variable(&path.variable);
+    for key in &path.keys {
+        value = match value {
+            Some(Value::Map(map)) => map.map.get(key),
+            _ => None,
+        };
+    }
+    match value {
+        Some(v) => {
+            out.push(b'=');
+            spell(v, out)
+        }
+        None => {
+            out.push(b'-');
+            Some(())
+        }
+    }
 }
 
 fn spell_str(s: &str, out: &mut Vec<u8>) {
@@ -360,7 +418,7 @@ mod tests {
 
     #[test]
     fn keys_tell_apart_exactly_the_values_read() {
-        let paths = lookups(vec![vec!["node".into(), "a".into()]]);
+        let path = lookup(vec!["node".into(), "a".into()]);
         let node = |a: Value, b: i64| {
             Value::Map(cel::objects::Map {
                 map: std::sync::Arc::new(HashMap::from([
@@ -369,7 +427,12 @@ mod tests {
                 ])),
             })
         };
-        let of = |v: &Value| key(0, &paths, |_| Some(v), None).unwrap();
+        let key = |rule: usize, v: &Value, hidden: Option<&str>| {
+            let mut key = key_start(rule, hidden);
+            Spellings::new(1).append(0, &path, |_| Some(v), &mut key)?;
+            Some(key)
+        };
+        let of = |v: &Value| key(0, v, None).unwrap();
         let one = node(Value::Int(1), 1);
         // What the rule does not read does not matter; what it reads does, with its kind.
         assert_eq!(of(&one), of(&node(Value::Int(1), 2)));
@@ -377,8 +440,8 @@ mod tests {
         assert_ne!(of(&one), of(&node(Value::UInt(1), 1)));
         assert_ne!(of(&one), of(&Value::Null));
         // The rule and why facts are hidden are part of it.
-        assert_ne!(of(&one), key(1, &paths, |_| Some(&one), None).unwrap());
-        assert_ne!(of(&one), key(0, &paths, |_| Some(&one), Some("x")).unwrap());
+        assert_ne!(of(&one), key(1, &one, None).unwrap());
+        assert_ne!(of(&one), key(0, &one, Some("x")).unwrap());
         // Maps are spelled in a stable order.
         let both = |first: &str, second: &str| {
             let mut m = HashMap::new();
@@ -400,5 +463,52 @@ mod tests {
         spell(&Value::Map(cel::objects::Map { map: m1.into() }), &mut a).unwrap();
         spell(&Value::Map(cel::objects::Map { map: m2.into() }), &mut b).unwrap();
         assert_eq!(a, b);
+    }
+
+    /// A spelling made once is the one appended again; `clear` forgets it, so the next item's
+    /// value is spelled afresh.
+    #[test]
+    fn spellings_are_made_once_per_item() {
+        let paths = [
+            lookup(vec!["x".into()]),
+            lookup(vec!["x".into(), "missing".into()]),
+        ];
+        let mut spellings = Spellings::new(paths.len());
+        let one = Value::Int(1);
+        let two = Value::Int(2);
+        let spelled = |spellings: &mut Spellings, v: &Value| {
+            let mut key = Vec::new();
+            for (id, path) in paths.iter().enumerate() {
+                spellings.append(id, path, |_| Some(v), &mut key).unwrap();
+            }
+            key
+        };
+        let first = spelled(&mut spellings, &one);
+        // Remembered: the value handed over is not read again until the spellings are cleared.
+        assert_eq!(spelled(&mut spellings, &two), first);
+        spellings.clear();
+        let fresh = spelled(&mut spellings, &two);
+        assert_ne!(fresh, first);
+        assert_eq!(fresh, spelled(&mut Spellings::new(paths.len()), &two));
+        // A kind that is not spelled stays unspelled, and spoils no other path's spelling.
+        let mut spellings = Spellings::new(paths.len());
+        let unspelled = Value::Bytes(vec![1].into());
+        let mut key = Vec::new();
+        assert!(
+            spellings
+                .append(0, &paths[0], |_| Some(&unspelled), &mut key)
+                .is_none()
+        );
+        assert!(
+            spellings
+                .append(0, &paths[0], |_| Some(&one), &mut key)
+                .is_none()
+        );
+        assert!(
+            spellings
+                .append(1, &paths[1], |_| Some(&one), &mut key)
+                .is_some()
+        );
+        assert_eq!(key, b"-");
     }
 }

@@ -109,7 +109,7 @@ fn items(node: &EsNode, facts: &NodeFacts, files: &[SecurityFile], warning_days:
     for ctx in contexts {
         let value = match &node.hidden {
             Some(hidden) => shown_tls_facts(&ctx, hidden),
-            None => to_cel(&ctx),
+            None => tls_value(&ctx),
         };
         let mut item = Item::new(Scope::EsTlsContext, value, ctx.name.clone());
         item.prefix = Some(ctx.prefix.clone());
@@ -222,12 +222,30 @@ fn items(node: &EsNode, facts: &NodeFacts, files: &[SecurityFile], warning_days:
 /// A setting's facts as a CEL value. The nodes of a fleet mostly write the same settings, so
 /// the values are remembered (per thread, a bounded number) instead of converted again.
 fn setting_value(facts: &derive::SettingFacts) -> Value {
-    type Remembered =
-        std::collections::HashMap<derive::SettingFacts, Value, foldhash::fast::RandomState>;
     thread_local! {
-        static REMEMBERED: std::cell::RefCell<Remembered> = Default::default();
+        static REMEMBERED: Remembered<derive::SettingFacts> = Default::default();
     }
-    REMEMBERED.with_borrow_mut(|remembered| {
+    remembered_cel(&REMEMBERED, facts)
+}
+
+/// A TLS context's facts as a CEL value, remembered as settings are: the nodes of a cluster
+/// mostly configure their contexts alike.
+fn tls_value(ctx: &tls::TlsContext) -> Value {
+    thread_local! {
+        static REMEMBERED: Remembered<tls::TlsContext> = Default::default();
+    }
+    remembered_cel(&REMEMBERED, ctx)
+}
+
+type Remembered<T> =
+    std::cell::RefCell<std::collections::HashMap<T, Value, foldhash::fast::RandomState>>;
+
+/// `facts` as a CEL value: the one converted from equal facts earlier on this thread, if any.
+fn remembered_cel<T>(remembered: &'static std::thread::LocalKey<Remembered<T>>, facts: &T) -> Value
+where
+    T: std::hash::Hash + Eq + Clone + serde::Serialize,
+{
+    remembered.with_borrow_mut(|remembered| {
         if let Some(value) = remembered.get(facts) {
             return value.clone();
         }
