@@ -10,15 +10,19 @@ use std::path::Path;
 
 /// Reads a text file, refusing oversized and non-UTF-8 files with a message naming the problem.
 pub fn read_text(path: &Path) -> Result<String, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
-    if meta.len() > MAX_CONFIG_BYTES {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| format!("cannot read: {e}");
+    // The size is asked of the open file: a scan reads thousands of small files, and a second
+    // lookup of each path by name is a good part of the kernel's share.
+    let mut file = std::fs::File::open(path).map_err(cannot)?;
+    let len = file.metadata().map_err(cannot)?.len();
+    if len > MAX_CONFIG_BYTES {
         return Err(format!(
-            "file is {} bytes, over the {} byte limit for configuration files",
-            meta.len(),
-            MAX_CONFIG_BYTES
+            "file is {len} bytes, over the {MAX_CONFIG_BYTES} byte limit for configuration files"
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.read_to_end(&mut bytes).map_err(cannot)?;
     String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())
 }
 

@@ -496,7 +496,18 @@ fn make_component_ids_unique(list: &mut [crate::evidence::component::Component])
 #[derive(Default)]
 struct FileTable {
     entries: Vec<FileEntry>,
+    /// Each entry by every spelling of its path met so far.
     index: std::collections::HashMap<PathBuf, usize>,
+    /// Each entry by its file's device and inode, which tell a file named by another spelling
+    /// (a link, `..`, a bind mount) in one `stat`, where resolving the path took one
+    /// `readlink` per folder of it, in the serial part of collecting.
+    by_file: std::collections::HashMap<(u64, u64), usize>,
+}
+
+/// The device and inode of the file at `path`, if it can be looked up.
+fn file_identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
 enum FileEntry {
@@ -531,21 +542,23 @@ impl FileTable {
         if let Some(&i) = self.index.get(path) {
             return i;
         }
-        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        if let Some(&i) = self.index.get(&key) {
+        let identity = file_identity(path);
+        if let Some(&i) = identity.and_then(|id| self.by_file.get(&id)) {
+            self.index.insert(path.to_path_buf(), i);
             return i;
         }
         self.entries.push(entry(path));
         let i = self.entries.len() - 1;
-        if key != path {
-            self.index.insert(path.to_path_buf(), i);
+        self.index.insert(path.to_path_buf(), i);
+        if let Some(id) = identity {
+            self.by_file.insert(id, i);
         }
-        self.index.insert(key, i);
         i
     }
 
     fn contains(&self, path: &Path) -> bool {
         self.index.contains_key(path)
+            || file_identity(path).is_some_and(|id| self.by_file.contains_key(&id))
     }
 
     fn read_all(self) -> Vec<SecurityFile> {
@@ -804,6 +817,32 @@ mod tests {
         let path = root.join(relative);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
+    }
+
+    /// A file named by several spellings (a link, `..`) is one entry, read once; another file
+    /// with the same bytes is another entry.
+    #[test]
+    fn the_file_table_knows_a_file_by_any_spelling() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, "certs/node.crt", "x");
+        write(root, "other/node.crt", "x");
+        std::os::unix::fs::symlink("certs/node.crt", root.join("link.crt")).unwrap();
+        let mut table = FileTable::default();
+        let add = |table: &mut FileTable, path: &Path| table.add(path, display(path), None, &[]);
+        let first = add(&mut table, &root.join("certs/node.crt"));
+        assert_eq!(add(&mut table, &root.join("link.crt")), first);
+        assert_eq!(
+            add(&mut table, &root.join("other/../certs/node.crt")),
+            first
+        );
+        assert!(table.contains(&root.join("link.crt")));
+        assert!(!table.contains(&root.join("other/node.crt")));
+        assert_ne!(add(&mut table, &root.join("other/node.crt")), first);
+        // A file that is not there is known by the spelling it was named by.
+        let missing = add(&mut table, &root.join("gone.crt"));
+        assert_eq!(add(&mut table, &root.join("gone.crt")), missing);
+        assert_eq!(table.read_all().len(), 3);
     }
 
     /// The top level is read in place and each subfolder walked on its own: what is found must
