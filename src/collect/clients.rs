@@ -87,24 +87,22 @@ pub fn sniff(path: &Path, text: &str) -> Option<Tool> {
             if text.contains(KAFKA_SINK) && text.contains("kind: KafkaConnector") {
                 return Some(Tool::KafkaConnect);
             }
-            let es_type = lines().any(|l| {
-                matches!(
-                    l.trim_start_matches("- ").replace(['"', '\''], "").as_str(),
-                    "type: elasticsearch"
-                )
-            });
-            let es_name = lines().any(|l| {
-                matches!(
-                    l.trim_start_matches("- ")
-                        .replace(['"', '\''], "")
-                        .to_ascii_lowercase()
-                        .as_str(),
-                    "name: es" | "name: elasticsearch"
-                )
-            });
-            if top("pipeline:") && es_name {
+            // A line that reads `want` once its quotes are dropped (and its case, with
+            // `any_case`); compared as it is read, as every YAML file met is sniffed.
+            let reads = |line: &str, want: &str, any_case: bool| {
+                line.trim_start_matches("- ")
+                    .chars()
+                    .filter(|c| !matches!(c, '"' | '\''))
+                    .map(|c| if any_case { c.to_ascii_lowercase() } else { c })
+                    .eq(want.chars())
+            };
+            let es_type = || lines().any(|l| reads(l, "type: elasticsearch", false));
+            let es_name = || {
+                lines().any(|l| reads(l, "name: es", true) || reads(l, "name: elasticsearch", true))
+            };
+            if top("pipeline:") && es_name() {
                 Some(Tool::FluentBit)
-            } else if !es_type {
+            } else if !es_type() {
                 None
             } else if top("datasources:") {
                 Some(Tool::Grafana)

@@ -702,49 +702,39 @@ fn verdict(
 /// `requires`, then `check`: a pass or a failure (without words), or why the rule cannot be
 /// judged.
 fn requires_and_check(c: &Compiled, ctx: &Context, hidden: Option<&str>) -> Said {
-    let (status, why) = requires_and_check_words(c, ctx, hidden);
-    (status, why.into())
-}
-
-fn requires_and_check_words(c: &Compiled, ctx: &Context, hidden: Option<&str>) -> (Status, String) {
     let programs = &c.programs;
-    match programs.requires.as_ref().map(|r| Value::resolve(r, ctx)) {
-        None => {}
-        Some(Ok(Value::String(why))) if why.is_empty() => {}
-        Some(Ok(Value::String(why))) => {
-            return (Status::Error, format!("cannot judge: {why}"));
+    let (status, why) = 'said: {
+        match programs.requires.as_ref().map(|r| Value::resolve(r, ctx)) {
+            None => {}
+            Some(Ok(Value::String(why))) if why.is_empty() => {}
+            Some(Ok(Value::String(why))) => {
+                break 'said (Status::Error, format!("cannot judge: {why}"));
+            }
+            Some(Ok(other)) => {
+                break 'said (
+                    Status::Error,
+                    format!("the rule's `requires` gave {other:?}, not a string"),
+                );
+            }
+            Some(Err(e)) => break 'said (Status::Error, item_error_message(&e, hidden)),
         }
-        Some(Ok(other)) => {
-            return (
+        match Value::resolve(&programs.check, ctx) {
+            Ok(Value::Bool(true)) => (Status::Pass, String::new()),
+            Ok(Value::Bool(false)) => (Status::Fail, String::new()),
+            Ok(other) => (
                 Status::Error,
-                format!("the rule's `requires` gave {other:?}, not a string"),
-            );
+                format!("the rule's check gave {other:?}, not a boolean"),
+            ),
+            Err(e) => (Status::Error, item_error_message(&e, hidden)),
         }
-        Some(Err(e)) => return (Status::Error, item_error_message(&e, hidden)),
-    }
-    match Value::resolve(&programs.check, ctx) {
-        Ok(Value::Bool(true)) => (Status::Pass, String::new()),
-        Ok(Value::Bool(false)) => (Status::Fail, String::new()),
-        Ok(other) => (
-            Status::Error,
-            format!("the rule's check gave {other:?}, not a boolean"),
-        ),
-        Err(e) => (Status::Error, item_error_message(&e, hidden)),
-    }
+    };
+    (status, why.into())
 }
 
 /// The rule's `when`: `None` when it applies, else why not (or why that cannot be told).
 fn not_applicable(c: &Compiled, ctx: &Context, hidden: Option<&str>) -> Option<Said> {
-    not_applicable_words(c, ctx, hidden).map(|(status, why)| (status, why.into()))
-}
-
-fn not_applicable_words(
-    c: &Compiled,
-    ctx: &Context,
-    hidden: Option<&str>,
-) -> Option<(Status, String)> {
     let rule = &c.rule;
-    match c.programs.when.as_ref().map(|w| Value::resolve(w, ctx)) {
+    let said = match c.programs.when.as_ref().map(|w| Value::resolve(w, ctx)) {
         Some(Ok(Value::Bool(false))) => Some((
             Status::NotApplicable,
             rule.unless.clone().unwrap_or_else(|| {
@@ -765,7 +755,8 @@ fn not_applicable_words(
             format!("the rule's `when` gave {other:?}, not a boolean or a reason"),
         )),
         Some(Err(e)) => Some((Status::Error, item_error_message(&e, hidden))),
-    }
+    };
+    said.map(|(status, why)| (status, why.into()))
 }
 
 /// A rule located at a value that needs an environment variable with no default cannot be
