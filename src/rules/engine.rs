@@ -84,13 +84,13 @@ impl Engine {
         let mut compiled = Vec::with_capacity(rules.len());
         let mut paths: Vec<memo::Lookup> = Vec::new();
         // Each distinct path gets one number, so its value is spelled once per item.
+        let mut numbers: std::collections::HashMap<memo::Path, usize> = Default::default();
         let mut number = |read: Option<Vec<memo::Path>>| {
             read.map(|read| {
                 read.into_iter()
                     .map(|path| {
-                        let path = memo::lookup(path);
-                        paths.iter().position(|p| *p == path).unwrap_or_else(|| {
-                            paths.push(path);
+                        *numbers.entry(path).or_insert_with_key(|path| {
+                            paths.push(memo::lookup(path.clone()));
                             paths.len() - 1
                         })
                     })

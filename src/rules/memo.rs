@@ -157,7 +157,6 @@ fn string_literal(e: &IdedExpr) -> Option<&str> {
 }
 
 /// A [`Path`] ready for lookups: the variable's name, then the map keys.
-#[derive(PartialEq)]
 pub struct Lookup {
     variable: String,
     keys: Vec<Key>,
