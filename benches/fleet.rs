@@ -8,12 +8,14 @@
 //! generator is `benches/gen_fleet.rs`.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use rayon::prelude::*;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 #[path = "gen_fleet.rs"]
 mod gen_fleet;
+#[path = "parse_floor.rs"]
+mod parse_floor;
+use parse_floor::parse_floor;
 
 /// The allocator the binary runs on (src/main.rs), so the scan and the floor are measured as
 /// shipped.
@@ -30,41 +32,6 @@ fn sizes() -> Vec<usize> {
         .split(',')
         .filter_map(|s| s.trim().parse().ok())
         .collect()
-}
-
-/// Reads and parses every `elasticsearch.yml` (YAML) and every PEM file (certificates parsed as
-/// X.509, keys decoded from PEM) under `root`; returns how many items were parsed.
-fn parse_floor(root: &Path) -> usize {
-    let files: Vec<PathBuf> = walkdir::WalkDir::new(root)
-        .into_iter()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_file())
-        .map(|e| e.into_path())
-        .filter(|p| {
-            p.extension()
-                .is_some_and(|e| e == "yml" || e == "crt" || e == "key")
-        })
-        .collect();
-    files
-        .par_iter()
-        .map(|path| {
-            let bytes = std::fs::read(path).unwrap();
-            if path.extension().is_some_and(|e| e == "yml") {
-                let text = std::str::from_utf8(&bytes).unwrap();
-                esaudit::yaml::parse(text).unwrap().len()
-            } else {
-                x509_parser::pem::Pem::iter_from_buffer(&bytes)
-                    .map(|pem| {
-                        let pem = pem.unwrap();
-                        if pem.label == "CERTIFICATE" {
-                            pem.parse_x509().unwrap();
-                        }
-                        1
-                    })
-                    .sum()
-            }
-        })
-        .sum()
 }
 
 fn scan_fleet(c: &mut Criterion) {

@@ -10,21 +10,52 @@ use std::path::Path;
 
 /// Reads a text file, refusing oversized and non-UTF-8 files with a message naming the problem.
 pub fn read_text(path: &Path) -> Result<String, String> {
-    use std::io::Read;
     let cannot = |e: std::io::Error| format!("cannot read: {e}");
-    // The size is asked of the open file: a scan reads thousands of small files, and a second
-    // lookup of each path by name is a good part of the kernel's share.
     let mut file = std::fs::File::open(path).map_err(cannot)?;
     let len = file.metadata().map_err(cannot)?.len();
+    text_of(&mut file, len)
+}
+
+/// The text of the file at `path` when there is a regular file there (None when there is
+/// nothing, or a folder); refused as [`read_text`] refuses.
+pub fn read_text_if_file(path: &Path) -> Option<Result<String, String>> {
+    let cannot = |e: std::io::Error| format!("cannot read: {e}");
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        // Opening failed for another reason (permissions): whether it is a file decides.
+        Err(e) => return path.is_file().then(|| Err(cannot(e))),
+    };
+    let meta = match file.metadata() {
+        Ok(meta) => meta,
+        Err(e) => return Some(Err(cannot(e))),
+    };
+    meta.is_file().then(|| text_of(&mut file, meta.len()))
+}
+
+/// The text of an open file of `len` bytes.
+fn text_of(file: &mut std::fs::File, len: u64) -> Result<String, String> {
     if len > MAX_CONFIG_BYTES {
         return Err(format!(
             "file is {len} bytes, over the {MAX_CONFIG_BYTES} byte limit for configuration files"
         ));
     }
-    let mut bytes = Vec::with_capacity(len as usize);
-    file.read_to_end(&mut bytes).map_err(cannot)?;
+    let bytes = read_open(file, len).map_err(|e| format!("cannot read: {e}"))?;
     String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())
 }
+
+/// The bytes of an open file whose size is known. A scan reads thousands of small files and
+/// the kernel's share of it is large: `File::read_to_end` would ask the size and the position
+/// again (two more system calls per file), so the read goes through `take`, which does not.
+pub fn read_open(file: &mut std::fs::File, len: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::with_capacity(len as usize + 1);
+    file.take(MAX_READ_BYTES).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// What [`read_open`] reads at most: a file that grew past every limit while it was read.
+const MAX_READ_BYTES: u64 = 1 << 30;
 
 /// Parses settings from the text of an `elasticsearch.yml`.
 pub fn parse_settings(text: &str, path: &str) -> Result<Settings, String> {

@@ -4,7 +4,7 @@
 //! these is visible through the security APIs, so only a file scan can judge them.
 
 use super::display;
-use super::es_config::read_text;
+use super::es_config::read_text_if_file;
 use crate::evidence::Scope;
 use crate::evidence::rbac::{Rbac, RoleMapping, ServiceToken, User, role_from_json};
 use crate::evidence::{FileUsers, InputError, Location, Settings};
@@ -33,12 +33,10 @@ pub fn read(
     let mut any = !rbac.anonymous_roles.is_empty() || users.is_some();
     let mut open = |name: &str, errors: &mut Vec<InputError>| -> Option<(String, String)> {
         let file = config_dir.join(name);
-        if !file.is_file() {
-            return None;
-        }
+        let read = read_text_if_file(&file)?;
         any = true;
         let path = display(&file);
-        match read_text(&file) {
+        match read {
             Ok(text) => Some((path, text)),
             Err(message) => {
                 errors.push(InputError { path, message });

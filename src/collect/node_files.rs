@@ -2,7 +2,7 @@
 //! realm's users, and the distribution's jar that tells the version.
 
 use super::display;
-use super::es_config::read_text;
+use super::es_config::read_text_if_file;
 use crate::evidence::{
     EsVersion, FileUser, FileUsers, InputError, JvmOption, Location, Log4jConfig,
 };
@@ -20,11 +20,12 @@ pub fn jvm_options(config_dir: &Path, errors: &mut Vec<InputError>) -> Vec<JvmOp
         files.extend(extra);
     }
     let mut out = Vec::new();
-    for file in files.iter().filter(|f| f.is_file()) {
+    for file in &files {
         let path = display(file);
-        match read_text(file) {
-            Ok(text) => out.extend(parse_jvm_options(&text, &path)),
-            Err(message) => errors.push(InputError { path, message }),
+        match read_text_if_file(file) {
+            Some(Ok(text)) => out.extend(parse_jvm_options(&text, &path)),
+            Some(Err(message)) => errors.push(InputError { path, message }),
+            None => {}
         }
     }
     out
@@ -57,11 +58,8 @@ fn read_beside(
     errors: &mut Vec<InputError>,
 ) -> Option<(String, String)> {
     let file = config_dir.join(name);
-    if !file.is_file() {
-        return None;
-    }
     let path = display(&file);
-    match read_text(&file) {
+    match read_text_if_file(&file)? {
         Ok(text) => Some((path, text)),
         Err(message) => {
             errors.push(InputError { path, message });

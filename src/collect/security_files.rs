@@ -67,7 +67,14 @@ fn read_inner(
             .unwrap_or(FileKind::Pem),
         ..SecurityFile::default()
     };
-    let meta = match std::fs::metadata(path) {
+    // The file is opened first and asked its owner, mode and size, so it is looked up by name
+    // once; one that cannot be opened still tells its owner and mode by name.
+    let opened = std::fs::File::open(path);
+    let meta = match &opened {
+        Ok(f) => f.metadata(),
+        Err(_) => std::fs::metadata(path),
+    };
+    let meta = match meta {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             file.error = Some(format!("{} does not exist", file.path));
@@ -95,7 +102,7 @@ fn read_inner(
         ));
         return file;
     }
-    let data = match std::fs::read(path) {
+    let data = match opened.and_then(|mut f| super::es_config::read_open(&mut f, meta.len())) {
         Ok(d) => d,
         Err(e) => {
             file.error = Some(format!("cannot read {}: {e}", file.path));
