@@ -127,7 +127,14 @@ pub fn may_be_client(path: &Path) -> bool {
         return true;
     }
     match path.extension().and_then(|e| e.to_str()) {
-        Some("conf" | "cfg" | "toml" | "properties") => true,
+        // A logging configuration (`log4j2.properties` beside every node's elasticsearch.yml,
+        // Kafka Connect's `connect-log4j.properties`) holds no connection, even where it names
+        // a connector's classes for their loggers.
+        Some("properties") => !path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.contains("log4j")),
+        Some("conf" | "cfg" | "toml") => true,
         // A Kafka Connect connector's JSON; package manifests and lock files are not.
         Some("json") => !path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
             n.starts_with("package") || n.ends_with("-lock.json") || n.starts_with("tsconfig")
@@ -1177,6 +1184,17 @@ mod tests {
             .find(|o| o.key == "authenticator.client_auth.password")
             .unwrap();
         assert_eq!(pw.location.line, Some(5), "where the extension writes it");
+    }
+
+    #[test]
+    fn logging_configurations_are_never_clients() {
+        // Kafka Connect's own logging config names the sink's classes for their loggers.
+        let path = Path::new("config/connect-log4j.properties");
+        let text = "log4j.logger.io.confluent.connect.elasticsearch.ElasticsearchSinkConnector=DEBUG\n";
+        assert!(text.contains(KAFKA_SINK));
+        assert!(!may_be_client(path));
+        assert!(!may_be_client(Path::new("config/log4j2.properties")));
+        assert!(may_be_client(Path::new("config/sink.properties")));
     }
 
     #[test]

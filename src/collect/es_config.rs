@@ -168,8 +168,10 @@ fn scalar_text(node: &Node) -> String {
 
 /// Loads one node: its `elasticsearch.yml` and the files beside it. Problems with the companion
 /// files come back as errors beside the node; a broken `elasticsearch.yml` fails the node.
+/// `text` is the file's text when discovery has already read it.
 pub fn load_node(
     config: &Path,
+    text: Option<&str>,
     options: &CollectOptions,
 ) -> Result<(EsNode, Vec<InputError>), InputError> {
     let path = display(config);
@@ -177,7 +179,14 @@ pub fn load_node(
         path: path.clone(),
         message,
     };
-    let text = read_text(config).map_err(fail)?;
+    let read;
+    let text = match text {
+        Some(text) => text,
+        None => {
+            read = read_text(config).map_err(fail)?;
+            &read
+        }
+    };
     let settings = parse_settings(&text, &path).map_err(fail)?;
     let suppressions = super::suppressions::parse(&text, &path);
     let config_dir = config.parent().unwrap_or(Path::new(".")).to_path_buf();

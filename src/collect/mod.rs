@@ -162,7 +162,8 @@ fn collect_found(found: Found, options: &CollectOptions) -> Deployment {
         .configs
         .par_iter()
         .map(|config| {
-            es_config::load_node(config, options).map(|(node, errors)| {
+            let text = found.texts.get(config).map(String::as_str);
+            es_config::load_node(config, text, options).map(|(node, errors)| {
                 let keystore = read_node_keystore(&node);
                 (node, errors, keystore)
             })
@@ -237,7 +238,14 @@ struct Found {
     clients: BTreeSet<PathBuf>,
     /// Files passed over, with why (templates, other tools' YAML).
     skipped: BTreeMap<PathBuf, &'static str>,
+    /// The text of node configurations, read once to tell what they are and kept for loading
+    /// them (up to [`MAX_KEPT_TEXT_BYTES`] in all).
+    texts: BTreeMap<PathBuf, String>,
+    kept_text_bytes: usize,
 }
+
+/// How much configuration text discovery keeps for loading; past it, files are read again.
+const MAX_KEPT_TEXT_BYTES: usize = 32 * 1024 * 1024;
 
 impl Found {
     fn count(&self) -> usize {
@@ -271,6 +279,8 @@ impl Found {
             mine.append(theirs);
         }
         self.skipped.append(&mut other.skipped);
+        self.texts.append(&mut other.texts);
+        self.kept_text_bytes += other.kept_text_bytes;
     }
 
     /// Splits what was found under `root` (the path argument) by deployment folder, the
@@ -290,6 +300,11 @@ impl Found {
                 let part = parts.entry(keys.key(&p)).or_default();
                 part.sets()[set].insert(p);
             }
+        }
+        for (p, text) in std::mem::take(&mut self.texts) {
+            let part = parts.entry(keys.key(&p)).or_default();
+            part.kept_text_bytes += text.len();
+            part.texts.insert(p, text);
         }
         for (p, why) in std::mem::take(&mut self.skipped) {
             parts
@@ -349,6 +364,12 @@ impl Found {
         }
         if is_es_config(path) {
             self.configs.insert(path.to_path_buf());
+            if let Some(text) = text
+                && self.kept_text_bytes + text.len() <= MAX_KEPT_TEXT_BYTES
+            {
+                self.kept_text_bytes += text.len();
+                self.texts.insert(path.to_path_buf(), text);
+            }
         } else if components::kind_from_name(path).is_some() {
             self.components.insert(path.to_path_buf());
         } else if components::is_pipeline(path)
