@@ -752,18 +752,30 @@ fn walk(
             && e.depth() > 0
             && (SKIPPED_DIRS.iter().any(|s| e.file_name() == *s) || is_kubelet_data_dir(e.path())))
     });
-    let mut snapshot_dirs: Vec<PathBuf> = vec![];
-    for entry in walker {
-        let entry = entry.map_err(|e| format!("cannot read: {e}"))?;
-        if snapshot_dirs.iter().any(|d| entry.path().starts_with(d)) {
+    // The whole listing first: whether a folder is a snapshot is told by the names of the files
+    // in it, with no lookup of each marker file (three per folder, most of a fleet's folders).
+    let listing: Vec<walkdir::Result<walkdir::DirEntry>> = walker.collect();
+    let snapshot_dirs = snapshot_dirs(&listing, subfolders.is_some());
+    let in_snapshot = |path: &Path| {
+        snapshot_dirs
+            .iter()
+            .any(|d| path.starts_with(d) && path != d)
+    };
+    for entry in listing {
+        // What cannot be listed inside a snapshot folder is never read.
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) if e.path().is_some_and(in_snapshot) => continue,
+            Err(e) => return Err(format!("cannot read: {e}")),
+        };
+        if in_snapshot(entry.path()) {
             continue;
         }
         if entry.file_type().is_dir() {
             match subfolders.as_deref_mut() {
                 Some(later) if entry.depth() > 0 => later.push(entry.into_path()),
-                _ if snapshot::is_snapshot_dir(entry.path()) => {
-                    found.snapshots.insert(entry.path().to_path_buf());
-                    snapshot_dirs.push(entry.into_path());
+                _ if snapshot_dirs.iter().any(|d| d == entry.path()) => {
+                    found.snapshots.insert(entry.into_path());
                 }
                 _ => {}
             }
@@ -781,6 +793,34 @@ fn walk(
         found.add(entry.path());
     }
     Ok(())
+}
+
+/// The folders of a walk's listing that are snapshots (see [`snapshot::is_snapshot`]), told
+/// from the files listed in them. With `shallow` (a listing of one level), only the root's.
+fn snapshot_dirs(listing: &[walkdir::Result<walkdir::DirEntry>], shallow: bool) -> Vec<PathBuf> {
+    let mut names: BTreeMap<&Path, Vec<&std::ffi::OsStr>> = BTreeMap::new();
+    for entry in listing.iter().flatten() {
+        if entry.depth() == 0 {
+            names.entry(entry.path()).or_default();
+            continue;
+        }
+        let is_file = entry.file_type().is_file()
+            || entry.file_type().is_symlink() && entry.path().is_file();
+        if let (true, Some(dir)) = (is_file, entry.path().parent()) {
+            names.entry(dir).or_default().push(entry.file_name());
+        }
+    }
+    let root = listing.first().and_then(|r| r.as_ref().ok()).map(|e| e.path());
+    let mut out: Vec<PathBuf> = names
+        .into_iter()
+        .filter(|(dir, _)| !shallow || root == Some(*dir))
+        .filter(|(_, files)| snapshot::is_snapshot(|name| files.iter().any(|f| *f == name)))
+        .map(|(dir, _)| dir.to_path_buf())
+        .collect();
+    // A snapshot inside another is part of it.
+    out.sort();
+    out.dedup_by(|inner, outer| inner.starts_with(&*outer));
+    out
 }
 
 /// A folder the kubelet writes a mounted ConfigMap or Secret into (`..data`,

@@ -425,11 +425,15 @@ fn write_json(path: &Path, value: &Value) -> std::io::Result<()> {
 
 /// Whether a folder looks like a snapshot or support-diagnostics bundle.
 pub fn is_snapshot_dir(dir: &Path) -> bool {
-    // Asked of every folder a scan walks: nodes.json first, which most folders lack.
-    dir.join(MANIFEST).is_file()
-        || dir.join("diagnostic_manifest.json").is_file()
-        || dir.join("nodes.json").is_file()
-            && (dir.join("manifest.json").is_file() || dir.join("version.json").is_file())
+    is_snapshot(|name| dir.join(name).is_file())
+}
+
+/// Whether a folder holding the files `has` says it holds is a snapshot or support-diagnostics
+/// bundle.
+pub fn is_snapshot(has: impl Fn(&str) -> bool) -> bool {
+    has(MANIFEST)
+        || has("diagnostic_manifest.json")
+        || has("nodes.json") && (has("manifest.json") || has("version.json"))
 }
 
 /// Largest zip the reader opens, and the most bytes it inflates from one entry or in all:
