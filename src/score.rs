@@ -12,7 +12,8 @@
 use crate::results::{RuleResult, Status};
 use crate::rules::Severity;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeMap;
 
 pub fn weight(severity: Severity) -> f64 {
     match severity {
@@ -133,7 +134,7 @@ pub fn score(results: &[RuleResult]) -> Score {
 #[derive(Debug, Default)]
 pub struct Tally {
     coverage: Coverage,
-    rules: std::collections::HashSet<String>,
+    rules: foldhash::HashSet<String>,
     /// Per category: weight passed, weight failed, checks passed, checks failed.
     weights: BTreeMap<&'static str, (f64, f64, usize, usize)>,
     critical_fail: bool,

@@ -16,7 +16,7 @@
 use crate::results::{RuleResult, SCANNER_PRIVILEGES_RULE};
 use crate::{ScanError, ScanOptions, collect, progress, report, score};
 use rayon::prelude::*;
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 
@@ -488,7 +488,7 @@ fn render_runs(
     targets: &[crate::results::Target],
     rendering: &Rendering,
 ) -> Vec<(String, Vec<u8>)> {
-    let targets: std::collections::HashMap<&str, &crate::results::Target> =
+    let targets: foldhash::HashMap<&str, &crate::results::Target> =
         targets.iter().map(|t| (t.id.as_str(), t)).collect();
     results
         .chunk_by(|a, b| a.target == b.target)
@@ -506,7 +506,7 @@ fn render_runs(
 /// per line, for SARIF (its failures) and ECS. None when there is nothing to show.
 fn render_run(
     run: &[RuleResult],
-    targets: &std::collections::HashMap<&str, &crate::results::Target>,
+    targets: &foldhash::HashMap<&str, &crate::results::Target>,
     rendering: &Rendering,
 ) -> Option<Vec<u8>> {
     let text = match rendering {

@@ -518,11 +518,11 @@ fn make_component_ids_unique(list: &mut [crate::evidence::component::Component])
 struct FileTable {
     entries: Vec<FileEntry>,
     /// Each entry by every spelling of its path met so far.
-    index: std::collections::HashMap<PathBuf, usize>,
+    index: foldhash::HashMap<PathBuf, usize>,
     /// Each entry by its file's device and inode, which tell a file named by another spelling
     /// (a link, `..`, a bind mount) in one `stat`, where resolving the path took one
     /// `readlink` per folder of it, in the serial part of collecting.
-    by_file: std::collections::HashMap<(u64, u64), usize>,
+    by_file: foldhash::HashMap<(u64, u64), usize>,
 }
 
 /// The device and inode of the file at `path`, if it can be looked up.
@@ -798,29 +798,42 @@ fn walk(
 /// The folders of a walk's listing that are snapshots (see [`snapshot::is_snapshot`]), told
 /// from the files listed in them. With `shallow` (a listing of one level), only the root's.
 fn snapshot_dirs(listing: &[walkdir::Result<walkdir::DirEntry>], shallow: bool) -> Vec<PathBuf> {
-    let mut names: BTreeMap<&Path, Vec<&std::ffi::OsStr>> = BTreeMap::new();
+    // Only the few entries named like a snapshot's files are looked at.
+    let mut markers: Vec<(&Path, &str)> = Vec::new();
     for entry in listing.iter().flatten() {
-        if entry.depth() == 0 {
-            names.entry(entry.path()).or_default();
+        let Some(name) = entry
+            .file_name()
+            .to_str()
+            .filter(|n| snapshot::MARKERS.contains(n))
+        else {
             continue;
-        }
+        };
         let is_file = entry.file_type().is_file()
             || entry.file_type().is_symlink() && entry.path().is_file();
-        if let (true, Some(dir)) = (is_file, entry.path().parent()) {
-            names.entry(dir).or_default().push(entry.file_name());
+        if let (true, Some(dir), 1..) = (is_file, entry.path().parent(), entry.depth()) {
+            markers.push((dir, name));
         }
     }
-    let root = listing.first().and_then(|r| r.as_ref().ok()).map(|e| e.path());
-    let mut out: Vec<PathBuf> = names
-        .into_iter()
-        .filter(|(dir, _)| !shallow || root == Some(*dir))
-        .filter(|(_, files)| snapshot::is_snapshot(|name| files.iter().any(|f| *f == name)))
-        .map(|(dir, _)| dir.to_path_buf())
-        .collect();
+    let mut out: Vec<PathBuf> = Vec::new();
+    for (dir, _) in &markers {
+        let is_new = out.last().is_none_or(|last| last != dir);
+        if is_new
+            && (!shallow || markers_root(listing) == Some(*dir))
+            && snapshot::is_snapshot(|name| markers.iter().any(|(d, n)| d == dir && *n == name))
+        {
+            out.push(dir.to_path_buf());
+        }
+    }
     // A snapshot inside another is part of it.
     out.sort();
+    out.dedup();
     out.dedup_by(|inner, outer| inner.starts_with(&*outer));
     out
+}
+
+/// The folder a walk's listing starts at.
+fn markers_root(listing: &[walkdir::Result<walkdir::DirEntry>]) -> Option<&Path> {
+    listing.first()?.as_ref().ok().map(|e| e.path())
 }
 
 /// A folder the kubelet writes a mounted ConfigMap or Secret into (`..data`,

@@ -428,6 +428,15 @@ pub fn is_snapshot_dir(dir: &Path) -> bool {
     is_snapshot(|name| dir.join(name).is_file())
 }
 
+/// The names of the files [`is_snapshot`] asks about.
+pub const MARKERS: [&str; 5] = [
+    MANIFEST,
+    "diagnostic_manifest.json",
+    "nodes.json",
+    "manifest.json",
+    "version.json",
+];
+
 /// Whether a folder holding the files `has` says it holds is a snapshot or support-diagnostics
 /// bundle.
 pub fn is_snapshot(has: impl Fn(&str) -> bool) -> bool {

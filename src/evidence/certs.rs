@@ -2,7 +2,6 @@
 //! keeps key material: a private key is described by its type and whether it is encrypted.
 
 use serde::Serialize;
-use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
 use x509_parser::extensions::GeneralName;
 use x509_parser::oid_registry::Oid;
@@ -214,7 +213,7 @@ pub fn signed_by(cert: &CertFacts, issuer: &CertFacts) -> Option<bool> {
     // A node's leaf is checked against its CA once per TLS layer that names them (and per scan
     // of a live endpoint serving it): the verdict is remembered by the two certificates'
     // contents, for a while.
-    type Verdicts = HashMap<(String, String), Option<bool>>;
+    type Verdicts = foldhash::HashMap<(String, String), Option<bool>>;
     static VERIFIED: LazyLock<Mutex<Verdicts>> = LazyLock::new(Default::default);
     const REMEMBERED: usize = 4096;
     let key = (cert.sha256.clone(), issuer.sha256.clone());

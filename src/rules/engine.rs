@@ -73,7 +73,7 @@ pub struct Engine {
     /// Every path some rule's CEL reads (see [`memo`]), once.
     paths: Vec<memo::Lookup>,
     /// The rules of each scope, by index, in catalog order.
-    by_scope: std::collections::HashMap<Scope, Vec<usize>>,
+    by_scope: foldhash::HashMap<Scope, Vec<usize>>,
 }
 
 impl Engine {
@@ -133,7 +133,7 @@ impl Engine {
             });
         }
         compiled.sort_by(|a, b| a.rule.id.cmp(&b.rule.id));
-        let mut by_scope: std::collections::HashMap<Scope, Vec<usize>> = Default::default();
+        let mut by_scope: foldhash::HashMap<Scope, Vec<usize>> = Default::default();
         for (index, c) in compiled.iter().enumerate() {
             by_scope.entry(c.rule.scope).or_default().push(index);
         }
