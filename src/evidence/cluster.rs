@@ -2,7 +2,7 @@
 //! leaves some nodes weaker than the rest (or the cluster unable to form).
 
 use super::EsNode;
-use super::derive::effective_settings;
+use super::derive::effective_value;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -69,12 +69,11 @@ pub fn cluster_facts(nodes: &[EsNode]) -> Vec<ClusterFacts> {
         let values: Vec<BTreeMap<&str, String>> = members
             .iter()
             .map(|&i| {
-                let settings = effective_settings(&nodes[i]);
                 AGREED_KEYS
                     .iter()
                     .map(|k| {
-                        let v = settings.get(*k).map(|v| v.to_string()).unwrap_or_default();
-                        (*k, v)
+                        let v = effective_value(&nodes[i], k);
+                        (*k, v.map(|v| v.to_string()).unwrap_or_default())
                     })
                     .collect()
             })

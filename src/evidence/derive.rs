@@ -130,14 +130,28 @@ pub fn security_known_off(node: &EsNode) -> bool {
     }
 }
 
+/// The context defaults of `node`'s settings are worked out in.
+fn default_context(node: &EsNode) -> DefaultContext<'_> {
+    DefaultContext {
+        version: node.version,
+        settings: &node.settings,
+        license: node.license.as_deref(),
+    }
+}
+
+/// One setting of [`effective_settings`], without working out the others.
+pub fn effective_value(node: &EsNode, key: &str) -> Option<SettingValue> {
+    match node.settings.value(key) {
+        Some(v) => Some(v.clone()),
+        None if DEFAULTED_KEYS.contains(&key) => default_value(key, &default_context(node)),
+        None => None,
+    }
+}
+
 /// A node's effective settings: every explicit one, plus the defaults rules read.
 pub fn effective_settings(node: &EsNode) -> BTreeMap<String, SettingValue> {
     let s = &node.settings;
-    let ctx = DefaultContext {
-        version: node.version,
-        settings: s,
-        license: node.license.as_deref(),
-    };
+    let ctx = default_context(node);
     let mut settings: BTreeMap<String, SettingValue> = s
         .keys()
         .filter_map(|k| s.value(k).map(|v| (k.clone(), v.clone())))
