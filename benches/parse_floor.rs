@@ -22,7 +22,10 @@ pub fn parse_floor(root: &Path) -> usize {
         .map(|path| {
             let bytes = std::fs::read(path).unwrap();
             let text = || std::str::from_utf8(&bytes).unwrap();
-            let extension = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
+            let extension = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or_default();
             if extension == "yml" {
                 esaudit::yaml::parse(text()).unwrap().len()
             } else if extension == "options" {

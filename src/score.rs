@@ -11,8 +11,8 @@
 
 use crate::results::{RuleResult, Status};
 use crate::rules::Severity;
-use serde::Serialize;
 use foldhash::{HashMap, HashMapExt};
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 pub fn weight(severity: Severity) -> f64 {

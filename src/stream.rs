@@ -15,8 +15,8 @@
 
 use crate::results::{RuleResult, SCANNER_PRIVILEGES_RULE};
 use crate::{ScanError, ScanOptions, collect, progress, report, score};
-use rayon::prelude::*;
 use foldhash::{HashSet, HashSetExt};
+use rayon::prelude::*;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 

@@ -1190,7 +1190,8 @@ mod tests {
     fn logging_configurations_are_never_clients() {
         // Kafka Connect's own logging config names the sink's classes for their loggers.
         let path = Path::new("config/connect-log4j.properties");
-        let text = "log4j.logger.io.confluent.connect.elasticsearch.ElasticsearchSinkConnector=DEBUG\n";
+        let text =
+            "log4j.logger.io.confluent.connect.elasticsearch.ElasticsearchSinkConnector=DEBUG\n";
         assert!(text.contains(KAFKA_SINK));
         assert!(!may_be_client(path));
         assert!(!may_be_client(Path::new("config/log4j2.properties")));

@@ -808,8 +808,8 @@ fn snapshot_dirs(listing: &[walkdir::Result<walkdir::DirEntry>], shallow: bool) 
         else {
             continue;
         };
-        let is_file = entry.file_type().is_file()
-            || entry.file_type().is_symlink() && entry.path().is_file();
+        let is_file =
+            entry.file_type().is_file() || entry.file_type().is_symlink() && entry.path().is_file();
         if let (true, Some(dir), 1..) = (is_file, entry.path().parent(), entry.depth()) {
             markers.push((dir, name));
         }

@@ -295,7 +295,13 @@ impl Item {
 pub fn to_cel<T: Serialize>(value: &T) -> Value {
     // The evidence types only hold strings, booleans, i64 and collections of them, which always
     // convert; a failure here is a programming error caught by the tests.
-    cel::to_value(value).expect("evidence converts to CEL")
+    let value_of = super::cel_value::to_value(value).expect("evidence converts to CEL");
+    // Every test's scans check the conversion against cel's own.
+    debug_assert!(
+        cel::to_value(value).is_ok_and(|theirs| theirs == value_of),
+        "evidence converts to CEL as cel::to_value converts it"
+    );
+    value_of
 }
 
 /// JSON facts as a CEL value. Whole numbers become `int` (serde's route makes positive ones

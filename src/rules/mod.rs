@@ -1,5 +1,6 @@
 //! Rules as data: the YAML catalog in `checks/`, loaded, validated and compiled once.
 
+mod cel_value;
 pub mod engine;
 mod functions;
 pub mod item;
