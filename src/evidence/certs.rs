@@ -47,7 +47,19 @@ pub struct CertFacts {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    data_encoding::HEXLOWER.encode(bytes)
+}
+
+/// A serial number as x509-parser spells it (`0a:1b:…`), without a `format!` per byte.
+fn serial_text(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 3);
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 {
+            out.push(':');
+        }
+        data_encoding::HEXLOWER.encode_append(std::slice::from_ref(b), &mut out);
+    }
+    out
 }
 
 /// Bits of an RSA modulus, counted from its bytes (x509-parser rounds odd sizes down).
@@ -179,7 +191,7 @@ pub fn parse_certificate(der: &[u8], now: i64) -> Result<CertFacts, String> {
     Ok(CertFacts {
         subject: cert.subject().to_string(),
         issuer: cert.issuer().to_string(),
-        serial: cert.raw_serial_as_string(),
+        serial: serial_text(cert.raw_serial()),
         not_before,
         not_after,
         expires: format_time(not_after),
@@ -284,6 +296,21 @@ mod tests {
         assert_eq!(hash_of("md5WithRSAEncryption"), "md5");
         assert_eq!(hash_of("ecdsa-with-SHA256"), "sha256");
         assert_eq!(hash_of("sha256WithRSAEncryption"), "sha256");
+    }
+
+    #[test]
+    fn serial_and_fingerprint_are_spelled_as_x509_parser_and_sha256sum_do() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(vec!["es01".to_string()]).unwrap();
+        params.serial_number = Some(vec![0x00, 0x0a, 0xff, 0x10].into());
+        let der = params.self_signed(&key).unwrap().der().to_vec();
+        let facts = parse_certificate(&der, now()).unwrap();
+        let (_, parsed) = x509_parser::parse_x509_certificate(&der).unwrap();
+        assert_eq!(facts.serial, parsed.raw_serial_as_string());
+        assert_eq!(facts.serial.len(), parsed.raw_serial().len() * 3 - 1);
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &der);
+        let spelled: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(facts.sha256, spelled);
     }
 
     #[test]
