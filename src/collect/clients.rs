@@ -160,10 +160,13 @@ fn is_dotenv_name(path: &Path) -> bool {
     let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
         return false;
     };
-    let template = ["example", "sample", "template", "dist", "tpl", "defaults"]
+    if name != ".env" && !name.starts_with(".env.") {
+        return false;
+    }
+    let lower = name.to_ascii_lowercase();
+    !["example", "sample", "template", "dist", "tpl", "defaults"]
         .iter()
-        .any(|t| name.to_ascii_lowercase().contains(t));
-    (name == ".env" || name.starts_with(".env.")) && !template
+        .any(|t| lower.contains(t))
 }
 
 /// A `.env` that is a client's: it names an Elasticsearch variable, sits beside no compose

@@ -95,10 +95,10 @@ pub fn language_of(path: &Path) -> Option<Lang> {
         if matches!(name, "Makefile" | "makefile" | "GNUmakefile") || lower.ends_with(".mk") {
             return Some(Lang::Makefile);
         }
-        let workflow = path
-            .parent()
-            .is_some_and(|p| p.ends_with(".github/workflows"))
-            && (lower.ends_with(".yml") || lower.ends_with(".yaml"));
+        let workflow = (lower.ends_with(".yml") || lower.ends_with(".yaml"))
+            && path
+                .parent()
+                .is_some_and(|p| p.ends_with(".github/workflows"));
         if workflow || lower == ".gitlab-ci.yml" {
             return Some(Lang::CiWorkflow);
         }
