@@ -238,15 +238,21 @@ impl Engine {
         let sources = sources::of(deployment);
         let targets = sources.iter().map(|s| s.target()).collect();
         let bar = progress.bar(sources.len() as u64, "targets");
-        let results = sources
+        // Each subject's results in a list of its own, then all moved once into one list of
+        // the right size: collected flat, the growing lists were copied again and again.
+        let judged: Vec<Vec<RuleResult>> = sources
             .par_iter()
-            .flat_map_iter(|source| {
+            .map(|source| {
                 let judged = self.judge_source(source.as_ref(), selection);
                 bar.inc(1);
                 judged
             })
             .collect();
         bar.finish_and_clear();
+        let mut results = Vec::with_capacity(judged.iter().map(Vec::len).sum());
+        for mut subject in judged {
+            results.append(&mut subject);
+        }
         (targets, results)
     }
 
