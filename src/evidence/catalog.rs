@@ -228,7 +228,12 @@ pub fn is_known(key: &str) -> bool {
 
 /// For a key inside a TLS context (`…​.ssl.<sub>`), the `<sub>` part.
 pub fn tls_sub_key(key: &str) -> Option<&str> {
-    let idx = key.find(".ssl.")?;
+    // Dots are found with memchr; building a substring searcher cost more than the search
+    // (every key of every node is asked).
+    let idx = key
+        .match_indices('.')
+        .map(|(i, _)| i)
+        .find(|&i| key[i..].starts_with(".ssl."))?;
     let prefix = &key[..idx];
     let is_context = matches!(
         prefix,
@@ -384,6 +389,31 @@ pub fn is_sample_secret(value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tls_sub_keys_of_contexts_only() {
+        for (key, sub) in [
+            ("xpack.security.http.ssl.key", Some("key")),
+            (
+                "xpack.security.transport.ssl.keystore.path",
+                Some("keystore.path"),
+            ),
+            (
+                "transport.profiles.client.xpack.security.ssl.enabled",
+                Some("enabled"),
+            ),
+            (
+                "xpack.security.authc.realms.ldap.corp.ssl.verification_mode",
+                Some("verification_mode"),
+            ),
+            ("xpack.security.http.ssl", None),
+            ("xpack.security.audit.ssl.key", None),
+            ("ssl.key", None),
+            ("xpack.security.http.sslx.key", None),
+        ] {
+            assert_eq!(tls_sub_key(key), sub, "{key}");
+        }
+    }
 
     #[test]
     fn registry() {
