@@ -187,8 +187,8 @@ pub fn load_node(
             &read
         }
     };
-    let settings = parse_settings(&text, &path).map_err(fail)?;
-    let suppressions = super::suppressions::parse(&text, &path);
+    let settings = parse_settings(text, &path).map_err(fail)?;
+    let suppressions = super::suppressions::parse(text, &path);
     let config_dir = config.parent().unwrap_or(Path::new(".")).to_path_buf();
     let (version, version_source) = match options.es_version {
         Some(v) => (v, VersionSource::CommandLine),
