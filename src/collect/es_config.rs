@@ -17,20 +17,17 @@ pub fn read_text(path: &Path) -> Result<String, String> {
 }
 
 /// The text of the file at `path` when there is a regular file there (None when there is
-/// nothing, or a folder); refused as [`read_text`] refuses.
+/// nothing, or a folder, a pipe or a device, which are never opened: a pipe would block);
+/// refused as [`read_text`] refuses.
 pub fn read_text_if_file(path: &Path) -> Option<Result<String, String>> {
     let cannot = |e: std::io::Error| format!("cannot read: {e}");
-    let mut file = match std::fs::File::open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
-        // Opening failed for another reason (permissions): whether it is a file decides.
-        Err(e) => return path.is_file().then(|| Err(cannot(e))),
-    };
-    let meta = match file.metadata() {
-        Ok(meta) => meta,
-        Err(e) => return Some(Err(cannot(e))),
-    };
-    meta.is_file().then(|| text_of(&mut file, meta.len()))
+    let meta = std::fs::metadata(path).ok().filter(|m| m.is_file())?;
+    // The size is known: the open file is not asked again.
+    Some(
+        std::fs::File::open(path)
+            .map_err(cannot)
+            .and_then(|mut file| text_of(&mut file, meta.len())),
+    )
 }
 
 /// The text of an open file of `len` bytes.

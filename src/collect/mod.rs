@@ -946,6 +946,10 @@ mod tests {
         write(root, &format!("snap/{}", snapshot::MANIFEST), "{}");
         write(root, "a/snap2/nodes.json", "{}");
         write(root, "a/snap2/version.json", "{}");
+        // A snapshot inside a snapshot is part of it; one marker alone makes no snapshot.
+        write(root, "snap/inner/diagnostic_manifest.json", "{}");
+        write(root, "e/version.json", "{}");
+        write(root, "e/elasticsearch.yml", config);
         let mut found = Found::default();
         discover(root, &mut found).unwrap();
         let relative = |set: &BTreeSet<PathBuf>| -> Vec<String> {
@@ -958,6 +962,7 @@ mod tests {
             [
                 "a/b/c/elasticsearch.yml",
                 "a/elasticsearch.yml",
+                "e/elasticsearch.yml",
                 "elasticsearch.yml"
             ]
         );
@@ -968,5 +973,54 @@ mod tests {
         let mut found = Found::default();
         discover(&root.join("snap"), &mut found).unwrap();
         assert_eq!((found.snapshots.len(), found.configs.len()), (1, 0));
+    }
+
+    /// A pipe where a node's file realm or a certificate is expected is never opened (opening
+    /// it would wait for a writer for ever); the scan goes on.
+    #[test]
+    fn pipes_beside_a_node_are_never_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_path_buf();
+        write(
+            &root,
+            "es01/config/elasticsearch.yml",
+            "xpack.security.enabled: true\nxpack.security.http.ssl.enabled: true\n\
+             xpack.security.http.ssl.certificate: certs/node.crt\n",
+        );
+        std::fs::create_dir_all(root.join("es01/config/certs")).unwrap();
+        for pipe in [
+            "es01/config/users",
+            "es01/config/roles.yml",
+            "es01/config/certs/node.crt",
+        ] {
+            let made = std::process::Command::new("mkfifo")
+                .arg(root.join(pipe))
+                .status()
+                .unwrap();
+            assert!(made.success(), "mkfifo {pipe}");
+        }
+        let (done, scanned) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let deployment = collect(&[root], &CollectOptions::default());
+            let _ = done.send(deployment);
+        });
+        let deployment = scanned
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("the scan finishes");
+        assert_eq!(deployment.nodes.len(), 1);
+        let node = &deployment.nodes[0];
+        assert!(node.file_users.is_none() && node.rbac.is_none());
+        let cert = deployment
+            .files
+            .iter()
+            .find(|f| f.path.ends_with("node.crt"))
+            .expect("the named certificate is an entry");
+        assert!(
+            cert.error
+                .as_deref()
+                .is_some_and(|e| e.ends_with("is not a regular file")),
+            "{:?}",
+            cert.error
+        );
     }
 }

@@ -67,14 +67,7 @@ fn read_inner(
             .unwrap_or(FileKind::Pem),
         ..SecurityFile::default()
     };
-    // The file is opened first and asked its owner, mode and size, so it is looked up by name
-    // once; one that cannot be opened still tells its owner and mode by name.
-    let opened = std::fs::File::open(path);
-    let meta = match &opened {
-        Ok(f) => f.metadata(),
-        Err(_) => std::fs::metadata(path),
-    };
-    let meta = match meta {
+    let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             file.error = Some(format!("{} does not exist", file.path));
@@ -102,7 +95,15 @@ fn read_inner(
         ));
         return file;
     }
-    let data = match opened.and_then(|mut f| super::es_config::read_open(&mut f, meta.len())) {
+    if !meta.is_file() && !meta.is_dir() {
+        // A pipe would block the scan, and a device has no certificate.
+        file.error = Some(format!("{} is not a regular file", file.path));
+        return file;
+    }
+    // The size is known: the open file is not asked again (see `read_open`).
+    let read =
+        std::fs::File::open(path).and_then(|mut f| super::es_config::read_open(&mut f, meta.len()));
+    let data = match read {
         Ok(d) => d,
         Err(e) => {
             file.error = Some(format!("cannot read {}: {e}", file.path));
