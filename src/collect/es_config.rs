@@ -10,7 +10,6 @@ use std::path::Path;
 
 /// Reads a text file, refusing oversized and non-UTF-8 files with a message naming the problem.
 pub fn read_text(path: &Path) -> Result<String, String> {
-    let cannot = |e: std::io::Error| format!("cannot read: {e}");
     let mut file = std::fs::File::open(path).map_err(cannot)?;
     let len = file.metadata().map_err(cannot)?.len();
     text_of(&mut file, len)
@@ -20,7 +19,6 @@ pub fn read_text(path: &Path) -> Result<String, String> {
 /// nothing, or a folder, a pipe or a device, which are never opened: a pipe would block);
 /// refused as [`read_text`] refuses.
 pub fn read_text_if_file(path: &Path) -> Option<Result<String, String>> {
-    let cannot = |e: std::io::Error| format!("cannot read: {e}");
     let meta = std::fs::metadata(path).ok().filter(|m| m.is_file())?;
     // The size is known: the open file is not asked again.
     Some(
@@ -30,6 +28,10 @@ pub fn read_text_if_file(path: &Path) -> Option<Result<String, String>> {
     )
 }
 
+fn cannot(e: std::io::Error) -> String {
+    format!("cannot read: {e}")
+}
+
 /// The text of an open file of `len` bytes.
 fn text_of(file: &mut std::fs::File, len: u64) -> Result<String, String> {
     if len > MAX_CONFIG_BYTES {
@@ -37,7 +39,7 @@ fn text_of(file: &mut std::fs::File, len: u64) -> Result<String, String> {
             "file is {len} bytes, over the {MAX_CONFIG_BYTES} byte limit for configuration files"
         ));
     }
-    let bytes = read_open(file, len).map_err(|e| format!("cannot read: {e}"))?;
+    let bytes = read_open(file, len).map_err(cannot)?;
     String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())
 }
 

@@ -279,8 +279,19 @@ impl Found {
             mine.append(theirs);
         }
         self.skipped.append(&mut other.skipped);
-        self.texts.append(&mut other.texts);
-        self.kept_text_bytes += other.kept_text_bytes;
+        for (path, text) in std::mem::take(&mut other.texts) {
+            self.keep_text(path, text);
+        }
+    }
+
+    /// Keeps a node configuration's text for loading, while the texts kept stay within
+    /// [`MAX_KEPT_TEXT_BYTES`] (each subfolder is walked apart, then appended: the bound holds
+    /// for the whole path scanned).
+    fn keep_text(&mut self, path: PathBuf, text: String) {
+        if self.kept_text_bytes + text.len() <= MAX_KEPT_TEXT_BYTES {
+            self.kept_text_bytes += text.len();
+            self.texts.insert(path, text);
+        }
     }
 
     /// Splits what was found under `root` (the path argument) by deployment folder, the
@@ -302,9 +313,7 @@ impl Found {
             }
         }
         for (p, text) in std::mem::take(&mut self.texts) {
-            let part = parts.entry(keys.key(&p)).or_default();
-            part.kept_text_bytes += text.len();
-            part.texts.insert(p, text);
+            parts.entry(keys.key(&p)).or_default().keep_text(p, text);
         }
         for (p, why) in std::mem::take(&mut self.skipped) {
             parts
@@ -364,11 +373,8 @@ impl Found {
         }
         if is_es_config(path) {
             self.configs.insert(path.to_path_buf());
-            if let Some(text) = text
-                && self.kept_text_bytes + text.len() <= MAX_KEPT_TEXT_BYTES
-            {
-                self.kept_text_bytes += text.len();
-                self.texts.insert(path.to_path_buf(), text);
+            if let Some(text) = text {
+                self.keep_text(path.to_path_buf(), text);
             }
         } else if components::kind_from_name(path).is_some() {
             self.components.insert(path.to_path_buf());
@@ -814,26 +820,23 @@ fn snapshot_dirs(listing: &[walkdir::Result<walkdir::DirEntry>], shallow: bool) 
             markers.push((dir, name));
         }
     }
-    let mut out: Vec<PathBuf> = Vec::new();
-    for (dir, _) in &markers {
-        let is_new = out.last().is_none_or(|last| last != dir);
-        if is_new
-            && (!shallow || markers_root(listing) == Some(*dir))
-            && snapshot::is_snapshot(|name| markers.iter().any(|(d, n)| d == dir && *n == name))
-        {
-            out.push(dir.to_path_buf());
-        }
-    }
-    // A snapshot inside another is part of it.
+    let root = listing
+        .first()
+        .and_then(|e| e.as_ref().ok())
+        .map(|e| e.path());
+    let mut out: Vec<PathBuf> = markers
+        .iter()
+        .map(|(dir, _)| *dir)
+        .filter(|dir| !shallow || root == Some(*dir))
+        .filter(|dir| {
+            snapshot::is_snapshot(|name| markers.iter().any(|(d, n)| d == dir && *n == name))
+        })
+        .map(Path::to_path_buf)
+        .collect();
+    // One folder once, and a snapshot inside another is part of it.
     out.sort();
-    out.dedup();
     out.dedup_by(|inner, outer| inner.starts_with(&*outer));
     out
-}
-
-/// The folder a walk's listing starts at.
-fn markers_root(listing: &[walkdir::Result<walkdir::DirEntry>]) -> Option<&Path> {
-    listing.first()?.as_ref().ok().map(|e| e.path())
 }
 
 /// A folder the kubelet writes a mounted ConfigMap or Secret into (`..data`,
@@ -973,6 +976,22 @@ mod tests {
         let mut found = Found::default();
         discover(&root.join("snap"), &mut found).unwrap();
         assert_eq!((found.snapshots.len(), found.configs.len()), (1, 0));
+    }
+
+    /// Texts kept for loading stay within their bound for the whole path scanned, though
+    /// each subfolder is walked apart; a text past it is read again when its node is loaded.
+    #[test]
+    fn kept_texts_are_bounded_across_subfolders() {
+        let half = "x".repeat(MAX_KEPT_TEXT_BYTES / 2 + 1);
+        let mut whole = Found::default();
+        for folder in ["a", "b"] {
+            let mut part = Found::default();
+            part.keep_text(PathBuf::from(folder), half.clone());
+            assert_eq!(part.texts.len(), 1);
+            whole.append(part);
+        }
+        assert_eq!(whole.texts.len(), 1);
+        assert!(whole.kept_text_bytes <= MAX_KEPT_TEXT_BYTES);
     }
 
     /// A pipe where a node's file realm or a certificate is expected is never opened (opening

@@ -423,11 +423,6 @@ fn write_json(path: &Path, value: &Value) -> std::io::Result<()> {
     std::fs::write(path, text)
 }
 
-/// Whether a folder looks like a snapshot or support-diagnostics bundle.
-pub fn is_snapshot_dir(dir: &Path) -> bool {
-    is_snapshot(|name| dir.join(name).is_file())
-}
-
 /// The names of the files [`is_snapshot`] asks about.
 pub const MARKERS: [&str; 5] = [
     MANIFEST,
@@ -798,7 +793,7 @@ mod tests {
         write(&snap, dir.path(), "2026-11-28T00:00:00.000Z").unwrap();
         assert!(dir.path().join("version.json").is_file());
         assert!(!dir.path().join("commercial/security_roles.json").exists());
-        assert!(is_snapshot_dir(dir.path()));
+        assert!(is_snapshot(|name| dir.path().join(name).is_file()));
         let back = read(dir.path(), "snap").unwrap();
         assert_eq!(back.name, "prod");
         assert!(!back.live);
